@@ -1,0 +1,18 @@
+//! `auction-core`: the rules of Fapai's online judicial auctions, as pure code.
+//!
+//! Nothing here reads a clock, touches a database or performs I/O: every function takes the state and
+//! the instant it decides at, and returns a decision for the caller to persist. Part 1 of
+//! `domain-rules.md` is binding for everything in this crate.
+
+pub mod deal;
+pub mod identity;
+pub mod ledger;
+pub mod money;
+pub mod round;
+pub mod setup;
+pub mod time;
+
+pub use identity::IdNumber;
+pub use money::Money;
+pub use round::{BidRejection, Bidder, DepositStatus, Round, RoundStatus, Transition};
+pub use time::Instant;

@@ -1,0 +1,229 @@
+//! Money: yuan with at most two fraction digits (分), exact decimal arithmetic, never a float.
+//!
+//! A `Money` value is valid by construction: non-negative, at most 2 fraction digits and at most
+//! 14 integer digits, so it always fits the `i64` 分 column the database stores.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The largest amount the platform accepts: 14 integer digits and 2 fraction digits.
+const MAX_CENTS: i64 = 9_999_999_999_999_999; // ¥99,999,999,999,999.99
+
+/// A non-negative amount of yuan with at most two fraction digits.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+/// Why a piece of text is not an acceptable amount (the API answers all of them with `invalid_amount`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("an amount must be a decimal number written as a string, such as \"29400000.00\"")]
+    NotADecimal,
+    #[error("an amount must be greater than zero")]
+    NotPositive,
+    #[error("an amount may have at most 2 digits after the decimal point")]
+    TooManyDecimals,
+    #[error("an amount may have at most 14 digits before the decimal point")]
+    TooLarge,
+}
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Parses an amount a person typed: a plain decimal string, positive, ≤ 2 decimals, ≤ 14 integer digits.
+    pub fn parse_positive(text: &str) -> Result<Money, AmountError> {
+        match Money::parse_non_negative(text)? {
+            zero if zero.is_zero() => Err(AmountError::NotPositive),
+            money => Ok(money),
+        }
+    }
+
+    /// As [`Money::parse_positive`], but zero is allowed (a computed balance, a stored value).
+    pub fn parse_non_negative(text: &str) -> Result<Money, AmountError> {
+        let text = text.trim();
+        let plain = !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+            && text.chars().filter(|c| *c == '.').count() <= 1;
+        if !plain {
+            return Err(AmountError::NotADecimal);
+        }
+        let value = Decimal::from_str(text).map_err(|_| AmountError::NotADecimal)?;
+        if value < Decimal::ZERO {
+            return Err(AmountError::NotPositive);
+        }
+        let digits = text.trim_start_matches(['+', '-']);
+        let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+        if frac_part.trim_end_matches('0').len() > 2 {
+            return Err(AmountError::TooManyDecimals);
+        }
+        if int_part.trim_start_matches('0').len() > 14 {
+            return Err(AmountError::TooLarge);
+        }
+        Ok(Money(value.round_dp(2).normalize()))
+    }
+
+    /// An amount from integer 分, as stored in the database. `None` if negative or out of range.
+    pub fn from_cents(cents: i64) -> Option<Money> {
+        (0..=MAX_CENTS)
+            .contains(&cents)
+            .then(|| Money(Decimal::new(cents, 2).normalize()))
+    }
+
+    /// The amount in integer 分. Exact: a `Money` never has more than two fraction digits.
+    pub fn cents(self) -> i64 {
+        let scaled = self.0 * Decimal::ONE_HUNDRED;
+        // In range by construction (≤ MAX_CENTS, integral), so the conversion cannot fail.
+        i64::try_from(scaled.trunc()).unwrap_or(i64::MAX)
+    }
+
+    pub fn decimal(self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        Money::from_cents(self.cents().checked_add(other.cents())?)
+    }
+
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        Money::from_cents(self.cents().checked_sub(other.cents())?)
+    }
+
+    /// `self × n`, e.g. k increments.
+    pub fn checked_mul(self, n: i64) -> Option<Money> {
+        Money::from_cents(self.cents().checked_mul(n)?)
+    }
+
+    /// The arithmetic mean of `amounts`, rounded to the nearest 分 (half away from zero). `None` if empty.
+    pub fn mean(amounts: &[Money]) -> Option<Money> {
+        if amounts.is_empty() {
+            return None;
+        }
+        let total: i128 = amounts.iter().map(|m| i128::from(m.cents())).sum();
+        let count = i128::try_from(amounts.len()).ok()?;
+        let mean = (2 * total + count) / (2 * count); // round half up; amounts are non-negative
+        Money::from_cents(i64::try_from(mean).ok()?)
+    }
+}
+
+impl fmt::Display for Money {
+    /// Always exactly two fraction digits: `29400000.00`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut value = self.0;
+        value.rescale(2);
+        write!(f, "{value}")
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "¥{self}")
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Money::parse_non_negative(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(text: &str) -> Money {
+        Money::parse_positive(text).expect(text)
+    }
+
+    #[test]
+    fn prints_exactly_two_fraction_digits() {
+        assert_eq!(m("29400000").to_string(), "29400000.00");
+        assert_eq!(m("41999999.99").to_string(), "41999999.99");
+        assert_eq!(m("0.5").to_string(), "0.50");
+        assert_eq!(m("12.340").to_string(), "12.34");
+    }
+
+    #[test]
+    fn rejects_what_the_contract_calls_invalid() {
+        assert_eq!(Money::parse_positive("0"), Err(AmountError::NotPositive));
+        assert_eq!(Money::parse_positive("-5"), Err(AmountError::NotPositive));
+        assert_eq!(
+            Money::parse_positive("1.001"),
+            Err(AmountError::TooManyDecimals)
+        );
+        assert_eq!(
+            Money::parse_positive("100000000000000"),
+            Err(AmountError::TooLarge)
+        );
+        assert_eq!(Money::parse_positive("1e5"), Err(AmountError::NotADecimal));
+        assert_eq!(Money::parse_positive("12,5"), Err(AmountError::NotADecimal));
+        assert_eq!(Money::parse_positive(""), Err(AmountError::NotADecimal));
+        assert_eq!(
+            Money::parse_positive("1.2.3"),
+            Err(AmountError::NotADecimal)
+        );
+    }
+
+    #[test]
+    fn accepts_the_extremes() {
+        assert_eq!(m("0.01").cents(), 1);
+        assert_eq!(m("99999999999999.99").cents(), 9_999_999_999_999_999);
+        assert_eq!(m("00012.5").cents(), 1250);
+    }
+
+    #[test]
+    fn cents_round_trip() {
+        for cents in [1, 99, 100, 4_199_999_999, 9_999_999_999_999_999] {
+            let money = Money::from_cents(cents).unwrap();
+            assert_eq!(money.cents(), cents);
+        }
+        assert_eq!(Money::from_cents(-1), None);
+        assert_eq!(Money::from_cents(MAX_CENTS + 1), None);
+    }
+
+    #[test]
+    fn mean_rounds_to_the_nearest_fen() {
+        assert_eq!(Money::mean(&[m("100"), m("200")]), Some(m("150")));
+        assert_eq!(Money::mean(&[m("0.01"), m("0.02")]), Some(m("0.02")));
+        assert_eq!(Money::mean(&[m("1"), m("1"), m("2")]), Some(m("1.33")));
+        assert_eq!(Money::mean(&[]), None);
+    }
+
+    #[test]
+    fn serializes_as_a_string() {
+        let json = serde_json::to_string(&m("7.1")).unwrap();
+        assert_eq!(json, "\"7.10\"");
+        let back: Money = serde_json::from_str("\"7.10\"").unwrap();
+        assert_eq!(back, m("7.1"));
+        assert!(serde_json::from_str::<Money>("7.1").is_err());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_cents_value_round_trips_through_text(cents in 1..=MAX_CENTS) {
+                let money = Money::from_cents(cents).unwrap();
+                let again = Money::parse_positive(&money.to_string());
+                prop_assert_eq!(again, Ok(money));
+                prop_assert_eq!(money.cents(), cents);
+            }
+        }
+    }
+}

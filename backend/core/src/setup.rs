@@ -1,0 +1,550 @@
+//! Setting up a round: reference price, starting-price floors, deposit range, increment, bidding window
+//! and notice period (R13, R14, R18, R23–R26, R45). Every ratio is checked exactly in integer 分.
+
+use chrono::Months;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::time::{Instant, MIN_BIDDING_WINDOW, beijing_days_between};
+
+/// What is being sold; it decides the notice period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    RealEstate,
+    Movable,
+    OtherRight,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::RealEstate => "real_estate",
+            Category::Movable => "movable",
+            Category::OtherRight => "other_right",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Category> {
+        match text {
+            "real_estate" => Some(Category::RealEstate),
+            "movable" => Some(Category::Movable),
+            "other_right" => Some(Category::OtherRight),
+            _ => None,
+        }
+    }
+}
+
+/// Which kind of round this is, derived from the listing's earlier rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundKind {
+    /// 一拍: the first auction.
+    First,
+    /// 二拍: the further auction after round 1 failed (R25).
+    Second,
+    /// 重新拍卖: a new auction after the buyer of `of` defaulted; it keeps that round's floor (R55).
+    Reauction { of: ReauctionOf },
+}
+
+/// The kind of round that a re-auction repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReauctionOf {
+    First,
+    Second,
+}
+
+/// How the reference price was fixed (R13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceMethod {
+    Negotiation,
+    TargetedInquiry,
+    OnlineInquiry,
+    Appraisal,
+}
+
+impl ReferenceMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceMethod::Negotiation => "negotiation",
+            ReferenceMethod::TargetedInquiry => "targeted_inquiry",
+            ReferenceMethod::OnlineInquiry => "online_inquiry",
+            ReferenceMethod::Appraisal => "appraisal",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReferenceMethod> {
+        match text {
+            "negotiation" => Some(ReferenceMethod::Negotiation),
+            "targeted_inquiry" => Some(ReferenceMethod::TargetedInquiry),
+            "online_inquiry" => Some(ReferenceMethod::OnlineInquiry),
+            "appraisal" => Some(ReferenceMethod::Appraisal),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValuationError {
+    #[error("a valuation needs at least one quote")]
+    NoQuotes,
+    #[error("a {0} valuation takes exactly one quote")]
+    OneQuoteExpected(&'static str),
+    #[error("the reference price is set by negotiation between the parties, not by a quote")]
+    NegotiationIsNotAQuote,
+}
+
+/// The reference price a valuation yields: online inquiry takes the arithmetic mean of the platforms'
+/// quotes (R14); targeted inquiry and appraisal take their single answer (R13).
+pub fn reference_price_from_quotes(
+    method: ReferenceMethod,
+    quotes: &[Money],
+) -> Result<Money, ValuationError> {
+    match (method, quotes) {
+        (ReferenceMethod::Negotiation, _) => Err(ValuationError::NegotiationIsNotAQuote),
+        (_, []) => Err(ValuationError::NoQuotes),
+        (ReferenceMethod::OnlineInquiry, quotes) => {
+            Money::mean(quotes).ok_or(ValuationError::NoQuotes)
+        }
+        (_, [single]) => Ok(*single),
+        (method, _) => Err(ValuationError::OneQuoteExpected(method.as_str())),
+    }
+}
+
+/// A reference price is valid for one year (R18).
+pub fn reference_valid_until(fixed_at: Instant) -> Instant {
+    fixed_at
+        .checked_add_months(Months::new(12))
+        .unwrap_or(fixed_at)
+}
+
+/// What a judge proposes for a new round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundTerms {
+    pub starting_price: Money,
+    pub deposit: Money,
+    pub increment: Money,
+    pub bidding_starts_at: Instant,
+    pub bidding_ends_at: Instant,
+}
+
+/// Why proposed round terms are refused. `code()` is the API's error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TermsError {
+    #[error("the listing has no reference price yet")]
+    NoReferencePrice,
+    #[error("the starting price is below the legal floor of {floor}")]
+    StartingPriceBelowFloor { floor: Money },
+    #[error("the deposit must be between {min} and {max} (5–20 % of the starting price)")]
+    DepositOutOfRange { min: Money, max: Money },
+    #[error("the increment must not exceed the starting price")]
+    InvalidIncrement,
+    #[error("bidding must last at least 24 hours")]
+    BiddingTooShort,
+}
+
+impl TermsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TermsError::NoReferencePrice => "no_reference_price",
+            TermsError::StartingPriceBelowFloor { .. } => "starting_price_below_floor",
+            TermsError::DepositOutOfRange { .. } => "deposit_out_of_range",
+            TermsError::InvalidIncrement => "invalid_increment",
+            TermsError::BiddingTooShort => "bidding_too_short",
+        }
+    }
+}
+
+/// The floor a round's starting price must reach: round 1 ≥ 70 % of the reference price (R24); round 2
+/// ≥ 80 % of round 1's start (R25); a re-auction keeps the floor of the round it repeats. The floor is
+/// rounded up to the next 分, so `start ≥ floor` is the exact legal comparison.
+pub fn starting_price_floor(
+    kind: RoundKind,
+    reference: Money,
+    first_round_start: Option<Money>,
+) -> Money {
+    let seventy_percent = ceil_percent(reference, 70);
+    match kind {
+        RoundKind::First
+        | RoundKind::Reauction {
+            of: ReauctionOf::First,
+        } => seventy_percent,
+        RoundKind::Second
+        | RoundKind::Reauction {
+            of: ReauctionOf::Second,
+        } => match first_round_start {
+            Some(start) => ceil_percent(start, 80),
+            // Without a first round on record, fall back to the combined 56 % floor (70 % × 80 %).
+            None => ceil_percent(seventy_percent, 80),
+        },
+    }
+}
+
+/// `ceil(amount × percent / 100)` in 分.
+fn ceil_percent(amount: Money, percent: i64) -> Money {
+    let scaled = i128::from(amount.cents()) * i128::from(percent);
+    let cents = (scaled + 99) / 100;
+    Money::from_cents(i64::try_from(cents).unwrap_or(i64::MAX)).unwrap_or(amount)
+}
+
+/// `floor(amount × percent / 100)` in 分.
+fn floor_percent(amount: Money, percent: i64) -> Money {
+    let cents = i128::from(amount.cents()) * i128::from(percent) / 100;
+    Money::from_cents(i64::try_from(cents).unwrap_or(i64::MAX)).unwrap_or(amount)
+}
+
+/// The inclusive deposit range: 5 %–20 % of the starting price (R23), rounded inwards to whole 分.
+pub fn deposit_range(starting_price: Money) -> (Money, Money) {
+    (
+        ceil_percent(starting_price, 5),
+        floor_percent(starting_price, 20),
+    )
+}
+
+/// Checks a judge's proposed terms for a round of `kind` (R23–R25, R45).
+pub fn check_terms(
+    kind: RoundKind,
+    reference_price: Option<Money>,
+    first_round_start: Option<Money>,
+    terms: &RoundTerms,
+) -> Result<(), TermsError> {
+    let reference = reference_price.ok_or(TermsError::NoReferencePrice)?;
+    let floor = starting_price_floor(kind, reference, first_round_start);
+    if terms.starting_price < floor {
+        return Err(TermsError::StartingPriceBelowFloor { floor });
+    }
+    let (min, max) = deposit_range(terms.starting_price);
+    if terms.deposit < min || terms.deposit > max {
+        return Err(TermsError::DepositOutOfRange { min, max });
+    }
+    if terms.increment.is_zero() || terms.increment > terms.starting_price {
+        return Err(TermsError::InvalidIncrement);
+    }
+    if terms.bidding_ends_at - terms.bidding_starts_at < MIN_BIDDING_WINDOW {
+        return Err(TermsError::BiddingTooShort);
+    }
+    Ok(())
+}
+
+/// The publicity period, in Beijing calendar days between the publish date and the bidding start date (R26).
+pub fn required_notice_days(category: Category, kind: RoundKind) -> i64 {
+    let second = matches!(
+        kind,
+        RoundKind::Second
+            | RoundKind::Reauction {
+                of: ReauctionOf::Second
+            }
+    );
+    match (category, second) {
+        (Category::Movable, false) => 15,
+        (Category::Movable, true) => 7,
+        (Category::RealEstate | Category::OtherRight, false) => 30,
+        (Category::RealEstate | Category::OtherRight, true) => 15,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    #[error(
+        "the announcement must be published at least {required} Beijing calendar days before bidding starts; it is {actual}"
+    )]
+    NoticePeriodTooShort { required: i64, actual: i64 },
+    #[error("the reference price expired on {valid_until}; fix a new one before publishing")]
+    ReferencePriceExpired { valid_until: Instant },
+}
+
+impl PublishError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PublishError::NoticePeriodTooShort { .. } => "notice_period_too_short",
+            PublishError::ReferencePriceExpired { .. } => "reference_price_expired",
+        }
+    }
+}
+
+/// Whether a round may be announced at `now` (R18, R26).
+pub fn check_publish(
+    category: Category,
+    kind: RoundKind,
+    reference_valid_until: Option<Instant>,
+    bidding_starts_at: Instant,
+    now: Instant,
+) -> Result<(), PublishError> {
+    if let Some(valid_until) = reference_valid_until
+        && now > valid_until
+    {
+        return Err(PublishError::ReferencePriceExpired { valid_until });
+    }
+    let required = required_notice_days(category, kind);
+    let actual = beijing_days_between(now, bidding_starts_at);
+    if actual < required {
+        return Err(PublishError::NoticePeriodTooShort { required, actual });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Duration, Utc};
+
+    fn m(text: &str) -> Money {
+        Money::parse_positive(text).unwrap()
+    }
+
+    fn at(text: &str) -> Instant {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn terms(start: &str, deposit: &str, increment: &str) -> RoundTerms {
+        let starts = at("2027-01-10T02:00:00Z");
+        RoundTerms {
+            starting_price: m(start),
+            deposit: m(deposit),
+            increment: m(increment),
+            bidding_starts_at: starts,
+            bidding_ends_at: starts + Duration::hours(24),
+        }
+    }
+
+    #[test]
+    fn the_seed_case_figures_hold() {
+        // ¥42,000,000 reference: start ≥ ¥29,400,000, deposit ¥1,470,000–¥5,880,000, round 2 ≥ ¥23,520,000.
+        let reference = m("42000000");
+        assert_eq!(
+            starting_price_floor(RoundKind::First, reference, None),
+            m("29400000")
+        );
+        assert_eq!(deposit_range(m("29400000")), (m("1470000"), m("5880000")));
+        assert_eq!(
+            starting_price_floor(RoundKind::Second, reference, Some(m("29400000"))),
+            m("23520000")
+        );
+    }
+
+    #[test]
+    fn round_one_floor_is_exactly_seventy_percent() {
+        // Real listing: ¥3,309,250 = 70 % × ¥4,727,500.
+        let ok = check_terms(
+            RoundKind::First,
+            Some(m("4727500")),
+            None,
+            &terms("3309250", "500000", "5000"),
+        );
+        assert_eq!(ok, Ok(()));
+        let below = check_terms(
+            RoundKind::First,
+            Some(m("4727500")),
+            None,
+            &terms("3309249.99", "500000", "5000"),
+        );
+        assert_eq!(
+            below.map_err(|e| e.code()),
+            Err("starting_price_below_floor")
+        );
+    }
+
+    #[test]
+    fn floors_round_up_to_the_next_fen() {
+        // 70 % of ¥0.05 is 3.5 分: the floor is 4 分.
+        assert_eq!(
+            starting_price_floor(RoundKind::First, m("0.05"), None),
+            m("0.04")
+        );
+    }
+
+    #[test]
+    fn round_two_floor_is_eighty_percent_of_round_one() {
+        // 徐州: ¥549,528 = 56 % of ¥981,300 = 80 % of a ¥686,910 round-1 start.
+        let first = m("686910");
+        assert_eq!(
+            starting_price_floor(RoundKind::Second, m("981300"), Some(first)),
+            m("549528")
+        );
+        let reauction = RoundKind::Reauction {
+            of: ReauctionOf::Second,
+        };
+        assert_eq!(
+            starting_price_floor(reauction, m("981300"), Some(first)),
+            m("549528")
+        );
+        let reauction_of_first = RoundKind::Reauction {
+            of: ReauctionOf::First,
+        };
+        assert_eq!(
+            starting_price_floor(reauction_of_first, m("981300"), Some(first)),
+            m("686910")
+        );
+    }
+
+    #[test]
+    fn deposit_bounds_are_inclusive() {
+        let reference = Some(m("20000000"));
+        // 惠阳: 20 % of 11,787,511 is 2,357,502.20; the listed 2,357,502 is inside.
+        assert_eq!(
+            check_terms(
+                RoundKind::First,
+                Some(m("11787511")),
+                None,
+                &terms("11787511", "2357502", "58000")
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_terms(
+                RoundKind::First,
+                reference,
+                None,
+                &terms("20000000", "1000000", "1000")
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_terms(
+                RoundKind::First,
+                reference,
+                None,
+                &terms("20000000", "4000000", "1000")
+            ),
+            Ok(())
+        );
+        for deposit in ["999999.99", "4000000.01"] {
+            let err = check_terms(
+                RoundKind::First,
+                reference,
+                None,
+                &terms("20000000", deposit, "1000"),
+            );
+            assert_eq!(
+                err.map_err(|e| e.code()),
+                Err("deposit_out_of_range"),
+                "{deposit}"
+            );
+        }
+        // 徐州 reported ¥10,000 on ¥549,528: under 5 %, refused.
+        let xuzhou = check_terms(
+            RoundKind::First,
+            Some(m("549528")),
+            None,
+            &terms("549528", "10000", "2000"),
+        );
+        assert_eq!(xuzhou.map_err(|e| e.code()), Err("deposit_out_of_range"));
+    }
+
+    #[test]
+    fn other_term_errors() {
+        let reference = Some(m("100000"));
+        assert_eq!(
+            check_terms(RoundKind::First, None, None, &terms("70000", "7000", "100"))
+                .map_err(|e| e.code()),
+            Err("no_reference_price")
+        );
+        assert_eq!(
+            check_terms(
+                RoundKind::First,
+                reference,
+                None,
+                &terms("70000", "7000", "70000.01")
+            )
+            .map_err(|e| e.code()),
+            Err("invalid_increment")
+        );
+        let mut short = terms("70000", "7000", "100");
+        short.bidding_ends_at =
+            short.bidding_starts_at + Duration::hours(24) - Duration::milliseconds(1);
+        assert_eq!(
+            check_terms(RoundKind::First, reference, None, &short).map_err(|e| e.code()),
+            Err("bidding_too_short")
+        );
+    }
+
+    #[test]
+    fn notice_periods_by_category_and_round() {
+        let start = at("2027-01-31T02:00:00Z"); // 10:00 Beijing, Jan 31
+        let publish_30_days_before = at("2027-01-01T01:00:00Z");
+        let publish_29_days_before = at("2027-01-02T01:00:00Z");
+        assert_eq!(
+            check_publish(
+                Category::RealEstate,
+                RoundKind::First,
+                None,
+                start,
+                publish_30_days_before
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_publish(
+                Category::RealEstate,
+                RoundKind::First,
+                None,
+                start,
+                publish_29_days_before
+            ),
+            Err(PublishError::NoticePeriodTooShort {
+                required: 30,
+                actual: 29
+            })
+        );
+        assert_eq!(
+            required_notice_days(Category::OtherRight, RoundKind::First),
+            30
+        );
+        assert_eq!(
+            required_notice_days(Category::Movable, RoundKind::First),
+            15
+        );
+        assert_eq!(
+            required_notice_days(Category::RealEstate, RoundKind::Second),
+            15
+        );
+        assert_eq!(
+            required_notice_days(Category::Movable, RoundKind::Second),
+            7
+        );
+        // 北京二中院 2014: 15 days' notice for real estate is too short today.
+        let fifteen = at("2027-01-16T01:00:00Z");
+        assert!(
+            check_publish(Category::RealEstate, RoundKind::First, None, start, fifteen).is_err()
+        );
+        assert_eq!(
+            check_publish(Category::Movable, RoundKind::First, None, start, fifteen),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn an_expired_reference_price_blocks_publishing() {
+        let fixed = at("2026-01-01T00:00:00Z");
+        let until = reference_valid_until(fixed);
+        assert_eq!(until, at("2027-01-01T00:00:00Z"));
+        let err = check_publish(
+            Category::Movable,
+            RoundKind::First,
+            Some(until),
+            at("2027-03-01T00:00:00Z"),
+            at("2027-01-02T00:00:00Z"),
+        );
+        assert_eq!(err.map_err(|e| e.code()), Err("reference_price_expired"));
+    }
+
+    #[test]
+    fn valuations() {
+        let quotes = [m("4000000"), m("4100000"), m("4300000")];
+        assert_eq!(
+            reference_price_from_quotes(ReferenceMethod::OnlineInquiry, &quotes),
+            Ok(m("4133333.33"))
+        );
+        assert_eq!(
+            reference_price_from_quotes(ReferenceMethod::Appraisal, &quotes[..1]),
+            Ok(m("4000000"))
+        );
+        assert!(reference_price_from_quotes(ReferenceMethod::TargetedInquiry, &quotes).is_err());
+        assert!(reference_price_from_quotes(ReferenceMethod::OnlineInquiry, &[]).is_err());
+        assert!(reference_price_from_quotes(ReferenceMethod::Negotiation, &quotes[..1]).is_err());
+    }
+}

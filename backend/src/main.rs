@@ -1,1 +1,52 @@
-fn main() {}
+//! `fapai serve` runs the platform; `fapai migrate` only migrates the database.
+
+use backend::config::Settings;
+use backend::persistence::Database;
+use backend::startup::Application;
+
+const USAGE: &str = "usage: fapai serve | fapai migrate\n\nConfiguration: FAPAI_* environment variables (see fapai.defaults.toml).";
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("fapai: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    backend::telemetry::init(settings.log_format);
+    let outcome = match command.as_str() {
+        "serve" => serve(settings).await,
+        "migrate" => migrate(settings).await,
+        _ => {
+            eprintln!("{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    tracing::info!(settings = ?settings, "starting fapai");
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn migrate(settings: Settings) -> Result<(), String> {
+    let db = Database::connect(&settings.database_url, 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    tracing::info!("migrations applied");
+    Ok(())
+}

@@ -1,1 +1,18 @@
+//! Fapai's schema, forward-only, for SQLite and PostgreSQL alike.
+//!
+//! Two conventions hold in every table: money is integer 分 (`BIGINT`), because sea-orm's decimal column
+//! is a float on SQLite; instants are integer milliseconds since the Unix epoch, UTC (`BIGINT`), so they
+//! compare and sort the same way on both databases. Migrations are self-contained: no entity imports.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_foundation::Migration)]
+    }
+}

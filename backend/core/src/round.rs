@@ -278,7 +278,7 @@ impl Transition {
 
 /// A court action that the round's status does not allow. The API answers 409 with `code()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a round that is {status:?} cannot be {action}")]
+#[error("a round that is {} cannot be {}", .status.as_str(), .action)]
 pub struct StatusConflict {
     pub status: RoundStatus,
     pub action: &'static str,

@@ -17,6 +17,11 @@ const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     None => panic!("UTC+8 is a valid offset"),
 };
 
+/// `instant` in Beijing time, for documents people read.
+pub fn in_beijing(instant: Instant) -> DateTime<FixedOffset> {
+    instant.with_timezone(&BEIJING)
+}
+
 /// The calendar date in Beijing at `instant`.
 pub fn beijing_date(instant: Instant) -> NaiveDate {
     instant.with_timezone(&BEIJING).date_naive()

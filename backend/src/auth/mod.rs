@@ -1,0 +1,138 @@
+//! Who is calling: access tokens, password hashing, and the `Caller` extractor with role checks.
+
+pub mod password;
+pub mod token;
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Bidder,
+    Judge,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Bidder => "bidder",
+            Role::Judge => "judge",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Bidder, Role::Judge, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+/// An authenticated caller, taken from a valid bearer token. Missing or invalid token → 401.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub court_id: Option<Uuid>,
+}
+
+impl Caller {
+    /// The court a judge acts for; anyone else is refused.
+    pub fn judge_court(&self) -> ApiResult<Uuid> {
+        match (self.role, self.court_id) {
+            (Role::Judge, Some(court)) => Ok(court),
+            _ => Err(ApiError::forbidden("only a judge of the court may do this")),
+        }
+    }
+
+    /// A judge of `court`, and no one else.
+    pub fn require_judge_of(&self, court: Uuid) -> ApiResult<()> {
+        if self.judge_court()? == court {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("this belongs to another court"))
+        }
+    }
+
+    pub fn is_judge_of(&self, court: Uuid) -> bool {
+        self.role == Role::Judge && self.court_id == Some(court)
+    }
+
+    pub fn require_admin(&self) -> ApiResult<()> {
+        match self.role {
+            Role::Admin => Ok(()),
+            _ => Err(ApiError::forbidden("only an administrator may do this")),
+        }
+    }
+
+    pub fn require_bidder(&self) -> ApiResult<()> {
+        match self.role {
+            Role::Bidder => Ok(()),
+            _ => Err(ApiError::forbidden("only a bidder account may do this")),
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn caller_from(req: &HttpRequest) -> ApiResult<Option<Caller>> {
+    let Some(token) = bearer(req) else {
+        if req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+        {
+            return Err(ApiError::unauthenticated(
+                "the Authorization header must be `Bearer <token>`",
+            ));
+        }
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    state.tokens.verify(token).map(Some)
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(caller_from(req).and_then(|caller| {
+            caller.ok_or_else(|| {
+                ApiError::unauthenticated("sign in first: send `Authorization: Bearer <token>`")
+            })
+        }))
+    }
+}
+
+/// A caller who may or may not be signed in (public routes that show more to a court's judge).
+/// A token that is present but invalid is still refused with 401.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<MaybeCaller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(caller_from(req).map(MaybeCaller))
+    }
+}

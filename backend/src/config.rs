@@ -1,0 +1,267 @@
+//! Typed settings: the commented defaults file compiled into the binary, an optional file named by
+//! `FAPAI_CONFIG`, then `FAPAI_*` environment variables, validated once at start.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../fapai.defaults.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockMode {
+    System,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting of a `fapai` process. Passed explicitly; tests build one and change what they need.
+#[derive(Clone, Deserialize)]
+pub struct Settings {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub data_dir: PathBuf,
+    pub listen: String,
+    pub public_url: String,
+    pub clock: ClockMode,
+    pub admin_email: String,
+    pub admin_password: String,
+    pub payments: String,
+    pub payments_secret: String,
+    pub mail: String,
+    pub jwt_secret: String,
+    pub token_hours: u32,
+    #[serde(deserialize_with = "flag")]
+    pub demo: bool,
+    pub worker_interval_ms: u64,
+    pub log_format: LogFormat,
+}
+
+impl std::fmt::Debug for Settings {
+    /// Secrets stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("clock", &self.clock)
+            .field("payments", &self.payments)
+            .field("mail", &redact_url(&self.mail))
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+        Number(i64),
+    }
+    Ok(match Flag::deserialize(deserializer)? {
+        Flag::Bool(value) => value,
+        Flag::Number(value) => value != 0,
+        Flag::Text(text) => matches!(
+            text.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        ),
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid TOML: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Settings from the defaults, `FAPAI_CONFIG` and the process environment.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Settings::from_sources(&env)
+    }
+
+    /// Settings from the defaults plus the given environment (a map, so tests need no global state).
+    pub fn from_sources(env: &HashMap<String, String>) -> Result<Settings, ConfigError> {
+        let parse = |path: &str, text: &str| {
+            text.parse::<toml::Table>()
+                .map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })
+        };
+        let mut table = parse("(built-in defaults)", DEFAULTS)?;
+        if let Some(path) = env.get("FAPAI_CONFIG").filter(|p| !p.is_empty()) {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            for (key, value) in parse(path, &text)? {
+                table.insert(key, value);
+            }
+        }
+        let keys: Vec<String> = table.keys().cloned().collect();
+        for key in keys {
+            if let Some(raw) = env.get(&format!("FAPAI_{}", key.to_ascii_uppercase())) {
+                let value = match table.get(&key) {
+                    Some(toml::Value::Integer(_)) => raw
+                        .trim()
+                        .parse::<i64>()
+                        .map(toml::Value::Integer)
+                        .map_err(|_| {
+                            ConfigError::Invalid(format!(
+                                "FAPAI_{} must be a whole number",
+                                key.to_ascii_uppercase()
+                            ))
+                        })?,
+                    _ => toml::Value::String(raw.clone()),
+                };
+                table.insert(key, value);
+            }
+        }
+        let mut settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        if settings.database_url.trim().is_empty() {
+            let file = settings.data_dir.join("fapai.db");
+            settings.database_url = format!("sqlite://{}?mode=rwc", file.display());
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.as_str();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(
+                "FAPAI_DATABASE_URL must start with sqlite: or postgres://".into(),
+            ));
+        }
+        if self.payments != "sandbox" {
+            return Err(ConfigError::Invalid(format!(
+                "FAPAI_PAYMENTS={} is not supported; only the built-in `sandbox` gateway is available",
+                self.payments
+            )));
+        }
+        if self.token_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "FAPAI_TOKEN_HOURS must be at least 1".into(),
+            ));
+        }
+        if self.admin_email.is_empty() != self.admin_password.is_empty() {
+            return Err(ConfigError::Invalid(
+                "set both FAPAI_ADMIN_EMAIL and FAPAI_ADMIN_PASSWORD, or neither".into(),
+            ));
+        }
+        if !self.admin_password.is_empty() && self.admin_password.chars().count() < 8 {
+            return Err(ConfigError::Invalid(
+                "FAPAI_ADMIN_PASSWORD must have at least 8 characters".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_give_an_embedded_sqlite_database() {
+        let settings = Settings::from_sources(&env(&[])).unwrap();
+        assert_eq!(settings.database_url, "sqlite://data/fapai.db?mode=rwc");
+        assert_eq!(settings.listen, "127.0.0.1:8080");
+        assert_eq!(settings.clock, ClockMode::System);
+        assert_eq!(settings.mail, "file:data/outbox");
+        assert!(!settings.demo);
+    }
+
+    #[test]
+    fn environment_variables_override_defaults() {
+        let settings = Settings::from_sources(&env(&[
+            ("FAPAI_LISTEN", "127.0.0.1:0"),
+            ("FAPAI_CLOCK", "manual"),
+            ("FAPAI_DEMO", "1"),
+            ("FAPAI_WORKER_INTERVAL_MS", "50"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:0");
+        assert_eq!(settings.clock, ClockMode::Manual);
+        assert!(settings.demo);
+        assert_eq!(settings.worker_interval_ms, 50);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_clear_message() {
+        let err = Settings::from_sources(&env(&[("FAPAI_CLOCK", "sundial")]))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("sundial"), "{err}");
+        let err = Settings::from_sources(&env(&[("FAPAI_WORKER_INTERVAL_MS", "soon")]))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("FAPAI_WORKER_INTERVAL_MS"),
+            "{err}"
+        );
+        assert!(Settings::from_sources(&env(&[("FAPAI_DATABASE_URL", "mysql://x")])).is_err());
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://fapai:s3cret@db/fapai"),
+            "postgres://fapai:***@db/fapai"
+        );
+        assert_eq!(
+            redact_url("postgres://root@127.0.0.1/x"),
+            "postgres://root@127.0.0.1/x"
+        );
+    }
+}

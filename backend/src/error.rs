@@ -1,0 +1,259 @@
+//! The one error type handlers return, and how it becomes `{"error": {code, message, details}}`.
+//!
+//! Which error belongs where: rule violations decided by `auction-core` arrive as its typed errors and
+//! are mapped here to their stable codes (422 / 409 / 403); input the API cannot parse is 400 or 422;
+//! everything unexpected (database, I/O) becomes an opaque 500 whose cause is logged, never sent.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: Cow<'static, str>,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The contract's error shape.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable snake_case code, e.g. `bid_too_low`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn forbidden_because(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// An unexpected failure: the cause goes to the log, the client gets a bare 500.
+    pub fn internal(cause: impl fmt::Display) -> ApiError {
+        tracing::error!(error.cause = %cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; please try again",
+        )
+    }
+
+    /// The body of this error, for places that answer without going through `ResponseError`.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self.body())
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> ApiError {
+        ApiError::internal(err)
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (e.g. a concurrent duplicate insert).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Maps actix's JSON extractor failures onto the contract: 413 for a body over the limit, 400 otherwise.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let api = match &err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        ),
+        JsonPayloadError::ContentType => ApiError::bad_request(
+            "unsupported_content_type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        JsonPayloadError::Deserialize(inner) if inner.is_data() => ApiError::bad_request(
+            "invalid_body",
+            format!("the request body does not have the expected fields: {inner}"),
+        ),
+        JsonPayloadError::Deserialize(inner) => ApiError::bad_request(
+            "malformed_json",
+            format!("the request body is not valid JSON: {inner}"),
+        ),
+        other => ApiError::bad_request(
+            "malformed_json",
+            format!("the request body could not be read: {other}"),
+        ),
+    };
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Maps path and query extractor failures (a malformed UUID, a bad page number) onto 400 / 404.
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let api = ApiError::not_found("resource");
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let api = ApiError::bad_request(
+        "invalid_query",
+        format!("the query string is not valid: {err}"),
+    );
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+// ---- the rules' refusals, each with its stable code ----
+
+impl From<auction_core::round::BidRejection> for ApiError {
+    fn from(rejection: auction_core::round::BidRejection) -> ApiError {
+        use auction_core::round::BidRejection;
+        let status = match &rejection {
+            BidRejection::DepositUnpaid => StatusCode::FORBIDDEN,
+            BidRejection::NotBidding => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let error = ApiError::new(status, rejection.code(), rejection.to_string());
+        match rejection {
+            BidRejection::BidTooLow { minimum } => {
+                error.with_details(serde_json::json!({ "minimum": minimum }))
+            }
+            _ => error,
+        }
+    }
+}
+
+impl From<auction_core::setup::TermsError> for ApiError {
+    fn from(err: auction_core::setup::TermsError) -> ApiError {
+        use auction_core::setup::TermsError;
+        let details = match &err {
+            TermsError::StartingPriceBelowFloor { floor } => {
+                Some(serde_json::json!({ "floor": floor }))
+            }
+            TermsError::DepositOutOfRange { min, max } => {
+                Some(serde_json::json!({ "min": min, "max": max }))
+            }
+            _ => None,
+        };
+        let error = ApiError::unprocessable(err.code(), err.to_string());
+        match details {
+            Some(details) => error.with_details(details),
+            None => error,
+        }
+    }
+}
+
+impl From<auction_core::setup::PublishError> for ApiError {
+    fn from(err: auction_core::setup::PublishError) -> ApiError {
+        use auction_core::setup::PublishError;
+        let error = ApiError::unprocessable(err.code(), err.to_string());
+        match err {
+            PublishError::NoticePeriodTooShort { required, actual } => error.with_details(
+                serde_json::json!({ "required_days": required, "actual_days": actual }),
+            ),
+            PublishError::ReferencePriceExpired { .. } => error,
+        }
+    }
+}
+
+impl From<auction_core::round::StatusConflict> for ApiError {
+    fn from(err: auction_core::round::StatusConflict) -> ApiError {
+        ApiError::conflict(err.code(), err.to_string())
+    }
+}

@@ -1,0 +1,14 @@
+//! Fapai's backend: the HTTP API, persistence on SQLite and PostgreSQL, background workers and live
+//! events, around the pure rules of `auction-core`.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod live;
+pub mod persistence;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

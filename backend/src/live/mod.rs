@@ -1,0 +1,134 @@
+//! Live events of a round (new bids, status changes) for WebSocket subscribers.
+//!
+//! Every process keeps a broadcast channel per watched round. On PostgreSQL an event is published with
+//! `pg_notify`, and each process (the sender included) hears it through `LISTEN` and hands it to its own
+//! subscribers, so watchers on any instance see bids accepted by any other. On SQLite there is one
+//! process, and events go straight to the local channels.
+
+pub mod socket;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sea_orm::sqlx::postgres::{PgListener, PgPool};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const CHANNEL: &str = "fapai_live";
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+const MAX_NOTIFY_BYTES: usize = 7900;
+/// Messages a slow subscriber may fall behind before it is sent a fresh snapshot instead.
+const BUFFER: usize = 256;
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    auction_id: Uuid,
+    message: Value,
+}
+
+pub struct LiveHub {
+    channels: Mutex<HashMap<Uuid, broadcast::Sender<Arc<str>>>>,
+    postgres: Option<PgPool>,
+}
+
+impl LiveHub {
+    pub fn new(postgres: Option<PgPool>) -> LiveHub {
+        LiveHub {
+            channels: Mutex::new(HashMap::new()),
+            postgres,
+        }
+    }
+
+    pub fn subscribe(&self, auction_id: Uuid) -> broadcast::Receiver<Arc<str>> {
+        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels
+            .entry(auction_id)
+            .or_insert_with(|| broadcast::channel(BUFFER).0)
+            .subscribe()
+    }
+
+    /// Publishes `message` to every subscriber of the round, on every instance.
+    pub async fn publish(&self, auction_id: Uuid, message: Value) {
+        let envelope = Envelope {
+            auction_id,
+            message,
+        };
+        let Ok(text) = serde_json::to_string(&envelope) else {
+            return;
+        };
+        if let Some(pool) = &self.postgres {
+            if text.len() <= MAX_NOTIFY_BYTES {
+                let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(&text)
+                    .execute(pool)
+                    .await;
+                match sent {
+                    Ok(_) => return,
+                    Err(err) => {
+                        tracing::warn!(error = %err, auction.id = %auction_id, "live event not sent through PostgreSQL; delivering locally")
+                    }
+                }
+            } else {
+                tracing::warn!(bytes = text.len(), auction.id = %auction_id, "live event too large for NOTIFY; delivering locally");
+            }
+        }
+        self.deliver(envelope);
+    }
+
+    fn deliver(&self, envelope: Envelope) {
+        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sender) = channels.get(&envelope.auction_id) {
+            if sender.receiver_count() == 0 {
+                channels.remove(&envelope.auction_id);
+                return;
+            }
+            let text: Arc<str> = envelope.message.to_string().into();
+            let _ = sender.send(text);
+        }
+    }
+
+    /// On PostgreSQL: listens for events from every instance until cancelled, reconnecting on failure.
+    pub fn start_listener(
+        self: &Arc<Self>,
+        cancel: CancellationToken,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let pool = self.postgres.clone()?;
+        let hub = Arc::clone(self);
+        Some(tokio::spawn(async move {
+            while !cancel.is_cancelled() {
+                if let Err(err) = hub.listen(&pool, &cancel).await {
+                    tracing::warn!(error = %err, "live listener lost its connection; reconnecting");
+                    tokio::select! {
+                        _ = cancel.cancelled() => {}
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                    }
+                }
+            }
+        }))
+    }
+
+    async fn listen(
+        &self,
+        pool: &PgPool,
+        cancel: &CancellationToken,
+    ) -> Result<(), sea_orm::sqlx::Error> {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                notification = listener.recv() => {
+                    let notification = notification?;
+                    match serde_json::from_str::<Envelope>(notification.payload()) {
+                        Ok(envelope) => self.deliver(envelope),
+                        Err(err) => tracing::warn!(error = %err, "malformed live event ignored"),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! sea-orm entities, one module per table. Money columns are integer 分, instants epoch milliseconds
+//! (see the migrations crate); `convert` turns them into `auction-core` types.
+
+pub mod court {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "courts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod user {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub email: String,
+        pub password_hash: String,
+        pub role: String,
+        pub real_name: String,
+        pub id_number: Option<String>,
+        pub phone: Option<String>,
+        pub court_id: Option<Uuid>,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub court_id: Uuid,
+        pub case_number: String,
+        pub applicant_name: String,
+        pub applicant_email: String,
+        pub respondent_name: String,
+        pub respondent_email: String,
+        pub created_by: Uuid,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod listing {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "listings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_id: Uuid,
+        pub court_id: Uuid,
+        pub title: String,
+        pub category: String,
+        pub description: String,
+        pub location: String,
+        pub encumbrances: Option<String>,
+        pub is_housing: bool,
+        pub status: String,
+        pub reference_price: Option<i64>,
+        pub reference_method: Option<String>,
+        pub reference_fixed_at: Option<i64>,
+        pub reference_valid_until: Option<i64>,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod valuation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "valuations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub listing_id: Uuid,
+        pub method: String,
+        pub quotes: String,
+        pub result: i64,
+        pub created_by: Uuid,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod auction {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "auctions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub listing_id: Uuid,
+        pub court_id: Uuid,
+        pub title: String,
+        pub category: String,
+        pub round: i32,
+        pub round_kind: String,
+        pub status: String,
+        pub reference_price: i64,
+        pub starting_price: i64,
+        pub deposit: i64,
+        pub increment: i64,
+        pub bidding_starts_at: i64,
+        pub scheduled_ends_at: i64,
+        pub bidding_ends_at: i64,
+        pub balance_due_days: i32,
+        pub current_price: Option<i64>,
+        pub leader_registration_id: Option<Uuid>,
+        pub leader_code: Option<String>,
+        pub leader_priority_rank: Option<i32>,
+        pub bid_count: i32,
+        pub extension_count: i32,
+        pub registrations_count: i32,
+        pub suspended_at: Option<i64>,
+        pub suspended_from: Option<String>,
+        pub suspended_remaining_ms: Option<i64>,
+        pub published_at: Option<i64>,
+        pub closed_at: Option<i64>,
+        pub ledger_seq: i64,
+        pub ledger_head: String,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod registration {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "registrations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub user_id: Uuid,
+        pub identity: String,
+        pub bidder_code: String,
+        pub priority_rank: Option<i32>,
+        pub deposit_amount: i64,
+        pub deposit_status: String,
+        pub terms_version: String,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod priority_holder {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "priority_holders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub user_id: Uuid,
+        pub rank: i32,
+        pub confirmed_by: Uuid,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod deal {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "deals")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub listing_id: Uuid,
+        pub buyer_id: Uuid,
+        pub registration_id: Uuid,
+        pub winner_code: String,
+        pub buyer_name: String,
+        pub final_price: i64,
+        pub deposit_applied: i64,
+        pub balance_due: i64,
+        pub balance_due_at: i64,
+        pub status: String,
+        pub paid_at: Option<i64>,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod payment_order {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "payment_orders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub purpose: String,
+        pub registration_id: Option<Uuid>,
+        pub deal_id: Option<Uuid>,
+        pub payer_id: Uuid,
+        pub amount: i64,
+        pub status: String,
+        pub gateway_reference: Option<String>,
+        pub created_at: i64,
+        pub paid_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod bid {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bids")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub seq: i32,
+        pub registration_id: Uuid,
+        pub bidder_code: String,
+        pub amount: i64,
+        pub placed_at: i64,
+        pub priority: bool,
+        pub priority_match: bool,
+        pub ends_at_after: i64,
+        pub extension_count_after: i32,
+        pub request_id: Uuid,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ledger_entry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ledger_entries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub seq: i64,
+        pub kind: String,
+        pub payload: String,
+        pub prev_hash: String,
+        pub hash: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

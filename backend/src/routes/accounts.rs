@@ -1,0 +1,190 @@
+//! Accounts: bidder registration, sign-in, the caller's own data, and the administrator's courts and judges.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::views::{CourtView, DealView, Page, PageQuery, RegistrationView, UserView};
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
+use crate::services::{accounts, deals, registrations};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub real_name: String,
+    /// 18-character PRC resident ID number with a valid GB 11643 checksum.
+    pub id_number: String,
+    pub phone: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserEnvelope {
+    pub user: UserView,
+}
+
+/// Register as a bidder.
+#[utoipa::path(tag = "accounts", request_body = RegisterRequest, responses(
+    (status = 201, body = UserEnvelope),
+    (status = 422, description = "invalid_email, weak_password, invalid_id_number", body = ErrorBody),
+    (status = 409, description = "email_taken", body = ErrorBody),
+))]
+#[post("/api/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let user = accounts::register_bidder(
+        &state,
+        accounts::NewBidder {
+            email: body.email,
+            password: body.password,
+            real_name: body.real_name,
+            id_number: body.id_number,
+            phone: body.phone,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserEnvelope {
+        user: UserView::from(&user),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: String,
+    pub user: UserView,
+}
+
+/// Sign in; the token goes in `Authorization: Bearer <token>`.
+#[utoipa::path(tag = "accounts", request_body = LoginRequest, responses(
+    (status = 200, body = LoginResponse),
+    (status = 401, description = "invalid_credentials", body = ErrorBody),
+))]
+#[post("/api/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<web::Json<LoginResponse>> {
+    let body = body.into_inner();
+    let user = accounts::login(&state, &body.email, body.password).await?;
+    let (token, expires_at) = state.tokens.issue(&accounts::caller_of(&user)?)?;
+    Ok(web::Json(LoginResponse {
+        token,
+        expires_at: auction_core::time::rfc3339(expires_at),
+        user: UserView::from(&user),
+    }))
+}
+
+/// The signed-in account.
+#[utoipa::path(tag = "accounts", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<UserView>> {
+    let user = accounts::find(&state, caller.user_id).await?;
+    Ok(web::Json(UserView::from(&user)))
+}
+
+/// The caller's registrations, with each deposit's status.
+#[utoipa::path(tag = "accounts", params(PageQuery), responses((status = 200, body = Page<RegistrationView>)), security(("bearer" = [])))]
+#[get("/api/me/registrations")]
+pub async fn my_registrations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<RegistrationView>>> {
+    let (page, per_page) = query.resolve()?;
+    let (rows, total) = registrations::list_mine(&state, &caller, page, per_page).await?;
+    let items = rows
+        .iter()
+        .map(|(registration, round, order)| RegistrationView::of(registration, round, *order))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// The caller's deals (won auctions).
+#[utoipa::path(tag = "accounts", params(PageQuery), responses((status = 200, body = Page<DealView>)), security(("bearer" = [])))]
+#[get("/api/me/deals")]
+pub async fn my_deals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<DealView>>> {
+    let (page, per_page) = query.resolve()?;
+    let (rows, total) = deals::list_mine(&state, &caller, page, per_page).await?;
+    let items = rows
+        .iter()
+        .map(DealView::of)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateCourtRequest {
+    pub name: String,
+}
+
+/// Create a court (administrator).
+#[utoipa::path(tag = "admin", request_body = CreateCourtRequest, responses((status = 201, body = CourtView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/admin/courts")]
+pub async fn create_court(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateCourtRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let court = accounts::create_court(&state, &body.name).await?;
+    Ok(HttpResponse::Created().json(CourtView::from(&court)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateJudgeRequest {
+    pub email: String,
+    pub password: String,
+    pub real_name: String,
+    pub court_id: Uuid,
+}
+
+/// Create a judge account for a court (administrator).
+#[utoipa::path(tag = "admin", request_body = CreateJudgeRequest, responses((status = 201, body = UserView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/admin/judges")]
+pub async fn create_judge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateJudgeRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let body = body.into_inner();
+    let judge = accounts::create_judge(
+        &state,
+        accounts::NewJudge {
+            email: body.email,
+            password: body.password,
+            real_name: body.real_name,
+            court_id: body.court_id,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserView::from(&judge)))
+}

@@ -1,0 +1,428 @@
+//! Auction rounds: the court's actions, the public views, registration, bidding, the ledger and the result.
+
+use actix_web::{HttpResponse, get, post, web};
+use auction_core::RoundStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::views::{
+    AuctionView, BidView, DepositView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery,
+    PaymentRef, PlaceBidResponse, ResultView, confirmation_path,
+};
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::persistence::convert::money;
+use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
+use crate::services::bidding::{self, BidOutcome, PlaceBid};
+use crate::services::{deals, parse_instant, registrations};
+use crate::state::AppState;
+
+fn view(
+    state: &AppState,
+    row: &crate::persistence::entities::auction::Model,
+) -> ApiResult<AuctionView> {
+    AuctionView::of(row, state.clock.now())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateAuctionRequest {
+    pub starting_price: MoneyInput,
+    pub deposit: MoneyInput,
+    pub increment: MoneyInput,
+    /// RFC 3339.
+    pub bidding_starts_at: String,
+    /// RFC 3339; at least 24 hours after the start (R45).
+    pub bidding_ends_at: String,
+    /// Days the buyer has to pay the balance after the close (1–90, default 10).
+    pub balance_due_days: Option<i64>,
+}
+
+/// Create a round of a listing (draft). Its kind — first, second, re-auction — follows from the listing's history.
+#[utoipa::path(tag = "auctions", request_body = CreateAuctionRequest, responses(
+    (status = 201, body = AuctionView),
+    (status = 422, description = "no_reference_price, starting_price_below_floor, deposit_out_of_range, invalid_increment, bidding_too_short, invalid_amount", body = ErrorBody),
+    (status = 409, description = "round_in_progress, listing_sold, no_further_round", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/auctions")]
+pub async fn create_auction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<CreateAuctionRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.judge_court()?;
+    let input = NewRound {
+        starting_price: body.starting_price.parse("starting_price")?,
+        deposit: body.deposit.parse("deposit")?,
+        increment: body.increment.parse("increment")?,
+        bidding_starts_at: parse_instant(&body.bidding_starts_at, "bidding_starts_at")?,
+        bidding_ends_at: parse_instant(&body.bidding_ends_at, "bidding_ends_at")?,
+        balance_due_days: body.balance_due_days,
+    };
+    let row = auctions::create(&state, &caller, id.into_inner(), input).await?;
+    Ok(HttpResponse::Created().json(view(&state, &row)?))
+}
+
+/// Publish the announcement; bidding then opens by itself at its start.
+#[utoipa::path(tag = "auctions", responses(
+    (status = 200, body = AuctionView),
+    (status = 422, description = "notice_period_too_short, reference_price_expired", body = ErrorBody),
+    (status = 409, description = "invalid_status", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/publish")]
+pub async fn publish_auction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<AuctionView>> {
+    let row = auctions::publish(&state, &caller, id.into_inner()).await?;
+    Ok(web::Json(view(&state, &row)?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ReasonRequest {
+    /// Published with the round and kept in its ledger (R60).
+    pub reason: Option<String>,
+}
+
+async fn court_action(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    action: CourtAction,
+    body: Option<web::Json<ReasonRequest>>,
+) -> ApiResult<web::Json<AuctionView>> {
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let saved = auctions::court_action(state, caller, id, action, reason.as_deref()).await?;
+    Ok(web::Json(view(state, &saved.row)?))
+}
+
+/// Suspend a round (暂缓/中止): bids are refused until it resumes.
+#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/suspend")]
+pub async fn suspend_auction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<ReasonRequest>>,
+) -> ApiResult<web::Json<AuctionView>> {
+    court_action(&state, &caller, id.into_inner(), CourtAction::Suspend, body).await
+}
+
+/// Resume a suspended round; the remaining bidding time is restored (at least five minutes).
+#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/resume")]
+pub async fn resume_auction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<ReasonRequest>>,
+) -> ApiResult<web::Json<AuctionView>> {
+    court_action(&state, &caller, id.into_inner(), CourtAction::Resume, body).await
+}
+
+/// Withdraw a round (撤回): no sale, every deposit released.
+#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/withdraw")]
+pub async fn withdraw_auction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<ReasonRequest>>,
+) -> ApiResult<web::Json<AuctionView>> {
+    court_action(
+        &state,
+        &caller,
+        id.into_inner(),
+        CourtAction::Withdraw,
+        body,
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PriorityHolderRequest {
+    /// The email of the holder's bidder account.
+    pub email: String,
+    /// 1 is the highest rank.
+    pub rank: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriorityHolderView {
+    pub auction_id: Uuid,
+    pub email: String,
+    pub rank: i32,
+    /// Whether the holder has already registered for this round.
+    pub registered: bool,
+}
+
+/// Confirm a priority holder (优先购买权人) and its rank, before bidding opens (R42, R50).
+#[utoipa::path(tag = "auctions", request_body = PriorityHolderRequest, responses(
+    (status = 201, body = PriorityHolderView),
+    (status = 200, description = "the holder's rank was changed", body = PriorityHolderView),
+    (status = 409, description = "bidding_started", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/priority-holders")]
+pub async fn add_priority_holder(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PriorityHolderRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (holder, created, registered) =
+        auctions::add_priority_holder(&state, &caller, id, &body.email, body.rank).await?;
+    let view = PriorityHolderView {
+        auction_id: id,
+        email: body.email.trim().to_lowercase(),
+        rank: holder.rank,
+        registered,
+    };
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}
+
+/// One round, as the public sees it (a draft only by its court).
+#[utoipa::path(tag = "auctions", responses((status = 200, body = AuctionView), (status = 404, body = ErrorBody)))]
+#[get("/api/auctions/{id}")]
+pub async fn get_auction(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<AuctionView>> {
+    let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
+    Ok(web::Json(view(&state, &row)?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuctionListQuery {
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub court_id: Option<Uuid>,
+    /// Words in the title.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Published rounds, newest first.
+#[utoipa::path(tag = "auctions", params(AuctionListQuery), responses((status = 200, body = Page<AuctionView>)))]
+#[get("/api/auctions")]
+pub async fn list_auctions(
+    state: web::Data<AppState>,
+    query: web::Query<AuctionListQuery>,
+) -> ApiResult<web::Json<Page<AuctionView>>> {
+    let query = query.into_inner();
+    let (page, per_page) = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let filter = ListFilter {
+        status: query.status,
+        category: query.category,
+        court_id: query.court_id,
+        q: query.q,
+    };
+    let (rows, total) = auctions::list(&state, filter, page, per_page).await?;
+    let items = rows
+        .iter()
+        .map(|row| view(&state, row))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterForAuctionRequest {
+    /// The bidder accepts the bidding instructions and special reminders (R30).
+    #[serde(default)]
+    pub accept_terms: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationCreated {
+    pub id: Uuid,
+    pub auction_id: Uuid,
+    pub bidder_code: String,
+    pub priority_rank: Option<i32>,
+    pub deposit: DepositView,
+    pub payment: PaymentRef,
+    /// The version of the terms accepted.
+    pub terms_version: String,
+}
+
+/// Register for a round: a random bidder code, and a deposit order to pay.
+#[utoipa::path(tag = "bidding", request_body = RegisterForAuctionRequest, responses(
+    (status = 201, body = RegistrationCreated),
+    (status = 422, description = "terms_not_accepted", body = ErrorBody),
+    (status = 409, description = "already_registered, registration_closed", body = ErrorBody),
+    (status = 403, description = "barred", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/registrations")]
+pub async fn register_for_auction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<RegisterForAuctionRequest>>,
+) -> ApiResult<HttpResponse> {
+    let accept_terms = body.is_some_and(|b| b.accept_terms);
+    let registered =
+        registrations::register(&state, &caller, id.into_inner(), accept_terms).await?;
+    let r = &registered.registration;
+    Ok(HttpResponse::Created().json(RegistrationCreated {
+        id: r.id,
+        auction_id: r.auction_id,
+        bidder_code: r.bidder_code.clone(),
+        priority_rank: r.priority_rank,
+        deposit: DepositView {
+            amount: money(r.deposit_amount)?,
+            status: r.deposit_status.clone(),
+        },
+        payment: PaymentRef {
+            order_id: registered.order_id,
+        },
+        terms_version: r.terms_version.clone(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlaceBidRequest {
+    pub amount: MoneyInput,
+    /// A UUID chosen by the client; a retry with the same one creates nothing and gets the same answer.
+    pub request_id: Uuid,
+}
+
+/// Place a bid.
+#[utoipa::path(tag = "bidding", request_body = PlaceBidRequest, responses(
+    (status = 201, body = PlaceBidResponse),
+    (status = 200, description = "a retry of an accepted request", body = PlaceBidResponse),
+    (status = 403, description = "not_registered, deposit_unpaid", body = ErrorBody),
+    (status = 409, description = "auction_not_bidding", body = ErrorBody),
+    (status = 422, description = "invalid_amount, below_starting_price, not_on_increment, bid_too_low, already_leading", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/bids")]
+pub async fn place_bid(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PlaceBidRequest>,
+) -> ApiResult<HttpResponse> {
+    // The bid's legal time: when it reached the server, before any waiting for the round's lock.
+    let received_at = state.clock.now();
+    let amount = body.amount.parse("amount")?;
+    let command = PlaceBid {
+        auction_id: id.into_inner(),
+        amount,
+        request_id: body.request_id,
+        received_at,
+    };
+    Ok(match bidding::place_bid(&state, &caller, command).await? {
+        BidOutcome::Accepted(response) => HttpResponse::Created().json(response),
+        BidOutcome::Replayed(response) => HttpResponse::Ok().json(response),
+    })
+}
+
+/// The public bid record, newest first: codes, never names (R40, R47).
+#[utoipa::path(tag = "bidding", params(PageQuery), responses((status = 200, body = Page<BidView>), (status = 404, body = ErrorBody)))]
+#[get("/api/auctions/{id}/bids")]
+pub async fn list_bids(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<BidView>>> {
+    let (page, per_page) = query.resolve()?;
+    let round = auctions::find_visible(&state, &caller, id.into_inner()).await?;
+    let (items, total) = bidding::list(&state, &round, page, per_page).await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// The round's hash-chained ledger; see the README for how to verify it.
+#[utoipa::path(tag = "bidding", responses((status = 200, body = LedgerView), (status = 404, body = ErrorBody)))]
+#[get("/api/auctions/{id}/ledger")]
+pub async fn get_ledger(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<LedgerView>> {
+    let round = auctions::find_visible(&state, &caller, id.into_inner()).await?;
+    let entries = bidding::ledger(&state, &round).await?;
+    let entries = entries
+        .into_iter()
+        .map(|e| {
+            let payload = serde_json::from_str(&e.payload).map_err(ApiError::internal)?;
+            Ok(LedgerEntryView {
+                seq: e.seq,
+                kind: e.kind,
+                payload,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let head = entries.last().map_or_else(
+        || auction_core::ledger::GENESIS_HASH.to_owned(),
+        |e| e.hash.clone(),
+    );
+    Ok(web::Json(LedgerView { entries, head }))
+}
+
+/// The outcome after the close: the buyer's real name is published (R51).
+#[utoipa::path(tag = "bidding", responses(
+    (status = 200, body = ResultView),
+    (status = 409, description = "auction_not_closed", body = ErrorBody),
+))]
+#[get("/api/auctions/{id}/result")]
+pub async fn get_result(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ResultView>> {
+    let round = auctions::find_visible(&state, &caller, id.into_inner()).await?;
+    let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Draft);
+    if !status.is_closed() {
+        return Err(ApiError::conflict(
+            "auction_not_closed",
+            "the result is published when bidding has ended",
+        ));
+    }
+    let deal = if status == RoundStatus::Sold {
+        deals::for_round(&state, round.id).await?
+    } else {
+        None
+    };
+    Ok(web::Json(match deal {
+        Some(deal) => ResultView {
+            status: round.status.clone(),
+            final_price: Some(money(deal.final_price)?),
+            winner_code: Some(deal.winner_code.clone()),
+            buyer_name: Some(deal.buyer_name.clone()),
+            deal_id: Some(deal.id),
+            confirmation_url: Some(confirmation_path(deal.id)),
+        },
+        None => ResultView {
+            status: round.status.clone(),
+            final_price: None,
+            winner_code: None,
+            buyer_name: None,
+            deal_id: None,
+            confirmation_url: None,
+        },
+    }))
+}

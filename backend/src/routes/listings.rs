@@ -1,0 +1,143 @@
+//! Cases, listings and valuations (judges of the listing's court).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::views::{CaseView, ListingView, MoneyInput, Party};
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::{ApiResult, ErrorBody};
+use crate::services::listings::{self, NewCase, NewListing, Quote};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateCaseRequest {
+    /// 案号, e.g. `(2026)浙0102执1234号`.
+    pub case_number: String,
+    /// 申请执行人 (creditor).
+    pub applicant: Party,
+    /// 被执行人 (debtor).
+    pub respondent: Party,
+}
+
+/// Open an enforcement case in the judge's court.
+#[utoipa::path(tag = "listings", request_body = CreateCaseRequest, responses((status = 201, body = CaseView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/cases")]
+pub async fn create_case(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateCaseRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let case = listings::create_case(
+        &state,
+        &caller,
+        NewCase {
+            case_number: body.case_number,
+            applicant: body.applicant,
+            respondent: body.respondent,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(CaseView::from(&case)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateListingRequest {
+    pub case_id: Uuid,
+    pub title: String,
+    /// `real_estate`, `movable` or `other_right`.
+    pub category: String,
+    pub description: String,
+    pub location: String,
+    /// Mortgages, leases and other burdens (R34).
+    pub encumbrances: Option<String>,
+    /// Housing triggers the purchase-qualification rules (R32).
+    pub is_housing: Option<bool>,
+}
+
+/// List a seized asset of a case; it starts in `pricing`.
+#[utoipa::path(tag = "listings", request_body = CreateListingRequest, responses(
+    (status = 201, body = ListingView),
+    (status = 422, description = "invalid_category, invalid_title, …", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings")]
+pub async fn create_listing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateListingRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let listing = listings::create_listing(
+        &state,
+        &caller,
+        NewListing {
+            case_id: body.case_id,
+            title: body.title,
+            category: body.category,
+            description: body.description,
+            location: body.location,
+            encumbrances: body.encumbrances,
+            is_housing: body.is_housing,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(ListingView::of(&listing)?))
+}
+
+/// A listing: public once a round of it is announced; before that, its court only.
+#[utoipa::path(tag = "listings", responses((status = 200, body = ListingView), (status = 404, body = ErrorBody)))]
+#[get("/api/listings/{id}")]
+pub async fn get_listing(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ListingView>> {
+    let listing = listings::find_visible(&state, &caller, id.into_inner()).await?;
+    Ok(web::Json(ListingView::of(&listing)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct QuoteInput {
+    /// Who gave the figure (platform, authority or appraiser).
+    pub source: String,
+    pub amount: MoneyInput,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ValuationRequest {
+    /// `targeted_inquiry`, `online_inquiry` or `appraisal`.
+    pub method: String,
+    pub quotes: Vec<QuoteInput>,
+}
+
+/// Fix the reference price by inquiry or appraisal (online inquiry: the mean of the quotes, R14).
+#[utoipa::path(tag = "listings", request_body = ValuationRequest, responses(
+    (status = 201, body = ListingView),
+    (status = 409, description = "reference_price_locked", body = ErrorBody),
+    (status = 422, description = "invalid_method, invalid_quotes, invalid_amount", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/valuations")]
+pub async fn add_valuation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ValuationRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let quotes = body
+        .quotes
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            Ok(Quote {
+                source: q.source.clone(),
+                amount: q.amount.parse(&format!("quotes[{i}].amount"))?,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let listing =
+        listings::add_valuation(&state, &caller, id.into_inner(), &body.method, quotes).await?;
+    Ok(HttpResponse::Created().json(ListingView::of(&listing)?))
+}

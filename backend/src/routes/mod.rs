@@ -1,0 +1,109 @@
+//! The HTTP API under `/api`, one module per resource; the OpenAPI description is collected from the
+//! handlers' `#[utoipa::path]` annotations and served at `/api/openapi.json`, with a UI at `/api/docs`.
+
+pub mod accounts;
+pub mod auctions;
+pub mod deals;
+pub mod listings;
+pub mod live;
+pub mod payments;
+pub mod system;
+pub mod views;
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+/// Request bodies over this size are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Fapai 法拍 API",
+        description = "Online judicial auctions: courts list seized property, bidders register and bid live, buyers pay online. \
+                       Money is a decimal string with two fraction digits; times are RFC 3339 UTC.",
+        version = "1.0.0"
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, sign-in, the caller's own data"),
+        (name = "admin", description = "Courts and judges"),
+        (name = "listings", description = "Cases, listings, reference prices"),
+        (name = "auctions", description = "Rounds as the court manages them, and the public views"),
+        (name = "bidding", description = "Registration, deposits, bids, the ledger, results"),
+        (name = "payments", description = "Payment orders and the sandbox gateway"),
+        (name = "deals", description = "After a sale"),
+        (name = "system", description = "Health and time"),
+        (name = "test", description = "The manual test clock"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Every endpoint of the API.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .content_type_required(false)
+            .error_handler(crate::error::json_error),
+    )
+    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+    .app_data(web::PathConfig::default().error_handler(crate::error::path_error))
+    .app_data(web::QueryConfig::default().error_handler(crate::error::query_error))
+    .service(system::health)
+    .service(system::time)
+    .service(system::get_clock)
+    .service(system::move_clock)
+    .service(accounts::register)
+    .service(accounts::login)
+    .service(accounts::me)
+    .service(accounts::my_registrations)
+    .service(accounts::my_deals)
+    .service(accounts::create_court)
+    .service(accounts::create_judge)
+    .service(listings::create_case)
+    .service(listings::create_listing)
+    .service(listings::get_listing)
+    .service(listings::add_valuation)
+    .service(auctions::create_auction)
+    .service(auctions::publish_auction)
+    .service(auctions::suspend_auction)
+    .service(auctions::resume_auction)
+    .service(auctions::withdraw_auction)
+    .service(auctions::add_priority_holder)
+    .service(auctions::list_auctions)
+    .service(auctions::get_auction)
+    .service(auctions::register_for_auction)
+    .service(auctions::place_bid)
+    .service(auctions::list_bids)
+    .service(auctions::get_ledger)
+    .service(auctions::get_result)
+    .service(live::live)
+    .service(payments::sandbox_complete)
+    .service(payments::gateway_callback)
+    .service(payments::get_payment)
+    .service(deals::get_deal)
+    .service(deals::deal_confirmation)
+    .service(deals::start_balance_payment);
+}
+
+/// Unknown paths answer in the contract's error shape.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("resource"))
+}

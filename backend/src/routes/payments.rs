@@ -1,0 +1,76 @@
+//! Payment orders: the sandbox gateway's "pay" action and the gateway callback.
+
+use actix_web::{HttpRequest, get, post, web};
+use uuid::Uuid;
+
+use super::views::PaymentView;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::persistence::convert::money;
+use crate::persistence::entities::payment_order;
+use crate::services::payments;
+use crate::state::AppState;
+
+/// The header a gateway signs its callback with (hex HMAC-SHA256 of the body).
+pub const SIGNATURE_HEADER: &str = "x-fapai-signature";
+
+fn view(order: &payment_order::Model) -> ApiResult<PaymentView> {
+    Ok(PaymentView {
+        order_id: order.id,
+        status: order.status.clone(),
+        purpose: order.purpose.clone(),
+        amount: money(order.amount)?,
+    })
+}
+
+/// Sandbox only: pay the order as its payer; simulates the gateway's signed callback. Idempotent.
+#[utoipa::path(tag = "payments", responses(
+    (status = 200, body = PaymentView),
+    (status = 409, description = "registration_closed, deal_not_awaiting_balance", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/payments/{order_id}/sandbox-complete")]
+pub async fn sandbox_complete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    order_id: web::Path<Uuid>,
+) -> ApiResult<web::Json<PaymentView>> {
+    let order = payments::sandbox_complete(&state, &caller, order_id.into_inner()).await?;
+    Ok(web::Json(view(&order)?))
+}
+
+/// The gateway's callback: `{order_id, amount, status, reference, paid_at}` signed in `X-Fapai-Signature`.
+#[utoipa::path(tag = "payments", request_body(content = String, content_type = "application/json"), responses(
+    (status = 200, body = PaymentView),
+    (status = 401, description = "signature does not verify", body = ErrorBody),
+))]
+#[post("/api/payments/callback")]
+pub async fn gateway_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<web::Json<PaymentView>> {
+    let signature = req
+        .headers()
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::unauthenticated("the callback has no signature"))?;
+    let order = payments::handle_callback(&state, &body, signature).await?;
+    Ok(web::Json(view(&order)?))
+}
+
+/// A payment order, for its payer.
+#[utoipa::path(tag = "payments", responses((status = 200, body = PaymentView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/payments/{order_id}")]
+pub async fn get_payment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    order_id: web::Path<Uuid>,
+) -> ApiResult<web::Json<PaymentView>> {
+    use sea_orm::EntityTrait;
+    let order = payment_order::Entity::find_by_id(order_id.into_inner())
+        .one(state.db.conn())
+        .await?
+        .filter(|o| o.payer_id == caller.user_id)
+        .ok_or_else(|| ApiError::not_found("payment order"))?;
+    Ok(web::Json(view(&order)?))
+}

@@ -1,0 +1,111 @@
+//! Health, the server's time, and the test clock (only with `FAPAI_CLOCK=manual`).
+
+use actix_web::{get, post, web};
+use auction_core::time::rfc3339;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::views::TimeView;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::services::{parse_instant, workers};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthView {
+    #[schema(example = "ok")]
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// Liveness and the database in use.
+#[utoipa::path(tag = "system", responses((status = 200, body = HealthView), (status = 503, body = ErrorBody)))]
+#[get("/api/health")]
+pub async fn health(state: web::Data<AppState>) -> ApiResult<web::Json<HealthView>> {
+    state.db.conn().ping().await.map_err(|err| {
+        tracing::error!(error = %err, "database unreachable");
+        ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is not reachable",
+        )
+    })?;
+    Ok(web::Json(HealthView {
+        status: "ok".into(),
+        database: state.db.backend().name().into(),
+    }))
+}
+
+/// The server's clock, for client countdowns.
+#[utoipa::path(tag = "system", responses((status = 200, body = TimeView)))]
+#[get("/api/time")]
+pub async fn time(state: web::Data<AppState>) -> web::Json<TimeView> {
+    web::Json(TimeView {
+        now: rfc3339(state.clock.now()),
+    })
+}
+
+fn manual_only(state: &AppState) -> ApiResult<()> {
+    if state.clock.is_manual() {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("resource"))
+    }
+}
+
+/// The test clock (only with `FAPAI_CLOCK=manual`).
+#[utoipa::path(tag = "test", responses((status = 200, body = TimeView), (status = 404, body = ErrorBody)))]
+#[get("/api/test/clock")]
+pub async fn get_clock(state: web::Data<AppState>) -> ApiResult<web::Json<TimeView>> {
+    manual_only(&state)?;
+    Ok(web::Json(TimeView {
+        now: rfc3339(state.clock.now()),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveClockRequest {
+    /// Move forward by this many seconds.
+    pub advance_seconds: Option<i64>,
+    /// Or move to this instant (RFC 3339).
+    pub now: Option<String>,
+}
+
+/// Move the test clock forward; every transition that became due is applied before the answer.
+#[utoipa::path(tag = "test", request_body = MoveClockRequest, responses(
+    (status = 200, body = TimeView),
+    (status = 409, description = "clock_backwards", body = ErrorBody),
+    (status = 404, body = ErrorBody),
+))]
+#[post("/api/test/clock")]
+pub async fn move_clock(
+    state: web::Data<AppState>,
+    body: web::Json<MoveClockRequest>,
+) -> ApiResult<web::Json<TimeView>> {
+    manual_only(&state)?;
+    let target = match (&body.advance_seconds, &body.now) {
+        (Some(seconds), None) => {
+            if *seconds < 0 {
+                return Err(ApiError::conflict(
+                    "clock_backwards",
+                    "the clock never moves backwards",
+                ));
+            }
+            state.clock.now() + Duration::seconds(*seconds)
+        }
+        (None, Some(now)) => parse_instant(now, "now")?,
+        _ => {
+            return Err(ApiError::unprocessable(
+                "invalid_clock_move",
+                "send exactly one of advance_seconds or now",
+            ));
+        }
+    };
+    let now = state
+        .clock
+        .set(target)
+        .map_err(|e| ApiError::conflict("clock_backwards", e.to_string()))?;
+    workers::run_due(&state, now).await?;
+    Ok(web::Json(TimeView { now: rfc3339(now) }))
+}

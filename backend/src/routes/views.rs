@@ -1,0 +1,478 @@
+//! The API's JSON shapes (responses and shared inputs), as the contract names them, with their OpenAPI
+//! schemas. Money prints as a string with exactly two decimals; instants as RFC 3339 UTC milliseconds.
+
+use auction_core::round::BidStanding;
+use auction_core::time::rfc3339;
+use auction_core::{Money, RoundStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::convert::{instant, money, money_opt};
+use crate::persistence::entities::{auction, bid, case, court, deal, listing, registration, user};
+
+/// A money amount as the client sent it. Only a decimal *string* is accepted; anything else, or a
+/// string that is not a positive amount with ≤ 2 decimals and ≤ 14 integer digits, is `invalid_amount`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(value_type = String, example = "29400000.00")]
+pub struct MoneyInput(pub Value);
+
+impl MoneyInput {
+    pub fn parse(&self, field: &str) -> ApiResult<Money> {
+        let invalid = |why: String| {
+            ApiError::unprocessable("invalid_amount", format!("{field}: {why}"))
+                .with_details(serde_json::json!({ "field": field }))
+        };
+        match &self.0 {
+            Value::String(text) => Money::parse_positive(text).map_err(|e| invalid(e.to_string())),
+            _ => Err(invalid(
+                "an amount must be a JSON string such as \"29400000.00\", not a number".into(),
+            )),
+        }
+    }
+}
+
+/// `?page=1&per_page=20`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1-based page number.
+    pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    pub per_page: Option<u64>,
+}
+
+impl PageQuery {
+    /// (page, per_page), validated.
+    pub fn resolve(&self) -> ApiResult<(u64, u64)> {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(20);
+        if page == 0 || !(1..=100).contains(&per_page) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "page starts at 1 and per_page is between 1 and 100",
+            ));
+        }
+        Ok((page, per_page))
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    #[schema(example = "bidder")]
+    pub role: String,
+    pub real_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub court_id: Option<Uuid>,
+}
+
+impl From<&user::Model> for UserView {
+    fn from(u: &user::Model) -> UserView {
+        UserView {
+            id: u.id,
+            email: u.email.clone(),
+            role: u.role.clone(),
+            real_name: u.real_name.clone(),
+            court_id: u.court_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CourtView {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl From<&court::Model> for CourtView {
+    fn from(c: &court::Model) -> CourtView {
+        CourtView {
+            id: c.id,
+            name: c.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Party {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub court_id: Uuid,
+    pub case_number: String,
+    pub applicant: Party,
+    pub respondent: Party,
+    pub created_at: String,
+}
+
+impl From<&case::Model> for CaseView {
+    fn from(c: &case::Model) -> CaseView {
+        CaseView {
+            id: c.id,
+            court_id: c.court_id,
+            case_number: c.case_number.clone(),
+            applicant: Party {
+                name: c.applicant_name.clone(),
+                email: c.applicant_email.clone(),
+            },
+            respondent: Party {
+                name: c.respondent_name.clone(),
+                email: c.respondent_email.clone(),
+            },
+            created_at: rfc3339(instant(c.created_at)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListingView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub court_id: Uuid,
+    pub title: String,
+    #[schema(example = "real_estate")]
+    pub category: String,
+    pub description: String,
+    pub location: String,
+    pub encumbrances: Option<String>,
+    pub is_housing: bool,
+    #[schema(example = "pricing")]
+    pub status: String,
+    #[schema(value_type = Option<String>)]
+    pub reference_price: Option<Money>,
+    pub reference_method: Option<String>,
+    pub reference_valid_until: Option<String>,
+    pub created_at: String,
+}
+
+impl ListingView {
+    pub fn of(l: &listing::Model) -> ApiResult<ListingView> {
+        Ok(ListingView {
+            id: l.id,
+            case_id: l.case_id,
+            court_id: l.court_id,
+            title: l.title.clone(),
+            category: l.category.clone(),
+            description: l.description.clone(),
+            location: l.location.clone(),
+            encumbrances: l.encumbrances.clone(),
+            is_housing: l.is_housing,
+            status: l.status.clone(),
+            reference_price: money_opt(l.reference_price)?,
+            reference_method: l.reference_method.clone(),
+            reference_valid_until: l.reference_valid_until.map(|t| rfc3339(instant(t))),
+            created_at: rfc3339(instant(l.created_at)),
+        })
+    }
+}
+
+/// A round as the public sees it. `minimum_next_bid` is what an ordinary bidder may bid now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuctionView {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub court_id: Uuid,
+    pub title: String,
+    pub category: String,
+    pub round: i32,
+    /// `first`, `second` or `reauction`.
+    pub round_kind: String,
+    #[schema(example = "bidding")]
+    pub status: String,
+    #[schema(value_type = String)]
+    pub reference_price: Money,
+    #[schema(value_type = String)]
+    pub starting_price: Money,
+    #[schema(value_type = String)]
+    pub deposit: Money,
+    #[schema(value_type = String)]
+    pub increment: Money,
+    #[schema(value_type = Option<String>)]
+    pub current_price: Option<Money>,
+    #[schema(value_type = String)]
+    pub minimum_next_bid: Money,
+    pub leader_code: Option<String>,
+    pub bid_count: i32,
+    pub extension_count: i32,
+    pub bidding_starts_at: String,
+    /// The current end, moved by extensions.
+    pub bidding_ends_at: String,
+    pub scheduled_ends_at: String,
+    pub registrations_count: i32,
+    pub balance_due_days: i32,
+    pub published_at: Option<String>,
+    pub closed_at: Option<String>,
+    /// The server's clock when this view was made, for countdowns.
+    pub server_time: String,
+}
+
+impl AuctionView {
+    pub fn of(row: &auction::Model, server_time: auction_core::Instant) -> ApiResult<AuctionView> {
+        let round = crate::persistence::convert::round(row)?;
+        Ok(AuctionView {
+            id: row.id,
+            listing_id: row.listing_id,
+            court_id: row.court_id,
+            title: row.title.clone(),
+            category: row.category.clone(),
+            round: row.round,
+            round_kind: row.round_kind.clone(),
+            status: row.status.clone(),
+            reference_price: money(row.reference_price)?,
+            starting_price: round.starting_price,
+            deposit: money(row.deposit)?,
+            increment: round.increment,
+            current_price: round.current_price,
+            minimum_next_bid: round.minimum_next_bid(),
+            leader_code: row.leader_code.clone(),
+            bid_count: row.bid_count,
+            extension_count: row.extension_count,
+            bidding_starts_at: rfc3339(instant(row.bidding_starts_at)),
+            bidding_ends_at: rfc3339(instant(row.bidding_ends_at)),
+            scheduled_ends_at: rfc3339(instant(row.scheduled_ends_at)),
+            registrations_count: row.registrations_count,
+            balance_due_days: row.balance_due_days,
+            published_at: row.published_at.map(|t| rfc3339(instant(t))),
+            closed_at: row.closed_at.map(|t| rfc3339(instant(t))),
+            server_time: rfc3339(server_time),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepositView {
+    #[schema(value_type = String)]
+    pub amount: Money,
+    /// `unpaid`, `frozen`, `released`, `applied` or `forfeited`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentRef {
+    pub order_id: Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationView {
+    pub id: Uuid,
+    pub auction_id: Uuid,
+    pub bidder_code: String,
+    pub priority_rank: Option<i32>,
+    pub deposit: DepositView,
+    /// The deposit's payment order, while it is still to be paid.
+    pub payment: Option<PaymentRef>,
+    pub auction_title: String,
+    pub auction_status: String,
+    pub created_at: String,
+}
+
+impl RegistrationView {
+    pub fn of(
+        r: &registration::Model,
+        round: &auction::Model,
+        order: Option<Uuid>,
+    ) -> ApiResult<RegistrationView> {
+        Ok(RegistrationView {
+            id: r.id,
+            auction_id: r.auction_id,
+            bidder_code: r.bidder_code.clone(),
+            priority_rank: r.priority_rank,
+            deposit: DepositView {
+                amount: money(r.deposit_amount)?,
+                status: r.deposit_status.clone(),
+            },
+            payment: order.map(|order_id| PaymentRef { order_id }),
+            auction_title: round.title.clone(),
+            auction_status: round.status.clone(),
+            created_at: rfc3339(instant(r.created_at)),
+        })
+    }
+}
+
+/// One bid of the public record (R47): a code, never a name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BidView {
+    pub seq: i32,
+    pub bidder_code: String,
+    #[schema(value_type = String)]
+    pub amount: Money,
+    pub placed_at: String,
+    /// Placed under a priority code (优先购买权人).
+    pub priority: bool,
+    /// A priority holder matching the current price.
+    pub priority_match: bool,
+    /// `leading`, `outbid` or `winning`.
+    pub status: String,
+}
+
+impl BidView {
+    pub fn of(b: &bid::Model, last_seq: i32, status: RoundStatus) -> ApiResult<BidView> {
+        let standing = BidStanding::of(
+            u32::try_from(b.seq).unwrap_or(0),
+            u32::try_from(last_seq).unwrap_or(0),
+            status,
+        );
+        Ok(BidView {
+            seq: b.seq,
+            bidder_code: b.bidder_code.clone(),
+            amount: money(b.amount)?,
+            placed_at: rfc3339(instant(b.placed_at)),
+            priority: b.priority,
+            priority_match: b.priority_match,
+            status: standing.as_str().to_owned(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlacedBid {
+    pub seq: i32,
+    pub bidder_code: String,
+    #[schema(value_type = String)]
+    pub amount: Money,
+    pub placed_at: String,
+    pub priority: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuctionAfterBid {
+    #[schema(value_type = String)]
+    pub current_price: Money,
+    pub leader_code: String,
+    pub bidding_ends_at: String,
+    pub extension_count: i32,
+}
+
+/// The answer to an accepted bid; a retry with the same `request_id` gets the same body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlaceBidResponse {
+    pub bid: PlacedBid,
+    pub auction: AuctionAfterBid,
+}
+
+impl PlaceBidResponse {
+    pub fn of(b: &bid::Model) -> ApiResult<PlaceBidResponse> {
+        let amount = money(b.amount)?;
+        Ok(PlaceBidResponse {
+            bid: PlacedBid {
+                seq: b.seq,
+                bidder_code: b.bidder_code.clone(),
+                amount,
+                placed_at: rfc3339(instant(b.placed_at)),
+                priority: b.priority,
+            },
+            // Every accepted bid takes the lead, so the round right after it is fully described by it.
+            auction: AuctionAfterBid {
+                current_price: amount,
+                leader_code: b.bidder_code.clone(),
+                bidding_ends_at: rfc3339(instant(b.ends_at_after)),
+                extension_count: b.extension_count_after,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    pub seq: i64,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerView {
+    pub entries: Vec<LedgerEntryView>,
+    /// The last entry's hash (64 zeros for an empty ledger).
+    pub head: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultView {
+    /// `sold`, `failed` or `withdrawn`.
+    pub status: String,
+    #[schema(value_type = Option<String>)]
+    pub final_price: Option<Money>,
+    pub winner_code: Option<String>,
+    /// The buyer's real name, published after the sale (R51).
+    pub buyer_name: Option<String>,
+    pub deal_id: Option<Uuid>,
+    pub confirmation_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealView {
+    pub id: Uuid,
+    pub auction_id: Uuid,
+    pub listing_id: Uuid,
+    pub winner_code: String,
+    pub buyer_name: String,
+    #[schema(value_type = String)]
+    pub final_price: Money,
+    #[schema(value_type = String)]
+    pub deposit_applied: Money,
+    #[schema(value_type = String)]
+    pub balance_due: Money,
+    pub balance_due_at: String,
+    /// `awaiting_balance`, `paid` or `defaulted`.
+    pub status: String,
+    pub paid_at: Option<String>,
+    pub confirmation_url: String,
+}
+
+impl DealView {
+    pub fn of(d: &deal::Model) -> ApiResult<DealView> {
+        Ok(DealView {
+            id: d.id,
+            auction_id: d.auction_id,
+            listing_id: d.listing_id,
+            winner_code: d.winner_code.clone(),
+            buyer_name: d.buyer_name.clone(),
+            final_price: money(d.final_price)?,
+            deposit_applied: money(d.deposit_applied)?,
+            balance_due: money(d.balance_due)?,
+            balance_due_at: rfc3339(instant(d.balance_due_at)),
+            status: d.status.clone(),
+            paid_at: d.paid_at.map(|t| rfc3339(instant(t))),
+            confirmation_url: confirmation_path(d.id),
+        })
+    }
+}
+
+pub fn confirmation_path(deal_id: Uuid) -> String {
+    format!("/api/deals/{deal_id}/confirmation")
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    pub order_id: Uuid,
+    /// `pending`, `paid` or `rejected`.
+    pub status: String,
+    /// `deposit` or `balance`.
+    pub purpose: String,
+    #[schema(value_type = String)]
+    pub amount: Money,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeView {
+    pub now: String,
+}

@@ -1,0 +1,206 @@
+//! Accounts: bidder self-registration with an ID-number check, sign-in, courts and judges.
+
+use auction_core::IdNumber;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::{email_address, required_text};
+use crate::auth::{Caller, Role, password};
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::persistence::convert::millis;
+use crate::persistence::entities::{court, user};
+use crate::state::AppState;
+
+pub struct NewBidder {
+    pub email: String,
+    pub password: String,
+    pub real_name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+}
+
+fn strong_password(password: &str) -> ApiResult<()> {
+    if password.chars().count() < 8 {
+        return Err(ApiError::unprocessable(
+            "weak_password",
+            "a password needs at least 8 characters",
+        ));
+    }
+    Ok(())
+}
+
+fn phone_number(phone: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+- ()".contains(c));
+    if !allowed || !(5..=20).contains(&digits) {
+        return Err(ApiError::unprocessable(
+            "invalid_phone",
+            "a phone number has 5 to 20 digits",
+        ));
+    }
+    Ok(Some(phone.to_owned()))
+}
+
+/// Self-registration of a bidder (R37): the ID number must pass the GB 11643 checksum.
+pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<user::Model> {
+    let email = email_address(&input.email)?;
+    strong_password(&input.password)?;
+    let real_name = required_text(&input.real_name, "real_name", 100)?;
+    let id_number = IdNumber::parse(&input.id_number)
+        .map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string()))?;
+    let phone = phone_number(input.phone.as_deref())?;
+    let hash = password::hash(input.password).await?;
+    insert_user(
+        state,
+        email,
+        hash,
+        Role::Bidder,
+        real_name,
+        Some(id_number.as_str().to_owned()),
+        phone,
+        None,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_user(
+    state: &AppState,
+    email: String,
+    password_hash: String,
+    role: Role,
+    real_name: String,
+    id_number: Option<String>,
+    phone: Option<String>,
+    court_id: Option<Uuid>,
+) -> ApiResult<user::Model> {
+    let row = user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
+        real_name: Set(real_name),
+        id_number: Set(id_number),
+        phone: Set(phone),
+        court_id: Set(court_id),
+        created_at: Set(millis(state.clock.now())),
+    };
+    row.insert(state.db.conn()).await.map_err(|err| {
+        if is_unique_violation(&err) {
+            ApiError::conflict("email_taken", "an account with this email already exists")
+        } else {
+            err.into()
+        }
+    })
+}
+
+pub async fn find_by_email(state: &AppState, email: &str) -> ApiResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(state.db.conn())
+        .await?)
+}
+
+pub async fn find(state: &AppState, id: Uuid) -> ApiResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))
+}
+
+pub fn caller_of(user: &user::Model) -> ApiResult<Caller> {
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| ApiError::internal(format!("unknown role {}", user.role)))?;
+    Ok(Caller {
+        user_id: user.id,
+        role,
+        court_id: user.court_id,
+    })
+}
+
+/// Checks an email and password; the same 401 whether the email or the password is wrong.
+pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult<user::Model> {
+    let account = find_by_email(state, email).await?;
+    let ok = password::verify(password, account.as_ref().map(|u| u.password_hash.clone())).await?;
+    match account {
+        Some(account) if ok => Ok(account),
+        _ => Err(ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "the email or the password is wrong",
+        )),
+    }
+}
+
+pub async fn create_court(state: &AppState, name: &str) -> ApiResult<court::Model> {
+    let row = court::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(required_text(name, "name", 200)?),
+        created_at: Set(millis(state.clock.now())),
+    };
+    Ok(row.insert(state.db.conn()).await?)
+}
+
+pub struct NewJudge {
+    pub email: String,
+    pub password: String,
+    pub real_name: String,
+    pub court_id: Uuid,
+}
+
+pub async fn create_judge(state: &AppState, input: NewJudge) -> ApiResult<user::Model> {
+    let email = email_address(&input.email)?;
+    strong_password(&input.password)?;
+    let real_name = required_text(&input.real_name, "real_name", 100)?;
+    court::Entity::find_by_id(input.court_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::unprocessable("unknown_court", "no court has that id"))?;
+    let hash = password::hash(input.password).await?;
+    insert_user(
+        state,
+        email,
+        hash,
+        Role::Judge,
+        real_name,
+        None,
+        None,
+        Some(input.court_id),
+    )
+    .await
+}
+
+/// Creates the configured administrator if that email has no account yet.
+pub async fn ensure_admin(state: &AppState, email: &str, password: &str) -> ApiResult<()> {
+    let email = email_address(email)?;
+    if find_by_email(state, &email).await?.is_some() {
+        return Ok(());
+    }
+    let hash = password::hash(password.to_owned()).await?;
+    match insert_user(
+        state,
+        email,
+        hash,
+        Role::Admin,
+        "Administrator".into(),
+        None,
+        None,
+        None,
+    )
+    .await
+    {
+        Ok(_) => {
+            tracing::info!("administrator account created");
+            Ok(())
+        }
+        // Another instance created it at the same moment.
+        Err(err) if err.code == "email_taken" => Ok(()),
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,487 @@
+//! Rounds as the court manages them: create (the round kind derived from the listing's history),
+//! publish, suspend / resume / withdraw, priority holders; and the public views.
+
+use auction_core::deal::BALANCE_DUE_DAYS;
+use auction_core::setup::{
+    Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms,
+};
+use auction_core::{Instant, Money, RoundStatus, Transition};
+use chrono::Duration;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::listings;
+use super::rounds::{LockedRound, SavedRound};
+use crate::auth::{Caller, MaybeCaller, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::WriteTx;
+use crate::persistence::convert::{instant, millis, money_opt};
+use crate::persistence::entities::{auction, deal, listing, priority_holder, registration, user};
+use crate::state::AppState;
+
+/// A further round must be created within 30 days of the failure (R27).
+const SECOND_ROUND_WITHIN: Duration = Duration::days(30);
+
+/// How a round's kind is stored.
+pub fn kind_name(kind: RoundKind) -> &'static str {
+    match kind {
+        RoundKind::First => "first",
+        RoundKind::Second => "second",
+        RoundKind::Reauction {
+            of: ReauctionOf::First,
+        } => "reauction_of_first",
+        RoundKind::Reauction {
+            of: ReauctionOf::Second,
+        } => "reauction_of_second",
+    }
+}
+
+pub fn parse_kind(text: &str) -> RoundKind {
+    match text {
+        "second" => RoundKind::Second,
+        "reauction_of_first" => RoundKind::Reauction {
+            of: ReauctionOf::First,
+        },
+        "reauction_of_second" => RoundKind::Reauction {
+            of: ReauctionOf::Second,
+        },
+        _ => RoundKind::First,
+    }
+}
+
+/// Whether a kind counts as a first or a second auction, for what comes after it.
+fn stage(kind: RoundKind) -> ReauctionOf {
+    match kind {
+        RoundKind::First
+        | RoundKind::Reauction {
+            of: ReauctionOf::First,
+        } => ReauctionOf::First,
+        RoundKind::Second
+        | RoundKind::Reauction {
+            of: ReauctionOf::Second,
+        } => ReauctionOf::Second,
+    }
+}
+
+pub struct NewRound {
+    pub starting_price: Money,
+    pub deposit: Money,
+    pub increment: Money,
+    pub bidding_starts_at: Instant,
+    pub bidding_ends_at: Instant,
+    pub balance_due_days: Option<i64>,
+}
+
+/// What the listing's history makes the next round: its kind, number and round 1's start.
+struct NextRound {
+    kind: RoundKind,
+    number: i32,
+    first_round_start: Option<Money>,
+}
+
+async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<NextRound> {
+    let rounds = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing_id))
+        .order_by_asc(auction::Column::CreatedAt)
+        .all(&**tx)
+        .await?;
+    let status =
+        |row: &auction::Model| RoundStatus::parse(&row.status).unwrap_or(RoundStatus::Withdrawn);
+    if rounds.iter().any(|r| !status(r).is_closed()) {
+        return Err(ApiError::conflict(
+            "round_in_progress",
+            "this listing already has a round that is not finished; withdraw it or wait for its end",
+        ));
+    }
+    let counted: Vec<&auction::Model> = rounds
+        .iter()
+        .filter(|r| status(r) != RoundStatus::Withdrawn)
+        .collect();
+    let first_round_start = counted
+        .iter()
+        .rev()
+        .find(|r| parse_kind(&r.round_kind) == RoundKind::First)
+        .map(|r| r.starting_price);
+    let kind = match counted.last() {
+        None => RoundKind::First,
+        Some(last) if status(last) == RoundStatus::Failed => {
+            if stage(parse_kind(&last.round_kind)) == ReauctionOf::Second {
+                return Err(ApiError::conflict(
+                    "no_further_round",
+                    "a second auction has failed: the next step is sell-off (变卖), which Fapai does not offer yet",
+                ));
+            }
+            let failed_at = instant(last.closed_at.unwrap_or(last.bidding_ends_at));
+            if now > failed_at + SECOND_ROUND_WITHIN {
+                return Err(ApiError::unprocessable(
+                    "second_round_too_late",
+                    "a second auction must be set up within 30 days of the failed first auction (R27)",
+                ));
+            }
+            RoundKind::Second
+        }
+        Some(last) => {
+            let defaulted = deal::Entity::find()
+                .filter(deal::Column::AuctionId.eq(last.id))
+                .filter(deal::Column::Status.eq("defaulted"))
+                .count(&**tx)
+                .await?
+                > 0;
+            if !defaulted {
+                return Err(ApiError::conflict(
+                    "listing_sold",
+                    "this listing has been sold",
+                ));
+            }
+            RoundKind::Reauction {
+                of: stage(parse_kind(&last.round_kind)),
+            }
+        }
+    };
+    Ok(NextRound {
+        kind,
+        number: i32::try_from(counted.len() + 1).unwrap_or(i32::MAX),
+        first_round_start: money_opt(first_round_start)?,
+    })
+}
+
+/// Creates a draft round of a listing; its kind (first, second, re-auction) follows from the listing's
+/// earlier rounds, and its terms are checked against that kind's floors (R23–R25, R45).
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    input: NewRound,
+) -> ApiResult<auction::Model> {
+    let balance_due_days = input
+        .balance_due_days
+        .unwrap_or(i64::from(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS));
+    if !(i64::from(*BALANCE_DUE_DAYS.start())..=i64::from(*BALANCE_DUE_DAYS.end()))
+        .contains(&balance_due_days)
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_balance_due_days",
+            "balance_due_days must be between 1 and 90",
+        ));
+    }
+    let now = state.clock.now();
+    let tx = state.db.write().await?;
+    let listing = listings::lock(&tx, listing_id).await?;
+    caller.require_judge_of(listing.court_id)?;
+    let next = next_round(&tx, listing.id, now).await?;
+    let terms = RoundTerms {
+        starting_price: input.starting_price,
+        deposit: input.deposit,
+        increment: input.increment,
+        bidding_starts_at: input.bidding_starts_at,
+        bidding_ends_at: input.bidding_ends_at,
+    };
+    let reference = money_opt(listing.reference_price)?;
+    check_terms(next.kind, reference, next.first_round_start, &terms)?;
+    let created_at = millis(now);
+    let row = auction::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        listing_id: Set(listing.id),
+        court_id: Set(listing.court_id),
+        title: Set(listing.title.clone()),
+        category: Set(listing.category.clone()),
+        round: Set(next.number),
+        round_kind: Set(kind_name(next.kind).to_owned()),
+        status: Set(RoundStatus::Draft.as_str().to_owned()),
+        reference_price: Set(reference.map(Money::cents).unwrap_or_default()),
+        starting_price: Set(terms.starting_price.cents()),
+        deposit: Set(terms.deposit.cents()),
+        increment: Set(terms.increment.cents()),
+        bidding_starts_at: Set(millis(terms.bidding_starts_at)),
+        scheduled_ends_at: Set(millis(terms.bidding_ends_at)),
+        bidding_ends_at: Set(millis(terms.bidding_ends_at)),
+        balance_due_days: Set(i32::try_from(balance_due_days).unwrap_or(10)),
+        current_price: Set(None),
+        leader_registration_id: Set(None),
+        leader_code: Set(None),
+        leader_priority_rank: Set(None),
+        bid_count: Set(0),
+        extension_count: Set(0),
+        registrations_count: Set(0),
+        suspended_at: Set(None),
+        suspended_from: Set(None),
+        suspended_remaining_ms: Set(None),
+        published_at: Set(None),
+        closed_at: Set(None),
+        ledger_seq: Set(0),
+        ledger_head: Set(auction_core::ledger::GENESIS_HASH.to_owned()),
+        created_at: Set(created_at),
+        updated_at: Set(created_at),
+    }
+    .insert(&*tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(auction.id = %row.id, listing.id = %listing.id, round = row.round, kind = %row.round_kind, "round created");
+    Ok(row)
+}
+
+/// Locks a round for a court action by a judge of its court.
+async fn lock_for_judge(tx: &WriteTx, caller: &Caller, id: Uuid) -> ApiResult<LockedRound> {
+    let locked = LockedRound::lock(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    if caller.role == Role::Judge && !caller.is_judge_of(locked.row.court_id) {
+        // Another court's draft does not exist for this judge; a published one is simply not theirs.
+        if locked.round.status == RoundStatus::Draft {
+            return Err(ApiError::not_found("auction"));
+        }
+        return Err(ApiError::forbidden("this auction belongs to another court"));
+    }
+    caller.require_judge_of(locked.row.court_id)?;
+    Ok(locked)
+}
+
+/// Announces a draft round: the notice period (R26) and the reference price's validity (R18) are
+/// checked against today, and the terms again against the listing's current reference price.
+pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<auction::Model> {
+    let now = state.clock.now();
+    let tx = state.db.write().await?;
+    let mut locked = lock_for_judge(&tx, caller, id).await?;
+    let listing = listings::lock(&tx, locked.row.listing_id).await?;
+    let transition = locked.round.publish(now)?;
+    let kind = parse_kind(&locked.row.round_kind);
+    let reference = money_opt(listing.reference_price)?;
+    let first_round_start = if kind == RoundKind::First {
+        None
+    } else {
+        first_round_start(&tx, &listing).await?
+    };
+    let terms = RoundTerms {
+        starting_price: locked.round.starting_price,
+        deposit: money_opt(Some(locked.row.deposit))?.unwrap_or_default(),
+        increment: locked.round.increment,
+        bidding_starts_at: locked.round.bidding_starts_at,
+        bidding_ends_at: locked.round.bidding_ends_at,
+    };
+    check_terms(kind, reference, first_round_start, &terms)?;
+    let category = Category::parse(&listing.category).unwrap_or(Category::RealEstate);
+    check_publish(
+        category,
+        kind,
+        listing.reference_valid_until.map(instant),
+        locked.round.bidding_starts_at,
+        now,
+    )?;
+    locked.row.reference_price = reference.map(Money::cents).unwrap_or_default();
+    locked.record(&tx, transition, None).await?;
+    let saved = locked.save(&tx, now).await?;
+    tx.commit().await?;
+    tracing::info!(auction.id = %id, "round published");
+    saved.announce(state).await;
+    Ok(saved.row)
+}
+
+async fn first_round_start(tx: &WriteTx, listing: &listing::Model) -> ApiResult<Option<Money>> {
+    let first = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing.id))
+        .filter(auction::Column::RoundKind.eq("first"))
+        .filter(auction::Column::Status.ne("withdrawn"))
+        .order_by_desc(auction::Column::CreatedAt)
+        .one(&**tx)
+        .await?;
+    Ok(money_opt(first.map(|r| r.starting_price))?)
+}
+
+/// A court action on a round: suspend, resume or withdraw, with the court's public reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CourtAction {
+    Suspend,
+    Resume,
+    Withdraw,
+}
+
+pub async fn court_action(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    action: CourtAction,
+    reason: Option<&str>,
+) -> ApiResult<SavedRound> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if action != CourtAction::Resume && reason.is_none() {
+        return Err(ApiError::unprocessable(
+            "reason_required",
+            "give the reason; it is published with the auction (R60)",
+        ));
+    }
+    if reason.is_some_and(|r| r.chars().count() > 2000) {
+        return Err(ApiError::unprocessable(
+            "invalid_reason",
+            "a reason may have at most 2000 characters",
+        ));
+    }
+    let now = state.clock.now();
+    let tx = state.db.write().await?;
+    let mut locked = lock_for_judge(&tx, caller, id).await?;
+    // A round whose end has already passed closes first; it can then no longer be suspended.
+    locked.advance(&tx, now).await?;
+    let transition: Result<Transition, _> = match action {
+        CourtAction::Suspend => locked.round.suspend(now),
+        CourtAction::Resume => locked.round.resume(now),
+        CourtAction::Withdraw => locked.round.withdraw(now),
+    };
+    let transition = match transition {
+        Ok(transition) => transition,
+        Err(conflict) => {
+            if locked.has_changes() {
+                let saved = locked.save(&tx, now).await?;
+                tx.commit().await?;
+                saved.announce(state).await;
+            }
+            return Err(conflict.into());
+        }
+    };
+    locked.record(&tx, transition, reason).await?;
+    // Resuming may find the restored window already due (never: it is at least five minutes), and a
+    // round resumed before its start simply waits; `advance` keeps both cases honest.
+    locked.advance(&tx, now).await?;
+    let saved = locked.save(&tx, now).await?;
+    tx.commit().await?;
+    tracing::info!(auction.id = %id, action = ?action, "court action on round");
+    saved.announce(state).await;
+    Ok(saved)
+}
+
+/// Confirms a priority holder (R42): the bidder account with `email` bids in this round with `rank`.
+pub async fn add_priority_holder(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    email: &str,
+    rank: i64,
+) -> ApiResult<(priority_holder::Model, bool, bool)> {
+    let rank = i32::try_from(rank)
+        .ok()
+        .filter(|r| *r >= 1)
+        .ok_or_else(|| {
+            ApiError::unprocessable("invalid_rank", "rank is a whole number from 1 (highest)")
+        })?;
+    let now = state.clock.now();
+    let tx = state.db.write().await?;
+    let locked = lock_for_judge(&tx, caller, id).await?;
+    let before_bidding = matches!(
+        locked.round.status,
+        RoundStatus::Draft | RoundStatus::Announced
+    ) && now < locked.round.bidding_starts_at;
+    if !before_bidding {
+        return Err(ApiError::conflict(
+            "bidding_started",
+            "priority holders are confirmed before bidding opens",
+        ));
+    }
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(user::Column::Role.eq(Role::Bidder.as_str()))
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("bidder account with that email"))?;
+    let existing = priority_holder::Entity::find()
+        .filter(priority_holder::Column::AuctionId.eq(id))
+        .filter(priority_holder::Column::UserId.eq(account.id))
+        .one(&*tx)
+        .await?;
+    let created = existing.is_none();
+    let holder = match existing {
+        Some(holder) => {
+            let mut active: priority_holder::ActiveModel = holder.into();
+            active.rank = Set(rank);
+            active.confirmed_by = Set(caller.user_id);
+            active.update(&*tx).await?
+        }
+        None => {
+            priority_holder::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                auction_id: Set(id),
+                user_id: Set(account.id),
+                rank: Set(rank),
+                confirmed_by: Set(caller.user_id),
+                created_at: Set(millis(now)),
+            }
+            .insert(&*tx)
+            .await?
+        }
+    };
+    let updated = registration::Entity::update_many()
+        .col_expr(registration::Column::PriorityRank, Expr::value(rank))
+        .filter(registration::Column::AuctionId.eq(id))
+        .filter(registration::Column::UserId.eq(account.id))
+        .exec(&*tx)
+        .await?;
+    tx.commit().await?;
+    Ok((holder, created, updated.rows_affected > 0))
+}
+
+/// A round as its viewer may see it: drafts only by a judge of the court.
+pub async fn find_visible(
+    state: &AppState,
+    caller: &MaybeCaller,
+    id: Uuid,
+) -> ApiResult<auction::Model> {
+    let row = auction::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    let own_court = caller.0.is_some_and(|c| c.is_judge_of(row.court_id));
+    if row.status == RoundStatus::Draft.as_str() && !own_court {
+        return Err(ApiError::not_found("auction"));
+    }
+    Ok(row)
+}
+
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub court_id: Option<Uuid>,
+    pub q: Option<String>,
+}
+
+/// The public list: every published round, newest first, with optional filters.
+pub async fn list(
+    state: &AppState,
+    filter: ListFilter,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<auction::Model>, u64)> {
+    let mut condition =
+        Condition::all().add(auction::Column::Status.ne(RoundStatus::Draft.as_str()));
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        match RoundStatus::parse(status) {
+            Some(RoundStatus::Draft) | None => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("unknown auction status `{status}`"),
+                ));
+            }
+            Some(status) => condition = condition.add(auction::Column::Status.eq(status.as_str())),
+        }
+    }
+    if let Some(category) = filter.category.as_deref().filter(|s| !s.is_empty()) {
+        let category = Category::parse(category).ok_or_else(|| {
+            ApiError::bad_request("invalid_query", format!("unknown category `{category}`"))
+        })?;
+        condition = condition.add(auction::Column::Category.eq(category.as_str()));
+    }
+    if let Some(court_id) = filter.court_id {
+        condition = condition.add(auction::Column::CourtId.eq(court_id));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        condition = condition.add(auction::Column::Title.contains(q));
+    }
+    let paginator = auction::Entity::find()
+        .filter(condition)
+        .order_by_desc(auction::Column::CreatedAt)
+        .order_by_desc(auction::Column::Id)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page - 1).await?;
+    Ok((items, total))
+}

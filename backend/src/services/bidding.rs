@@ -1,0 +1,173 @@
+//! The bid engine: one serial order per round, the rules decided by `auction-core` under that order,
+//! and the bid, the new price, the new end and the ledger entries written in one transaction before
+//! the bid is acknowledged (R46, R47, c.1–c.3, c.22).
+//!
+//! Work per bid is constant: a primary-key lock of the round, two unique-index lookups (registration,
+//! request id), one bid insert, one or two ledger inserts and one row update — none of it scans earlier bids.
+
+use auction_core::round::Bidder;
+use auction_core::{DepositStatus, Instant, Money, RoundStatus};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::rounds::LockedRound;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::convert::millis;
+use crate::persistence::entities::{auction, bid, ledger_entry, registration};
+use crate::routes::views::{AuctionView, BidView, PlaceBidResponse};
+use crate::state::AppState;
+
+/// A bid as it entered the server.
+pub struct PlaceBid {
+    pub auction_id: Uuid,
+    pub amount: Money,
+    pub request_id: Uuid,
+    /// The server time when the request reached the engine: the bid's legal time (R46, c.2).
+    pub received_at: Instant,
+}
+
+pub enum BidOutcome {
+    Accepted(PlaceBidResponse),
+    /// A retry of an accepted request: the same answer, nothing created.
+    Replayed(PlaceBidResponse),
+}
+
+pub async fn place_bid(
+    state: &AppState,
+    caller: &Caller,
+    command: PlaceBid,
+) -> ApiResult<BidOutcome> {
+    let tx = state.db.write().await?;
+    let mut locked = LockedRound::lock(&tx, command.auction_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    if locked.round.status == RoundStatus::Draft {
+        return Err(ApiError::not_found("auction"));
+    }
+    let registration = registration::Entity::find()
+        .filter(registration::Column::AuctionId.eq(command.auction_id))
+        .filter(registration::Column::UserId.eq(caller.user_id))
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| {
+            ApiError::forbidden_because(
+                "not_registered",
+                "register and pay the deposit before bidding on this auction",
+            )
+        })?;
+    if let Some(previous) = bid::Entity::find()
+        .filter(bid::Column::AuctionId.eq(command.auction_id))
+        .filter(bid::Column::RequestId.eq(command.request_id))
+        .one(&*tx)
+        .await?
+    {
+        if previous.registration_id != registration.id {
+            return Err(ApiError::conflict(
+                "request_id_reused",
+                "this request_id was already used for another bid",
+            ));
+        }
+        return Ok(BidOutcome::Replayed(PlaceBidResponse::of(&previous)?));
+    }
+
+    let t = command.received_at;
+    locked.advance(&tx, t).await?;
+    let bidder = Bidder {
+        code: registration.bidder_code.clone(),
+        priority_rank: registration
+            .priority_rank
+            .and_then(|r| u32::try_from(r).ok()),
+        deposit: DepositStatus::parse(&registration.deposit_status)
+            .unwrap_or(DepositStatus::Unpaid),
+    };
+    let accepted = match locked.round.place_bid(&bidder, command.amount, t) {
+        Ok(accepted) => accepted,
+        Err(rejection) => {
+            // A round found due while deciding (e.g. closed at its end) is saved even though the bid is not.
+            if locked.has_changes() {
+                let saved = locked.save(&tx, state.clock.now()).await?;
+                tx.commit().await?;
+                saved.announce(state).await;
+            }
+            return Err(rejection.into());
+        }
+    };
+
+    let row = bid::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        auction_id: Set(command.auction_id),
+        seq: Set(i32::try_from(accepted.seq).unwrap_or(i32::MAX)),
+        registration_id: Set(registration.id),
+        bidder_code: Set(accepted.bidder_code.clone()),
+        amount: Set(accepted.amount.cents()),
+        placed_at: Set(millis(accepted.placed_at)),
+        priority: Set(accepted.priority),
+        priority_match: Set(accepted.priority_match),
+        ends_at_after: Set(millis(accepted.ends_at)),
+        extension_count_after: Set(i32::try_from(accepted.extension_count).unwrap_or(i32::MAX)),
+        request_id: Set(command.request_id),
+        created_at: Set(millis(state.clock.now())),
+    }
+    .insert(&*tx)
+    .await?;
+    locked.record_bid(&accepted, registration.id);
+    let saved = locked.save(&tx, state.clock.now()).await?;
+    tx.commit().await?;
+
+    tracing::info!(auction.id = %command.auction_id, bid.seq = accepted.seq, extended = accepted.extended(), "bid accepted");
+    let response = PlaceBidResponse::of(&row)?;
+    let last_seq = row.seq;
+    let status = RoundStatus::parse(&saved.row.status).unwrap_or(RoundStatus::Bidding);
+    if let (Ok(view), Ok(bid_view)) = (
+        AuctionView::of(&saved.row, state.clock.now()),
+        BidView::of(&row, last_seq, status),
+    ) {
+        state
+            .live
+            .publish(
+                command.auction_id,
+                json!({ "type": "bid", "bid": bid_view, "auction": view }),
+            )
+            .await;
+    }
+    saved.announce(state).await;
+    Ok(BidOutcome::Accepted(response))
+}
+
+/// The public bid record, newest first (R47).
+pub async fn list(
+    state: &AppState,
+    round: &auction::Model,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<BidView>, u64)> {
+    let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Bidding);
+    let paginator = bid::Entity::find()
+        .filter(bid::Column::AuctionId.eq(round.id))
+        .order_by_desc(bid::Column::Seq)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let bids = paginator.fetch_page(page - 1).await?;
+    let views = bids
+        .iter()
+        .map(|b| BidView::of(b, round.bid_count, status))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((views, total))
+}
+
+/// The round's whole ledger, in order.
+pub async fn ledger(
+    state: &AppState,
+    round: &auction::Model,
+) -> ApiResult<Vec<ledger_entry::Model>> {
+    Ok(ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::AuctionId.eq(round.id))
+        .order_by_asc(ledger_entry::Column::Seq)
+        .all(state.db.conn())
+        .await?)
+}

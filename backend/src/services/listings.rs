@@ -1,0 +1,266 @@
+//! Cases, listings and their reference price (R13, R14, R18).
+
+use auction_core::setup::{
+    Category, ReferenceMethod, reference_price_from_quotes, reference_valid_until,
+};
+use auction_core::{Instant, Money};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{email_address, required_text};
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::WriteTx;
+use crate::persistence::convert::millis;
+use crate::persistence::entities::{auction, case, listing, valuation};
+use crate::routes::views::Party;
+use crate::state::AppState;
+
+/// Listing statuses: being priced, priced, in an auction round, sold, unsold after a failed round, withdrawn.
+pub mod status {
+    pub const PRICING: &str = "pricing";
+    pub const PRICED: &str = "priced";
+    pub const IN_AUCTION: &str = "in_auction";
+    pub const SOLD: &str = "sold";
+    pub const UNSOLD: &str = "unsold";
+    pub const WITHDRAWN: &str = "withdrawn";
+}
+
+pub struct NewCase {
+    pub case_number: String,
+    pub applicant: Party,
+    pub respondent: Party,
+}
+
+pub async fn create_case(
+    state: &AppState,
+    caller: &Caller,
+    input: NewCase,
+) -> ApiResult<case::Model> {
+    let court_id = caller.judge_court()?;
+    let row = case::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        court_id: Set(court_id),
+        case_number: Set(required_text(&input.case_number, "case_number", 100)?),
+        applicant_name: Set(required_text(&input.applicant.name, "applicant_name", 200)?),
+        applicant_email: Set(email_address(&input.applicant.email)?),
+        respondent_name: Set(required_text(
+            &input.respondent.name,
+            "respondent_name",
+            200,
+        )?),
+        respondent_email: Set(email_address(&input.respondent.email)?),
+        created_by: Set(caller.user_id),
+        created_at: Set(millis(state.clock.now())),
+    };
+    Ok(row.insert(state.db.conn()).await?)
+}
+
+pub struct NewListing {
+    pub case_id: Uuid,
+    pub title: String,
+    pub category: String,
+    pub description: String,
+    pub location: String,
+    pub encumbrances: Option<String>,
+    pub is_housing: Option<bool>,
+}
+
+pub async fn create_listing(
+    state: &AppState,
+    caller: &Caller,
+    input: NewListing,
+) -> ApiResult<listing::Model> {
+    let court_id = caller.judge_court()?;
+    let case = case::Entity::find_by_id(input.case_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::unprocessable("unknown_case", "no case has that id"))?;
+    caller.require_judge_of(case.court_id)?;
+    let category = Category::parse(&input.category).ok_or_else(|| {
+        ApiError::unprocessable(
+            "invalid_category",
+            "category is one of real_estate, movable, other_right",
+        )
+    })?;
+    let encumbrances = input
+        .encumbrances
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    if encumbrances.is_some_and(|e| e.chars().count() > 10_000) {
+        return Err(ApiError::unprocessable(
+            "invalid_encumbrances",
+            "encumbrances may have at most 10000 characters",
+        ));
+    }
+    let now = millis(state.clock.now());
+    let row = listing::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        case_id: Set(case.id),
+        court_id: Set(court_id),
+        title: Set(required_text(&input.title, "title", 200)?),
+        category: Set(category.as_str().to_owned()),
+        description: Set(required_text(&input.description, "description", 20_000)?),
+        location: Set(required_text(&input.location, "location", 500)?),
+        encumbrances: Set(encumbrances.map(str::to_owned)),
+        is_housing: Set(input.is_housing.unwrap_or(false)),
+        status: Set(status::PRICING.to_owned()),
+        reference_price: Set(None),
+        reference_method: Set(None),
+        reference_fixed_at: Set(None),
+        reference_valid_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(row.insert(state.db.conn()).await?)
+}
+
+async fn find(state: &AppState, id: Uuid) -> ApiResult<listing::Model> {
+    listing::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))
+}
+
+/// The listing, for a judge of its court.
+pub async fn find_for_judge(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<listing::Model> {
+    let listing = find(state, id).await?;
+    caller.require_judge_of(listing.court_id)?;
+    Ok(listing)
+}
+
+async fn has_published_round(state: &AppState, listing_id: Uuid) -> ApiResult<bool> {
+    let published = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing_id))
+        .filter(auction::Column::PublishedAt.is_not_null())
+        .count(state.db.conn())
+        .await?;
+    Ok(published > 0)
+}
+
+/// A listing is public once one of its rounds has been announced; before that only its court sees it.
+pub async fn find_visible(
+    state: &AppState,
+    caller: &MaybeCaller,
+    id: Uuid,
+) -> ApiResult<listing::Model> {
+    let listing = find(state, id).await?;
+    let own_court = caller.0.is_some_and(|c| c.is_judge_of(listing.court_id));
+    if own_court || has_published_round(state, id).await? {
+        Ok(listing)
+    } else {
+        Err(ApiError::not_found("listing"))
+    }
+}
+
+pub struct Quote {
+    pub source: String,
+    pub amount: Money,
+}
+
+/// Records a valuation and sets the listing's reference price from it. Locked once a round is published.
+pub async fn add_valuation(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    method: &str,
+    quotes: Vec<Quote>,
+) -> ApiResult<listing::Model> {
+    let method = ReferenceMethod::parse(method)
+        .filter(|m| *m != ReferenceMethod::Negotiation)
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_method",
+                "method is one of targeted_inquiry, online_inquiry, appraisal (negotiation has its own endpoint)",
+            )
+        })?;
+    for quote in &quotes {
+        required_text(&quote.source, "quote_source", 200)?;
+    }
+    let amounts: Vec<Money> = quotes.iter().map(|q| q.amount).collect();
+    let reference = reference_price_from_quotes(method, &amounts)
+        .map_err(|e| ApiError::unprocessable("invalid_quotes", e.to_string()))?;
+
+    let tx = state.db.write().await?;
+    let listing = lock(&tx, listing_id).await?;
+    caller.require_judge_of(listing.court_id)?;
+    let published = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing.id))
+        .filter(auction::Column::PublishedAt.is_not_null())
+        .count(&*tx)
+        .await?;
+    if published > 0 {
+        return Err(ApiError::conflict(
+            "reference_price_locked",
+            "the reference price cannot change once an auction of this listing has been published",
+        ));
+    }
+    let listing = set_reference_price(
+        &tx,
+        state.clock.now(),
+        caller.user_id,
+        listing,
+        method,
+        reference,
+        &quotes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(listing)
+}
+
+/// The listing row, locked for the rest of the transaction (publishing a round locks it too).
+pub async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<listing::Model> {
+    listing::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))
+}
+
+/// Sets a listing's reference price (valid one year) and records how it was found.
+pub async fn set_reference_price(
+    tx: &WriteTx,
+    now: Instant,
+    decided_by: Uuid,
+    listing: listing::Model,
+    method: ReferenceMethod,
+    reference: Money,
+    quotes: &[Quote],
+) -> ApiResult<listing::Model> {
+    let quotes_json: Vec<_> = quotes
+        .iter()
+        .map(|q| json!({"source": q.source, "amount": q.amount}))
+        .collect();
+    let record = valuation::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        listing_id: Set(listing.id),
+        method: Set(method.as_str().to_owned()),
+        quotes: Set(json!(quotes_json).to_string()),
+        result: Set(reference.cents()),
+        created_by: Set(decided_by),
+        created_at: Set(millis(now)),
+    };
+    record.insert(&**tx).await?;
+    let was_pricing = listing.status == status::PRICING;
+    let mut row = listing.into_active_model();
+    row.reference_price = Set(Some(reference.cents()));
+    row.reference_method = Set(Some(method.as_str().to_owned()));
+    row.reference_fixed_at = Set(Some(millis(now)));
+    row.reference_valid_until = Set(Some(millis(reference_valid_until(now))));
+    if was_pricing {
+        row.status = Set(status::PRICED.to_owned());
+    }
+    row.updated_at = Set(millis(now));
+    Ok(row.update(&**tx).await?)
+}

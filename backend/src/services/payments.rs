@@ -1,0 +1,259 @@
+//! Payment orders for deposits and balances, and the built-in sandbox gateway.
+//!
+//! The sandbox behaves like a real gateway's callback: it signs `{order_id, amount, status, reference,
+//! paid_at}` with HMAC-SHA256, and the platform accepts only a callback whose signature verifies, whose
+//! amount matches the order, and only once (a repeated callback changes nothing).
+
+use auction_core::time::rfc3339;
+use auction_core::{DepositStatus, Instant, RoundStatus};
+use hmac::{Hmac, KeyInit, Mac};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use super::rounds::{LockedRound, SavedRound};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::WriteTx;
+use crate::persistence::convert::{instant, millis, money};
+use crate::persistence::entities::{deal, payment_order, registration};
+use crate::state::AppState;
+
+pub struct SandboxGateway {
+    secret: Vec<u8>,
+}
+
+/// What the gateway tells the platform when an order has been paid.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GatewayCallback {
+    pub order_id: Uuid,
+    pub amount: String,
+    pub status: String,
+    pub reference: String,
+    pub paid_at: String,
+}
+
+impl SandboxGateway {
+    pub fn new(secret: Vec<u8>) -> SandboxGateway {
+        SandboxGateway { secret }
+    }
+
+    fn mac(&self) -> ApiResult<Hmac<Sha256>> {
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret).map_err(ApiError::internal)
+    }
+
+    /// Hex HMAC-SHA256 of the callback body.
+    pub fn sign(&self, body: &[u8]) -> ApiResult<String> {
+        let mut mac = self.mac()?;
+        mac.update(body);
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    }
+
+    /// Constant-time check of a callback's signature.
+    pub fn verify(&self, body: &[u8], signature: &str) -> ApiResult<bool> {
+        let Ok(expected) = hex::decode(signature.trim()) else {
+            return Ok(false);
+        };
+        let mut mac = self.mac()?;
+        mac.update(body);
+        Ok(mac.verify_slice(&expected).is_ok())
+    }
+}
+
+pub async fn new_order(
+    tx: &WriteTx,
+    purpose: &str,
+    registration_id: Option<Uuid>,
+    deal_id: Option<Uuid>,
+    payer_id: Uuid,
+    amount_cents: i64,
+    now: Instant,
+) -> ApiResult<payment_order::Model> {
+    Ok(payment_order::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        purpose: Set(purpose.to_owned()),
+        registration_id: Set(registration_id),
+        deal_id: Set(deal_id),
+        payer_id: Set(payer_id),
+        amount: Set(amount_cents),
+        status: Set("pending".to_owned()),
+        gateway_reference: Set(None),
+        created_at: Set(millis(now)),
+        paid_at: Set(None),
+    }
+    .insert(&**tx)
+    .await?)
+}
+
+/// The sandbox's "pay now" button: the payer completes their own order, and the gateway's signed
+/// callback is delivered to the same handler a real gateway would call.
+pub async fn sandbox_complete(
+    state: &AppState,
+    caller: &Caller,
+    order_id: Uuid,
+) -> ApiResult<payment_order::Model> {
+    let order = payment_order::Entity::find_by_id(order_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment order"))?;
+    if order.payer_id != caller.user_id {
+        return Err(ApiError::forbidden(
+            "only the payer may complete this payment order",
+        ));
+    }
+    let callback = GatewayCallback {
+        order_id,
+        amount: money(order.amount)?.to_string(),
+        status: "paid".into(),
+        reference: format!("SANDBOX-{}", Uuid::new_v4().simple()),
+        paid_at: rfc3339(state.clock.now()),
+    };
+    let body = serde_json::to_vec(&callback).map_err(ApiError::internal)?;
+    let signature = state.gateway.sign(&body)?;
+    handle_callback(state, &body, &signature).await
+}
+
+/// A gateway callback: verified, matched to its order, applied once.
+pub async fn handle_callback(
+    state: &AppState,
+    body: &[u8],
+    signature: &str,
+) -> ApiResult<payment_order::Model> {
+    if !state.gateway.verify(body, signature)? {
+        return Err(ApiError::unauthenticated(
+            "the payment callback's signature does not verify",
+        ));
+    }
+    let callback: GatewayCallback = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_callback",
+            format!("the callback is not understood: {e}"),
+        )
+    })?;
+    if callback.status != "paid" {
+        return Err(ApiError::bad_request(
+            "invalid_callback",
+            "only `paid` callbacks are supported",
+        ));
+    }
+    let now = state.clock.now();
+    let tx = state.db.write().await?;
+    let order = payment_order::Entity::find_by_id(callback.order_id)
+        .lock_exclusive()
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment order"))?;
+    if callback.amount != money(order.amount)?.to_string() {
+        return Err(ApiError::bad_request(
+            "invalid_callback",
+            "the callback's amount does not match the order",
+        ));
+    }
+    match order.status.as_str() {
+        "paid" => return Ok(order),
+        "rejected" => {
+            return Err(ApiError::conflict(
+                "payment_rejected",
+                "this payment order can no longer be paid",
+            ));
+        }
+        _ => {}
+    }
+    let mut closed_round = None;
+    let outcome = match order.purpose.as_str() {
+        "deposit" => freeze_deposit(&tx, &order, now, &mut closed_round).await?,
+        "balance" => settle_balance(&tx, &order, now).await?,
+        other => {
+            return Err(ApiError::internal(format!(
+                "unknown payment purpose {other}"
+            )));
+        }
+    };
+    let mut active = order.into_active_model();
+    match &outcome {
+        Ok(()) => {
+            active.status = Set("paid".into());
+            active.gateway_reference = Set(Some(callback.reference));
+            active.paid_at = Set(Some(millis(now)));
+        }
+        // The money arrived too late: the order is refused (a real gateway would refund it).
+        Err(_) => active.status = Set("rejected".into()),
+    }
+    let order = active.update(&*tx).await?;
+    tx.commit().await?;
+    if let Some(saved) = closed_round {
+        saved.announce(state).await;
+    }
+    tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.status = %order.status, "payment callback applied");
+    outcome.map(|()| order)
+}
+
+/// A deposit counts only if it is confirmed before bidding ends (R38, c.5): decided under the round's lock.
+async fn freeze_deposit(
+    tx: &WriteTx,
+    order: &payment_order::Model,
+    now: Instant,
+    closed_round: &mut Option<SavedRound>,
+) -> ApiResult<Result<(), ApiError>> {
+    let registration_id = order
+        .registration_id
+        .ok_or_else(|| ApiError::internal("deposit order without registration"))?;
+    let registration = registration::Entity::find_by_id(registration_id)
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("deposit order's registration is missing"))?;
+    let mut locked = LockedRound::lock(tx, registration.auction_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    locked.advance(tx, now).await?;
+    let open = matches!(
+        locked.round.status,
+        RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
+    );
+    if locked.has_changes() {
+        *closed_round = Some(locked.save(tx, now).await?);
+    }
+    if !open {
+        return Ok(Err(ApiError::conflict(
+            "registration_closed",
+            "bidding has ended; the deposit can no longer be paid",
+        )));
+    }
+    if registration.deposit_status == DepositStatus::Unpaid.as_str() {
+        let mut active = registration.into_active_model();
+        active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
+        active.updated_at = Set(millis(now));
+        active.update(&**tx).await?;
+    }
+    Ok(Ok(()))
+}
+
+/// The balance counts only before the deadline; after it the deal is in default (R55).
+async fn settle_balance(
+    tx: &WriteTx,
+    order: &payment_order::Model,
+    now: Instant,
+) -> ApiResult<Result<(), ApiError>> {
+    let deal_id = order
+        .deal_id
+        .ok_or_else(|| ApiError::internal("balance order without deal"))?;
+    let deal = deal::Entity::find_by_id(deal_id)
+        .lock_exclusive()
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
+    if deal.status != "awaiting_balance" || now >= instant(deal.balance_due_at) {
+        return Ok(Err(ApiError::conflict(
+            "deal_not_awaiting_balance",
+            "this deal no longer accepts the balance",
+        )));
+    }
+    let mut active = deal.into_active_model();
+    active.status = Set("paid".into());
+    active.paid_at = Set(Some(millis(now)));
+    active.updated_at = Set(millis(now));
+    active.update(&**tx).await?;
+    Ok(Ok(()))
+}

@@ -1,0 +1,221 @@
+//! Registration for a round (报名): one bidder code per person per round, a deposit to pay (R23, R38, R39).
+
+use auction_core::{DepositStatus, RoundStatus};
+use rand::Rng;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::accounts;
+use super::rounds::LockedRound;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::WriteTx;
+use crate::persistence::convert::millis;
+use crate::persistence::entities::{auction, deal, payment_order, priority_holder, registration};
+use crate::state::AppState;
+
+/// The version of the bidding instructions and special reminders (R30) a bidder accepts on registering.
+pub const TERMS_VERSION: &str = "2026-11-v1";
+
+pub struct Registered {
+    pub registration: registration::Model,
+    pub round: auction::Model,
+    pub order_id: Uuid,
+}
+
+/// A random code like `K3829`, unique within the round (R39: random, no link to the person).
+async fn new_bidder_code(tx: &WriteTx, auction_id: Uuid) -> ApiResult<String> {
+    for attempt in 0..50 {
+        let code = {
+            let mut rng = rand::rng();
+            let letter = char::from(b'A' + rng.random_range(0..26u8));
+            // Widen the number space if the round is crowded.
+            let digits = if attempt < 20 {
+                rng.random_range(1000..10000)
+            } else {
+                rng.random_range(100_000..1_000_000)
+            };
+            format!("{letter}{digits}")
+        };
+        let taken = registration::Entity::find()
+            .filter(registration::Column::AuctionId.eq(auction_id))
+            .filter(registration::Column::BidderCode.eq(code.as_str()))
+            .count(&**tx)
+            .await?
+            > 0;
+        if !taken {
+            return Ok(code);
+        }
+    }
+    Err(ApiError::internal("could not find a free bidder code"))
+}
+
+/// Whether the person with `identity` defaulted on a sale of this listing (R55).
+async fn is_barred(tx: &WriteTx, listing_id: Uuid, identity: &str) -> ApiResult<bool> {
+    let defaulted = deal::Entity::find()
+        .filter(deal::Column::ListingId.eq(listing_id))
+        .filter(deal::Column::Status.eq("defaulted"))
+        .all(&**tx)
+        .await?;
+    for deal in defaulted {
+        let winner = registration::Entity::find_by_id(deal.registration_id)
+            .one(&**tx)
+            .await?;
+        if winner.is_some_and(|w| w.identity == identity) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub async fn register(
+    state: &AppState,
+    caller: &Caller,
+    auction_id: Uuid,
+    accept_terms: bool,
+) -> ApiResult<Registered> {
+    caller.require_bidder()?;
+    if !accept_terms {
+        return Err(ApiError::unprocessable(
+            "terms_not_accepted",
+            "read and accept the bidding instructions and special reminders (accept_terms: true)",
+        ));
+    }
+    let person = accounts::find(state, caller.user_id).await?;
+    let identity = person
+        .id_number
+        .clone()
+        .ok_or_else(|| ApiError::forbidden("this account has no verified identity"))?;
+    let now = state.clock.now();
+    let tx = state.db.write().await?;
+    let mut locked = LockedRound::lock(&tx, auction_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    if locked.round.status == RoundStatus::Draft {
+        return Err(ApiError::not_found("auction"));
+    }
+    locked.advance(&tx, now).await?;
+    let refusal = if !matches!(
+        locked.round.status,
+        RoundStatus::Announced | RoundStatus::Bidding
+    ) {
+        Some(ApiError::conflict(
+            "registration_closed",
+            "registration for this auction is closed",
+        ))
+    } else if registration::Entity::find()
+        .filter(registration::Column::AuctionId.eq(auction_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(registration::Column::UserId.eq(caller.user_id))
+                .add(registration::Column::Identity.eq(identity.as_str())),
+        )
+        .count(&*tx)
+        .await?
+        > 0
+    {
+        Some(ApiError::conflict(
+            "already_registered",
+            "you are already registered for this auction",
+        ))
+    } else if is_barred(&tx, locked.row.listing_id, &identity).await? {
+        Some(ApiError::forbidden_because(
+            "barred",
+            "a buyer who defaulted on this property may not bid on it again (R55)",
+        ))
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        if locked.has_changes() {
+            let saved = locked.save(&tx, now).await?;
+            tx.commit().await?;
+            saved.announce(state).await;
+        }
+        return Err(refusal);
+    }
+
+    let priority_rank = priority_holder::Entity::find()
+        .filter(priority_holder::Column::AuctionId.eq(auction_id))
+        .filter(priority_holder::Column::UserId.eq(caller.user_id))
+        .one(&*tx)
+        .await?
+        .map(|h| h.rank);
+    let code = new_bidder_code(&tx, auction_id).await?;
+    let at = millis(now);
+    let registration = registration::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        auction_id: Set(auction_id),
+        user_id: Set(caller.user_id),
+        identity: Set(identity),
+        bidder_code: Set(code),
+        priority_rank: Set(priority_rank),
+        deposit_amount: Set(locked.row.deposit),
+        deposit_status: Set(DepositStatus::Unpaid.as_str().to_owned()),
+        terms_version: Set(TERMS_VERSION.to_owned()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&*tx)
+    .await?;
+    let order = super::payments::new_order(
+        &tx,
+        "deposit",
+        Some(registration.id),
+        None,
+        caller.user_id,
+        locked.row.deposit,
+        now,
+    )
+    .await?;
+    locked.row.registrations_count += 1;
+    let saved = locked.save(&tx, now).await?;
+    tx.commit().await?;
+    tracing::info!(auction.id = %auction_id, registration.id = %registration.id, "bidder registered");
+    saved.announce(state).await;
+    Ok(Registered {
+        registration,
+        round: saved.row,
+        order_id: order.id,
+    })
+}
+
+/// The caller's registrations, newest first, each with its round and any unpaid deposit order.
+pub async fn list_mine(
+    state: &AppState,
+    caller: &Caller,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(
+    Vec<(registration::Model, auction::Model, Option<Uuid>)>,
+    u64,
+)> {
+    let paginator = registration::Entity::find()
+        .filter(registration::Column::UserId.eq(caller.user_id))
+        .order_by_desc(registration::Column::CreatedAt)
+        .order_by_desc(registration::Column::Id)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let mut items = Vec::new();
+    for registration in paginator.fetch_page(page - 1).await? {
+        let round = auction::Entity::find_by_id(registration.auction_id)
+            .one(state.db.conn())
+            .await?
+            .ok_or_else(|| ApiError::internal("registration without its round"))?;
+        let order = if registration.deposit_status == DepositStatus::Unpaid.as_str() {
+            payment_order::Entity::find()
+                .filter(payment_order::Column::RegistrationId.eq(registration.id))
+                .filter(payment_order::Column::Status.eq("pending"))
+                .one(state.db.conn())
+                .await?
+                .map(|o| o.id)
+        } else {
+            None
+        };
+        items.push((registration, round, order));
+    }
+    Ok((items, total))
+}

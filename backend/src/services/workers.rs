@@ -1,0 +1,62 @@
+//! Background work driven by the clock: opening and closing rounds when they fall due.
+//!
+//! The same `run_due` runs from the worker loop and from the test clock's POST, so a test that moves
+//! the manual clock exercises exactly the production code path.
+
+use std::time::Duration;
+
+use actix_web::web;
+use auction_core::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::rounds::lock_next_due;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Applies everything due at `now`.
+pub async fn run_due(state: &AppState, now: Instant) -> ApiResult<()> {
+    apply_due_transitions(state, now).await?;
+    Ok(())
+}
+
+/// Opens and closes every round due at `now`, each in its own transaction, each exactly once: the
+/// status is re-read under the round's lock, so a round another worker closed is no longer due.
+pub async fn apply_due_transitions(state: &AppState, now: Instant) -> ApiResult<usize> {
+    let mut applied = 0;
+    loop {
+        let tx = state.db.write().await?;
+        let Some(mut locked) = lock_next_due(&tx, now).await? else {
+            break;
+        };
+        locked.advance(&tx, now).await?;
+        if !locked.has_changes() {
+            break;
+        }
+        let saved = locked.save(&tx, now).await?;
+        tx.commit().await?;
+        tracing::info!(auction.id = %saved.row.id, status = %saved.row.status, "round transition applied");
+        saved.announce(state).await;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// Runs `run_due` every `interval` until cancelled.
+pub fn spawn(
+    state: web::Data<AppState>,
+    interval: Duration,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(interval) => {}
+            }
+            let now = state.clock.now();
+            if let Err(err) = run_due(&state, now).await {
+                tracing::warn!(error = %err, "background work failed; retrying on the next tick");
+            }
+        }
+    })
+}

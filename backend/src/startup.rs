@@ -1,0 +1,184 @@
+//! Building and running the application: database, clock, keys, routes, workers — started together,
+//! stopped together (HTTP first, then the workers, then the database).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use rand::RngCore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::token::TokenKeys;
+use crate::clock::Clock;
+use crate::config::{ClockMode, Settings};
+use crate::live::LiveHub;
+use crate::persistence::{Backend, Database};
+use crate::routes::{self, ApiDoc};
+use crate::services::payments::SandboxGateway;
+use crate::services::{accounts, demo, workers};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    workers: Vec<JoinHandle<()>>,
+    cancel: CancellationToken,
+}
+
+fn secret_or_random(configured: &str, what: &str) -> Vec<u8> {
+    if !configured.is_empty() {
+        return configured.as_bytes().to_vec();
+    }
+    tracing::warn!(
+        "no {what} configured: using a random one for this process (set it in production)"
+    );
+    let mut bytes = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let db =
+            Database::connect(&settings.database_url, settings.database_max_connections).await?;
+        db.migrate().await?;
+        let clock = match settings.clock {
+            ClockMode::System => Clock::System,
+            ClockMode::Manual => {
+                tracing::warn!("manual clock: time moves only through POST /api/test/clock");
+                Clock::manual()
+            }
+        };
+        let postgres_pool = match db.backend() {
+            Backend::Postgres => Some(db.conn().get_postgres_connection_pool().clone()),
+            Backend::Sqlite => None,
+        };
+        let state = web::Data::new(AppState {
+            tokens: TokenKeys::new(
+                &secret_or_random(&settings.jwt_secret, "FAPAI_JWT_SECRET"),
+                settings.token_hours,
+            ),
+            gateway: SandboxGateway::new(secret_or_random(
+                &settings.payments_secret,
+                "FAPAI_PAYMENTS_SECRET",
+            )),
+            live: Arc::new(LiveHub::new(postgres_pool)),
+            settings: Arc::new(settings.clone()),
+            db,
+            clock,
+        });
+        if !settings.admin_email.is_empty() {
+            accounts::ensure_admin(&state, &settings.admin_email, &settings.admin_password)
+                .await
+                .map_err(|e| {
+                    StartupError::Setup(format!("cannot create the administrator: {}", e.message))
+                })?;
+        }
+        if settings.demo {
+            demo::seed(&state)
+                .await
+                .map_err(|e| StartupError::Setup(format!("cannot seed the demo: {}", e.message)))?;
+        }
+
+        let listener =
+            TcpListener::bind(&settings.listen).map_err(|source| StartupError::Listen {
+                address: settings.listen.clone(),
+                source,
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                address: settings.listen.clone(),
+                source,
+            })?;
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(app_state.clone())
+                .configure(routes::configure)
+                .split_for_parts();
+            app.wrap(middleware::from_fn(crate::telemetry::request_span))
+                .wrap(middleware::Compress::default())
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api))
+                .route(
+                    "/api/docs",
+                    web::get().to(|| async {
+                        HttpResponse::Found()
+                            .insert_header(("Location", "/api/docs/"))
+                            .finish()
+                    }),
+                )
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Listen {
+            address: settings.listen.clone(),
+            source,
+        })?
+        .shutdown_timeout(10)
+        .run();
+        tracing::info!("listening on http://{address}");
+
+        let cancel = CancellationToken::new();
+        let mut worker_handles = vec![workers::spawn(
+            state.clone(),
+            Duration::from_millis(settings.worker_interval_ms.max(10)),
+            cancel.clone(),
+        )];
+        if let Some(listener) = state.live.start_listener(cancel.clone()) {
+            worker_handles.push(listener);
+        }
+        Ok(Application {
+            port: address.port(),
+            server,
+            state,
+            workers: worker_handles,
+            cancel,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// A handle that stops the HTTP server gracefully (for tests and signal handling).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server stops (Ctrl-C / SIGTERM or a handle), then stops the workers.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.cancel.cancel();
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        result
+    }
+}

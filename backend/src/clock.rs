@@ -19,9 +19,7 @@ pub struct ClockBackwards {
 }
 
 fn truncate(instant: Instant) -> Instant {
-    instant
-        .duration_trunc(TimeDelta::milliseconds(1))
-        .unwrap_or(instant)
+    instant.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(instant)
 }
 
 impl Clock {

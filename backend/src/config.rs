@@ -29,6 +29,7 @@ pub struct Settings {
     pub database_max_connections: u32,
     pub data_dir: PathBuf,
     pub listen: String,
+    pub http_workers: usize,
     pub public_url: String,
     pub clock: ClockMode,
     pub admin_email: String,
@@ -83,25 +84,16 @@ fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Er
     Ok(match Flag::deserialize(deserializer)? {
         Flag::Bool(value) => value,
         Flag::Number(value) => value != 0,
-        Flag::Text(text) => matches!(
-            text.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "yes" | "on"
-        ),
+        Flag::Text(text) => matches!(text.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
     })
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("the configuration file {path} is not valid TOML: {source}")]
-    Parse {
-        path: String,
-        source: toml::de::Error,
-    },
+    Parse { path: String, source: toml::de::Error },
     #[error("invalid setting: {0}")]
     Invalid(String),
 }
@@ -116,11 +108,10 @@ impl Settings {
     /// Settings from the defaults plus the given environment (a map, so tests need no global state).
     pub fn from_sources(env: &HashMap<String, String>) -> Result<Settings, ConfigError> {
         let parse = |path: &str, text: &str| {
-            text.parse::<toml::Table>()
-                .map_err(|source| ConfigError::Parse {
-                    path: path.to_owned(),
-                    source,
-                })
+            text.parse::<toml::Table>().map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            })
         };
         let mut table = parse("(built-in defaults)", DEFAULTS)?;
         if let Some(path) = env.get("FAPAI_CONFIG").filter(|p| !p.is_empty()) {
@@ -136,16 +127,11 @@ impl Settings {
         for key in keys {
             if let Some(raw) = env.get(&format!("FAPAI_{}", key.to_ascii_uppercase())) {
                 let value = match table.get(&key) {
-                    Some(toml::Value::Integer(_)) => raw
-                        .trim()
-                        .parse::<i64>()
-                        .map(toml::Value::Integer)
-                        .map_err(|_| {
-                            ConfigError::Invalid(format!(
-                                "FAPAI_{} must be a whole number",
-                                key.to_ascii_uppercase()
-                            ))
-                        })?,
+                    Some(toml::Value::Integer(_)) => {
+                        raw.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| {
+                            ConfigError::Invalid(format!("FAPAI_{} must be a whole number", key.to_ascii_uppercase()))
+                        })?
+                    }
                     _ => toml::Value::String(raw.clone()),
                 };
                 table.insert(key, value);
@@ -164,10 +150,7 @@ impl Settings {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database_url.as_str();
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(ConfigError::Invalid(
                 "FAPAI_DATABASE_URL must start with sqlite: or postgres://".into(),
             ));
@@ -179,9 +162,7 @@ impl Settings {
             )));
         }
         if self.token_hours == 0 {
-            return Err(ConfigError::Invalid(
-                "FAPAI_TOKEN_HOURS must be at least 1".into(),
-            ));
+            return Err(ConfigError::Invalid("FAPAI_TOKEN_HOURS must be at least 1".into()));
         }
         if self.admin_email.is_empty() != self.admin_password.is_empty() {
             return Err(ConfigError::Invalid(
@@ -206,10 +187,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -246,10 +224,7 @@ mod tests {
         let err = Settings::from_sources(&env(&[("FAPAI_WORKER_INTERVAL_MS", "soon")]))
             .err()
             .unwrap();
-        assert!(
-            err.to_string().contains("FAPAI_WORKER_INTERVAL_MS"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("FAPAI_WORKER_INTERVAL_MS"), "{err}");
         assert!(Settings::from_sources(&env(&[("FAPAI_DATABASE_URL", "mysql://x")])).is_err());
     }
 
@@ -259,9 +234,6 @@ mod tests {
             redact_url("postgres://fapai:s3cret@db/fapai"),
             "postgres://fapai:***@db/fapai"
         );
-        assert_eq!(
-            redact_url("postgres://root@127.0.0.1/x"),
-            "postgres://root@127.0.0.1/x"
-        );
+        assert_eq!(redact_url("postgres://root@127.0.0.1/x"), "postgres://root@127.0.0.1/x");
     }
 }

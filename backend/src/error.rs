@@ -41,11 +41,7 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> ApiError {
+    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code: code.into(),
@@ -76,11 +72,7 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -115,13 +107,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 
@@ -147,14 +133,10 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 }
 
 /// Maps actix's JSON extractor failures onto the contract: 413 for a body over the limit, 400 otherwise.
-pub fn json_error(
-    err: actix_web::error::JsonPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     let api = match &err {
-        JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("the request body is larger than the limit of {limit} bytes"),
@@ -167,35 +149,22 @@ pub fn json_error(
             "invalid_body",
             format!("the request body does not have the expected fields: {inner}"),
         ),
-        JsonPayloadError::Deserialize(inner) => ApiError::bad_request(
-            "malformed_json",
-            format!("the request body is not valid JSON: {inner}"),
-        ),
-        other => ApiError::bad_request(
-            "malformed_json",
-            format!("the request body could not be read: {other}"),
-        ),
+        JsonPayloadError::Deserialize(inner) => {
+            ApiError::bad_request("malformed_json", format!("the request body is not valid JSON: {inner}"))
+        }
+        other => ApiError::bad_request("malformed_json", format!("the request body could not be read: {other}")),
     };
     actix_web::error::InternalError::from_response(err, api.error_response()).into()
 }
 
 /// Maps path and query extractor failures (a malformed UUID, a bad page number) onto 400 / 404.
-pub fn path_error(
-    err: actix_web::error::PathError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     let api = ApiError::not_found("resource");
     actix_web::error::InternalError::from_response(err, api.error_response()).into()
 }
 
-pub fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    let api = ApiError::bad_request(
-        "invalid_query",
-        format!("the query string is not valid: {err}"),
-    );
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    let api = ApiError::bad_request("invalid_query", format!("the query string is not valid: {err}"));
     actix_web::error::InternalError::from_response(err, api.error_response()).into()
 }
 
@@ -211,9 +180,7 @@ impl From<auction_core::round::BidRejection> for ApiError {
         };
         let error = ApiError::new(status, rejection.code(), rejection.to_string());
         match rejection {
-            BidRejection::BidTooLow { minimum } => {
-                error.with_details(serde_json::json!({ "minimum": minimum }))
-            }
+            BidRejection::BidTooLow { minimum } => error.with_details(serde_json::json!({ "minimum": minimum })),
             _ => error,
         }
     }
@@ -223,12 +190,8 @@ impl From<auction_core::setup::TermsError> for ApiError {
     fn from(err: auction_core::setup::TermsError) -> ApiError {
         use auction_core::setup::TermsError;
         let details = match &err {
-            TermsError::StartingPriceBelowFloor { floor } => {
-                Some(serde_json::json!({ "floor": floor }))
-            }
-            TermsError::DepositOutOfRange { min, max } => {
-                Some(serde_json::json!({ "min": min, "max": max }))
-            }
+            TermsError::StartingPriceBelowFloor { floor } => Some(serde_json::json!({ "floor": floor })),
+            TermsError::DepositOutOfRange { min, max } => Some(serde_json::json!({ "min": min, "max": max })),
             _ => None,
         };
         let error = ApiError::unprocessable(err.code(), err.to_string());
@@ -244,9 +207,9 @@ impl From<auction_core::setup::PublishError> for ApiError {
         use auction_core::setup::PublishError;
         let error = ApiError::unprocessable(err.code(), err.to_string());
         match err {
-            PublishError::NoticePeriodTooShort { required, actual } => error.with_details(
-                serde_json::json!({ "required_days": required, "actual_days": actual }),
-            ),
+            PublishError::NoticePeriodTooShort { required, actual } => {
+                error.with_details(serde_json::json!({ "required_days": required, "actual_days": actual }))
+            }
             PublishError::ReferencePriceExpired { .. } => error,
         }
     }

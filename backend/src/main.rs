@@ -4,7 +4,8 @@ use backend::config::Settings;
 use backend::persistence::Database;
 use backend::startup::Application;
 
-const USAGE: &str = "usage: fapai serve | fapai migrate\n\nConfiguration: FAPAI_* environment variables (see fapai.defaults.toml).";
+const USAGE: &str =
+    "usage: fapai serve | fapai migrate\n\nConfiguration: FAPAI_* environment variables (see fapai.defaults.toml).";
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
@@ -36,9 +37,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!(settings = ?settings, "starting fapai");
-    let app = Application::build(settings)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(settings).await.map_err(|e| e.to_string())?;
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }
 

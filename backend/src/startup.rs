@@ -29,10 +29,7 @@ pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("cannot listen on {address}: {source}")]
-    Listen {
-        address: String,
-        source: std::io::Error,
-    },
+    Listen { address: String, source: std::io::Error },
     #[error("{0}")]
     Setup(String),
 }
@@ -49,9 +46,7 @@ fn secret_or_random(configured: &str, what: &str) -> Vec<u8> {
     if !configured.is_empty() {
         return configured.as_bytes().to_vec();
     }
-    tracing::warn!(
-        "no {what} configured: using a random one for this process (set it in production)"
-    );
+    tracing::warn!("no {what} configured: using a random one for this process (set it in production)");
     let mut bytes = vec![0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     bytes
@@ -59,8 +54,7 @@ fn secret_or_random(configured: &str, what: &str) -> Vec<u8> {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let db =
-            Database::connect(&settings.database_url, settings.database_max_connections).await?;
+        let db = Database::connect(&settings.database_url, settings.database_max_connections).await?;
         db.migrate().await?;
         let clock = match settings.clock {
             ClockMode::System => Clock::System,
@@ -78,10 +72,7 @@ impl Application {
                 &secret_or_random(&settings.jwt_secret, "FAPAI_JWT_SECRET"),
                 settings.token_hours,
             ),
-            gateway: SandboxGateway::new(secret_or_random(
-                &settings.payments_secret,
-                "FAPAI_PAYMENTS_SECRET",
-            )),
+            gateway: SandboxGateway::new(secret_or_random(&settings.payments_secret, "FAPAI_PAYMENTS_SECRET")),
             live: Arc::new(LiveHub::new(postgres_pool)),
             settings: Arc::new(settings.clone()),
             db,
@@ -90,9 +81,7 @@ impl Application {
         if !settings.admin_email.is_empty() {
             accounts::ensure_admin(&state, &settings.admin_email, &settings.admin_password)
                 .await
-                .map_err(|e| {
-                    StartupError::Setup(format!("cannot create the administrator: {}", e.message))
-                })?;
+                .map_err(|e| StartupError::Setup(format!("cannot create the administrator: {}", e.message)))?;
         }
         if settings.demo {
             demo::seed(&state)
@@ -100,17 +89,14 @@ impl Application {
                 .map_err(|e| StartupError::Setup(format!("cannot seed the demo: {}", e.message)))?;
         }
 
-        let listener =
-            TcpListener::bind(&settings.listen).map_err(|source| StartupError::Listen {
-                address: settings.listen.clone(),
-                source,
-            })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen.clone(),
-                source,
-            })?;
+        let listener = TcpListener::bind(&settings.listen).map_err(|source| StartupError::Listen {
+            address: settings.listen.clone(),
+            source,
+        })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Listen {
+            address: settings.listen.clone(),
+            source,
+        })?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
@@ -124,13 +110,15 @@ impl Application {
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api))
                 .route(
                     "/api/docs",
-                    web::get().to(|| async {
-                        HttpResponse::Found()
-                            .insert_header(("Location", "/api/docs/"))
-                            .finish()
-                    }),
+                    web::get()
+                        .to(|| async { HttpResponse::Found().insert_header(("Location", "/api/docs/")).finish() }),
                 )
                 .default_service(web::to(routes::not_found))
+        })
+        .workers(if settings.http_workers == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            settings.http_workers
         })
         .listen(listener)
         .map_err(|source| StartupError::Listen {

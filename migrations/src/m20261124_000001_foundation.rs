@@ -54,11 +54,7 @@ impl MigrationTrait for Migration {
                     .col(uuid("created_by"))
                     .col(big_integer("created_at"))
                     .foreign_key(ForeignKey::create().from_col("court_id").to("courts", "id"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("created_by")
-                            .to("users", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("created_by").to("users", "id"))
                     .to_owned(),
             )
             .await?;
@@ -103,11 +99,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer("result"))
                     .col(uuid("created_by"))
                     .col(big_integer("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("listing_id")
-                            .to("listings", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("listing_id").to("listings", "id"))
                     .to_owned(),
             )
             .await?;
@@ -150,11 +142,7 @@ impl MigrationTrait for Migration {
                     .col(string("ledger_head"))
                     .col(big_integer("created_at"))
                     .col(big_integer("updated_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("listing_id")
-                            .to("listings", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("listing_id").to("listings", "id"))
                     .foreign_key(ForeignKey::create().from_col("court_id").to("courts", "id"))
                     .to_owned(),
             )
@@ -180,23 +168,13 @@ impl MigrationTrait for Migration {
                     .col(string("terms_version"))
                     .col(big_integer("created_at"))
                     .col(big_integer("updated_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("auction_id")
-                            .to("auctions", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("auction_id").to("auctions", "id"))
                     .foreign_key(ForeignKey::create().from_col("user_id").to("users", "id"))
                     .to_owned(),
             )
             .await?;
         index(manager, "registrations", &["auction_id", "user_id"], true).await?;
-        index(
-            manager,
-            "registrations",
-            &["auction_id", "bidder_code"],
-            true,
-        )
-        .await?;
+        index(manager, "registrations", &["auction_id", "bidder_code"], true).await?;
         index(manager, "registrations", &["auction_id", "identity"], true).await?;
         index(manager, "registrations", &["user_id"], false).await?;
 
@@ -210,22 +188,12 @@ impl MigrationTrait for Migration {
                     .col(integer("rank"))
                     .col(uuid("confirmed_by"))
                     .col(big_integer("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("auction_id")
-                            .to("auctions", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("auction_id").to("auctions", "id"))
                     .foreign_key(ForeignKey::create().from_col("user_id").to("users", "id"))
                     .to_owned(),
             )
             .await?;
-        index(
-            manager,
-            "priority_holders",
-            &["auction_id", "user_id"],
-            true,
-        )
-        .await?;
+        index(manager, "priority_holders", &["auction_id", "user_id"], true).await?;
 
         manager
             .create_table(
@@ -246,11 +214,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("paid_at"))
                     .col(big_integer("created_at"))
                     .col(big_integer("updated_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("auction_id")
-                            .to("auctions", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("auction_id").to("auctions", "id"))
                     .foreign_key(ForeignKey::create().from_col("buyer_id").to("users", "id"))
                     .to_owned(),
             )
@@ -297,11 +261,7 @@ impl MigrationTrait for Migration {
                     .col(integer("extension_count_after"))
                     .col(uuid("request_id"))
                     .col(big_integer("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("auction_id")
-                            .to("auctions", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("auction_id").to("auctions", "id"))
                     .foreign_key(
                         ForeignKey::create()
                             .from_col("registration_id")
@@ -325,11 +285,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("prev_hash", 64))
                     .col(string_len("hash", 64))
                     .col(big_integer("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_col("auction_id")
-                            .to("auctions", "id"),
-                    )
+                    .foreign_key(ForeignKey::create().from_col("auction_id").to("auctions", "id"))
                     .to_owned(),
             )
             .await?;
@@ -339,12 +295,7 @@ impl MigrationTrait for Migration {
 }
 
 /// `CREATE [UNIQUE] INDEX ix_<table>_<cols> ON table (cols)`.
-async fn index(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    columns: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
+async fn index(manager: &SchemaManager<'_>, table: &str, columns: &[&str], unique: bool) -> Result<(), DbErr> {
     let mut statement = Index::create();
     statement
         .name(format!("ix_{table}_{}", columns.join("_")))

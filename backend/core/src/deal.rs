@@ -29,13 +29,9 @@ impl DealStatus {
     }
 
     pub fn parse(text: &str) -> Option<DealStatus> {
-        [
-            DealStatus::AwaitingBalance,
-            DealStatus::Paid,
-            DealStatus::Defaulted,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
+        [DealStatus::AwaitingBalance, DealStatus::Paid, DealStatus::Defaulted]
+            .into_iter()
+            .find(|status| status.as_str() == text)
     }
 }
 
@@ -50,19 +46,12 @@ pub struct DealTerms {
 
 /// The winner's frozen deposit is credited against the price (R53); the balance is due
 /// `balance_due_days` after the close (R54).
-pub fn deal_terms(
-    final_price: Money,
-    deposit: Money,
-    closed_at: Instant,
-    balance_due_days: u32,
-) -> DealTerms {
+pub fn deal_terms(final_price: Money, deposit: Money, closed_at: Instant, balance_due_days: u32) -> DealTerms {
     let deposit_applied = deposit.min(final_price);
     DealTerms {
         final_price,
         deposit_applied,
-        balance_due: final_price
-            .checked_sub(deposit_applied)
-            .unwrap_or(Money::ZERO),
+        balance_due: final_price.checked_sub(deposit_applied).unwrap_or(Money::ZERO),
         balance_due_at: closed_at + Duration::days(i64::from(balance_due_days)),
     }
 }

@@ -89,26 +89,14 @@ mod tests {
 
     #[test]
     fn rejects_a_wrong_check_character() {
-        assert_eq!(
-            IdNumber::parse("110105194912310021"),
-            Err(IdNumberError::BadChecksum)
-        );
+        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdNumberError::BadChecksum));
     }
 
     #[test]
     fn rejects_bad_shapes_and_dates() {
-        assert_eq!(
-            IdNumber::parse("1101051949123100"),
-            Err(IdNumberError::BadShape)
-        );
-        assert_eq!(
-            IdNumber::parse("11010519491231002Y"),
-            Err(IdNumberError::BadShape)
-        );
-        assert_eq!(
-            IdNumber::parse("1101051949123100AX"),
-            Err(IdNumberError::BadShape)
-        );
+        assert_eq!(IdNumber::parse("1101051949123100"), Err(IdNumberError::BadShape));
+        assert_eq!(IdNumber::parse("11010519491231002Y"), Err(IdNumberError::BadShape));
+        assert_eq!(IdNumber::parse("1101051949123100AX"), Err(IdNumberError::BadShape));
         let feb30 = complete("11010519900230001");
         assert_eq!(IdNumber::parse(&feb30), Err(IdNumberError::BadBirthDate));
     }
@@ -124,10 +112,7 @@ mod tests {
                 }
                 chars[position] = replacement;
                 let changed: String = chars.into_iter().collect();
-                assert!(
-                    IdNumber::parse(&changed).is_err(),
-                    "{changed} should be rejected"
-                );
+                assert!(IdNumber::parse(&changed).is_err(), "{changed} should be rejected");
             }
         }
     }

@@ -169,11 +169,7 @@ pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Val
 }
 
 /// The ledger event of a status change; `reason` is the court's public reason, where it gave one.
-pub fn transition_event(
-    auction_id: &str,
-    transition: &Transition,
-    reason: Option<&str>,
-) -> (&'static str, Value) {
+pub fn transition_event(auction_id: &str, transition: &Transition, reason: Option<&str>) -> (&'static str, Value) {
     let mut payload = json!({
         "auction_id": auction_id,
         "status": transition.status_after().as_str(),
@@ -192,16 +188,11 @@ pub fn transition_event(
             at,
             outcome: Outcome::Failed,
         } => json!({ "at": rfc3339(*at) }),
-        Transition::Suspended {
-            at,
-            remaining_seconds,
-        } => {
+        Transition::Suspended { at, remaining_seconds } => {
             json!({ "at": rfc3339(*at), "remaining_seconds": remaining_seconds })
         }
         Transition::Resumed {
-            at,
-            bidding_ends_at,
-            ..
+            at, bidding_ends_at, ..
         } => {
             json!({ "at": rfc3339(*at), "bidding_ends_at": rfc3339(*bidding_ends_at) })
         }
@@ -222,12 +213,7 @@ mod tests {
     fn chain(n: usize) -> Vec<LedgerEntry> {
         let mut head = LedgerHead::genesis();
         (0..n)
-            .map(|i| {
-                head.append(
-                    "bid",
-                    json!({ "amount": format!("{}.00", 100 + i), "名": "竞买人" }),
-                )
-            })
+            .map(|i| head.append("bid", json!({ "amount": format!("{}.00", 100 + i), "名": "竞买人" })))
             .collect()
     }
 
@@ -245,10 +231,7 @@ mod tests {
         let entries = chain(1);
         assert_eq!(entries[0].prev_hash, GENESIS_HASH);
         assert_eq!(entries[0].prev_hash.len(), 64);
-        assert_eq!(
-            entries[0].hash,
-            chain_hash(GENESIS_HASH, &entries[0].payload)
-        );
+        assert_eq!(entries[0].hash, chain_hash(GENESIS_HASH, &entries[0].payload));
     }
 
     #[test]

@@ -161,21 +161,12 @@ mod tests {
     fn rejects_what_the_contract_calls_invalid() {
         assert_eq!(Money::parse_positive("0"), Err(AmountError::NotPositive));
         assert_eq!(Money::parse_positive("-5"), Err(AmountError::NotPositive));
-        assert_eq!(
-            Money::parse_positive("1.001"),
-            Err(AmountError::TooManyDecimals)
-        );
-        assert_eq!(
-            Money::parse_positive("100000000000000"),
-            Err(AmountError::TooLarge)
-        );
+        assert_eq!(Money::parse_positive("1.001"), Err(AmountError::TooManyDecimals));
+        assert_eq!(Money::parse_positive("100000000000000"), Err(AmountError::TooLarge));
         assert_eq!(Money::parse_positive("1e5"), Err(AmountError::NotADecimal));
         assert_eq!(Money::parse_positive("12,5"), Err(AmountError::NotADecimal));
         assert_eq!(Money::parse_positive(""), Err(AmountError::NotADecimal));
-        assert_eq!(
-            Money::parse_positive("1.2.3"),
-            Err(AmountError::NotADecimal)
-        );
+        assert_eq!(Money::parse_positive("1.2.3"), Err(AmountError::NotADecimal));
     }
 
     #[test]

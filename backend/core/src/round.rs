@@ -52,10 +52,7 @@ impl RoundStatus {
 
     /// The bidding is over for good: bidder identities may now be revealed (R40).
     pub fn is_closed(self) -> bool {
-        matches!(
-            self,
-            RoundStatus::Sold | RoundStatus::Failed | RoundStatus::Withdrawn
-        )
+        matches!(self, RoundStatus::Sold | RoundStatus::Failed | RoundStatus::Withdrawn)
     }
 
     /// Published and not yet over: registration is open (R38), identities stay secret (R40).
@@ -353,27 +350,15 @@ impl Round {
 
     /// Decides a bid that entered the server at `t`, after [`Round::advance`] to `t`. On acceptance the
     /// round is updated (price, leader, end, counts); on rejection it is unchanged.
-    pub fn place_bid(
-        &mut self,
-        bidder: &Bidder,
-        amount: Money,
-        t: Instant,
-    ) -> Result<AcceptedBid, BidRejection> {
+    pub fn place_bid(&mut self, bidder: &Bidder, amount: Money, t: Instant) -> Result<AcceptedBid, BidRejection> {
+        // Half-open window: a bid at exactly the end is late (c.3).
+        if self.status != RoundStatus::Bidding || t < self.bidding_starts_at || t >= self.bidding_ends_at {
+            return Err(BidRejection::NotBidding);
+        }
         if bidder.deposit != DepositStatus::Frozen {
             return Err(BidRejection::DepositUnpaid);
         }
-        // Half-open window: a bid at exactly the end is late (c.3).
-        if self.status != RoundStatus::Bidding
-            || t < self.bidding_starts_at
-            || t >= self.bidding_ends_at
-        {
-            return Err(BidRejection::NotBidding);
-        }
-        if self
-            .leader
-            .as_ref()
-            .is_some_and(|leader| leader.code == bidder.code)
-        {
+        if self.leader.as_ref().is_some_and(|leader| leader.code == bidder.code) {
             return Err(BidRejection::AlreadyLeading);
         }
         if amount < self.starting_price {
@@ -464,10 +449,7 @@ impl Round {
     /// Resumes a suspended round. Before the start it simply goes back to announced; once bidding time
     /// has been reached, the remaining time is restored from `at`, at least five minutes (Part 1).
     pub fn resume(&mut self, at: Instant) -> Result<Transition, StatusConflict> {
-        let Some(suspension) = self
-            .suspension
-            .filter(|_| self.status == RoundStatus::Suspended)
-        else {
+        let Some(suspension) = self.suspension.filter(|_| self.status == RoundStatus::Suspended) else {
             return Err(StatusConflict {
                 status: self.status,
                 action: "resumed",
@@ -478,9 +460,7 @@ impl Round {
             self.status = RoundStatus::Announced;
         } else {
             self.status = RoundStatus::Bidding;
-            self.bidding_ends_at = self
-                .bidding_ends_at
-                .max(at + suspension.remaining.max(EXTENSION));
+            self.bidding_ends_at = self.bidding_ends_at.max(at + suspension.remaining.max(EXTENSION));
         }
         Ok(Transition::Resumed {
             at,
@@ -493,10 +473,7 @@ impl Round {
     pub fn withdraw(&mut self, at: Instant) -> Result<Transition, StatusConflict> {
         if !matches!(
             self.status,
-            RoundStatus::Draft
-                | RoundStatus::Announced
-                | RoundStatus::Bidding
-                | RoundStatus::Suspended
+            RoundStatus::Draft | RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
         ) {
             return Err(StatusConflict {
                 status: self.status,

@@ -98,16 +98,11 @@ pub enum ValuationError {
 
 /// The reference price a valuation yields: online inquiry takes the arithmetic mean of the platforms'
 /// quotes (R14); targeted inquiry and appraisal take their single answer (R13).
-pub fn reference_price_from_quotes(
-    method: ReferenceMethod,
-    quotes: &[Money],
-) -> Result<Money, ValuationError> {
+pub fn reference_price_from_quotes(method: ReferenceMethod, quotes: &[Money]) -> Result<Money, ValuationError> {
     match (method, quotes) {
         (ReferenceMethod::Negotiation, _) => Err(ValuationError::NegotiationIsNotAQuote),
         (_, []) => Err(ValuationError::NoQuotes),
-        (ReferenceMethod::OnlineInquiry, quotes) => {
-            Money::mean(quotes).ok_or(ValuationError::NoQuotes)
-        }
+        (ReferenceMethod::OnlineInquiry, quotes) => Money::mean(quotes).ok_or(ValuationError::NoQuotes),
         (_, [single]) => Ok(*single),
         (method, _) => Err(ValuationError::OneQuoteExpected(method.as_str())),
     }
@@ -115,9 +110,7 @@ pub fn reference_price_from_quotes(
 
 /// A reference price is valid for one year (R18).
 pub fn reference_valid_until(fixed_at: Instant) -> Instant {
-    fixed_at
-        .checked_add_months(Months::new(12))
-        .unwrap_or(fixed_at)
+    fixed_at.checked_add_months(Months::new(12)).unwrap_or(fixed_at)
 }
 
 /// What a judge proposes for a new round.
@@ -160,17 +153,10 @@ impl TermsError {
 /// The floor a round's starting price must reach: round 1 ≥ 70 % of the reference price (R24); round 2
 /// ≥ 80 % of round 1's start (R25); a re-auction keeps the floor of the round it repeats. The floor is
 /// rounded up to the next 分, so `start ≥ floor` is the exact legal comparison.
-pub fn starting_price_floor(
-    kind: RoundKind,
-    reference: Money,
-    first_round_start: Option<Money>,
-) -> Money {
+pub fn starting_price_floor(kind: RoundKind, reference: Money, first_round_start: Option<Money>) -> Money {
     let seventy_percent = ceil_percent(reference, 70);
     match kind {
-        RoundKind::First
-        | RoundKind::Reauction {
-            of: ReauctionOf::First,
-        } => seventy_percent,
+        RoundKind::First | RoundKind::Reauction { of: ReauctionOf::First } => seventy_percent,
         RoundKind::Second
         | RoundKind::Reauction {
             of: ReauctionOf::Second,
@@ -197,10 +183,7 @@ fn floor_percent(amount: Money, percent: i64) -> Money {
 
 /// The inclusive deposit range: 5 %–20 % of the starting price (R23), rounded inwards to whole 分.
 pub fn deposit_range(starting_price: Money) -> (Money, Money) {
-    (
-        ceil_percent(starting_price, 5),
-        floor_percent(starting_price, 20),
-    )
+    (ceil_percent(starting_price, 5), floor_percent(starting_price, 20))
 }
 
 /// Checks a judge's proposed terms for a round of `kind` (R23–R25, R45).
@@ -295,9 +278,7 @@ mod tests {
     }
 
     fn at(text: &str) -> Instant {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
     fn terms(start: &str, deposit: &str, increment: &str) -> RoundTerms {
@@ -315,10 +296,7 @@ mod tests {
     fn the_seed_case_figures_hold() {
         // ¥42,000,000 reference: start ≥ ¥29,400,000, deposit ¥1,470,000–¥5,880,000, round 2 ≥ ¥23,520,000.
         let reference = m("42000000");
-        assert_eq!(
-            starting_price_floor(RoundKind::First, reference, None),
-            m("29400000")
-        );
+        assert_eq!(starting_price_floor(RoundKind::First, reference, None), m("29400000"));
         assert_eq!(deposit_range(m("29400000")), (m("1470000"), m("5880000")));
         assert_eq!(
             starting_price_floor(RoundKind::Second, reference, Some(m("29400000"))),
@@ -342,19 +320,13 @@ mod tests {
             None,
             &terms("3309249.99", "500000", "5000"),
         );
-        assert_eq!(
-            below.map_err(|e| e.code()),
-            Err("starting_price_below_floor")
-        );
+        assert_eq!(below.map_err(|e| e.code()), Err("starting_price_below_floor"));
     }
 
     #[test]
     fn floors_round_up_to_the_next_fen() {
         // 70 % of ¥0.05 is 3.5 分: the floor is 4 分.
-        assert_eq!(
-            starting_price_floor(RoundKind::First, m("0.05"), None),
-            m("0.04")
-        );
+        assert_eq!(starting_price_floor(RoundKind::First, m("0.05"), None), m("0.04"));
     }
 
     #[test]
@@ -368,13 +340,8 @@ mod tests {
         let reauction = RoundKind::Reauction {
             of: ReauctionOf::Second,
         };
-        assert_eq!(
-            starting_price_floor(reauction, m("981300"), Some(first)),
-            m("549528")
-        );
-        let reauction_of_first = RoundKind::Reauction {
-            of: ReauctionOf::First,
-        };
+        assert_eq!(starting_price_floor(reauction, m("981300"), Some(first)), m("549528"));
+        let reauction_of_first = RoundKind::Reauction { of: ReauctionOf::First };
         assert_eq!(
             starting_price_floor(reauction_of_first, m("981300"), Some(first)),
             m("686910")
@@ -395,35 +362,16 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            check_terms(
-                RoundKind::First,
-                reference,
-                None,
-                &terms("20000000", "1000000", "1000")
-            ),
+            check_terms(RoundKind::First, reference, None, &terms("20000000", "1000000", "1000")),
             Ok(())
         );
         assert_eq!(
-            check_terms(
-                RoundKind::First,
-                reference,
-                None,
-                &terms("20000000", "4000000", "1000")
-            ),
+            check_terms(RoundKind::First, reference, None, &terms("20000000", "4000000", "1000")),
             Ok(())
         );
         for deposit in ["999999.99", "4000000.01"] {
-            let err = check_terms(
-                RoundKind::First,
-                reference,
-                None,
-                &terms("20000000", deposit, "1000"),
-            );
-            assert_eq!(
-                err.map_err(|e| e.code()),
-                Err("deposit_out_of_range"),
-                "{deposit}"
-            );
+            let err = check_terms(RoundKind::First, reference, None, &terms("20000000", deposit, "1000"));
+            assert_eq!(err.map_err(|e| e.code()), Err("deposit_out_of_range"), "{deposit}");
         }
         // 徐州 reported ¥10,000 on ¥549,528: under 5 %, refused.
         let xuzhou = check_terms(
@@ -439,23 +387,15 @@ mod tests {
     fn other_term_errors() {
         let reference = Some(m("100000"));
         assert_eq!(
-            check_terms(RoundKind::First, None, None, &terms("70000", "7000", "100"))
-                .map_err(|e| e.code()),
+            check_terms(RoundKind::First, None, None, &terms("70000", "7000", "100")).map_err(|e| e.code()),
             Err("no_reference_price")
         );
         assert_eq!(
-            check_terms(
-                RoundKind::First,
-                reference,
-                None,
-                &terms("70000", "7000", "70000.01")
-            )
-            .map_err(|e| e.code()),
+            check_terms(RoundKind::First, reference, None, &terms("70000", "7000", "70000.01")).map_err(|e| e.code()),
             Err("invalid_increment")
         );
         let mut short = terms("70000", "7000", "100");
-        short.bidding_ends_at =
-            short.bidding_starts_at + Duration::hours(24) - Duration::milliseconds(1);
+        short.bidding_ends_at = short.bidding_starts_at + Duration::hours(24) - Duration::milliseconds(1);
         assert_eq!(
             check_terms(RoundKind::First, reference, None, &short).map_err(|e| e.code()),
             Err("bidding_too_short")
@@ -490,27 +430,13 @@ mod tests {
                 actual: 29
             })
         );
-        assert_eq!(
-            required_notice_days(Category::OtherRight, RoundKind::First),
-            30
-        );
-        assert_eq!(
-            required_notice_days(Category::Movable, RoundKind::First),
-            15
-        );
-        assert_eq!(
-            required_notice_days(Category::RealEstate, RoundKind::Second),
-            15
-        );
-        assert_eq!(
-            required_notice_days(Category::Movable, RoundKind::Second),
-            7
-        );
+        assert_eq!(required_notice_days(Category::OtherRight, RoundKind::First), 30);
+        assert_eq!(required_notice_days(Category::Movable, RoundKind::First), 15);
+        assert_eq!(required_notice_days(Category::RealEstate, RoundKind::Second), 15);
+        assert_eq!(required_notice_days(Category::Movable, RoundKind::Second), 7);
         // 北京二中院 2014: 15 days' notice for real estate is too short today.
         let fifteen = at("2027-01-16T01:00:00Z");
-        assert!(
-            check_publish(Category::RealEstate, RoundKind::First, None, start, fifteen).is_err()
-        );
+        assert!(check_publish(Category::RealEstate, RoundKind::First, None, start, fifteen).is_err());
         assert_eq!(
             check_publish(Category::Movable, RoundKind::First, None, start, fifteen),
             Ok(())

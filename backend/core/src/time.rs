@@ -42,21 +42,13 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> Instant {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
     #[test]
     fn beijing_dates_change_at_16_00_utc() {
-        assert_eq!(
-            beijing_date(at("2026-11-30T15:59:59Z")).to_string(),
-            "2026-11-30"
-        );
-        assert_eq!(
-            beijing_date(at("2026-11-30T16:00:00Z")).to_string(),
-            "2026-12-01"
-        );
+        assert_eq!(beijing_date(at("2026-11-30T15:59:59Z")).to_string(), "2026-11-30");
+        assert_eq!(beijing_date(at("2026-11-30T16:00:00Z")).to_string(), "2026-12-01");
     }
 
     #[test]

@@ -11,9 +11,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Bidder,
@@ -94,10 +92,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 
 fn caller_from(req: &HttpRequest) -> ApiResult<Option<Caller>> {
     let Some(token) = bearer(req) else {
-        if req
-            .headers()
-            .contains_key(actix_web::http::header::AUTHORIZATION)
-        {
+        if req.headers().contains_key(actix_web::http::header::AUTHORIZATION) {
             return Err(ApiError::unauthenticated(
                 "the Authorization header must be `Bearer <token>`",
             ));
@@ -116,9 +111,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(caller_from(req).and_then(|caller| {
-            caller.ok_or_else(|| {
-                ApiError::unauthenticated("sign in first: send `Authorization: Bearer <token>`")
-            })
+            caller.ok_or_else(|| ApiError::unauthenticated("sign in first: send `Authorization: Bearer <token>`"))
         }))
     }
 }

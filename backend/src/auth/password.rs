@@ -22,8 +22,7 @@ fn hash_now(password: &str) -> ApiResult<String> {
 
 /// The hash of a random password nobody knows: checked for unknown accounts, so that a wrong email
 /// takes as long to refuse as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_now(&uuid::Uuid::new_v4().to_string()).unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_now(&uuid::Uuid::new_v4().to_string()).unwrap_or_default());
 
 /// Whether `password` matches `stored` (`None`: the account does not exist).
 pub async fn verify(password: String, stored: Option<String>) -> ApiResult<bool> {
@@ -33,10 +32,7 @@ pub async fn verify(password: String, stored: Option<String>) -> ApiResult<bool>
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && known
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && known
     })
     .await
     .map_err(ApiError::internal)

@@ -53,8 +53,7 @@ impl TokenKeys {
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(ApiError::internal)?;
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)?;
         Ok((token, expires_at))
     }
 
@@ -62,9 +61,7 @@ impl TokenKeys {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
             use jsonwebtoken::errors::ErrorKind;
             match err.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::unauthenticated("the access token has expired; sign in again")
-                }
+                ErrorKind::ExpiredSignature => ApiError::unauthenticated("the access token has expired; sign in again"),
                 _ => ApiError::unauthenticated("the access token is not valid"),
             }
         })?;
@@ -106,9 +103,7 @@ mod tests {
 
     #[test]
     fn a_forged_signature_is_refused() {
-        let (token, _) = TokenKeys::new(b"another secret entirely", 1)
-            .issue(&caller())
-            .unwrap();
+        let (token, _) = TokenKeys::new(b"another secret entirely", 1).issue(&caller()).unwrap();
         assert_eq!(keys().verify(&token).unwrap_err().status.as_u16(), 401);
     }
 

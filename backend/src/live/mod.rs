@@ -52,10 +52,7 @@ impl LiveHub {
 
     /// Publishes `message` to every subscriber of the round, on every instance.
     pub async fn publish(&self, auction_id: Uuid, message: Value) {
-        let envelope = Envelope {
-            auction_id,
-            message,
-        };
+        let envelope = Envelope { auction_id, message };
         let Ok(text) = serde_json::to_string(&envelope) else {
             return;
         };
@@ -92,10 +89,7 @@ impl LiveHub {
     }
 
     /// On PostgreSQL: listens for events from every instance until cancelled, reconnecting on failure.
-    pub fn start_listener(
-        self: &Arc<Self>,
-        cancel: CancellationToken,
-    ) -> Option<tokio::task::JoinHandle<()>> {
+    pub fn start_listener(self: &Arc<Self>, cancel: CancellationToken) -> Option<tokio::task::JoinHandle<()>> {
         let pool = self.postgres.clone()?;
         let hub = Arc::clone(self);
         Some(tokio::spawn(async move {
@@ -111,11 +105,7 @@ impl LiveHub {
         }))
     }
 
-    async fn listen(
-        &self,
-        pool: &PgPool,
-        cancel: &CancellationToken,
-    ) -> Result<(), sea_orm::sqlx::Error> {
+    async fn listen(&self, pool: &PgPool, cancel: &CancellationToken) -> Result<(), sea_orm::sqlx::Error> {
         let mut listener = PgListener::connect_with(pool).await?;
         listener.listen(CHANNEL).await?;
         loop {

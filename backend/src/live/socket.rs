@@ -26,17 +26,10 @@ async fn snapshot(state: &AppState, auction_id: Uuid) -> Option<String> {
     Some(json!({ "type": "snapshot", "auction": view }).to_string())
 }
 
-pub fn spawn(
-    state: Arc<AppState>,
-    auction_id: Uuid,
-    mut session: Session,
-    messages: MessageStream,
-) {
+pub fn spawn(state: Arc<AppState>, auction_id: Uuid, mut session: Session, messages: MessageStream) {
     // Subscribe before reading the snapshot, so no event falls between the two.
     let mut events = state.live.subscribe(auction_id);
-    let mut incoming = messages
-        .aggregate_continuations()
-        .max_continuation_size(64 * 1024);
+    let mut incoming = messages.aggregate_continuations().max_continuation_size(64 * 1024);
     actix_web::rt::spawn(async move {
         let Some(first) = snapshot(&state, auction_id).await else {
             let _ = session.close(None).await;

@@ -11,8 +11,7 @@ use super::entities::auction;
 
 /// Integer 分 from the database as `Money`. A negative or out-of-range value means a corrupt row.
 pub fn money(cents: i64) -> Result<Money, DbErr> {
-    Money::from_cents(cents)
-        .ok_or_else(|| DbErr::Custom(format!("money column out of range: {cents}")))
+    Money::from_cents(cents).ok_or_else(|| DbErr::Custom(format!("money column out of range: {cents}")))
 }
 
 pub fn money_opt(cents: Option<i64>) -> Result<Option<Money>, DbErr> {
@@ -41,11 +40,7 @@ fn count(value: i32) -> u32 {
 
 /// The rules' view of a round row.
 pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
-    let suspension = match (
-        row.suspended_at,
-        &row.suspended_from,
-        row.suspended_remaining_ms,
-    ) {
+    let suspension = match (row.suspended_at, &row.suspended_from, row.suspended_remaining_ms) {
         (Some(since), Some(from), Some(remaining)) => Some(Suspension {
             since: instant(since),
             from: status(from)?,

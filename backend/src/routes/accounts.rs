@@ -34,10 +34,7 @@ pub struct UserEnvelope {
     (status = 409, description = "email_taken", body = ErrorBody),
 ))]
 #[post("/api/auth/register")]
-pub async fn register(
-    state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
-) -> ApiResult<HttpResponse> {
+pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let user = accounts::register_bidder(
         &state,
@@ -74,10 +71,7 @@ pub struct LoginResponse {
     (status = 401, description = "invalid_credentials", body = ErrorBody),
 ))]
 #[post("/api/auth/login")]
-pub async fn login(
-    state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
-) -> ApiResult<web::Json<LoginResponse>> {
+pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<web::Json<LoginResponse>> {
     let body = body.into_inner();
     let user = accounts::login(&state, &body.email, body.password).await?;
     let (token, expires_at) = state.tokens.issue(&accounts::caller_of(&user)?)?;
@@ -128,10 +122,7 @@ pub async fn my_deals(
 ) -> ApiResult<web::Json<Page<DealView>>> {
     let (page, per_page) = query.resolve()?;
     let (rows, total) = deals::list_mine(&state, &caller, page, per_page).await?;
-    let items = rows
-        .iter()
-        .map(DealView::of)
-        .collect::<ApiResult<Vec<_>>>()?;
+    let items = rows.iter().map(DealView::of).collect::<ApiResult<Vec<_>>>()?;
     Ok(web::Json(Page {
         items,
         total,

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::views::{
-    AuctionView, BidView, DepositView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery,
-    PaymentRef, PlaceBidResponse, ResultView, confirmation_path,
+    AuctionView, BidView, DepositView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PaymentRef,
+    PlaceBidResponse, ResultView, confirmation_path,
 };
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -18,10 +18,7 @@ use crate::services::bidding::{self, BidOutcome, PlaceBid};
 use crate::services::{deals, parse_instant, registrations};
 use crate::state::AppState;
 
-fn view(
-    state: &AppState,
-    row: &crate::persistence::entities::auction::Model,
-) -> ApiResult<AuctionView> {
+fn view(state: &AppState, row: &crate::persistence::entities::auction::Model) -> ApiResult<AuctionView> {
     AuctionView::of(row, state.clock.now())
 }
 
@@ -131,14 +128,7 @@ pub async fn withdraw_auction(
     id: web::Path<Uuid>,
     body: Option<web::Json<ReasonRequest>>,
 ) -> ApiResult<web::Json<AuctionView>> {
-    court_action(
-        &state,
-        &caller,
-        id.into_inner(),
-        CourtAction::Withdraw,
-        body,
-    )
-    .await
+    court_action(&state, &caller, id.into_inner(), CourtAction::Withdraw, body).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -277,8 +267,7 @@ pub async fn register_for_auction(
     body: Option<web::Json<RegisterForAuctionRequest>>,
 ) -> ApiResult<HttpResponse> {
     let accept_terms = body.is_some_and(|b| b.accept_terms);
-    let registered =
-        registrations::register(&state, &caller, id.into_inner(), accept_terms).await?;
+    let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms).await?;
     let r = &registered.registration;
     Ok(HttpResponse::Created().json(RegistrationCreated {
         id: r.id,
@@ -376,10 +365,9 @@ pub async fn get_ledger(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let head = entries.last().map_or_else(
-        || auction_core::ledger::GENESIS_HASH.to_owned(),
-        |e| e.hash.clone(),
-    );
+    let head = entries
+        .last()
+        .map_or_else(|| auction_core::ledger::GENESIS_HASH.to_owned(), |e| e.hash.clone());
     Ok(web::Json(LedgerView { entries, head }))
 }
 

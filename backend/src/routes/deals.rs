@@ -27,14 +27,9 @@ pub async fn get_deal(
 /// The deal confirmation (成交确认书) as a public HTML page (R51).
 #[utoipa::path(tag = "deals", responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
 #[get("/api/deals/{id}/confirmation")]
-pub async fn deal_confirmation(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+pub async fn deal_confirmation(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let html = deals::confirmation_html(&state, id.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }
 
 #[derive(Serialize, ToSchema)]

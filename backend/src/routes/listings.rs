@@ -137,7 +137,6 @@ pub async fn add_valuation(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let listing =
-        listings::add_valuation(&state, &caller, id.into_inner(), &body.method, quotes).await?;
+    let listing = listings::add_valuation(&state, &caller, id.into_inner(), &body.method, quotes).await?;
     Ok(HttpResponse::Created().json(ListingView::of(&listing)?))
 }

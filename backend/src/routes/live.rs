@@ -20,9 +20,8 @@ pub async fn live(
     body: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
-    let (response, session, messages) = actix_ws::handle(&req, body).map_err(|_| {
-        ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only")
-    })?;
+    let (response, session, messages) = actix_ws::handle(&req, body)
+        .map_err(|_| ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only"))?;
     socket::spawn(state.into_inner(), row.id, session, messages);
     Ok(response)
 }

@@ -87,10 +87,7 @@ pub async fn move_clock(
     let target = match (&body.advance_seconds, &body.now) {
         (Some(seconds), None) => {
             if *seconds < 0 {
-                return Err(ApiError::conflict(
-                    "clock_backwards",
-                    "the clock never moves backwards",
-                ));
+                return Err(ApiError::conflict("clock_backwards", "the clock never moves backwards"));
             }
             state.clock.now() + Duration::seconds(*seconds)
         }

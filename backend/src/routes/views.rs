@@ -283,11 +283,7 @@ pub struct RegistrationView {
 }
 
 impl RegistrationView {
-    pub fn of(
-        r: &registration::Model,
-        round: &auction::Model,
-        order: Option<Uuid>,
-    ) -> ApiResult<RegistrationView> {
+    pub fn of(r: &registration::Model, round: &auction::Model, order: Option<Uuid>) -> ApiResult<RegistrationView> {
         Ok(RegistrationView {
             id: r.id,
             auction_id: r.auction_id,

@@ -35,9 +35,7 @@ fn phone_number(phone: Option<&str>) -> ApiResult<Option<String>> {
         return Ok(None);
     };
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || "+- ()".contains(c));
+    let allowed = phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c));
     if !allowed || !(5..=20).contains(&digits) {
         return Err(ApiError::unprocessable(
             "invalid_phone",
@@ -52,8 +50,8 @@ pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<us
     let email = email_address(&input.email)?;
     strong_password(&input.password)?;
     let real_name = required_text(&input.real_name, "real_name", 100)?;
-    let id_number = IdNumber::parse(&input.id_number)
-        .map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string()))?;
+    let id_number =
+        IdNumber::parse(&input.id_number).map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string()))?;
     let phone = phone_number(input.phone.as_deref())?;
     let hash = password::hash(input.password).await?;
     insert_user(
@@ -115,8 +113,7 @@ pub async fn find(state: &AppState, id: Uuid) -> ApiResult<user::Model> {
 }
 
 pub fn caller_of(user: &user::Model) -> ApiResult<Caller> {
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| ApiError::internal(format!("unknown role {}", user.role)))?;
+    let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal(format!("unknown role {}", user.role)))?;
     Ok(Caller {
         user_id: user.id,
         role,

@@ -2,16 +2,12 @@
 //! publish, suspend / resume / withdraw, priority holders; and the public views.
 
 use auction_core::deal::BALANCE_DUE_DAYS;
-use auction_core::setup::{
-    Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms,
-};
+use auction_core::setup::{Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms};
 use auction_core::{Instant, Money, RoundStatus, Transition};
 use chrono::Duration;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::listings;
@@ -31,9 +27,7 @@ pub fn kind_name(kind: RoundKind) -> &'static str {
     match kind {
         RoundKind::First => "first",
         RoundKind::Second => "second",
-        RoundKind::Reauction {
-            of: ReauctionOf::First,
-        } => "reauction_of_first",
+        RoundKind::Reauction { of: ReauctionOf::First } => "reauction_of_first",
         RoundKind::Reauction {
             of: ReauctionOf::Second,
         } => "reauction_of_second",
@@ -43,9 +37,7 @@ pub fn kind_name(kind: RoundKind) -> &'static str {
 pub fn parse_kind(text: &str) -> RoundKind {
     match text {
         "second" => RoundKind::Second,
-        "reauction_of_first" => RoundKind::Reauction {
-            of: ReauctionOf::First,
-        },
+        "reauction_of_first" => RoundKind::Reauction { of: ReauctionOf::First },
         "reauction_of_second" => RoundKind::Reauction {
             of: ReauctionOf::Second,
         },
@@ -56,10 +48,7 @@ pub fn parse_kind(text: &str) -> RoundKind {
 /// Whether a kind counts as a first or a second auction, for what comes after it.
 fn stage(kind: RoundKind) -> ReauctionOf {
     match kind {
-        RoundKind::First
-        | RoundKind::Reauction {
-            of: ReauctionOf::First,
-        } => ReauctionOf::First,
+        RoundKind::First | RoundKind::Reauction { of: ReauctionOf::First } => ReauctionOf::First,
         RoundKind::Second
         | RoundKind::Reauction {
             of: ReauctionOf::Second,
@@ -89,18 +78,14 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
         .order_by_asc(auction::Column::CreatedAt)
         .all(&**tx)
         .await?;
-    let status =
-        |row: &auction::Model| RoundStatus::parse(&row.status).unwrap_or(RoundStatus::Withdrawn);
+    let status = |row: &auction::Model| RoundStatus::parse(&row.status).unwrap_or(RoundStatus::Withdrawn);
     if rounds.iter().any(|r| !status(r).is_closed()) {
         return Err(ApiError::conflict(
             "round_in_progress",
             "this listing already has a round that is not finished; withdraw it or wait for its end",
         ));
     }
-    let counted: Vec<&auction::Model> = rounds
-        .iter()
-        .filter(|r| status(r) != RoundStatus::Withdrawn)
-        .collect();
+    let counted: Vec<&auction::Model> = rounds.iter().filter(|r| status(r) != RoundStatus::Withdrawn).collect();
     let first_round_start = counted
         .iter()
         .rev()
@@ -132,10 +117,7 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
                 .await?
                 > 0;
             if !defaulted {
-                return Err(ApiError::conflict(
-                    "listing_sold",
-                    "this listing has been sold",
-                ));
+                return Err(ApiError::conflict("listing_sold", "this listing has been sold"));
             }
             RoundKind::Reauction {
                 of: stage(parse_kind(&last.round_kind)),
@@ -151,18 +133,11 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
 
 /// Creates a draft round of a listing; its kind (first, second, re-auction) follows from the listing's
 /// earlier rounds, and its terms are checked against that kind's floors (R23–R25, R45).
-pub async fn create(
-    state: &AppState,
-    caller: &Caller,
-    listing_id: Uuid,
-    input: NewRound,
-) -> ApiResult<auction::Model> {
+pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: NewRound) -> ApiResult<auction::Model> {
     let balance_due_days = input
         .balance_due_days
         .unwrap_or(i64::from(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS));
-    if !(i64::from(*BALANCE_DUE_DAYS.start())..=i64::from(*BALANCE_DUE_DAYS.end()))
-        .contains(&balance_due_days)
-    {
+    if !(i64::from(*BALANCE_DUE_DAYS.start())..=i64::from(*BALANCE_DUE_DAYS.end())).contains(&balance_due_days) {
         return Err(ApiError::unprocessable(
             "invalid_balance_due_days",
             "balance_due_days must be between 1 and 90",
@@ -362,16 +337,12 @@ pub async fn add_priority_holder(
     let rank = i32::try_from(rank)
         .ok()
         .filter(|r| *r >= 1)
-        .ok_or_else(|| {
-            ApiError::unprocessable("invalid_rank", "rank is a whole number from 1 (highest)")
-        })?;
+        .ok_or_else(|| ApiError::unprocessable("invalid_rank", "rank is a whole number from 1 (highest)"))?;
     let now = state.clock.now();
     let tx = state.db.write().await?;
     let locked = lock_for_judge(&tx, caller, id).await?;
-    let before_bidding = matches!(
-        locked.round.status,
-        RoundStatus::Draft | RoundStatus::Announced
-    ) && now < locked.round.bidding_starts_at;
+    let before_bidding = matches!(locked.round.status, RoundStatus::Draft | RoundStatus::Announced)
+        && now < locked.round.bidding_starts_at;
     if !before_bidding {
         return Err(ApiError::conflict(
             "bidding_started",
@@ -421,11 +392,7 @@ pub async fn add_priority_holder(
 }
 
 /// A round as its viewer may see it: drafts only by a judge of the court.
-pub async fn find_visible(
-    state: &AppState,
-    caller: &MaybeCaller,
-    id: Uuid,
-) -> ApiResult<auction::Model> {
+pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<auction::Model> {
     let row = auction::Entity::find_by_id(id)
         .one(state.db.conn())
         .await?
@@ -451,8 +418,7 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> ApiResult<(Vec<auction::Model>, u64)> {
-    let mut condition =
-        Condition::all().add(auction::Column::Status.ne(RoundStatus::Draft.as_str()));
+    let mut condition = Condition::all().add(auction::Column::Status.ne(RoundStatus::Draft.as_str()));
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         match RoundStatus::parse(status) {
             Some(RoundStatus::Draft) | None => {
@@ -465,9 +431,8 @@ pub async fn list(
         }
     }
     if let Some(category) = filter.category.as_deref().filter(|s| !s.is_empty()) {
-        let category = Category::parse(category).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", format!("unknown category `{category}`"))
-        })?;
+        let category = Category::parse(category)
+            .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown category `{category}`")))?;
         condition = condition.add(auction::Column::Category.eq(category.as_str()));
     }
     if let Some(court_id) = filter.court_id {

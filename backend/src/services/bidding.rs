@@ -8,9 +8,7 @@
 use auction_core::round::Bidder;
 use auction_core::{DepositStatus, Instant, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,11 +35,7 @@ pub enum BidOutcome {
     Replayed(PlaceBidResponse),
 }
 
-pub async fn place_bid(
-    state: &AppState,
-    caller: &Caller,
-    command: PlaceBid,
-) -> ApiResult<BidOutcome> {
+pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> ApiResult<BidOutcome> {
     let tx = state.db.write().await?;
     let mut locked = LockedRound::lock(&tx, command.auction_id)
         .await?
@@ -79,11 +73,8 @@ pub async fn place_bid(
     locked.advance(&tx, t).await?;
     let bidder = Bidder {
         code: registration.bidder_code.clone(),
-        priority_rank: registration
-            .priority_rank
-            .and_then(|r| u32::try_from(r).ok()),
-        deposit: DepositStatus::parse(&registration.deposit_status)
-            .unwrap_or(DepositStatus::Unpaid),
+        priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
+        deposit: DepositStatus::parse(&registration.deposit_status).unwrap_or(DepositStatus::Unpaid),
     };
     let accepted = match locked.round.place_bid(&bidder, command.amount, t) {
         Ok(accepted) => accepted,
@@ -161,10 +152,7 @@ pub async fn list(
 }
 
 /// The round's whole ledger, in order.
-pub async fn ledger(
-    state: &AppState,
-    round: &auction::Model,
-) -> ApiResult<Vec<ledger_entry::Model>> {
+pub async fn ledger(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
     Ok(ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AuctionId.eq(round.id))
         .order_by_asc(ledger_entry::Column::Seq)

@@ -37,9 +37,7 @@ pub async fn find_for(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<
     if caller.is_judge_of(round.court_id) {
         Ok(deal)
     } else {
-        Err(ApiError::forbidden(
-            "only the buyer and the court may see this deal",
-        ))
+        Err(ApiError::forbidden("only the buyer and the court may see this deal"))
     }
 }
 
@@ -65,11 +63,7 @@ pub async fn list_mine(
 }
 
 /// The buyer starts paying the balance: an order for what is due (the same pending order if one exists).
-pub async fn start_balance_payment(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<payment_order::Model> {
+pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<payment_order::Model> {
     let deal = find(state, id).await?;
     if deal.buyer_id != caller.user_id {
         return Err(ApiError::forbidden("only the buyer pays the balance"));

@@ -1,14 +1,9 @@
 //! Cases, listings and their reference price (R13, R14, R18).
 
-use auction_core::setup::{
-    Category, ReferenceMethod, reference_price_from_quotes, reference_valid_until,
-};
+use auction_core::setup::{Category, ReferenceMethod, reference_price_from_quotes, reference_valid_until};
 use auction_core::{Instant, Money};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,11 +32,7 @@ pub struct NewCase {
     pub respondent: Party,
 }
 
-pub async fn create_case(
-    state: &AppState,
-    caller: &Caller,
-    input: NewCase,
-) -> ApiResult<case::Model> {
+pub async fn create_case(state: &AppState, caller: &Caller, input: NewCase) -> ApiResult<case::Model> {
     let court_id = caller.judge_court()?;
     let row = case::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -49,11 +40,7 @@ pub async fn create_case(
         case_number: Set(required_text(&input.case_number, "case_number", 100)?),
         applicant_name: Set(required_text(&input.applicant.name, "applicant_name", 200)?),
         applicant_email: Set(email_address(&input.applicant.email)?),
-        respondent_name: Set(required_text(
-            &input.respondent.name,
-            "respondent_name",
-            200,
-        )?),
+        respondent_name: Set(required_text(&input.respondent.name, "respondent_name", 200)?),
         respondent_email: Set(email_address(&input.respondent.email)?),
         created_by: Set(caller.user_id),
         created_at: Set(millis(state.clock.now())),
@@ -71,11 +58,7 @@ pub struct NewListing {
     pub is_housing: Option<bool>,
 }
 
-pub async fn create_listing(
-    state: &AppState,
-    caller: &Caller,
-    input: NewListing,
-) -> ApiResult<listing::Model> {
+pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing) -> ApiResult<listing::Model> {
     let court_id = caller.judge_court()?;
     let case = case::Entity::find_by_id(input.case_id)
         .one(state.db.conn())
@@ -88,11 +71,7 @@ pub async fn create_listing(
             "category is one of real_estate, movable, other_right",
         )
     })?;
-    let encumbrances = input
-        .encumbrances
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty());
+    let encumbrances = input.encumbrances.as_deref().map(str::trim).filter(|e| !e.is_empty());
     if encumbrances.is_some_and(|e| e.chars().count() > 10_000) {
         return Err(ApiError::unprocessable(
             "invalid_encumbrances",
@@ -129,11 +108,7 @@ async fn find(state: &AppState, id: Uuid) -> ApiResult<listing::Model> {
 }
 
 /// The listing, for a judge of its court.
-pub async fn find_for_judge(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<listing::Model> {
+pub async fn find_for_judge(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<listing::Model> {
     let listing = find(state, id).await?;
     caller.require_judge_of(listing.court_id)?;
     Ok(listing)
@@ -149,11 +124,7 @@ async fn has_published_round(state: &AppState, listing_id: Uuid) -> ApiResult<bo
 }
 
 /// A listing is public once one of its rounds has been announced; before that only its court sees it.
-pub async fn find_visible(
-    state: &AppState,
-    caller: &MaybeCaller,
-    id: Uuid,
-) -> ApiResult<listing::Model> {
+pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<listing::Model> {
     let listing = find(state, id).await?;
     let own_court = caller.0.is_some_and(|c| c.is_judge_of(listing.court_id));
     if own_court || has_published_round(state, id).await? {

@@ -89,19 +89,13 @@ pub async fn new_order(
 
 /// The sandbox's "pay now" button: the payer completes their own order, and the gateway's signed
 /// callback is delivered to the same handler a real gateway would call.
-pub async fn sandbox_complete(
-    state: &AppState,
-    caller: &Caller,
-    order_id: Uuid,
-) -> ApiResult<payment_order::Model> {
+pub async fn sandbox_complete(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiResult<payment_order::Model> {
     let order = payment_order::Entity::find_by_id(order_id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("payment order"))?;
     if order.payer_id != caller.user_id {
-        return Err(ApiError::forbidden(
-            "only the payer may complete this payment order",
-        ));
+        return Err(ApiError::forbidden("only the payer may complete this payment order"));
     }
     let callback = GatewayCallback {
         order_id,
@@ -116,22 +110,14 @@ pub async fn sandbox_complete(
 }
 
 /// A gateway callback: verified, matched to its order, applied once.
-pub async fn handle_callback(
-    state: &AppState,
-    body: &[u8],
-    signature: &str,
-) -> ApiResult<payment_order::Model> {
+pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> ApiResult<payment_order::Model> {
     if !state.gateway.verify(body, signature)? {
         return Err(ApiError::unauthenticated(
             "the payment callback's signature does not verify",
         ));
     }
-    let callback: GatewayCallback = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_callback",
-            format!("the callback is not understood: {e}"),
-        )
-    })?;
+    let callback: GatewayCallback = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_callback", format!("the callback is not understood: {e}")))?;
     if callback.status != "paid" {
         return Err(ApiError::bad_request(
             "invalid_callback",
@@ -166,9 +152,7 @@ pub async fn handle_callback(
         "deposit" => freeze_deposit(&tx, &order, now, &mut closed_round).await?,
         "balance" => settle_balance(&tx, &order, now).await?,
         other => {
-            return Err(ApiError::internal(format!(
-                "unknown payment purpose {other}"
-            )));
+            return Err(ApiError::internal(format!("unknown payment purpose {other}")));
         }
     };
     let mut active = order.into_active_model();
@@ -231,11 +215,7 @@ async fn freeze_deposit(
 }
 
 /// The balance counts only before the deadline; after it the deal is in default (R55).
-async fn settle_balance(
-    tx: &WriteTx,
-    order: &payment_order::Model,
-    now: Instant,
-) -> ApiResult<Result<(), ApiError>> {
+async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant) -> ApiResult<Result<(), ApiError>> {
     let deal_id = order
         .deal_id
         .ok_or_else(|| ApiError::internal("balance order without deal"))?;

@@ -3,9 +3,7 @@
 use auction_core::{DepositStatus, RoundStatus};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::accounts;
@@ -98,10 +96,7 @@ pub async fn register(
         return Err(ApiError::not_found("auction"));
     }
     locked.advance(&tx, now).await?;
-    let refusal = if !matches!(
-        locked.round.status,
-        RoundStatus::Announced | RoundStatus::Bidding
-    ) {
+    let refusal = if !matches!(locked.round.status, RoundStatus::Announced | RoundStatus::Bidding) {
         Some(ApiError::conflict(
             "registration_closed",
             "registration for this auction is closed",
@@ -189,10 +184,7 @@ pub async fn list_mine(
     caller: &Caller,
     page: u64,
     per_page: u64,
-) -> ApiResult<(
-    Vec<(registration::Model, auction::Model, Option<Uuid>)>,
-    u64,
-)> {
+) -> ApiResult<(Vec<(registration::Model, auction::Model, Option<Uuid>)>, u64)> {
     let paginator = registration::Entity::find()
         .filter(registration::Column::UserId.eq(caller.user_id))
         .order_by_desc(registration::Column::CreatedAt)

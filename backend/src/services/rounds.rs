@@ -11,9 +11,7 @@ use auction_core::round::{AcceptedBid, Outcome};
 use auction_core::{DepositStatus, Instant, Round, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -43,10 +41,7 @@ pub struct SavedRound {
 impl LockedRound {
     /// Reads and locks the round's row; `None` if there is no such round.
     pub async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<Option<LockedRound>> {
-        let row = auction::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(&**tx)
-            .await?;
+        let row = auction::Entity::find_by_id(id).lock_exclusive().one(&**tx).await?;
         row.map(LockedRound::from_row).transpose()
     }
 
@@ -90,36 +85,28 @@ impl LockedRound {
     }
 
     /// Records a transition the round has already gone through: its ledger entry and its effects.
-    pub async fn record(
-        &mut self,
-        tx: &WriteTx,
-        transition: Transition,
-        reason: Option<&str>,
-    ) -> ApiResult<()> {
+    pub async fn record(&mut self, tx: &WriteTx, transition: Transition, reason: Option<&str>) -> ApiResult<()> {
         let (kind, payload) = transition_event(&self.row.id.to_string(), &transition, reason);
         self.append(kind, payload);
         match &transition {
             Transition::Published { at } => {
                 self.row.published_at = Some(millis(*at));
-                set_listing_status(tx, self.row.listing_id, listing_status::IN_AUCTION, *at)
-                    .await?;
+                set_listing_status(tx, self.row.listing_id, listing_status::IN_AUCTION, *at).await?;
             }
             Transition::Closed { at, outcome } => {
                 self.row.closed_at = Some(millis(*at));
                 match outcome {
                     Outcome::Sold { price, .. } => {
-                        let winner = self.leader_registration_id.ok_or_else(|| {
-                            ApiError::internal("a sold round has no leading registration")
-                        })?;
+                        let winner = self
+                            .leader_registration_id
+                            .ok_or_else(|| ApiError::internal("a sold round has no leading registration"))?;
                         settle_deposits(tx, self.row.id, Some(winner)).await?;
                         self.create_deal(tx, winner, *price, *at).await?;
-                        set_listing_status(tx, self.row.listing_id, listing_status::SOLD, *at)
-                            .await?;
+                        set_listing_status(tx, self.row.listing_id, listing_status::SOLD, *at).await?;
                     }
                     Outcome::Failed => {
                         settle_deposits(tx, self.row.id, None).await?;
-                        set_listing_status(tx, self.row.listing_id, listing_status::UNSOLD, *at)
-                            .await?;
+                        set_listing_status(tx, self.row.listing_id, listing_status::UNSOLD, *at).await?;
                     }
                 }
             }
@@ -128,9 +115,7 @@ impl LockedRound {
                 settle_deposits(tx, self.row.id, None).await?;
                 set_listing_status(tx, self.row.listing_id, listing_status::WITHDRAWN, *at).await?;
             }
-            Transition::Opened { .. }
-            | Transition::Suspended { .. }
-            | Transition::Resumed { .. } => {}
+            Transition::Opened { .. } | Transition::Suspended { .. } | Transition::Resumed { .. } => {}
         }
         self.transitions.push(transition);
         Ok(())
@@ -159,8 +144,7 @@ impl LockedRound {
             .one(&**tx)
             .await?
             .ok_or_else(|| ApiError::internal("the winning account is missing"))?;
-        let days = u32::try_from(self.row.balance_due_days)
-            .unwrap_or(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS);
+        let days = u32::try_from(self.row.balance_due_days).unwrap_or(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS);
         let terms = deal_terms(price, money(registration.deposit_amount)?, closed_at, days);
         let now = millis(closed_at);
         deal::ActiveModel {
@@ -260,12 +244,7 @@ async fn settle_deposits(tx: &WriteTx, auction_id: Uuid, winner: Option<Uuid>) -
     Ok(())
 }
 
-async fn set_listing_status(
-    tx: &WriteTx,
-    listing_id: Uuid,
-    status: &str,
-    at: Instant,
-) -> ApiResult<()> {
+async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: &str, at: Instant) -> ApiResult<()> {
     listing::Entity::update_many()
         .col_expr(listing::Column::Status, Expr::value(status))
         .col_expr(listing::Column::UpdatedAt, Expr::value(millis(at)))

@@ -42,11 +42,7 @@ pub async fn apply_due_transitions(state: &AppState, now: Instant) -> ApiResult<
 }
 
 /// Runs `run_due` every `interval` until cancelled.
-pub fn spawn(
-    state: web::Data<AppState>,
-    interval: Duration,
-    cancel: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: web::Data<AppState>, interval: Duration, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::select! {

@@ -212,27 +212,21 @@ fn a_priority_holder_may_match_and_take_the_lead() {
 #[test]
 fn a_lower_ranked_holder_cannot_take_the_lead_by_matching() {
     let mut round = bidding_round();
-    round
-        .place_bid(&holder("P1", 1), m("100"), start())
-        .unwrap();
+    round.place_bid(&holder("P1", 1), m("100"), start()).unwrap();
     assert_eq!(
         round.place_bid(&holder("P2", 2), m("100"), start()),
         Err(BidRejection::BidTooLow { minimum: m("150") })
     );
     // The other way round, rank 1 matching rank 2 takes the lead.
     let mut round = bidding_round();
-    round
-        .place_bid(&holder("P2", 2), m("100"), start())
-        .unwrap();
+    round.place_bid(&holder("P2", 2), m("100"), start()).unwrap();
     assert!(round.place_bid(&holder("P1", 1), m("100"), start()).is_ok());
 }
 
 #[test]
 fn between_holders_of_the_same_rank_the_earlier_bid_keeps_the_lead() {
     let mut round = bidding_round();
-    round
-        .place_bid(&holder("P3", 2), m("100"), start())
-        .unwrap();
+    round.place_bid(&holder("P3", 2), m("100"), start()).unwrap();
     assert_eq!(
         round.place_bid(&holder("P4", 2), m("100"), start()),
         Err(BidRejection::BidTooLow { minimum: m("150") })
@@ -273,15 +267,8 @@ fn a_round_opens_at_its_start_and_closes_at_its_end() {
         status: RoundStatus::Announced,
         ..bidding_round()
     };
-    assert!(
-        round
-            .advance(start() - Duration::milliseconds(1))
-            .is_empty()
-    );
-    assert_eq!(
-        round.advance(start()),
-        vec![Transition::Opened { at: start() }]
-    );
+    assert!(round.advance(start() - Duration::milliseconds(1)).is_empty());
+    assert_eq!(round.advance(start()), vec![Transition::Opened { at: start() }]);
     round.place_bid(&bidder("A"), m("100"), start()).unwrap();
     let end = end_of(&round);
     assert!(round.advance(end - Duration::milliseconds(1)).is_empty());
@@ -311,11 +298,7 @@ fn a_round_without_bids_fails() {
     };
     let end = end_of(&round);
     let transitions = round.advance(end);
-    assert_eq!(
-        transitions.len(),
-        2,
-        "opened and closed in one step: {transitions:?}"
-    );
+    assert_eq!(transitions.len(), 2, "opened and closed in one step: {transitions:?}");
     assert_eq!(
         transitions[1],
         Transition::Closed {
@@ -384,34 +367,16 @@ fn closed_rounds_refuse_court_actions() {
 
 #[test]
 fn deposits_after_the_close() {
-    assert_eq!(
-        DepositStatus::Frozen.after_close(true),
-        DepositStatus::Applied
-    );
-    assert_eq!(
-        DepositStatus::Frozen.after_close(false),
-        DepositStatus::Released
-    );
-    assert_eq!(
-        DepositStatus::Unpaid.after_close(false),
-        DepositStatus::Unpaid
-    );
+    assert_eq!(DepositStatus::Frozen.after_close(true), DepositStatus::Applied);
+    assert_eq!(DepositStatus::Frozen.after_close(false), DepositStatus::Released);
+    assert_eq!(DepositStatus::Unpaid.after_close(false), DepositStatus::Unpaid);
 }
 
 #[test]
 fn bid_standing() {
-    assert_eq!(
-        BidStanding::of(3, 3, RoundStatus::Bidding),
-        BidStanding::Leading
-    );
-    assert_eq!(
-        BidStanding::of(3, 3, RoundStatus::Sold),
-        BidStanding::Winning
-    );
-    assert_eq!(
-        BidStanding::of(2, 3, RoundStatus::Sold),
-        BidStanding::Outbid
-    );
+    assert_eq!(BidStanding::of(3, 3, RoundStatus::Bidding), BidStanding::Leading);
+    assert_eq!(BidStanding::of(3, 3, RoundStatus::Sold), BidStanding::Winning);
+    assert_eq!(BidStanding::of(2, 3, RoundStatus::Sold), BidStanding::Outbid);
 }
 
 // ---- properties over random bid sequences ----

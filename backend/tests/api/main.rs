@@ -1,0 +1,10 @@
+//! Black-box tests of the HTTP API: the real server on a free port, a fresh database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+
+mod helpers;
+
+mod accounts;
+mod bidding;
+mod concurrency;
+mod rounds;
+mod system;

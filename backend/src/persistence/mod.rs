@@ -13,6 +13,7 @@ pub mod entities;
 use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -43,7 +44,11 @@ pub struct Database {
     conn: DatabaseConnection,
     backend: Backend,
     sqlite_writer: Arc<Mutex<()>>,
+    statements: Arc<AtomicU64>,
 }
+
+/// A statement slower than this is logged (without its parameters).
+const SLOW_STATEMENT: Duration = Duration::from_millis(500);
 
 /// A write transaction; on SQLite it also holds this process's place in the writer queue.
 pub struct WriteTx {
@@ -89,11 +94,20 @@ impl Database {
                     .foreign_keys(true)
                     .create_if_missing(true)
             });
-        let conn = sea_orm::Database::connect(options).await?;
+        let mut conn = sea_orm::Database::connect(options).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        conn.set_metric_callback(move |info| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            if info.elapsed > SLOW_STATEMENT {
+                tracing::warn!(elapsed_ms = info.elapsed.as_millis(), sql = %info.statement.sql, "slow statement");
+            }
+        });
         Ok(Database {
             conn,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            statements,
         })
     }
 
@@ -107,6 +121,12 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How many SQL statements this process has run (for metrics, and for tests that the work per
+    /// bid stays constant).
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Opens a write transaction (see the module docs for how it serializes).

@@ -1,1 +1,290 @@
-//! Races placeholder.
+//! Races: simultaneous bids, bids against the close, two instances on one database, and retries.
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::db_test;
+use crate::helpers::{Bidder, TestApp, parse_time, plus};
+
+async fn bidders(app: &TestApp, auction_id: &str, count: usize) -> Vec<Bidder> {
+    let names: Vec<String> = (0..count).map(|i| format!("竞买人{i:02}")).collect();
+    let people = join_all(names.iter().map(|name| app.new_bidder(name))).await;
+    for person in &people {
+        app.register_and_pay(person, auction_id).await;
+    }
+    people
+}
+
+/// The bids of the public record in sequence order.
+async fn record(app: &TestApp, auction_id: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let body = app
+            .get_ok(
+                &format!("/api/auctions/{auction_id}/bids?per_page=100&page={page}"),
+                None,
+            )
+            .await;
+        let items = body["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        all.extend(items);
+    }
+    all.sort_by_key(|b| b["seq"].as_i64());
+    all
+}
+
+fn cents(amount: &Value) -> i64 {
+    auction_core::Money::parse_positive(amount.as_str().unwrap())
+        .unwrap()
+        .cents()
+}
+
+db_test!(
+    async fn simultaneous_bids_are_decided_one_at_a_time(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let people = bidders(&app, &id, 24).await;
+        app.open_bidding(&round).await;
+
+        let mut accepted: Vec<Value> = Vec::new();
+        let mut refused: Vec<(String, Value)> = Vec::new();
+        for wave in 0..5usize {
+            // Everyone reads the same minimum and bids on it or a little above, all released at once.
+            let minimum = app.auction(&id).await["minimum_next_bid"].as_str().unwrap().to_owned();
+            let (app, id) = (&app, &id);
+            let attempts = people.iter().enumerate().map(|(i, person)| {
+                let amount = plus(&minimum, ((i * 7 + wave) % 4) as i64, "1000");
+                async move { (amount.clone(), app.bid(person, id, &amount).await) }
+            });
+            for (amount, (status, body)) in join_all(attempts).await {
+                match status.as_u16() {
+                    201 => accepted.push(body),
+                    422 => refused.push((amount, body)),
+                    other => panic!("unexpected {other}: {body}"),
+                }
+            }
+        }
+
+        let stored = record(&app, &id).await;
+        let auction = app.auction(&id).await;
+        assert!(!accepted.is_empty());
+        assert_eq!(auction["bid_count"].as_u64(), Some(accepted.len() as u64), "every 201 is counted once");
+        assert_eq!(stored.len(), accepted.len(), "nothing lost, nothing duplicated");
+        let seqs: Vec<i64> = stored.iter().map(|b| b["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=accepted.len() as i64).collect::<Vec<_>>(), "sequence numbers without gaps");
+        let acknowledged: HashSet<(i64, String, String)> = accepted
+            .iter()
+            .map(|b| (b["bid"]["seq"].as_i64().unwrap(), b["bid"]["bidder_code"].to_string(), b["bid"]["amount"].to_string()))
+            .collect();
+        let recorded: HashSet<(i64, String, String)> =
+            stored.iter().map(|b| (b["seq"].as_i64().unwrap(), b["bidder_code"].to_string(), b["amount"].to_string())).collect();
+        assert_eq!(acknowledged, recorded, "every acknowledged bid is exactly what was recorded");
+        for pair in stored.windows(2) {
+            assert!(cents(&pair[1]["amount"]) > cents(&pair[0]["amount"]), "prices strictly rise in sequence order: {pair:?}");
+            assert_ne!(pair[1]["bidder_code"], pair[0]["bidder_code"], "the leader never bids twice in a row");
+        }
+        let final_price = cents(&auction["current_price"]);
+        for (amount, body) in &refused {
+            let code = body["error"]["code"].as_str().unwrap();
+            assert!(code == "bid_too_low" || code == "already_leading", "{body}");
+            if code == "bid_too_low" {
+                let amount = auction_core::Money::parse_positive(amount).unwrap().cents();
+                assert!(amount <= final_price, "a valid bid of {amount} was refused (final {final_price})");
+            }
+        }
+        let entries = app.verified_ledger(&id).await;
+        assert_eq!(entries.iter().filter(|e| e.kind == "bid").count(), accepted.len());
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn concurrent_retries_of_one_request_create_one_bid(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let people = bidders(&app, &id, 1).await;
+        app.open_bidding(&round).await;
+        let body = json!({ "amount": "700000", "request_id": Uuid::new_v4() });
+        let path = format!("/api/auctions/{id}/bids");
+        let results = join_all((0..12).map(|_| app.post(&path, Some(&people[0].token), body.clone()))).await;
+        let created = results.iter().filter(|(s, _)| s.as_u16() == 201).count();
+        let replayed = results.iter().filter(|(s, _)| s.as_u16() == 200).count();
+        assert_eq!((created, replayed), (1, 11), "{results:?}");
+        assert!(results.windows(2).all(|w| w[0].1 == w[1].1), "every answer is the same body");
+        assert_eq!(app.auction(&id).await["bid_count"], 1);
+        app.finish().await;
+    }
+);
+
+/// Walks the ledger: every bid entered before the end in force at that moment, and the round closed once, last.
+fn assert_closed_once_after_every_bid(
+    entries: &[auction_core::ledger::LedgerEntry],
+    scheduled_end: chrono::DateTime<chrono::Utc>,
+) {
+    let mut end = scheduled_end;
+    let mut closings = 0;
+    for (i, entry) in entries.iter().enumerate() {
+        match (entry.kind.as_str(), entry.payload["status"].as_str()) {
+            ("bid", _) => {
+                let placed = parse_time(&entry.payload["placed_at"]);
+                assert!(
+                    placed < end,
+                    "bid {} at {placed} was accepted at or after the end {end}",
+                    entry.payload["bid_seq"]
+                );
+                assert_eq!(closings, 0, "a bid after the close");
+            }
+            ("extension", _) => end = parse_time(&entry.payload["to"]),
+            ("status", Some("sold" | "failed")) => {
+                closings += 1;
+                assert_eq!(parse_time(&entry.payload["at"]), end, "closed at the end in force");
+                assert_eq!(i, entries.len() - 1, "nothing follows the close");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(closings, 1, "the round closed exactly once");
+}
+
+db_test!(
+    async fn no_bid_is_accepted_at_or_after_the_end(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let people = bidders(&app, &id, 10).await;
+        app.open_bidding(&round).await;
+        app.bid(&people[0], &id, "700000").await;
+        let end = parse_time(&round["bidding_ends_at"]);
+        app.set_clock(end - Duration::milliseconds(3)).await;
+        // Bids race the clock over the end: each is accepted only if it entered before the end in force.
+        let (app_ref, id_ref) = (&app, &id);
+        let bids = people.iter().skip(1).enumerate().map(|(i, person)| {
+            let amount = plus("701000", i as i64, "1000");
+            async move { app_ref.bid(person, id_ref, &amount).await }
+        });
+        let ticks = async {
+            for _ in 0..3 {
+                app.advance(0).await;
+                app.post("/api/test/clock", None, json!({ "advance_seconds": 0 })).await;
+            }
+            app.set_clock(end).await;
+        };
+        let (results, ()) = futures_util::join!(join_all(bids), ticks);
+        for (status, body) in &results {
+            let ok = matches!(status.as_u16(), 201) || body["error"]["code"] == "auction_not_bidding" || body["error"]["code"] == "bid_too_low";
+            assert!(ok, "{status}: {body}");
+        }
+        app.advance(24 * 3600).await;
+        assert_eq!(app.auction(&id).await["status"], "sold");
+        assert_closed_once_after_every_bid(&app.verified_ledger(&id).await, end);
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_bid_that_finds_its_round_past_the_end_closes_it_and_is_refused(db) {
+        // The worker is made too slow to act, so the bid itself must decide the close under the lock.
+        let database = crate::helpers::TestDatabase::create(db).await;
+        let mut settings = crate::helpers::test_settings(&database.url, &database.data_dir());
+        settings.worker_interval_ms = 3_600_000;
+        let app = TestApp::spawn_with(db, settings, Some(database)).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let people = bidders(&app, &id, 2).await;
+        app.open_bidding(&round).await;
+        app.bid(&people[0], &id, "700000").await;
+        let end = parse_time(&round["bidding_ends_at"]);
+        // Move the clock without applying anything: only the bid path can notice the end.
+        app.state().clock.set(end).unwrap();
+        assert_eq!(app.auction(&id).await["status"], "bidding", "nothing has closed it yet");
+        let (status, body) = app.bid(&people[1], &id, "701000").await;
+        assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (409, Some("auction_not_bidding")));
+        assert_eq!(app.auction(&id).await["status"], "sold");
+        let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
+        assert_eq!(result["final_price"], "700000.00");
+        assert_closed_once_after_every_bid(&app.verified_ledger(&id).await, end);
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn two_instances_close_each_round_exactly_once(db) {
+        let first = TestApp::spawn(db).await;
+        let second = first.spawn_sibling().await;
+        let judge = first.new_judge().await;
+        let mut rounds = Vec::new();
+        for _ in 0..6 {
+            rounds.push(first.published_round(&judge).await);
+        }
+        let buyer = first.new_bidder("买受人").await;
+        let loser = first.new_bidder("竞买人").await;
+        // Bids in every other round; rounds start seconds apart, so open the latest start.
+        for round in rounds.iter().step_by(2) {
+            let id = round["id"].as_str().unwrap();
+            first.register_and_pay(&buyer, id).await;
+            first.register_and_pay(&loser, id).await;
+        }
+        let latest_start = rounds.iter().map(|r| parse_time(&r["bidding_starts_at"])).max().unwrap();
+        first.set_clock(latest_start).await;
+        for round in rounds.iter().step_by(2) {
+            let id = round["id"].as_str().unwrap();
+            assert_eq!(first.bid(&loser, id, "700000").await.0.as_u16(), 201);
+            assert_eq!(first.bid(&buyer, id, "701000").await.0.as_u16(), 201);
+        }
+        // Both instances reach the end at once; their workers and clock requests all race to close.
+        let after = rounds.iter().map(|r| parse_time(&r["bidding_ends_at"])).max().unwrap() + Duration::seconds(1);
+        futures_util::join!(first.set_clock(after), second.set_clock(after), second.set_clock(after), first.set_clock(after));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+        for (i, round) in rounds.iter().enumerate() {
+            let id = round["id"].as_str().unwrap();
+            let entries = first.verified_ledger(id).await;
+            assert_closed_once_after_every_bid(&entries, parse_time(&round["bidding_ends_at"]));
+            let status = if i % 2 == 0 { "sold" } else { "failed" };
+            assert_eq!(second.auction(id).await["status"], status);
+        }
+        let deals = first.get_ok("/api/me/deals", Some(&buyer.token)).await;
+        assert_eq!(deals["total"], 3, "one deal per sold round");
+        let registrations = first.get_ok("/api/me/registrations", Some(&loser.token)).await;
+        assert!(registrations["items"].as_array().unwrap().iter().all(|r| r["deposit"]["status"] == "released"));
+        second.finish().await;
+        first.finish().await;
+    }
+);
+
+db_test!(
+    async fn the_work_of_a_bid_does_not_grow_with_the_bids_before_it(db) {
+        let database = crate::helpers::TestDatabase::create(db).await;
+        let mut settings = crate::helpers::test_settings(&database.url, &database.data_dir());
+        settings.worker_interval_ms = 3_600_000;
+        let app = TestApp::spawn_with(db, settings, Some(database)).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let people = bidders(&app, &id, 2).await;
+        app.open_bidding(&round).await;
+        let mut statements_per_bid = Vec::new();
+        for i in 0..300 {
+            let before = app.state().db.statement_count();
+            let (status, body) = app.bid(&people[i % 2], &id, &plus("700000", i as i64, "1000")).await;
+            assert_eq!(status.as_u16(), 201, "{body}");
+            statements_per_bid.push(app.state().db.statement_count() - before);
+        }
+        let first = statements_per_bid[0];
+        assert!(first <= 12, "a bid takes a handful of statements, not {first}");
+        assert!(statements_per_bid.iter().all(|n| *n == first), "bid 1 and bid 300 do the same work: {statements_per_bid:?}");
+        app.finish().await;
+    }
+);

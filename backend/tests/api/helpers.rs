@@ -228,9 +228,9 @@ impl TestDatabase {
     }
 }
 
-/// The settings a test server runs with: manual clock, port 0, its own database and data directory.
-pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings {
-    let env: HashMap<String, String> = [
+/// The environment a test server runs with: manual clock, port 0, its own database and data directory.
+pub fn test_env(database_url: &str, data_dir: &std::path::Path) -> HashMap<String, String> {
+    [
         ("FAPAI_DATABASE_URL", database_url.to_owned()),
         ("FAPAI_DATA_DIR", data_dir.display().to_string()),
         ("FAPAI_MAIL", format!("file:{}", data_dir.join("outbox").display())),
@@ -246,16 +246,28 @@ pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    Settings::from_sources(&env).expect("test settings")
+    .collect()
+}
+
+pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings {
+    Settings::from_sources(&test_env(database_url, data_dir)).expect("test settings")
+}
+
+/// Money arithmetic for tests: `base + steps × increment`, as the API writes it.
+pub fn plus(base: &str, steps: i64, increment: &str) -> String {
+    let cents = |t: &str| auction_core::Money::parse_positive(t).expect("amount").cents();
+    auction_core::Money::from_cents(cents(base) + steps * cents(increment))
+        .expect("amount")
+        .to_string()
 }
 
 pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub client: awc::Client,
-    pub state: actix_web::web::Data<backend::state::AppState>,
-    server: actix_web::dev::ServerHandle,
+    /// The in-process server's state; `None` when driving an external `fapai` process.
+    pub state: Option<actix_web::web::Data<backend::state::AppState>>,
+    server: Option<actix_web::dev::ServerHandle>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     database: Option<TestDatabase>,
     admin: OnceCell<String>,
@@ -309,10 +321,29 @@ impl TestApp {
         TestApp::spawn_with(db, settings, Some(database)).await
     }
 
-    /// A second process on the same database (its own clock, keys shared through the settings).
+    /// A second instance on the same database: its own pool, clock, workers and live hub; the same keys.
     pub async fn spawn_sibling(&self) -> TestApp {
-        let settings = (*self.state.settings).clone();
+        let settings = (*self.state().settings).clone();
         TestApp::spawn_with(self.db, settings, None).await
+    }
+
+    /// Drives a server that runs elsewhere (a child process) at `address`.
+    pub fn attach(db: Db, address: String) -> TestApp {
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        TestApp {
+            address,
+            db,
+            client,
+            state: None,
+            server: None,
+            task: None,
+            database: None,
+            admin: OnceCell::new(),
+        }
+    }
+
+    pub fn state(&self) -> &actix_web::web::Data<backend::state::AppState> {
+        self.state.as_ref().expect("an in-process server")
     }
 
     pub async fn spawn_with(db: Db, settings: Settings, database: Option<TestDatabase>) -> TestApp {
@@ -326,8 +357,8 @@ impl TestApp {
             address,
             db,
             client,
-            state,
-            server,
+            state: Some(state),
+            server: Some(server),
             task: Some(task),
             database,
             admin: OnceCell::new(),
@@ -336,7 +367,9 @@ impl TestApp {
 
     /// Stops the server and removes its database.
     pub async fn finish(mut self) {
-        self.server.stop(true).await;
+        if let Some(server) = self.server.take() {
+            server.stop(true).await;
+        }
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -345,13 +378,14 @@ impl TestApp {
         }
     }
 
-    pub async fn request(
+    /// A request; `None` if no answer came back (connection refused or cut).
+    pub async fn try_request(
         &self,
         method: &str,
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> (StatusCode, Value) {
+    ) -> Option<(StatusCode, Value)> {
         let url = format!("{}{}", self.address, path);
         let mut request = match method {
             "GET" => self.client.get(&url),
@@ -365,16 +399,28 @@ impl TestApp {
             Some(body) => request.send_json(&body).await,
             None => request.send().await,
         }
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        .ok()?;
         let status = response.status();
-        let bytes = response.body().limit(64 << 20).await.expect("response body");
+        let bytes = response.body().limit(64 << 20).await.ok()?;
         let value = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        (status, value)
+        Some((status, value))
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.try_request(method, path, token, body)
+            .await
+            .unwrap_or_else(|| panic!("{method} {path}: no answer"))
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {

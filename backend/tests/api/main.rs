@@ -6,5 +6,7 @@ mod helpers;
 mod accounts;
 mod bidding;
 mod concurrency;
+mod crash;
+mod live;
 mod rounds;
 mod system;

@@ -1,0 +1,121 @@
+//! An acknowledged bid survives the server being killed (SIGKILL) in the middle of bidding.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+
+use crate::db_test;
+use crate::helpers::{TestApp, TestDatabase, plus, test_env};
+
+/// Starts `fapai serve` and waits for the address it logs.
+fn start_server(database: &TestDatabase) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fapai"))
+        .arg("serve")
+        .envs(test_env(&database.url, &database.data_dir()))
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start fapai");
+    let stdout = child.stdout.take().expect("stdout");
+    let (found, address) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Keep draining the log so the child never blocks on a full pipe.
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '\u{1b}')
+                    .unwrap_or(rest.len());
+                let _ = found.send(rest[..end].to_owned());
+            }
+        }
+    });
+    let address = address
+        .recv_timeout(Duration::from_secs(60))
+        .expect("fapai logs its address");
+    (child, address)
+}
+
+db_test!(
+    async fn acknowledged_bids_survive_a_crash(db) {
+        let database = TestDatabase::create(db).await;
+        let (mut child, address) = start_server(&database);
+        let app = TestApp::attach(db, address);
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let bob = app.new_bidder("刘博").await;
+        app.register_and_pay(&alice, &id).await;
+        app.register_and_pay(&bob, &id).await;
+        app.open_bidding(&round).await;
+
+        let mut acknowledged = Vec::new();
+        for i in 0..20 {
+            let who = if i % 2 == 0 { &alice } else { &bob };
+            let (status, body) = app.bid(who, &id, &plus("700000", i, "1000")).await;
+            assert_eq!(status.as_u16(), 201, "{body}");
+            acknowledged.push(body);
+        }
+        // A burst in flight, and the process killed while it is being answered.
+        let amounts: Vec<String> = (0..30).map(|i| plus("720000", i, "1000")).collect();
+        let path = format!("/api/auctions/{id}/bids");
+        let answered_so_far = AtomicUsize::new(0);
+        let burst = join_all(amounts.iter().enumerate().map(|(i, amount)| {
+            let who = if i % 2 == 0 { &alice } else { &bob };
+            let body = serde_json::json!({ "amount": amount, "request_id": uuid::Uuid::new_v4() });
+            let (app, path, answered_so_far) = (&app, &path, &answered_so_far);
+            async move {
+                let answer = app.try_request("POST", path, Some(&who.token), Some(body)).await;
+                answered_so_far.fetch_add(1, Ordering::SeqCst);
+                answer
+            }
+        }));
+        // Kill once a few answers are out, while the rest are still being decided.
+        let kill = async {
+            for _ in 0..2000 {
+                if answered_so_far.load(Ordering::SeqCst) >= 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            child.kill().expect("SIGKILL");
+        };
+        let (results, ()) = futures_util::join!(burst, kill);
+        let _ = child.wait();
+        let answered = results.iter().flatten().count();
+        acknowledged.extend(results.into_iter().flatten().filter(|(s, _)| s.as_u16() == 201).map(|(_, b)| b));
+        eprintln!("{answered} of 30 in-flight bids were answered before the kill");
+
+        let (mut restarted, address) = start_server(&database);
+        let app = TestApp::attach(db, address);
+        let stored = app.get_ok(&format!("/api/auctions/{id}/bids?per_page=100"), None).await;
+        let stored = stored["items"].as_array().unwrap();
+        for ack in &acknowledged {
+            let seq = &ack["bid"]["seq"];
+            let found = stored.iter().find(|b| &b["seq"] == seq).unwrap_or_else(|| panic!("acknowledged bid {seq} was lost"));
+            assert_eq!(found["amount"], ack["bid"]["amount"]);
+            assert_eq!(found["bidder_code"], ack["bid"]["bidder_code"]);
+        }
+        let auction = app.auction(&id).await;
+        assert_eq!(auction["bid_count"].as_u64(), Some(stored.len() as u64), "the round agrees with its bids");
+        assert!(stored.len() >= acknowledged.len());
+        let entries = app.verified_ledger(&id).await;
+        assert_eq!(entries.iter().filter(|e| e.kind == "bid").count(), stored.len());
+        // And bidding goes on where it stopped (the new process's manual clock starts at real time again).
+        app.open_bidding(&round).await;
+        let next = auction["minimum_next_bid"].as_str().unwrap().to_owned();
+        let leader = auction["leader_code"].clone();
+        let alice_code = app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["bidder_code"].clone();
+        let who = if alice_code == leader { &bob } else { &alice };
+        assert_eq!(app.bid(who, &id, &next).await.0.as_u16(), 201);
+        restarted.kill().expect("stop");
+        let _ = restarted.wait();
+        database.drop_database().await;
+    }
+);

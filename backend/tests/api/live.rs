@@ -1,0 +1,95 @@
+//! The live WebSocket: a snapshot, then every bid and status change, across instances on PostgreSQL.
+
+use std::time::Duration;
+
+use awc::ws::Frame;
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use crate::db_test;
+use crate::helpers::{Db, TestApp, parse_time};
+
+type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
+
+async fn connect(app: &TestApp, auction_id: &str) -> Socket {
+    let url = format!(
+        "{}/api/auctions/{auction_id}/live",
+        app.address.replace("http://", "ws://")
+    );
+    let (_, socket) = app.client.ws(url).connect().await.expect("WebSocket connects");
+    socket
+}
+
+/// The next JSON text message (pings are skipped), within five seconds.
+async fn next_message(socket: &mut Socket) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message in time");
+        match frame.expect("open socket").expect("valid frame") {
+            Frame::Text(bytes) => return serde_json::from_slice(&bytes).expect("JSON message"),
+            Frame::Ping(_) | Frame::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+db_test!(
+    async fn watchers_see_a_snapshot_then_every_bid_and_the_close(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let code = app.register_and_pay(&alice, &id).await;
+        app.open_bidding(&round).await;
+
+        let mut socket = connect(&app, &id).await;
+        let snapshot = next_message(&mut socket).await;
+        assert_eq!(snapshot["type"], "snapshot");
+        assert_eq!(snapshot["auction"]["status"], "bidding");
+        assert_eq!(snapshot["auction"]["minimum_next_bid"], "700000.00");
+
+        app.bid(&alice, &id, "700000").await;
+        let bid = next_message(&mut socket).await;
+        assert_eq!(bid["type"], "bid");
+        assert_eq!(bid["bid"]["amount"], "700000.00");
+        assert_eq!(bid["bid"]["bidder_code"], code.as_str());
+        assert_eq!(bid["auction"]["minimum_next_bid"], "701000.00");
+        assert!(!bid.to_string().contains(&alice.real_name), "codes only, never names");
+
+        app.set_clock(parse_time(&round["bidding_ends_at"])).await;
+        let status = next_message(&mut socket).await;
+        assert_eq!(status["type"], "status");
+        assert_eq!(status["auction"]["status"], "sold");
+        app.finish().await;
+    }
+);
+
+/// On PostgreSQL, a watcher connected to one instance sees bids accepted by another (LISTEN/NOTIFY).
+#[actix_web::test]
+async fn watchers_on_one_instance_see_bids_placed_on_another() {
+    if crate::helpers::postgres_url().is_none() {
+        eprintln!("FAPAI_TEST_POSTGRES_URL is not set: cross-instance fan-out not tested");
+        return;
+    }
+    let first = TestApp::spawn(Db::Postgres).await;
+    let second = first.spawn_sibling().await;
+    let judge = first.new_judge().await;
+    let round = first.published_round(&judge).await;
+    let id = round["id"].as_str().unwrap().to_owned();
+    let alice = first.new_bidder("陈爱丽").await;
+    first.register_and_pay(&alice, &id).await;
+    first.open_bidding(&round).await;
+
+    let mut socket = connect(&second, &id).await;
+    assert_eq!(next_message(&mut socket).await["type"], "snapshot");
+    // Give the second instance's listener a moment to be subscribed before the event is sent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    first.bid(&alice, &id, "700000").await;
+    let bid = next_message(&mut socket).await;
+    assert_eq!(bid["type"], "bid");
+    assert_eq!(bid["bid"]["amount"], "700000.00");
+    second.finish().await;
+    first.finish().await;
+}

@@ -25,7 +25,12 @@ fn truncate(instant: Instant) -> Instant {
 impl Clock {
     /// A manual clock starting at the real time.
     pub fn manual() -> Clock {
-        Clock::Manual(Arc::new(Mutex::new(truncate(Utc::now()))))
+        Clock::manual_at(Utc::now())
+    }
+
+    /// A manual clock starting at `start`.
+    pub fn manual_at(start: Instant) -> Clock {
+        Clock::Manual(Arc::new(Mutex::new(truncate(start))))
     }
 
     pub fn now(&self) -> Instant {

@@ -37,6 +37,10 @@ pub struct Settings {
     pub payments: String,
     pub payments_secret: String,
     pub mail: String,
+    pub mail_from: String,
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
     pub jwt_secret: String,
     pub token_hours: u32,
     #[serde(deserialize_with = "flag")]

@@ -163,6 +163,30 @@ pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpReques
     actix_web::error::InternalError::from_response(err, api.error_response()).into()
 }
 
+/// Maps multipart upload failures: 413 when a part or the whole body is over its limit, 400 otherwise.
+pub fn multipart_error(err: actix_multipart::MultipartError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_multipart::MultipartError;
+    let too_large = match &err {
+        MultipartError::Payload(actix_web::error::PayloadError::Overflow) => true,
+        MultipartError::Field { source, .. } => {
+            source.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE
+        }
+        _ => false,
+    };
+    let api = match &err {
+        _ if too_large => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            "the upload is larger than allowed (photos 10 MiB, documents 20 MiB)",
+        ),
+        MultipartError::MissingField(field) => {
+            ApiError::bad_request("invalid_body", format!("the form has no `{field}` part"))
+        }
+        other => ApiError::bad_request("invalid_body", format!("the upload could not be read: {other}")),
+    };
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
 pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     let api = ApiError::bad_request("invalid_query", format!("the query string is not valid: {err}"));
     actix_web::error::InternalError::from_response(err, api.error_response()).into()

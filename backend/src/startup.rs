@@ -18,6 +18,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
 use crate::live::LiveHub;
+use crate::notify::transport::MailSettings;
 use crate::persistence::{Backend, Database};
 use crate::routes::{self, ApiDoc};
 use crate::services::payments::SandboxGateway;
@@ -67,7 +68,9 @@ impl Application {
             Backend::Postgres => Some(db.conn().get_postgres_connection_pool().clone()),
             Backend::Sqlite => None,
         };
+        let mail = MailSettings::from_settings(&settings).map_err(StartupError::Setup)?;
         let state = web::Data::new(AppState {
+            mail,
             tokens: TokenKeys::new(
                 &secret_or_random(&settings.jwt_secret, "FAPAI_JWT_SECRET"),
                 settings.token_hours,
@@ -135,6 +138,11 @@ impl Application {
             Duration::from_millis(settings.worker_interval_ms.max(10)),
             cancel.clone(),
         )];
+        worker_handles.push(crate::notify::spawn(
+            state.clone(),
+            Duration::from_millis(settings.worker_interval_ms.max(10)),
+            cancel.clone(),
+        ));
         if let Some(listener) = state.live.start_listener(cancel.clone()) {
             worker_handles.push(listener);
         }

@@ -6,6 +6,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::live::LiveHub;
+use crate::notify::transport::MailSettings;
 use crate::persistence::Database;
 use crate::services::payments::SandboxGateway;
 
@@ -16,4 +17,5 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub gateway: SandboxGateway,
     pub live: Arc<LiveHub>,
+    pub mail: MailSettings,
 }

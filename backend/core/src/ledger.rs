@@ -206,6 +206,24 @@ pub fn transition_event(auction_id: &str, transition: &Transition, reason: Optio
     ("status", payload)
 }
 
+/// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit.
+pub fn default_event(
+    auction_id: &str,
+    deal_id: &str,
+    winner_code: &str,
+    forfeited_deposit: crate::Money,
+    at: crate::Instant,
+) -> (&'static str, Value) {
+    let payload = json!({
+        "auction_id": auction_id,
+        "deal_id": deal_id,
+        "winner_code": winner_code,
+        "forfeited_deposit": forfeited_deposit.to_string(),
+        "at": rfc3339(at),
+    });
+    ("default", payload)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,6 +159,11 @@ pub mod auction {
         pub ledger_head: String,
         pub created_at: i64,
         pub updated_at: i64,
+        pub announcement: Option<String>,
+        pub bidding_instructions: Option<String>,
+        pub special_reminders: Option<String>,
+        pub terms_version: Option<String>,
+        pub status_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -236,6 +241,8 @@ pub mod deal {
         pub paid_at: Option<i64>,
         pub created_at: i64,
         pub updated_at: i64,
+        pub reminder_sent_at: Option<i64>,
+        pub defaulted_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -311,6 +318,124 @@ pub mod ledger_entry {
         pub payload: String,
         pub prev_hash: String,
         pub hash: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod negotiation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "negotiations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub listing_id: Uuid,
+        pub status: String,
+        pub deadline: i64,
+        pub agreed_amount: Option<i64>,
+        pub opened_by: Uuid,
+        pub created_at: i64,
+        pub closed_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod negotiation_party {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "negotiation_parties")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub negotiation_id: Uuid,
+        pub party: String,
+        pub name: String,
+        pub email: String,
+        pub token_hash: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod negotiation_offer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "negotiation_offers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub negotiation_id: Uuid,
+        pub seq: i32,
+        pub party: String,
+        pub amount: i64,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod outbox_email {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox_emails")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub to_address: String,
+        pub subject: String,
+        pub text_body: String,
+        pub html_body: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: i64,
+        pub claimed_until: Option<i64>,
+        pub last_error: Option<String>,
+        pub created_at: i64,
+        pub sent_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod listing_file {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "listing_files")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub listing_id: Uuid,
+        pub kind: String,
+        pub file_name: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub uploaded_by: Uuid,
         pub created_at: i64,
     }
 

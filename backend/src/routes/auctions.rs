@@ -33,6 +33,13 @@ pub struct CreateAuctionRequest {
     pub bidding_ends_at: String,
     /// Days the buyer has to pay the balance after the close (1–90, default 10).
     pub balance_due_days: Option<i64>,
+    /// The announcement (拍卖公告); generated from the round's facts when absent.
+    pub announcement: Option<String>,
+    /// The bidding instructions (竞买须知); the standard ones when absent.
+    pub bidding_instructions: Option<String>,
+    /// Reminders added to the seven special reminders of R30.
+    #[serde(default)]
+    pub special_reminders: Vec<String>,
 }
 
 /// Create a round of a listing (draft). Its kind — first, second, re-auction — follows from the listing's history.
@@ -56,6 +63,9 @@ pub async fn create_auction(
         bidding_starts_at: parse_instant(&body.bidding_starts_at, "bidding_starts_at")?,
         bidding_ends_at: parse_instant(&body.bidding_ends_at, "bidding_ends_at")?,
         balance_due_days: body.balance_due_days,
+        announcement: body.announcement.clone(),
+        bidding_instructions: body.bidding_instructions.clone(),
+        extra_reminders: body.special_reminders.clone(),
     };
     let row = auctions::create(&state, &caller, id.into_inner(), input).await?;
     Ok(HttpResponse::Created().json(view(&state, &row)?))
@@ -177,7 +187,8 @@ pub async fn add_priority_holder(
     })
 }
 
-/// One round, as the public sees it (a draft only by its court).
+/// One round, as the public sees it (a draft only by its court): with its announcement, bidding
+/// instructions, special reminders and timeline.
 #[utoipa::path(tag = "auctions", responses((status = 200, body = AuctionView), (status = 404, body = ErrorBody)))]
 #[get("/api/auctions/{id}")]
 pub async fn get_auction(
@@ -186,7 +197,8 @@ pub async fn get_auction(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<AuctionView>> {
     let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
-    Ok(web::Json(view(&state, &row)?))
+    let ledger = bidding::ledger(&state, &row).await?;
+    Ok(web::Json(view(&state, &row)?.with_details(&row, &ledger)?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -248,7 +260,7 @@ pub struct RegistrationCreated {
     pub priority_rank: Option<i32>,
     pub deposit: DepositView,
     pub payment: PaymentRef,
-    /// The version of the terms accepted.
+    /// The version of the bidding instructions and special reminders accepted.
     pub terms_version: String,
 }
 

@@ -5,9 +5,15 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{CaseView, ListingView, MoneyInput, Party};
+use actix_multipart::form::MultipartForm;
+use actix_multipart::form::tempfile::TempFile;
+use actix_multipart::form::text::Text;
+use actix_web::http::header::{Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+
+use super::views::{CaseView, FileView, ListingView, MoneyInput, Party};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiResult, ErrorBody};
+use crate::services::files;
 use crate::services::listings::{self, NewCase, NewListing, Quote};
 use crate::state::AppState;
 
@@ -95,7 +101,64 @@ pub async fn get_listing(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ListingView>> {
     let listing = listings::find_visible(&state, &caller, id.into_inner()).await?;
-    Ok(web::Json(ListingView::of(&listing)?))
+    let files = files::list(&state, listing.id).await?;
+    Ok(web::Json(ListingView::of(&listing)?.with_files(&files)))
+}
+
+#[derive(MultipartForm, ToSchema)]
+pub struct UploadForm {
+    /// A JPEG, PNG or WebP photo (≤ 10 MiB) or a PDF document (≤ 20 MiB).
+    #[multipart(limit = "20MiB")]
+    #[schema(value_type = String, format = Binary)]
+    pub file: TempFile,
+    /// `photo` or `document` (inferred from the content when absent).
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<Text<String>>,
+}
+
+/// Upload a photo or document of a listing (multipart/form-data).
+#[utoipa::path(tag = "listings", request_body(content = UploadForm, content_type = "multipart/form-data"), responses(
+    (status = 201, body = FileView),
+    (status = 413, description = "file_too_large", body = ErrorBody),
+    (status = 422, description = "unsupported_file_type", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/files")]
+pub async fn upload_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    form: MultipartForm<UploadForm>,
+) -> ApiResult<HttpResponse> {
+    let form = form.into_inner();
+    let upload = files::Upload {
+        listing_id: id.into_inner(),
+        kind: form.kind.as_ref().map(|k| k.as_str()),
+        file_name: form.file.file_name.as_deref(),
+        path: form.file.file.path(),
+    };
+    let stored = files::upload(&state, &caller, upload).await?;
+    Ok(HttpResponse::Created().json(FileView::from(&stored)))
+}
+
+/// A listing's photo or document, with the content type of its content.
+#[utoipa::path(tag = "listings", responses((status = 200, description = "the file's bytes"), (status = 404, body = ErrorBody)))]
+#[get("/api/files/{id}")]
+pub async fn get_file(state: web::Data<AppState>, caller: MaybeCaller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let (record, bytes) = files::open(&state, &caller, id.into_inner()).await?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Inline,
+        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: record.file_name.clone().into_bytes(),
+        })],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(record.content_type.as_str())
+        .insert_header(disposition)
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(bytes))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -3,9 +3,11 @@
 
 pub mod accounts;
 pub mod auctions;
+pub mod court;
 pub mod deals;
 pub mod listings;
 pub mod live;
+pub mod negotiations;
 pub mod payments;
 pub mod system;
 pub mod views;
@@ -37,6 +39,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
         (name = "bidding", description = "Registration, deposits, bids, the ledger, results"),
         (name = "payments", description = "Payment orders and the sandbox gateway"),
         (name = "deals", description = "After a sale"),
+        (name = "court", description = "A judge's own court"),
         (name = "system", description = "Health and time"),
         (name = "test", description = "The manual test clock"),
     )
@@ -63,6 +66,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
     .app_data(web::PathConfig::default().error_handler(crate::error::path_error))
     .app_data(web::QueryConfig::default().error_handler(crate::error::query_error))
+    .app_data(
+        actix_multipart::form::MultipartFormConfig::default()
+            .total_limit(21 << 20)
+            .memory_limit(1 << 20)
+            .error_handler(crate::error::multipart_error),
+    )
     .service(system::health)
     .service(system::time)
     .service(system::get_clock)
@@ -78,6 +87,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(listings::create_listing)
     .service(listings::get_listing)
     .service(listings::add_valuation)
+    .service(listings::upload_file)
+    .service(listings::get_file)
+    .service(court::court_listings)
+    .service(court::court_auctions)
+    .service(court::registrants)
+    .service(negotiations::open_negotiation)
+    .service(negotiations::get_negotiation)
+    .service(negotiations::party_negotiation)
+    .service(negotiations::post_offer)
     .service(auctions::create_auction)
     .service(auctions::publish_auction)
     .service(auctions::suspend_auction)

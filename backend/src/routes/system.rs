@@ -104,5 +104,7 @@ pub async fn move_clock(
         .set(target)
         .map_err(|e| ApiError::conflict("clock_backwards", e.to_string()))?;
     workers::run_due(&state, now).await?;
+    // What those transitions sent is delivered too, so a test can read it at once.
+    crate::notify::flush(&state).await;
     Ok(web::Json(TimeView { now: rfc3339(now) }))
 }

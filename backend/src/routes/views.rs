@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{instant, money, money_opt};
-use crate::persistence::entities::{auction, bid, case, court, deal, listing, registration, user};
+use crate::persistence::entities::{
+    auction, bid, case, court, deal, ledger_entry, listing, listing_file, registration, user,
+};
 
 /// A money amount as the client sent it. Only a decimal *string* is accepted; anything else, or a
 /// string that is not a positive amount with ≤ 2 decimals and ≤ 14 integer digits, is `invalid_amount`.
@@ -159,9 +161,41 @@ pub struct ListingView {
     pub reference_method: Option<String>,
     pub reference_valid_until: Option<String>,
     pub created_at: String,
+    /// Photos and documents.
+    pub files: Vec<FileView>,
+}
+
+/// A photo or document of a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileView {
+    pub id: Uuid,
+    /// `photo` or `document`.
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub url: String,
+}
+
+impl From<&listing_file::Model> for FileView {
+    fn from(f: &listing_file::Model) -> FileView {
+        FileView {
+            id: f.id,
+            kind: f.kind.clone(),
+            file_name: f.file_name.clone(),
+            content_type: f.content_type.clone(),
+            size: f.size,
+            url: format!("/api/files/{}", f.id),
+        }
+    }
 }
 
 impl ListingView {
+    pub fn with_files(mut self, files: &[listing_file::Model]) -> ListingView {
+        self.files = files.iter().map(FileView::from).collect();
+        self
+    }
+
     pub fn of(l: &listing::Model) -> ApiResult<ListingView> {
         Ok(ListingView {
             id: l.id,
@@ -178,6 +212,7 @@ impl ListingView {
             reference_method: l.reference_method.clone(),
             reference_valid_until: l.reference_valid_until.map(|t| rfc3339(instant(t))),
             created_at: rfc3339(instant(l.created_at)),
+            files: Vec::new(),
         })
     }
 }
@@ -220,6 +255,36 @@ pub struct AuctionView {
     pub closed_at: Option<String>,
     /// The server's clock when this view was made, for countdowns.
     pub server_time: String,
+    /// The court's public reason while suspended, or after a withdrawal (R60).
+    pub status_reason: Option<String>,
+    /// 拍卖公告 (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<String>,
+    /// 竞买须知 (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bidding_instructions: Option<String>,
+    /// 特别提示, the reminders of R30 (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub special_reminders: Option<Vec<String>>,
+    /// The version of the instructions and reminders that registration accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms_version: Option<String>,
+    /// What happened to the round, from its ledger (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<TimelineEvent>>,
+}
+
+/// One step of a round's public history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    /// `announced`, `opened`, `extended`, `suspended`, `resumed`, `sold`, `failed`, `withdrawn`, `defaulted`.
+    pub event: String,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `extended` and `resumed`: the new end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bidding_ends_at: Option<String>,
 }
 
 impl AuctionView {
@@ -251,7 +316,49 @@ impl AuctionView {
             published_at: row.published_at.map(|t| rfc3339(instant(t))),
             closed_at: row.closed_at.map(|t| rfc3339(instant(t))),
             server_time: rfc3339(server_time),
+            status_reason: row.status_reason.clone(),
+            announcement: None,
+            bidding_instructions: None,
+            special_reminders: None,
+            terms_version: None,
+            timeline: None,
         })
+    }
+
+    /// Adds what only the single-round view shows: the texts and the timeline from the ledger.
+    pub fn with_details(mut self, row: &auction::Model, ledger: &[ledger_entry::Model]) -> ApiResult<AuctionView> {
+        self.announcement = row.announcement.clone();
+        self.bidding_instructions = row.bidding_instructions.clone();
+        self.special_reminders = row
+            .special_reminders
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(ApiError::internal)?;
+        self.terms_version = row.terms_version.clone();
+        let mut timeline = Vec::new();
+        for entry in ledger {
+            let payload: Value = serde_json::from_str(&entry.payload).map_err(ApiError::internal)?;
+            let text = |key: &str| payload[key].as_str().map(str::to_owned);
+            let event = match (entry.kind.as_str(), payload["status"].as_str()) {
+                // A resumption is the only status change that carries the restored end.
+                ("status", Some(_)) if text("bidding_ends_at").is_some() => "resumed",
+                ("status", Some("announced")) => "announced",
+                ("status", Some("bidding")) => "opened",
+                ("status", Some(status)) => status,
+                ("extension", _) => "extended",
+                ("default", _) => "defaulted",
+                _ => continue,
+            };
+            timeline.push(TimelineEvent {
+                event: event.to_owned(),
+                at: text("at").unwrap_or_default(),
+                reason: text("reason"),
+                bidding_ends_at: text("bidding_ends_at").or_else(|| text("to")),
+            });
+        }
+        self.timeline = Some(timeline);
+        Ok(self)
     }
 }
 

@@ -10,13 +10,14 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::announcement::{self, RoundFacts};
 use super::listings;
 use super::rounds::{LockedRound, SavedRound};
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money_opt};
-use crate::persistence::entities::{auction, deal, listing, priority_holder, registration, user};
+use crate::persistence::entities::{auction, court, deal, listing, priority_holder, registration, user};
 use crate::state::AppState;
 
 /// A further round must be created within 30 days of the failure (R27).
@@ -63,6 +64,12 @@ pub struct NewRound {
     pub bidding_starts_at: Instant,
     pub bidding_ends_at: Instant,
     pub balance_due_days: Option<i64>,
+    /// The court's own announcement (拍卖公告); generated from the round's facts when absent.
+    pub announcement: Option<String>,
+    /// The court's own bidding instructions (竞买须知); the standard ones when absent.
+    pub bidding_instructions: Option<String>,
+    /// Reminders added to the seven of R30.
+    pub extra_reminders: Vec<String>,
 }
 
 /// What the listing's history makes the next round: its kind, number and round 1's start.
@@ -157,6 +164,36 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     };
     let reference = money_opt(listing.reference_price)?;
     check_terms(next.kind, reference, next.first_round_start, &terms)?;
+    let optional_text = |text: Option<String>, field: &str| -> ApiResult<Option<String>> {
+        text.filter(|t| !t.trim().is_empty())
+            .map(|t| super::required_text(&t, field, 20_000))
+            .transpose()
+    };
+    let court = court::Entity::find_by_id(listing.court_id)
+        .one(&*tx)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let texts = announcement::generate(
+        &RoundFacts {
+            court: &court,
+            title: &listing.title,
+            location: &listing.location,
+            encumbrances: listing.encumbrances.as_deref(),
+            kind: next.kind,
+            reference_price: reference.unwrap_or_default(),
+            reference_method: listing.reference_method.as_deref(),
+            starting_price: terms.starting_price,
+            deposit: terms.deposit,
+            increment: terms.increment,
+            bidding_starts_at: terms.bidding_starts_at,
+            bidding_ends_at: terms.bidding_ends_at,
+            balance_due_days,
+        },
+        optional_text(input.announcement, "announcement")?,
+        optional_text(input.bidding_instructions, "bidding_instructions")?,
+        &input.extra_reminders,
+    );
     let created_at = millis(now);
     let row = auction::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -191,6 +228,13 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         ledger_head: Set(auction_core::ledger::GENESIS_HASH.to_owned()),
         created_at: Set(created_at),
         updated_at: Set(created_at),
+        announcement: Set(Some(texts.announcement)),
+        bidding_instructions: Set(Some(texts.bidding_instructions)),
+        special_reminders: Set(Some(
+            serde_json::to_string(&texts.special_reminders).map_err(ApiError::internal)?,
+        )),
+        terms_version: Set(Some(texts.terms_version)),
+        status_reason: Set(None),
     }
     .insert(&*tx)
     .await?;
@@ -247,7 +291,7 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
         now,
     )?;
     locked.row.reference_price = reference.map(Money::cents).unwrap_or_default();
-    locked.record(&tx, transition, None).await?;
+    locked.record(state, &tx, transition, None).await?;
     let saved = locked.save(&tx, now).await?;
     tx.commit().await?;
     tracing::info!(auction.id = %id, "round published");
@@ -298,7 +342,7 @@ pub async fn court_action(
     let tx = state.db.write().await?;
     let mut locked = lock_for_judge(&tx, caller, id).await?;
     // A round whose end has already passed closes first; it can then no longer be suspended.
-    locked.advance(&tx, now).await?;
+    locked.advance(state, &tx, now).await?;
     let transition: Result<Transition, _> = match action {
         CourtAction::Suspend => locked.round.suspend(now),
         CourtAction::Resume => locked.round.resume(now),
@@ -315,14 +359,15 @@ pub async fn court_action(
             return Err(conflict.into());
         }
     };
-    locked.record(&tx, transition, reason).await?;
+    locked.record(state, &tx, transition, reason).await?;
     // Resuming may find the restored window already due (never: it is at least five minutes), and a
     // round resumed before its start simply waits; `advance` keeps both cases honest.
-    locked.advance(&tx, now).await?;
+    locked.advance(state, &tx, now).await?;
     let saved = locked.save(&tx, now).await?;
     tx.commit().await?;
     tracing::info!(auction.id = %id, action = ?action, "court action on round");
     saved.announce(state).await;
+    crate::notify::flush(state).await;
     Ok(saved)
 }
 

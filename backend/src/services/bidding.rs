@@ -70,7 +70,7 @@ pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> 
     }
 
     let t = command.received_at;
-    locked.advance(&tx, t).await?;
+    locked.advance(state, &tx, t).await?;
     let bidder = Bidder {
         code: registration.bidder_code.clone(),
         priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),

@@ -1,16 +1,30 @@
 //! Deals after a sale: the buyer's view, the public deal confirmation (成交确认书, R51) and the
 //! balance payment (尾款, R54).
 
-use askama::Template;
+use auction_core::DepositStatus;
 use auction_core::deal::DealStatus;
+use auction_core::deal::is_in_default;
 use auction_core::time::{Instant, in_beijing};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use chrono::Duration;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::listings::status as listing_status;
+use super::rounds::{LockedRound, set_listing_status};
+use crate::notify::{self, Email};
+use crate::persistence::convert::millis;
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{instant, money};
-use crate::persistence::entities::{auction, case, court, deal, listing, payment_order};
+use crate::persistence::entities::{auction, case, court, deal, listing, payment_order, registration, user};
+
+/// The buyer is reminded this long before the balance deadline.
+const REMINDER_BEFORE: Duration = Duration::days(2);
 use crate::state::AppState;
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<deal::Model> {
@@ -100,26 +114,6 @@ pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) 
     Ok(order)
 }
 
-#[derive(Template)]
-#[template(path = "confirmation.html")]
-struct ConfirmationPage {
-    deal_id: Uuid,
-    buyer_name: String,
-    winner_code: String,
-    court_name: String,
-    title: String,
-    location: String,
-    case_number: String,
-    round_label: String,
-    final_price: String,
-    deposit_applied: String,
-    balance_due: String,
-    balance_due_at: String,
-    closed_at: String,
-    status: String,
-    status_label: &'static str,
-}
-
 fn beijing_text(at: Instant) -> String {
     in_beijing(at).format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -143,30 +137,142 @@ pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> 
         .await?
         .map(|c| c.name);
     let status = DealStatus::parse(&deal.status).unwrap_or(DealStatus::AwaitingBalance);
-    let page = ConfirmationPage {
-        deal_id: deal.id,
-        buyer_name: deal.buyer_name.clone(),
-        winner_code: deal.winner_code.clone(),
-        court_name: court_name.unwrap_or_default(),
-        title: round.title.clone(),
-        location: listing.map(|l| l.location).unwrap_or_default(),
-        case_number: case_number.unwrap_or_default(),
-        round_label: match round.round_kind.as_str() {
-            "first" => "第一次拍卖 · first auction".into(),
-            "second" => "第二次拍卖 · second auction".into(),
-            _ => "重新拍卖 · re-auction".into(),
-        },
-        final_price: money(deal.final_price)?.to_string(),
-        deposit_applied: money(deal.deposit_applied)?.to_string(),
-        balance_due: money(deal.balance_due)?.to_string(),
-        balance_due_at: beijing_text(instant(deal.balance_due_at)),
-        closed_at: beijing_text(instant(round.closed_at.unwrap_or(round.bidding_ends_at))),
-        status: status.as_str().to_owned(),
-        status_label: match status {
-            DealStatus::AwaitingBalance => "待付尾款 · awaiting balance",
-            DealStatus::Paid => "已付清 · paid in full",
-            DealStatus::Defaulted => "悔拍 · defaulted",
-        },
+    let round_label = match round.round_kind.as_str() {
+        "first" => "第一次拍卖 · first auction",
+        "second" => "第二次拍卖 · second auction",
+        _ => "重新拍卖 · re-auction",
     };
-    page.render().map_err(ApiError::internal)
+    let status_label = match status {
+        DealStatus::AwaitingBalance => "待付尾款 · awaiting balance",
+        DealStatus::Paid => "已付清 · paid in full",
+        DealStatus::Defaulted => "悔拍 · defaulted",
+    };
+    let context = minijinja::context! {
+        deal_id => deal.id.to_string(),
+        buyer_name => deal.buyer_name,
+        winner_code => deal.winner_code,
+        court_name => court_name.unwrap_or_default(),
+        title => round.title,
+        location => listing.map(|l| l.location).unwrap_or_default(),
+        case_number => case_number.unwrap_or_default(),
+        round_label,
+        final_price => money(deal.final_price)?.to_string(),
+        deposit_applied => money(deal.deposit_applied)?.to_string(),
+        balance_due => money(deal.balance_due)?.to_string(),
+        balance_due_at => beijing_text(instant(deal.balance_due_at)),
+        closed_at => beijing_text(instant(round.closed_at.unwrap_or(round.bidding_ends_at))),
+        status => status.as_str(),
+        status_label,
+    };
+    crate::templates::render("pages/confirmation.html", &context)
+}
+
+/// Every deal whose balance deadline has passed unpaid goes into default (悔拍, R55): the deal is
+/// `defaulted`, the deposit `forfeited`, the round's ledger records it, and the buyer is told. The
+/// buyer is then barred, by identity, from the listing's later rounds (see `registrations`).
+pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> {
+    let due = deal::Entity::find()
+        .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance.as_str()))
+        .filter(deal::Column::BalanceDueAt.lte(millis(now)))
+        .all(state.db.conn())
+        .await?;
+    let mut defaulted = 0;
+    for candidate in due {
+        let tx = state.db.write().await?;
+        // The round first, then the deal: the same order as every other path that takes both.
+        let mut locked = LockedRound::lock(&tx, candidate.auction_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("deal without its round"))?;
+        let Some(deal) = deal::Entity::find_by_id(candidate.id)
+            .lock_exclusive()
+            .one(&*tx)
+            .await?
+        else {
+            continue;
+        };
+        if !is_in_default(
+            DealStatus::parse(&deal.status).unwrap_or(DealStatus::Paid),
+            instant(deal.balance_due_at),
+            now,
+        ) {
+            continue; // paid in the meantime
+        }
+        let at = instant(deal.balance_due_at);
+        let registration = registration::Entity::find_by_id(deal.registration_id)
+            .one(&*tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("deal without its registration"))?;
+        let forfeited = money(registration.deposit_amount)?;
+        let mut registration = registration.into_active_model();
+        registration.deposit_status = Set(DepositStatus::Forfeited.as_str().to_owned());
+        registration.updated_at = Set(millis(now));
+        registration.update(&*tx).await?;
+        locked.record_default(&deal, forfeited, at);
+        let buyer = user::Entity::find_by_id(deal.buyer_id)
+            .one(&*tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
+        notify::queue(
+            &tx,
+            Email::default_notice(&buyer.email, &buyer.real_name, &locked.row.title.clone(), forfeited, at),
+            now,
+        )
+        .await?;
+        set_listing_status(&tx, deal.listing_id, listing_status::DEFAULTED, at).await?;
+        let mut active = deal.into_active_model();
+        active.status = Set(DealStatus::Defaulted.as_str().to_owned());
+        active.defaulted_at = Set(Some(millis(at)));
+        active.updated_at = Set(millis(now));
+        let deal = active.update(&*tx).await?;
+        let saved = locked.save(&tx, now).await?;
+        tx.commit().await?;
+        tracing::info!(deal.id = %deal.id, auction.id = %saved.row.id, "buyer defaulted; deposit forfeited");
+        defaulted += 1;
+    }
+    Ok(defaulted)
+}
+
+/// Two days before the balance deadline the buyer is reminded, once.
+pub async fn send_reminders(state: &AppState, now: Instant) -> ApiResult<usize> {
+    let due = deal::Entity::find()
+        .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance.as_str()))
+        .filter(deal::Column::ReminderSentAt.is_null())
+        .filter(deal::Column::BalanceDueAt.lte(millis(now + REMINDER_BEFORE)))
+        .filter(deal::Column::BalanceDueAt.gt(millis(now)))
+        .all(state.db.conn())
+        .await?;
+    let mut sent = 0;
+    for deal in due {
+        let tx = state.db.write().await?;
+        let marked = deal::Entity::update_many()
+            .col_expr(deal::Column::ReminderSentAt, Expr::value(millis(now)))
+            .filter(deal::Column::Id.eq(deal.id))
+            .filter(deal::Column::ReminderSentAt.is_null())
+            .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance.as_str()))
+            .exec(&*tx)
+            .await?;
+        if marked.rows_affected == 1 {
+            let buyer = user::Entity::find_by_id(deal.buyer_id)
+                .one(&*tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
+            let round = auction::Entity::find_by_id(deal.auction_id)
+                .one(&*tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("deal without its round"))?;
+            let link = format!("{}/deals/{}", state.settings.public_url, deal.id);
+            let email = Email::balance_reminder(
+                &buyer.email,
+                &buyer.real_name,
+                &round.title,
+                money(deal.balance_due)?,
+                instant(deal.balance_due_at),
+                &link,
+            );
+            notify::queue(&tx, email, now).await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
 }

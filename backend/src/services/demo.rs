@@ -23,6 +23,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::live::LiveHub;
+use crate::notify::transport::MailSettings;
 use crate::persistence::entities::court;
 use crate::routes::views::Party;
 use crate::services::payments::SandboxGateway;
@@ -153,6 +154,9 @@ impl Demo {
                 bidding_starts_at: starts,
                 bidding_ends_at: starts + Duration::hours(24),
                 balance_due_days: Some(10),
+                announcement: None,
+                bidding_instructions: None,
+                extra_reminders: Vec::new(),
             },
         )
         .await?;
@@ -195,6 +199,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             tokens: TokenKeys::new(Uuid::new_v4().as_bytes(), 1),
             gateway: SandboxGateway::new(Uuid::new_v4().as_bytes().to_vec()),
             live: Arc::new(LiveHub::new(None)),
+            mail: MailSettings::from_settings(&state.settings).map_err(ApiError::internal)?,
         },
     };
     accounts::ensure_admin(&demo.state, "admin@demo.fapai", DEMO_PASSWORD).await?;

@@ -16,7 +16,8 @@ use crate::persistence::entities::{auction, case, listing, valuation};
 use crate::routes::views::Party;
 use crate::state::AppState;
 
-/// Listing statuses: being priced, priced, in an auction round, sold, unsold after a failed round, withdrawn.
+/// Listing statuses: being priced, priced, in an auction round, sold, unsold after a failed round,
+/// withdrawn, defaulted (the buyer did not pay).
 pub mod status {
     pub const PRICING: &str = "pricing";
     pub const PRICED: &str = "priced";
@@ -24,6 +25,8 @@ pub mod status {
     pub const SOLD: &str = "sold";
     pub const UNSOLD: &str = "unsold";
     pub const WITHDRAWN: &str = "withdrawn";
+    /// The buyer did not pay: a re-auction may follow.
+    pub const DEFAULTED: &str = "defaulted";
 }
 
 pub struct NewCase {

@@ -2,11 +2,15 @@
 //! and persists it. Handlers stay thin around these functions.
 
 pub mod accounts;
+pub mod announcement;
 pub mod auctions;
 pub mod bidding;
+pub mod court;
 pub mod deals;
 pub mod demo;
+pub mod files;
 pub mod listings;
+pub mod negotiations;
 pub mod payments;
 pub mod registrations;
 pub mod rounds;

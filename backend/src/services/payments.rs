@@ -16,9 +16,10 @@ use uuid::Uuid;
 use super::rounds::{LockedRound, SavedRound};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{deal, payment_order, registration};
+use crate::persistence::entities::{deal, payment_order, registration, user};
 use crate::state::AppState;
 
 pub struct SandboxGateway {
@@ -149,7 +150,7 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
     }
     let mut closed_round = None;
     let outcome = match order.purpose.as_str() {
-        "deposit" => freeze_deposit(&tx, &order, now, &mut closed_round).await?,
+        "deposit" => freeze_deposit(state, &tx, &order, now, &mut closed_round).await?,
         "balance" => settle_balance(&tx, &order, now).await?,
         other => {
             return Err(ApiError::internal(format!("unknown payment purpose {other}")));
@@ -170,12 +171,14 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
     if let Some(saved) = closed_round {
         saved.announce(state).await;
     }
+    crate::notify::flush(state).await;
     tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.status = %order.status, "payment callback applied");
     outcome.map(|()| order)
 }
 
 /// A deposit counts only if it is confirmed before bidding ends (R38, c.5): decided under the round's lock.
 async fn freeze_deposit(
+    state: &AppState,
     tx: &WriteTx,
     order: &payment_order::Model,
     now: Instant,
@@ -191,10 +194,16 @@ async fn freeze_deposit(
     let mut locked = LockedRound::lock(tx, registration.auction_id)
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
-    locked.advance(tx, now).await?;
+    locked.advance(state, tx, now).await?;
     let open = matches!(
         locked.round.status,
         RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
+    );
+    let (round_id, title, starts, ends) = (
+        locked.row.id,
+        locked.row.title.clone(),
+        locked.round.bidding_starts_at,
+        locked.round.bidding_ends_at,
     );
     if locked.has_changes() {
         *closed_round = Some(locked.save(tx, now).await?);
@@ -206,6 +215,21 @@ async fn freeze_deposit(
         )));
     }
     if registration.deposit_status == DepositStatus::Unpaid.as_str() {
+        let person = user::Entity::find_by_id(registration.user_id)
+            .one(&**tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("registration without its account"))?;
+        let email = Email::deposit_frozen(
+            &person.email,
+            &person.real_name,
+            &title,
+            &registration.bidder_code,
+            money(registration.deposit_amount)?,
+            starts,
+            ends,
+            &format!("{}/auctions/{}", state.settings.public_url, round_id),
+        );
+        notify::queue(tx, email, now).await?;
         let mut active = registration.into_active_model();
         active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
         active.updated_at = Set(millis(now));

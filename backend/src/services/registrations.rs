@@ -15,9 +15,6 @@ use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, deal, payment_order, priority_holder, registration};
 use crate::state::AppState;
 
-/// The version of the bidding instructions and special reminders (R30) a bidder accepts on registering.
-pub const TERMS_VERSION: &str = "2026-11-v1";
-
 pub struct Registered {
     pub registration: registration::Model,
     pub round: auction::Model,
@@ -95,7 +92,7 @@ pub async fn register(
     if locked.round.status == RoundStatus::Draft {
         return Err(ApiError::not_found("auction"));
     }
-    locked.advance(&tx, now).await?;
+    locked.advance(state, &tx, now).await?;
     let refusal = if !matches!(locked.round.status, RoundStatus::Announced | RoundStatus::Bidding) {
         Some(ApiError::conflict(
             "registration_closed",
@@ -150,7 +147,8 @@ pub async fn register(
         priority_rank: Set(priority_rank),
         deposit_amount: Set(locked.row.deposit),
         deposit_status: Set(DepositStatus::Unpaid.as_str().to_owned()),
-        terms_version: Set(TERMS_VERSION.to_owned()),
+        // Which bidding instructions and special reminders (R30) the bidder accepted.
+        terms_version: Set(locked.row.terms_version.clone().unwrap_or_default()),
         created_at: Set(at),
         updated_at: Set(at),
     }

@@ -6,21 +6,24 @@
 //! `save` writes the row and the new ledger entries in the same transaction.
 
 use auction_core::deal::{DealStatus, deal_terms};
-use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, transition_event};
+use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, transition_event};
 use auction_core::round::{AcceptedBid, Outcome};
 use auction_core::{DepositStatus, Instant, Round, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::listings::status as listing_status;
 use crate::error::{ApiError, ApiResult};
+use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::{apply_round, millis, money, round};
+use crate::persistence::convert::{apply_round, instant, millis, money, round};
 use crate::persistence::entities::{auction, deal, ledger_entry, listing, registration, user};
-use crate::routes::views::AuctionView;
+use crate::routes::views::{AuctionView, confirmation_path};
 use crate::state::AppState;
 
 pub struct LockedRound {
@@ -77,48 +80,154 @@ impl LockedRound {
     }
 
     /// Applies the openings and closings due at `now`, with their effects.
-    pub async fn advance(&mut self, tx: &WriteTx, now: Instant) -> ApiResult<()> {
+    pub async fn advance(&mut self, state: &AppState, tx: &WriteTx, now: Instant) -> ApiResult<()> {
         for transition in self.round.advance(now) {
-            self.record(tx, transition, None).await?;
+            self.record(state, tx, transition, None).await?;
         }
         Ok(())
     }
 
-    /// Records a transition the round has already gone through: its ledger entry and its effects.
-    pub async fn record(&mut self, tx: &WriteTx, transition: Transition, reason: Option<&str>) -> ApiResult<()> {
+    /// Records a transition the round has already gone through: its ledger entry, its effects and the
+    /// notices it sends, all in the caller's transaction.
+    pub async fn record(
+        &mut self,
+        state: &AppState,
+        tx: &WriteTx,
+        transition: Transition,
+        reason: Option<&str>,
+    ) -> ApiResult<()> {
         let (kind, payload) = transition_event(&self.row.id.to_string(), &transition, reason);
         self.append(kind, payload);
+        let notices = Notices {
+            state,
+            tx,
+            round_id: self.row.id,
+            now: state.clock.now(),
+        };
         match &transition {
             Transition::Published { at } => {
                 self.row.published_at = Some(millis(*at));
                 set_listing_status(tx, self.row.listing_id, listing_status::IN_AUCTION, *at).await?;
             }
+            Transition::Opened { .. } => {
+                for (registration, person) in registrants(&**tx, self.row.id).await? {
+                    let link = notices.round_link();
+                    let email = Email::bidding_opens(
+                        &person.email,
+                        &person.real_name,
+                        &self.row.title,
+                        &registration.bidder_code,
+                        self.round.starting_price,
+                        self.round.bidding_ends_at,
+                        &link,
+                    );
+                    notices.send(email).await?;
+                }
+            }
             Transition::Closed { at, outcome } => {
                 self.row.closed_at = Some(millis(*at));
-                match outcome {
-                    Outcome::Sold { price, .. } => {
-                        let winner = self
-                            .leader_registration_id
-                            .ok_or_else(|| ApiError::internal("a sold round has no leading registration"))?;
-                        settle_deposits(tx, self.row.id, Some(winner)).await?;
-                        self.create_deal(tx, winner, *price, *at).await?;
+                let winner = match outcome {
+                    Outcome::Sold { .. } => Some(
+                        self.leader_registration_id
+                            .ok_or_else(|| ApiError::internal("a sold round has no leading registration"))?,
+                    ),
+                    Outcome::Failed => None,
+                };
+                let released = settle_deposits(tx, self.row.id, winner).await?;
+                for (registration, person) in released {
+                    let email = Email::deposit_released(
+                        &person.email,
+                        &person.real_name,
+                        &self.row.title,
+                        money(registration.deposit_amount)?,
+                        if winner.is_some() { "sold" } else { "failed" },
+                    );
+                    notices.send(email).await?;
+                }
+                match (outcome, winner) {
+                    (Outcome::Sold { price, .. }, Some(winner)) => {
+                        let (deal, buyer) = self.create_deal(tx, winner, *price, *at).await?;
+                        let confirmation = format!("{}{}", state.settings.public_url, confirmation_path(deal.id));
+                        let email = Email::won(
+                            &buyer.email,
+                            &buyer.real_name,
+                            &self.row.title,
+                            *price,
+                            money(deal.deposit_applied)?,
+                            money(deal.balance_due)?,
+                            instant(deal.balance_due_at),
+                            &confirmation,
+                        );
+                        notices.send(email).await?;
                         set_listing_status(tx, self.row.listing_id, listing_status::SOLD, *at).await?;
                     }
-                    Outcome::Failed => {
-                        settle_deposits(tx, self.row.id, None).await?;
-                        set_listing_status(tx, self.row.listing_id, listing_status::UNSOLD, *at).await?;
-                    }
+                    _ => set_listing_status(tx, self.row.listing_id, listing_status::UNSOLD, *at).await?,
                 }
             }
             Transition::Withdrawn { at } => {
                 self.row.closed_at = Some(millis(*at));
-                settle_deposits(tx, self.row.id, None).await?;
+                self.row.status_reason = reason.map(str::to_owned);
+                let everyone = registrants(&**tx, self.row.id).await?;
+                let released: Vec<Uuid> = settle_deposits(tx, self.row.id, None)
+                    .await?
+                    .iter()
+                    .map(|(r, _)| r.id)
+                    .collect();
+                for (registration, person) in everyone {
+                    let deposit = released
+                        .contains(&registration.id)
+                        .then(|| money(registration.deposit_amount))
+                        .transpose()?;
+                    let link = notices.round_link();
+                    let email = Email::court_action(
+                        &person.email,
+                        &person.real_name,
+                        &self.row.title,
+                        "withdrawn",
+                        reason,
+                        None,
+                        deposit,
+                        &link,
+                    );
+                    notices.send(email).await?;
+                }
                 set_listing_status(tx, self.row.listing_id, listing_status::WITHDRAWN, *at).await?;
             }
-            Transition::Opened { .. } | Transition::Suspended { .. } | Transition::Resumed { .. } => {}
+            Transition::Suspended { .. } | Transition::Resumed { .. } => {
+                let resumed = matches!(transition, Transition::Resumed { .. });
+                self.row.status_reason = if resumed { None } else { reason.map(str::to_owned) };
+                let ends = resumed.then_some(self.round.bidding_ends_at);
+                for (_, person) in registrants(&**tx, self.row.id).await? {
+                    let action = if resumed { "resumed" } else { "suspended" };
+                    let link = notices.round_link();
+                    let email = Email::court_action(
+                        &person.email,
+                        &person.real_name,
+                        &self.row.title,
+                        action,
+                        reason,
+                        ends,
+                        None,
+                        &link,
+                    );
+                    notices.send(email).await?;
+                }
+            }
         }
         self.transitions.push(transition);
         Ok(())
+    }
+
+    /// Records the buyer's default in the round's ledger (the deal and deposit rows are the caller's).
+    pub fn record_default(&mut self, deal: &deal::Model, forfeited: auction_core::Money, at: Instant) {
+        let (kind, payload) = default_event(
+            &self.row.id.to_string(),
+            &deal.id.to_string(),
+            &deal.winner_code,
+            forfeited,
+            at,
+        );
+        self.append(kind, payload);
     }
 
     /// Records an accepted bid's ledger events; the bid row itself is the caller's.
@@ -135,7 +244,7 @@ impl LockedRound {
         winner: Uuid,
         price: auction_core::Money,
         closed_at: Instant,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<(deal::Model, user::Model)> {
         let registration = registration::Entity::find_by_id(winner)
             .one(&**tx)
             .await?
@@ -147,7 +256,7 @@ impl LockedRound {
         let days = u32::try_from(self.row.balance_due_days).unwrap_or(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS);
         let terms = deal_terms(price, money(registration.deposit_amount)?, closed_at, days);
         let now = millis(closed_at);
-        deal::ActiveModel {
+        let deal = deal::ActiveModel {
             id: Set(Uuid::new_v4()),
             auction_id: Set(self.row.id),
             listing_id: Set(self.row.listing_id),
@@ -163,10 +272,12 @@ impl LockedRound {
             paid_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            reminder_sent_at: Set(None),
+            defaulted_at: Set(None),
         }
         .insert(&**tx)
         .await?;
-        Ok(())
+        Ok((deal, buyer))
     }
 
     /// Writes the row (rule state, ledger head) and the new ledger entries.
@@ -218,33 +329,73 @@ impl SavedRound {
 }
 
 /// After the close or a withdrawal: the winner's frozen deposit is applied, every other one released.
-async fn settle_deposits(tx: &WriteTx, auction_id: Uuid, winner: Option<Uuid>) -> ApiResult<()> {
-    if let Some(winner) = winner {
+/// Returns the released registrations with their people, for the notices.
+async fn settle_deposits(
+    tx: &WriteTx,
+    auction_id: Uuid,
+    winner: Option<Uuid>,
+) -> ApiResult<Vec<(registration::Model, user::Model)>> {
+    let frozen = DepositStatus::Frozen.as_str();
+    let mut released = Vec::new();
+    for (registration, person) in registrants(&**tx, auction_id).await? {
+        if registration.deposit_status != frozen {
+            continue;
+        }
+        let is_winner = winner == Some(registration.id);
+        let settled = DepositStatus::Frozen.after_close(is_winner);
         registration::Entity::update_many()
-            .col_expr(
-                registration::Column::DepositStatus,
-                Expr::value(DepositStatus::Frozen.after_close(true).as_str()),
-            )
-            .filter(registration::Column::Id.eq(winner))
-            .filter(registration::Column::DepositStatus.eq(DepositStatus::Frozen.as_str()))
+            .col_expr(registration::Column::DepositStatus, Expr::value(settled.as_str()))
+            .filter(registration::Column::Id.eq(registration.id))
+            .filter(registration::Column::DepositStatus.eq(frozen))
             .exec(&**tx)
             .await?;
+        if !is_winner {
+            released.push((registration, person));
+        }
     }
-    let mut others = registration::Entity::update_many()
-        .col_expr(
-            registration::Column::DepositStatus,
-            Expr::value(DepositStatus::Frozen.after_close(false).as_str()),
-        )
-        .filter(registration::Column::AuctionId.eq(auction_id))
-        .filter(registration::Column::DepositStatus.eq(DepositStatus::Frozen.as_str()));
-    if let Some(winner) = winner {
-        others = others.filter(registration::Column::Id.ne(winner));
-    }
-    others.exec(&**tx).await?;
-    Ok(())
+    Ok(released)
 }
 
-async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: &str, at: Instant) -> ApiResult<()> {
+/// Every registration of a round, with its person, in the order they registered.
+pub async fn registrants(
+    conn: &impl ConnectionTrait,
+    auction_id: Uuid,
+) -> ApiResult<Vec<(registration::Model, user::Model)>> {
+    let registrations = registration::Entity::find()
+        .filter(registration::Column::AuctionId.eq(auction_id))
+        .order_by_asc(registration::Column::CreatedAt)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = registrations.iter().map(|r| r.user_id).collect();
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(registrations
+        .into_iter()
+        .filter_map(|r| people.iter().find(|p| p.id == r.user_id).cloned().map(|p| (r, p)))
+        .collect())
+}
+
+/// Queues the notices a transition sends, in its transaction.
+struct Notices<'a> {
+    state: &'a AppState,
+    tx: &'a WriteTx,
+    round_id: Uuid,
+    now: Instant,
+}
+
+impl Notices<'_> {
+    fn round_link(&self) -> String {
+        format!("{}/auctions/{}", self.state.settings.public_url, self.round_id)
+    }
+
+    async fn send(&self, email: Email) -> ApiResult<()> {
+        notify::queue(self.tx, email, self.now).await
+    }
+}
+
+pub async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: &str, at: Instant) -> ApiResult<()> {
     listing::Entity::update_many()
         .col_expr(listing::Column::Status, Expr::value(status))
         .col_expr(listing::Column::UpdatedAt, Expr::value(millis(at)))

@@ -1,4 +1,5 @@
-//! Background work driven by the clock: opening and closing rounds when they fall due.
+//! Background work driven by the clock: rounds open and close, negotiations expire at their deadline,
+//! buyers are reminded of and default on their balance.
 //!
 //! The same `run_due` runs from the worker loop and from the test clock's POST, so a test that moves
 //! the manual clock exercises exactly the production code path.
@@ -10,12 +11,16 @@ use auction_core::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::rounds::lock_next_due;
+use super::{deals, negotiations};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// Applies everything due at `now`.
 pub async fn run_due(state: &AppState, now: Instant) -> ApiResult<()> {
     apply_due_transitions(state, now).await?;
+    negotiations::expire_due(state, now).await?;
+    deals::send_reminders(state, now).await?;
+    deals::apply_defaults(state, now).await?;
     Ok(())
 }
 
@@ -28,7 +33,7 @@ pub async fn apply_due_transitions(state: &AppState, now: Instant) -> ApiResult<
         let Some(mut locked) = lock_next_due(&tx, now).await? else {
             break;
         };
-        locked.advance(&tx, now).await?;
+        locked.advance(state, &tx, now).await?;
         if !locked.has_changes() {
             break;
         }

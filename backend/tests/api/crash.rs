@@ -1,51 +1,18 @@
 //! An acknowledged bid survives the server being killed (SIGKILL) in the middle of bidding.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
 
 use crate::db_test;
-use crate::helpers::{TestApp, TestDatabase, plus, test_env};
-
-/// Starts `fapai serve` and waits for the address it logs.
-fn start_server(database: &TestDatabase) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fapai"))
-        .arg("serve")
-        .envs(test_env(&database.url, &database.data_dir()))
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start fapai");
-    let stdout = child.stdout.take().expect("stdout");
-    let (found, address) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keep draining the log so the child never blocks on a full pipe.
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                let end = rest
-                    .find(|c: char| c.is_whitespace() || c == '\u{1b}')
-                    .unwrap_or(rest.len());
-                let _ = found.send(rest[..end].to_owned());
-            }
-        }
-    });
-    let address = address
-        .recv_timeout(Duration::from_secs(60))
-        .expect("fapai logs its address");
-    (child, address)
-}
+use crate::helpers::{ServerProcess, TestApp, TestDatabase, plus, test_env};
 
 db_test!(
     async fn acknowledged_bids_survive_a_crash(db) {
         let database = TestDatabase::create(db).await;
-        let (mut child, address) = start_server(&database);
-        let app = TestApp::attach(db, address);
+        let mut server = ServerProcess::start(test_env(&database.url, &database.data_dir()));
+        let app = TestApp::attach(db, server.address.clone());
         let judge = app.new_judge().await;
         let round = app.published_round(&judge).await;
         let id = round["id"].as_str().unwrap().to_owned();
@@ -84,16 +51,15 @@ db_test!(
                 }
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
-            child.kill().expect("SIGKILL");
+            server.kill();
         };
         let (results, ()) = futures_util::join!(burst, kill);
-        let _ = child.wait();
         let answered = results.iter().flatten().count();
         acknowledged.extend(results.into_iter().flatten().filter(|(s, _)| s.as_u16() == 201).map(|(_, b)| b));
         eprintln!("{answered} of 30 in-flight bids were answered before the kill");
 
-        let (mut restarted, address) = start_server(&database);
-        let app = TestApp::attach(db, address);
+        let mut restarted = ServerProcess::start(test_env(&database.url, &database.data_dir()));
+        let app = TestApp::attach(db, restarted.address.clone());
         let stored = app.get_ok(&format!("/api/auctions/{id}/bids?per_page=100"), None).await;
         let stored = stored["items"].as_array().unwrap();
         for ack in &acknowledged {
@@ -114,8 +80,7 @@ db_test!(
         let alice_code = app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["bidder_code"].clone();
         let who = if alice_code == leader { &bob } else { &alice };
         assert_eq!(app.bid(who, &id, &next).await.0.as_u16(), 201);
-        restarted.kill().expect("stop");
-        let _ = restarted.wait();
+        restarted.kill();
         database.drop_database().await;
     }
 );

@@ -652,6 +652,19 @@ impl TestApp {
         self.get_ok(&format!("/api/auctions/{auction_id}"), None).await
     }
 
+    /// The messages in the `file:` outbox, oldest first.
+    pub fn outbox(&self) -> Vec<Mail> {
+        read_outbox(&self.state().settings.data_dir.join("outbox"))
+    }
+
+    /// The messages of `kind` sent to `to`.
+    pub fn mail_to(&self, to: &str, kind: &str) -> Vec<Mail> {
+        self.outbox()
+            .into_iter()
+            .filter(|m| m.to.contains(to) && m.kind == kind)
+            .collect()
+    }
+
     /// The round's ledger, verified with `auction-core`'s chain check; returns its entries.
     pub async fn verified_ledger(&self, auction_id: &str) -> Vec<auction_core::ledger::LedgerEntry> {
         let ledger = self.get_ok(&format!("/api/auctions/{auction_id}/ledger"), None).await;
@@ -660,5 +673,124 @@ impl TestApp {
         let head = auction_core::ledger::verify(&entries).expect("the ledger chain verifies");
         assert_eq!(ledger["head"], json!(head));
         entries
+    }
+}
+
+/// One `.eml` file of the outbox.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub kind: String,
+    /// The whole message; bodies are 8-bit UTF-8, so text can be searched as it is.
+    pub raw: String,
+}
+
+impl Mail {
+    /// The first `…/negotiate/<token>` link in the message.
+    pub fn negotiation_token(&self) -> Option<String> {
+        let at = self.raw.find("/negotiate/")? + "/negotiate/".len();
+        Some(
+            self.raw[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect(),
+        )
+    }
+}
+
+pub fn read_outbox(dir: &std::path::Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            (
+                e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH),
+                e.path(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
+        .map(|raw| {
+            let header = |name: &str| {
+                raw.lines()
+                    .take_while(|l| !l.is_empty())
+                    .find(|l| {
+                        l.to_ascii_lowercase()
+                            .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+                    })
+                    .map(|l| l[name.len() + 1..].trim().to_owned())
+                    .unwrap_or_default()
+            };
+            Mail {
+                to: header("To"),
+                kind: header("X-Fapai-Kind"),
+                raw: raw.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A `fapai serve` child process, for tests that kill it. Its log is kept for inspection.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub address: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// Starts the binary with `env` and waits for the address it logs.
+    pub fn start(env: HashMap<String, String>) -> ServerProcess {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fapai"))
+            .arg("serve")
+            .envs(env)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start fapai");
+        let stdout = child.stdout.take().expect("stdout");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (found, address) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            // Keep draining the log so the child never blocks on a full pipe.
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("listening on http://") {
+                    let rest = &line[at + "listening on ".len()..];
+                    let end = rest
+                        .find(|c: char| c.is_whitespace() || c == '\u{1b}')
+                        .unwrap_or(rest.len());
+                    let _ = found.send(rest[..end].to_owned());
+                }
+                lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+        let address = address
+            .recv_timeout(Duration::from_secs(60))
+            .expect("fapai logs its address");
+        ServerProcess { child, address, log }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, as in a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

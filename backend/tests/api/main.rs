@@ -7,6 +7,8 @@ mod accounts;
 mod bidding;
 mod concurrency;
 mod crash;
+mod email;
+mod lifecycle;
 mod live;
 mod rounds;
 mod system;

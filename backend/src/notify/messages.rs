@@ -1,0 +1,279 @@
+//! The messages Fapai sends: each is a template pair (`email/<name>.txt` and `.html`, Chinese with an
+//! English line) plus a bilingual subject.
+
+use auction_core::time::in_beijing;
+use auction_core::{Instant, Money};
+use minijinja::{Value, context};
+
+use crate::error::ApiResult;
+use crate::templates::render;
+
+/// A message to one person, ready to render.
+pub struct Email {
+    /// What the message is about (stored with it in the outbox).
+    pub kind: &'static str,
+    pub to: String,
+    template: &'static str,
+    subject: String,
+    context: Value,
+}
+
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// `2026-12-01 10:00` in Beijing time, as people read deadlines.
+pub fn beijing(at: Instant) -> String {
+    in_beijing(at).format("%Y-%m-%d %H:%M").to_string()
+}
+
+impl Email {
+    fn new(kind: &'static str, template: &'static str, to: &str, subject: String, context: Value) -> Email {
+        Email {
+            kind,
+            to: to.to_owned(),
+            template,
+            subject,
+            context,
+        }
+    }
+
+    pub fn render(&self) -> ApiResult<Rendered> {
+        let context = context! { subject => self.subject.clone(), ..self.context.clone() };
+        Ok(Rendered {
+            subject: self.subject.clone(),
+            text: render(&format!("email/{}.txt", self.template), &context)?,
+            html: render(&format!("email/{}.html", self.template), &context)?,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn negotiation_link(
+        to: &str,
+        name: &str,
+        role: &str,
+        court: &str,
+        case_number: &str,
+        title: &str,
+        deadline: Instant,
+        link: &str,
+    ) -> Email {
+        let subject = format!("【法拍】请协商确定参考价 · Agree the reference price — {title}");
+        let context = context! { name, role, court, case_number, title, deadline => beijing(deadline), link };
+        Email::new("negotiation_link", "negotiation_link", to, subject, context)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn deposit_frozen(
+        to: &str,
+        name: &str,
+        title: &str,
+        bidder_code: &str,
+        deposit: Money,
+        starts: Instant,
+        ends: Instant,
+        link: &str,
+    ) -> Email {
+        let subject = format!("【法拍】报名成功，保证金已冻结 · Registered, deposit frozen — {title}");
+        let context = context! {
+            name, title, bidder_code, deposit => deposit.to_string(), starts => beijing(starts), ends => beijing(ends), link,
+        };
+        Email::new("deposit_frozen", "deposit_frozen", to, subject, context)
+    }
+
+    pub fn bidding_opens(
+        to: &str,
+        name: &str,
+        title: &str,
+        bidder_code: &str,
+        starting_price: Money,
+        ends: Instant,
+        link: &str,
+    ) -> Email {
+        let subject = format!("【法拍】竞价已开始 · Bidding is open — {title}");
+        let context = context! { name, title, bidder_code, starting_price => starting_price.to_string(), ends => beijing(ends), link };
+        Email::new("bidding_opens", "bidding_opens", to, subject, context)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn won(
+        to: &str,
+        name: &str,
+        title: &str,
+        final_price: Money,
+        deposit_applied: Money,
+        balance_due: Money,
+        balance_due_at: Instant,
+        confirmation: &str,
+    ) -> Email {
+        let subject = format!("【法拍】竞买成功，请付尾款 · You won: please pay the balance — {title}");
+        let context = context! {
+            name, title, final_price => final_price.to_string(), deposit_applied => deposit_applied.to_string(),
+            balance_due => balance_due.to_string(), balance_due_at => beijing(balance_due_at), confirmation,
+        };
+        Email::new("won", "won", to, subject, context)
+    }
+
+    /// `outcome`: `sold`, `failed` or `withdrawn`.
+    pub fn deposit_released(to: &str, name: &str, title: &str, deposit: Money, outcome: &str) -> Email {
+        let (zh, en) = match outcome {
+            "sold" => ("结束，您未竞得", "you were outbid"),
+            "failed" => ("结束（流拍）", "no sale"),
+            _ => ("撤回", "withdrawn"),
+        };
+        let subject = format!("【法拍】保证金已解冻 · Deposit released — {title}");
+        let context = context! { name, title, deposit => deposit.to_string(), outcome => zh, outcome_en => en };
+        Email::new("deposit_released", "deposit_released", to, subject, context)
+    }
+
+    pub fn balance_reminder(
+        to: &str,
+        name: &str,
+        title: &str,
+        balance_due: Money,
+        balance_due_at: Instant,
+        link: &str,
+    ) -> Email {
+        let subject = format!("【法拍】尾款即将到期 · Balance due in two days — {title}");
+        let context = context! { name, title, balance_due => balance_due.to_string(), balance_due_at => beijing(balance_due_at), link };
+        Email::new("balance_reminder", "balance_reminder", to, subject, context)
+    }
+
+    pub fn default_notice(to: &str, name: &str, title: &str, deposit: Money, balance_due_at: Instant) -> Email {
+        let subject = format!("【法拍】悔拍通知：保证金不予退还 · Default: deposit forfeited — {title}");
+        let context =
+            context! { name, title, deposit => deposit.to_string(), balance_due_at => beijing(balance_due_at) };
+        Email::new("default_notice", "default_notice", to, subject, context)
+    }
+
+    /// A court action on a round the person registered for: `suspended`, `resumed` or `withdrawn`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn court_action(
+        to: &str,
+        name: &str,
+        title: &str,
+        action: &str,
+        reason: Option<&str>,
+        ends: Option<Instant>,
+        released_deposit: Option<Money>,
+        link: &str,
+    ) -> Email {
+        let (kind, zh, en) = match action {
+            "suspended" => ("round_suspended", "已中止拍卖", "suspended"),
+            "resumed" => ("round_resumed", "已恢复拍卖", "resumed"),
+            _ => ("round_withdrawn", "已撤回拍卖", "withdrawn"),
+        };
+        let subject = format!("【法拍】{zh} · Auction {en} — {title}");
+        let context = context! {
+            name, title, action => zh, action_en => en, reason, ends => ends.map(beijing),
+            released => released_deposit.is_some(), deposit => released_deposit.map(|d| d.to_string()), link,
+        };
+        Email::new(kind, "court_action", to, subject, context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn at(text: &str) -> Instant {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn every_message_renders_in_both_languages() {
+        let m = |t: &str| Money::parse_positive(t).unwrap();
+        let t = at("2027-01-10T02:00:00Z");
+        let emails = [
+            Email::negotiation_link(
+                "a@x.test",
+                "张三",
+                "被执行人",
+                "某法院",
+                "(2026)浙01执1号",
+                "房产",
+                t,
+                "http://x/negotiate/abc",
+            ),
+            Email::deposit_frozen("a@x.test", "张三", "房产", "K1234", m("1000"), t, t, "http://x"),
+            Email::bidding_opens("a@x.test", "张三", "房产", "K1234", m("7000"), t, "http://x"),
+            Email::won(
+                "a@x.test",
+                "张三",
+                "房产",
+                m("8000"),
+                m("1000"),
+                m("7000"),
+                t,
+                "http://x/c",
+            ),
+            Email::deposit_released("a@x.test", "张三", "房产", m("1000"), "sold"),
+            Email::balance_reminder("a@x.test", "张三", "房产", m("7000"), t, "http://x"),
+            Email::default_notice("a@x.test", "张三", "房产", m("1000"), t),
+            Email::court_action(
+                "a@x.test",
+                "张三",
+                "房产",
+                "suspended",
+                Some("案外人异议"),
+                None,
+                None,
+                "http://x",
+            ),
+            Email::court_action(
+                "a@x.test",
+                "张三",
+                "房产",
+                "withdrawn",
+                Some("债务已清偿"),
+                None,
+                Some(m("1000")),
+                "http://x",
+            ),
+        ];
+        for email in emails {
+            let rendered = email.render().unwrap();
+            assert!(
+                rendered.subject.contains("【法拍】") && rendered.subject.contains(" · "),
+                "{}",
+                rendered.subject
+            );
+            for body in [&rendered.text, &rendered.html] {
+                assert!(
+                    body.contains("张三") && body.contains("Dear")
+                        || body.contains("Congratulations")
+                        || body.contains("Reminder"),
+                    "{}: {body}",
+                    email.kind
+                );
+                assert!(
+                    !body.contains("{{") && !body.contains("{%"),
+                    "{}: unrendered template",
+                    email.kind
+                );
+            }
+            assert!(rendered.html.starts_with("<!doctype html>"));
+        }
+        let link = Email::negotiation_link(
+            "a@x.test",
+            "张三",
+            "被执行人",
+            "某法院",
+            "案号",
+            "房产",
+            t,
+            "http://x/negotiate/abc",
+        )
+        .render()
+        .unwrap();
+        assert!(
+            link.text.contains("2027-01-10 10:00"),
+            "deadlines in Beijing time: {}",
+            link.text
+        );
+        assert!(link.text.contains("http://x/negotiate/abc"));
+    }
+}

@@ -1,0 +1,137 @@
+//! The judge's own court: its listings and rounds, and a closed round's registrants.
+
+use actix_web::{get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::views::{AuctionView, ListingView, Page, PageQuery};
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
+use crate::persistence::convert::{instant, money};
+use crate::services::court;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct CourtListingView {
+    #[serde(flatten)]
+    pub listing: ListingView,
+    /// How many rounds the listing has had.
+    pub rounds: u64,
+    /// Its latest round's id and status.
+    pub latest_round_id: Option<Uuid>,
+    pub latest_round_status: Option<String>,
+}
+
+/// The listings of the judge's court, newest first, with their rounds.
+#[utoipa::path(tag = "court", params(PageQuery), responses((status = 200, body = Page<CourtListingView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/court/listings")]
+pub async fn court_listings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<CourtListingView>>> {
+    let (page, per_page) = query.resolve()?;
+    let (rows, total) = court::listings(&state, &caller, page, per_page).await?;
+    let items = rows
+        .iter()
+        .map(|row| {
+            Ok(CourtListingView {
+                listing: ListingView::of(&row.listing)?,
+                rounds: row.rounds,
+                latest_round_id: row.latest_round.as_ref().map(|r| r.id),
+                latest_round_status: row.latest_round.as_ref().map(|r| r.status.clone()),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CourtRoundsQuery {
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// The rounds of the judge's court, drafts included, with their counts.
+#[utoipa::path(tag = "court", params(CourtRoundsQuery), responses((status = 200, body = Page<AuctionView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/court/auctions")]
+pub async fn court_auctions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<CourtRoundsQuery>,
+) -> ApiResult<web::Json<Page<AuctionView>>> {
+    let (page, per_page) = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let (rows, total) = court::rounds(&state, &caller, query.status.as_deref(), page, per_page).await?;
+    let now = state.clock.now();
+    let items = rows
+        .iter()
+        .map(|row| AuctionView::of(row, now))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistrantView {
+    pub bidder_code: String,
+    pub real_name: String,
+    pub id_number: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub priority_rank: Option<i32>,
+    /// `unpaid`, `frozen`, `released`, `applied` or `forfeited`.
+    pub deposit_status: String,
+    #[schema(value_type = String)]
+    pub deposit: auction_core::Money,
+    /// The version of the instructions and reminders the bidder accepted.
+    pub terms_version: String,
+    pub registered_at: String,
+}
+
+/// Who registered for a round — for its court, and only after bidding has ended (R40).
+#[utoipa::path(tag = "court", responses(
+    (status = 200, body = [RegistrantView]),
+    (status = 409, description = "auction_not_closed", body = ErrorBody),
+), security(("bearer" = [])))]
+#[get("/api/auctions/{id}/registrants")]
+pub async fn registrants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<RegistrantView>>> {
+    let (_, rows) = court::registrants(&state, &caller, id.into_inner()).await?;
+    let items = rows
+        .iter()
+        .map(|(registration, person)| {
+            Ok(RegistrantView {
+                bidder_code: registration.bidder_code.clone(),
+                real_name: person.real_name.clone(),
+                id_number: person.id_number.clone().unwrap_or_default(),
+                email: person.email.clone(),
+                phone: person.phone.clone(),
+                priority_rank: registration.priority_rank,
+                deposit_status: registration.deposit_status.clone(),
+                deposit: money(registration.deposit_amount)?,
+                terms_version: registration.terms_version.clone(),
+                registered_at: auction_core::time::rfc3339(instant(registration.created_at)),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(items))
+}

@@ -1,0 +1,188 @@
+//! A round's public texts: the announcement (拍卖公告, R28), the bidding instructions (竞买须知) and the
+//! special reminders (特别提示, R30). The court may write its own announcement and instructions; the
+//! seven reminders of R30 are always there, with the listing's known burdens and any the court adds.
+//! `terms_version` fingerprints what a bidder accepts on registering.
+
+use auction_core::Money;
+use auction_core::setup::RoundKind;
+use sha2::{Digest, Sha256};
+
+use crate::notify::messages::beijing;
+
+pub struct RoundTexts {
+    pub announcement: String,
+    pub bidding_instructions: String,
+    pub special_reminders: Vec<String>,
+    pub terms_version: String,
+}
+
+/// What the generated texts say.
+pub struct RoundFacts<'a> {
+    pub court: &'a str,
+    pub title: &'a str,
+    pub location: &'a str,
+    pub encumbrances: Option<&'a str>,
+    pub kind: RoundKind,
+    pub reference_price: Money,
+    pub reference_method: Option<&'a str>,
+    pub starting_price: Money,
+    pub deposit: Money,
+    pub increment: Money,
+    pub bidding_starts_at: auction_core::Instant,
+    pub bidding_ends_at: auction_core::Instant,
+    pub balance_due_days: i64,
+}
+
+fn round_label(kind: RoundKind) -> &'static str {
+    match kind {
+        RoundKind::First => "第一次拍卖",
+        RoundKind::Second => "第二次拍卖",
+        RoundKind::Reauction { .. } => "重新拍卖",
+    }
+}
+
+fn method_label(method: Option<&str>) -> &'static str {
+    match method {
+        Some("negotiation") => "当事人议价",
+        Some("targeted_inquiry") => "定向询价",
+        Some("online_inquiry") => "网络询价",
+        Some("appraisal") => "委托评估",
+        _ => "法院确定",
+    }
+}
+
+pub fn generate(
+    facts: &RoundFacts<'_>,
+    announcement: Option<String>,
+    instructions: Option<String>,
+    extra_reminders: &[String],
+) -> RoundTexts {
+    let announcement = announcement.unwrap_or_else(|| {
+        format!(
+            "{court}将于{starts}起至{ends}止（延时除外）在法拍 Fapai 网络司法拍卖平台上进行公开拍卖活动（{label}）。\n\
+             拍卖标的：{title}，位于{location}。\n\
+             参考价 ¥{reference}（{method}），起拍价 ¥{start}，保证金 ¥{deposit}，加价幅度 ¥{increment}。\n\
+             权利负担及已知瑕疵：{burdens}\n\
+             竞买人应具备完全民事行为能力，法律、行政法规和司法解释对买受人有资格限制的，应具备相应资格。\n\
+             拍卖成交后，买受人应在{days}日内付清尾款；悔拍的，保证金不予退还。\n\
+             本公告、竞买须知及特别提示同日在本平台公示。咨询与监督：{court}。",
+            court = facts.court,
+            starts = beijing(facts.bidding_starts_at),
+            ends = beijing(facts.bidding_ends_at),
+            label = round_label(facts.kind),
+            title = facts.title,
+            location = facts.location,
+            reference = facts.reference_price,
+            method = method_label(facts.reference_method),
+            start = facts.starting_price,
+            deposit = facts.deposit,
+            increment = facts.increment,
+            burdens = facts.encumbrances.unwrap_or("无已知权利负担"),
+            days = facts.balance_due_days,
+        )
+    });
+    let bidding_instructions = instructions.unwrap_or_else(|| {
+        format!(
+            "一、竞买人须实名注册，并在竞价程序结束前交纳保证金 ¥{deposit}；保证金冻结成功后取得竞买代码，竞价时仅显示该代码。\n\
+             二、每位竞买人在本场拍卖中仅能取得一个竞买代码。\n\
+             三、首次出价不得低于起拍价 ¥{start}；此后每次出价须为起拍价加上加价幅度 ¥{increment} 的整数倍，并高于当前价。\n\
+             四、当前领先者不得连续出价。经法院确认的优先购买权人可以与当前最高价相同的价格出价，顺序在先者优先。\n\
+             五、竞价时间不少于24小时；竞价程序结束前五分钟内有人出价的，竞价时间自该出价时点顺延五分钟。出价时间以进入平台服务器的时间为准。\n\
+             六、未竞得者的保证金在竞价结束后解冻；买受人的保证金转为价款，余款须在竞价结束后{days}日内付清。\n\
+             七、恶意出价、串通竞买的，依法承担法律责任。",
+            deposit = facts.deposit,
+            start = facts.starting_price,
+            increment = facts.increment,
+            days = facts.balance_due_days,
+        )
+    });
+    let mut special_reminders = vec![
+        "竞买人应当具备完全民事行为能力，法律、行政法规和司法解释对买受人有特别资格要求的，竞买人应当具备规定的资格。"
+            .to_owned(),
+        "委托他人代为竞买的，应当在竞价程序开始前经人民法院确认，并通知网络服务提供者。".to_owned(),
+        format!("拍卖财产已知瑕疵和权利负担：{}", facts.encumbrances.unwrap_or("无")),
+        "拍卖财产以实物现状为准，竞买人可以申请实地看样。".to_owned(),
+        "竞买人决定参与竞买的，视为对拍卖财产完全了解，并接受拍卖财产一切已知和未知瑕疵。".to_owned(),
+        "载明买受人真实身份的拍卖成交确认书将在网络司法拍卖平台上公示。".to_owned(),
+        "买受人悔拍后保证金不予退还。".to_owned(),
+    ];
+    special_reminders.extend(
+        extra_reminders
+            .iter()
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty()),
+    );
+    let mut hasher = Sha256::new();
+    hasher.update(bidding_instructions.as_bytes());
+    for reminder in &special_reminders {
+        hasher.update(b"\n");
+        hasher.update(reminder.as_bytes());
+    }
+    let terms_version = hex::encode(&hasher.finalize()[..8]);
+    RoundTexts {
+        announcement,
+        bidding_instructions,
+        special_reminders,
+        terms_version,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Duration, Utc};
+
+    fn facts() -> RoundFacts<'static> {
+        let starts = DateTime::parse_from_rfc3339("2027-01-10T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let m = |t: &str| Money::parse_positive(t).unwrap();
+        RoundFacts {
+            court: "杭州市上城区人民法院",
+            title: "望江路18号1201室",
+            location: "杭州市上城区",
+            encumbrances: Some("抵押权人：工商银行"),
+            kind: RoundKind::First,
+            reference_price: m("4200000"),
+            reference_method: Some("negotiation"),
+            starting_price: m("2940000"),
+            deposit: m("294000"),
+            increment: m("20000"),
+            bidding_starts_at: starts,
+            bidding_ends_at: starts + Duration::hours(24),
+            balance_due_days: 10,
+        }
+    }
+
+    #[test]
+    fn the_generated_texts_carry_the_facts_and_every_reminder() {
+        let texts = generate(&facts(), None, None, &[]);
+        for needle in [
+            "杭州市上城区人民法院",
+            "2027-01-10 10:00",
+            "¥2940000.00",
+            "¥294000.00",
+            "当事人议价",
+            "抵押权人：工商银行",
+            "10日",
+        ] {
+            assert!(texts.announcement.contains(needle), "{needle}");
+        }
+        assert_eq!(texts.special_reminders.len(), 7, "the seven reminders of R30");
+        assert!(texts.special_reminders[2].contains("抵押权人"));
+        assert_eq!(texts.terms_version.len(), 16);
+    }
+
+    #[test]
+    fn the_terms_version_changes_with_the_terms() {
+        let base = generate(&facts(), None, None, &[]);
+        let same = generate(&facts(), Some("另一份公告".into()), None, &[]);
+        assert_eq!(
+            base.terms_version, same.terms_version,
+            "the announcement is not part of the accepted terms"
+        );
+        let extra = generate(&facts(), None, None, &["标的物内有租户".into()]);
+        assert_ne!(base.terms_version, extra.terms_version);
+        assert_eq!(extra.special_reminders.len(), 8);
+    }
+}

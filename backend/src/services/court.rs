@@ -1,0 +1,93 @@
+//! What a judge sees of its own court: listings and rounds with their status and counts, and — only
+//! once a round has ended (R40) — who registered for it.
+
+use auction_core::RoundStatus;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::entities::{auction, listing, registration, user};
+use crate::state::AppState;
+
+pub struct CourtListing {
+    pub listing: listing::Model,
+    pub rounds: u64,
+    pub latest_round: Option<auction::Model>,
+}
+
+pub async fn listings(
+    state: &AppState,
+    caller: &Caller,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<CourtListing>, u64)> {
+    let court = caller.judge_court()?;
+    let paginator = listing::Entity::find()
+        .filter(listing::Column::CourtId.eq(court))
+        .order_by_desc(listing::Column::CreatedAt)
+        .order_by_desc(listing::Column::Id)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let mut items = Vec::new();
+    for listing in paginator.fetch_page(page - 1).await? {
+        let rounds = auction::Entity::find().filter(auction::Column::ListingId.eq(listing.id));
+        let count = rounds.clone().count(state.db.conn()).await?;
+        let latest_round = rounds
+            .order_by_desc(auction::Column::CreatedAt)
+            .one(state.db.conn())
+            .await?;
+        items.push(CourtListing {
+            listing,
+            rounds: count,
+            latest_round,
+        });
+    }
+    Ok((items, total))
+}
+
+/// The court's rounds, drafts included, newest first.
+pub async fn rounds(
+    state: &AppState,
+    caller: &Caller,
+    status: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<auction::Model>, u64)> {
+    let court = caller.judge_court()?;
+    let mut condition = Condition::all().add(auction::Column::CourtId.eq(court));
+    if let Some(status) = status.filter(|s| !s.is_empty()) {
+        let status = RoundStatus::parse(status)
+            .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown auction status `{status}`")))?;
+        condition = condition.add(auction::Column::Status.eq(status.as_str()));
+    }
+    let paginator = auction::Entity::find()
+        .filter(condition)
+        .order_by_desc(auction::Column::CreatedAt)
+        .order_by_desc(auction::Column::Id)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page - 1).await?, total))
+}
+
+/// The registrants of a round and their identities, for its court, once bidding has ended (R40).
+pub async fn registrants(
+    state: &AppState,
+    caller: &Caller,
+    auction_id: Uuid,
+) -> ApiResult<(auction::Model, Vec<(registration::Model, user::Model)>)> {
+    let round = auction::Entity::find_by_id(auction_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    caller.require_judge_of(round.court_id)?;
+    let closed = RoundStatus::parse(&round.status).is_some_and(RoundStatus::is_closed);
+    if !closed {
+        return Err(ApiError::conflict(
+            "auction_not_closed",
+            "bidders' identities stay confidential until bidding has ended (R40)",
+        ));
+    }
+    let rows = super::rounds::registrants(state.db.conn(), auction_id).await?;
+    Ok((round, rows))
+}

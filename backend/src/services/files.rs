@@ -1,0 +1,170 @@
+//! Photos and documents of a listing: uploaded by its court, stored under `<data_dir>/files/`, served
+//! with the type their content shows (never the type the uploader claimed).
+
+use std::path::{Path, PathBuf};
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::listings;
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::convert::millis;
+use crate::persistence::entities::listing_file;
+use crate::state::AppState;
+
+pub const MAX_PHOTO_BYTES: u64 = 10 << 20;
+pub const MAX_DOCUMENT_BYTES: u64 = 20 << 20;
+
+/// The content types Fapai accepts, recognised by their first bytes.
+pub fn sniff(head: &[u8]) -> Option<&'static str> {
+    match head {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        [b'%', b'P', b'D', b'F', b'-', ..] => Some("application/pdf"),
+        _ => None,
+    }
+}
+
+fn storage_dir(state: &AppState) -> PathBuf {
+    state.settings.data_dir.join("files")
+}
+
+/// A file name safe to show and to put in a header: no path, no control characters, bounded length.
+fn clean_name(name: Option<&str>) -> String {
+    let base = name.unwrap_or("file").rsplit(['/', '\\']).next().unwrap_or("file");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+pub struct Upload<'a> {
+    pub listing_id: Uuid,
+    /// `photo` or `document`; inferred from the content when absent.
+    pub kind: Option<&'a str>,
+    pub file_name: Option<&'a str>,
+    pub path: &'a Path,
+}
+
+pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> ApiResult<listing_file::Model> {
+    let listing = listings::find_for_judge(state, caller, upload.listing_id).await?;
+    let bytes = tokio::fs::read(upload.path).await.map_err(ApiError::internal)?;
+    let content_type = sniff(&bytes).ok_or_else(|| {
+        ApiError::unprocessable(
+            "unsupported_file_type",
+            "upload a JPEG, PNG or WebP photo, or a PDF document",
+        )
+    })?;
+    let is_image = content_type.starts_with("image/");
+    let kind = match upload.kind.map(str::trim).filter(|k| !k.is_empty()) {
+        None => {
+            if is_image {
+                "photo"
+            } else {
+                "document"
+            }
+        }
+        Some("photo") if is_image => "photo",
+        Some("photo") => {
+            return Err(ApiError::unprocessable(
+                "unsupported_file_type",
+                "a photo must be a JPEG, PNG or WebP image",
+            ));
+        }
+        Some("document") => "document",
+        Some(_) => return Err(ApiError::unprocessable("invalid_kind", "kind is photo or document")),
+    };
+    let size = bytes.len() as u64;
+    let limit = if kind == "photo" {
+        MAX_PHOTO_BYTES
+    } else {
+        MAX_DOCUMENT_BYTES
+    };
+    if size > limit {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            format!("a {kind} may be at most {} MiB", limit >> 20),
+        ));
+    }
+    if size == 0 {
+        return Err(ApiError::unprocessable("empty_file", "the file is empty"));
+    }
+    let id = Uuid::new_v4();
+    let dir = storage_dir(state);
+    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    tokio::fs::write(dir.join(id.to_string()), &bytes)
+        .await
+        .map_err(ApiError::internal)?;
+    let record = listing_file::ActiveModel {
+        id: Set(id),
+        listing_id: Set(listing.id),
+        kind: Set(kind.to_owned()),
+        file_name: Set(clean_name(upload.file_name)),
+        content_type: Set(content_type.to_owned()),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        sha256: Set(hex::encode(Sha256::digest(&bytes))),
+        uploaded_by: Set(caller.user_id),
+        created_at: Set(millis(state.clock.now())),
+    }
+    .insert(state.db.conn())
+    .await?;
+    tracing::info!(listing.id = %listing.id, file.id = %id, file.kind = kind, size, "listing file stored");
+    Ok(record)
+}
+
+pub async fn list(state: &AppState, listing_id: Uuid) -> ApiResult<Vec<listing_file::Model>> {
+    Ok(listing_file::Entity::find()
+        .filter(listing_file::Column::ListingId.eq(listing_id))
+        .order_by_asc(listing_file::Column::CreatedAt)
+        .all(state.db.conn())
+        .await?)
+}
+
+/// A file and its bytes, for whoever may see its listing.
+pub async fn open(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<(listing_file::Model, Vec<u8>)> {
+    let record = listing_file::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("file"))?;
+    listings::find_visible(state, caller, record.listing_id)
+        .await
+        .map_err(|_| ApiError::not_found("file"))?;
+    let bytes = tokio::fs::read(storage_dir(state).join(id.to_string()))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok((record, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_come_from_the_content() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"RIFF\x10\x00\x00\x00WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(sniff(b"<html><script>"), None);
+        assert_eq!(sniff(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn names_lose_paths_and_control_characters() {
+        assert_eq!(clean_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(clean_name(Some("C:\\照片\\客厅.jpg")), "客厅.jpg");
+        assert_eq!(clean_name(Some("a\"b\nc.pdf")), "abc.pdf");
+        assert_eq!(clean_name(None), "file");
+    }
+}

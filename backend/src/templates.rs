@@ -1,0 +1,71 @@
+//! The templates in `backend/templates/`, compiled into the binary and rendered with minijinja.
+//! Names ending in `.html` are HTML-escaped; `.txt` templates are plain text.
+
+use std::sync::LazyLock;
+
+use minijinja::Environment;
+
+use crate::error::{ApiError, ApiResult};
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in templates![
+        "pages/confirmation.html",
+        "email/layout.html",
+        "email/negotiation_link.txt",
+        "email/negotiation_link.html",
+        "email/deposit_frozen.txt",
+        "email/deposit_frozen.html",
+        "email/bidding_opens.txt",
+        "email/bidding_opens.html",
+        "email/won.txt",
+        "email/won.html",
+        "email/deposit_released.txt",
+        "email/deposit_released.html",
+        "email/balance_reminder.txt",
+        "email/balance_reminder.html",
+        "email/default_notice.txt",
+        "email/default_notice.html",
+        "email/court_action.txt",
+        "email/court_action.html",
+    ] {
+        // A syntax error is caught by the unit test that renders every template.
+        if let Err(err) = env.add_template(name, source) {
+            tracing::error!(template = name, error = %err, "template does not compile");
+        }
+    }
+    env
+});
+
+/// Renders the template `name` with `context`.
+pub fn render(name: &str, context: &minijinja::Value) -> ApiResult<String> {
+    let template = ENVIRONMENT.get_template(name).map_err(ApiError::internal)?;
+    template.render(context).map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_html_is_escaped() {
+        for (name, _) in ENVIRONMENT.templates() {
+            assert!(ENVIRONMENT.get_template(name).is_ok(), "{name}");
+        }
+        assert_eq!(ENVIRONMENT.templates().count(), 18);
+        let context = minijinja::context! { name => "<b>张三</b>", title => "x", deposit => "1.00", outcome => "结束", outcome_en => "ended" };
+        let html = render("email/deposit_released.html", &context).unwrap();
+        assert!(
+            html.contains("&lt;b&gt;张三&lt;&#x2f;b&gt;") || html.contains("&lt;b&gt;张三&lt;/b&gt;"),
+            "{html}"
+        );
+        let text = render("email/deposit_released.txt", &context).unwrap();
+        assert!(text.contains("<b>张三</b>"), "plain text is not escaped");
+    }
+}

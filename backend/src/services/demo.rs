@@ -142,7 +142,14 @@ impl Demo {
         Ok(listing.id)
     }
 
-    async fn round(&self, judge: &Caller, listing: Uuid, terms: [&str; 3], starts: Instant) -> ApiResult<Uuid> {
+    async fn round(
+        &self,
+        judge: &Caller,
+        listing: Uuid,
+        terms: [&str; 3],
+        starts: Instant,
+        balance_days: i64,
+    ) -> ApiResult<Uuid> {
         let round = auctions::create(
             &self.state,
             judge,
@@ -153,7 +160,7 @@ impl Demo {
                 increment: yuan(terms[2])?,
                 bidding_starts_at: starts,
                 bidding_ends_at: starts + Duration::hours(24),
-                balance_due_days: Some(10),
+                balance_due_days: Some(balance_days),
                 announcement: None,
                 bidding_instructions: None,
                 extra_reminders: Vec::new(),
@@ -302,7 +309,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
     // The flat's round is announced at once, the car's three weeks before its start (≥ 15 days).
     let sold_start = ten_o_clock_beijing(start + Duration::days(31));
     let sold = demo
-        .round(&hangzhou, flat, ["2940000", "294000", "20000"], sold_start)
+        .round(&hangzhou, flat, ["2940000", "294000", "20000"], sold_start, 30)
         .await?;
     demo.advance_to(start + Duration::days(2)).await?;
     for bidder in [&chen, &liu, &zhou] {
@@ -311,7 +318,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
     let live_start = now - Duration::hours(2);
     demo.advance_to(live_start - Duration::days(20)).await?;
     let live = demo
-        .round(&hangzhou, car, ["126000", "12600", "1000"], live_start)
+        .round(&hangzhou, car, ["126000", "12600", "1000"], live_start, 10)
         .await?;
 
     // The flat is bid for over 24 hours, with two extensions at the end, and sold.
@@ -346,6 +353,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         equity,
         ["4200000", "420000", "50000"],
         ten_o_clock_beijing(now + Duration::days(31)),
+        10,
     )
     .await?;
 

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::views::{
-    AuctionView, BidView, DepositView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PaymentRef,
-    PlaceBidResponse, ResultView, confirmation_path,
+    AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
+    ResultView, confirmation_path,
 };
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -231,6 +231,7 @@ pub async fn list_auctions(
         category: query.category,
         court_id: query.court_id,
         q: query.q,
+        include_drafts: false,
     };
     let (rows, total) = auctions::list(&state, filter, page, per_page).await?;
     let items = rows
@@ -252,21 +253,9 @@ pub struct RegisterForAuctionRequest {
     pub accept_terms: bool,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct RegistrationCreated {
-    pub id: Uuid,
-    pub auction_id: Uuid,
-    pub bidder_code: String,
-    pub priority_rank: Option<i32>,
-    pub deposit: DepositView,
-    pub payment: PaymentRef,
-    /// The version of the bidding instructions and special reminders accepted.
-    pub terms_version: String,
-}
-
 /// Register for a round: a random bidder code, and a deposit order to pay.
 #[utoipa::path(tag = "bidding", request_body = RegisterForAuctionRequest, responses(
-    (status = 201, body = RegistrationCreated),
+    (status = 201, body = RegistrationView),
     (status = 422, description = "terms_not_accepted", body = ErrorBody),
     (status = 409, description = "already_registered, registration_closed", body = ErrorBody),
     (status = 403, description = "barred", body = ErrorBody),
@@ -280,21 +269,8 @@ pub async fn register_for_auction(
 ) -> ApiResult<HttpResponse> {
     let accept_terms = body.is_some_and(|b| b.accept_terms);
     let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms).await?;
-    let r = &registered.registration;
-    Ok(HttpResponse::Created().json(RegistrationCreated {
-        id: r.id,
-        auction_id: r.auction_id,
-        bidder_code: r.bidder_code.clone(),
-        priority_rank: r.priority_rank,
-        deposit: DepositView {
-            amount: money(r.deposit_amount)?,
-            status: r.deposit_status.clone(),
-        },
-        payment: PaymentRef {
-            order_id: registered.order_id,
-        },
-        terms_version: r.terms_version.clone(),
-    }))
+    let view = RegistrationView::of(&registered.registration, &registered.round, Some(registered.order_id))?;
+    Ok(HttpResponse::Created().json(view))
 }
 
 #[derive(Deserialize, ToSchema)]

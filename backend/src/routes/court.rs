@@ -73,7 +73,7 @@ pub async fn court_auctions(
         per_page: query.per_page,
     }
     .resolve()?;
-    let (rows, total) = court::rounds(&state, &caller, query.status.as_deref(), page, per_page).await?;
+    let (rows, total) = court::rounds(&state, &caller, query.status.clone(), page, per_page).await?;
     let now = state.clock.now();
     let items = rows
         .iter()

@@ -386,6 +386,8 @@ pub struct RegistrationView {
     pub payment: Option<PaymentRef>,
     pub auction_title: String,
     pub auction_status: String,
+    /// The version of the bidding instructions and special reminders accepted.
+    pub terms_version: String,
     pub created_at: String,
 }
 
@@ -403,6 +405,7 @@ impl RegistrationView {
             payment: order.map(|order_id| PaymentRef { order_id }),
             auction_title: round.title.clone(),
             auction_status: round.status.clone(),
+            terms_version: r.terms_version.clone(),
             created_at: rfc3339(instant(r.created_at)),
         })
     }

@@ -449,24 +449,33 @@ pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> A
     Ok(row)
 }
 
+#[derive(Default)]
 pub struct ListFilter {
     pub status: Option<String>,
     pub category: Option<String>,
     pub court_id: Option<Uuid>,
     pub q: Option<String>,
+    /// Only for a court's own list: drafts are never public.
+    pub include_drafts: bool,
 }
 
-/// The public list: every published round, newest first, with optional filters.
+/// Rounds, newest first, with optional filters: the public list (published rounds) or a court's own.
 pub async fn list(
     state: &AppState,
     filter: ListFilter,
     page: u64,
     per_page: u64,
 ) -> ApiResult<(Vec<auction::Model>, u64)> {
-    let mut condition = Condition::all().add(auction::Column::Status.ne(RoundStatus::Draft.as_str()));
+    let mut condition = Condition::all();
+    if !filter.include_drafts {
+        condition = condition.add(auction::Column::Status.ne(RoundStatus::Draft.as_str()));
+    }
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         match RoundStatus::parse(status) {
-            Some(RoundStatus::Draft) | None => {
+            Some(RoundStatus::Draft) if !filter.include_drafts => {
+                return Err(ApiError::bad_request("invalid_query", "drafts are not public"));
+            }
+            None => {
                 return Err(ApiError::bad_request(
                     "invalid_query",
                     format!("unknown auction status `{status}`"),

@@ -2,7 +2,9 @@
 //! once a round has ended (R40) — who registered for it.
 
 use auction_core::RoundStatus;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use super::auctions::ListFilter;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -50,24 +52,18 @@ pub async fn listings(
 pub async fn rounds(
     state: &AppState,
     caller: &Caller,
-    status: Option<&str>,
+    status: Option<String>,
     page: u64,
     per_page: u64,
 ) -> ApiResult<(Vec<auction::Model>, u64)> {
     let court = caller.judge_court()?;
-    let mut condition = Condition::all().add(auction::Column::CourtId.eq(court));
-    if let Some(status) = status.filter(|s| !s.is_empty()) {
-        let status = RoundStatus::parse(status)
-            .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown auction status `{status}`")))?;
-        condition = condition.add(auction::Column::Status.eq(status.as_str()));
-    }
-    let paginator = auction::Entity::find()
-        .filter(condition)
-        .order_by_desc(auction::Column::CreatedAt)
-        .order_by_desc(auction::Column::Id)
-        .paginate(state.db.conn(), per_page);
-    let total = paginator.num_items().await?;
-    Ok((paginator.fetch_page(page - 1).await?, total))
+    let filter = ListFilter {
+        status,
+        court_id: Some(court),
+        include_drafts: true,
+        ..ListFilter::default()
+    };
+    super::auctions::list(state, filter, page, per_page).await
 }
 
 /// The registrants of a round and their identities, for its court, once bidding has ended (R40).

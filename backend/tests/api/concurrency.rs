@@ -195,10 +195,7 @@ db_test!(
 db_test!(
     async fn a_bid_that_finds_its_round_past_the_end_closes_it_and_is_refused(db) {
         // The worker is made too slow to act, so the bid itself must decide the close under the lock.
-        let database = crate::helpers::TestDatabase::create(db).await;
-        let mut settings = crate::helpers::test_settings(&database.url, &database.data_dir());
-        settings.worker_interval_ms = 3_600_000;
-        let app = TestApp::spawn_with(db, settings, Some(database)).await;
+        let app = TestApp::spawn_with_idle_worker(db).await;
         let judge = app.new_judge().await;
         let round = app.published_round(&judge).await;
         let id = round["id"].as_str().unwrap().to_owned();
@@ -266,10 +263,7 @@ db_test!(
 
 db_test!(
     async fn the_work_of_a_bid_does_not_grow_with_the_bids_before_it(db) {
-        let database = crate::helpers::TestDatabase::create(db).await;
-        let mut settings = crate::helpers::test_settings(&database.url, &database.data_dir());
-        settings.worker_interval_ms = 3_600_000;
-        let app = TestApp::spawn_with(db, settings, Some(database)).await;
+        let app = TestApp::spawn_with_idle_worker(db).await;
         let judge = app.new_judge().await;
         let round = app.published_round(&judge).await;
         let id = round["id"].as_str().unwrap().to_owned();

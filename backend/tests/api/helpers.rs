@@ -321,6 +321,14 @@ impl TestApp {
         TestApp::spawn_with(db, settings, Some(database)).await
     }
 
+    /// A server whose background worker never gets round to anything: only requests act.
+    pub async fn spawn_with_idle_worker(db: Db) -> TestApp {
+        let database = TestDatabase::create(db).await;
+        let mut settings = test_settings(&database.url, &database.data_dir());
+        settings.worker_interval_ms = 3_600_000;
+        TestApp::spawn_with(db, settings, Some(database)).await
+    }
+
     /// A second instance on the same database: its own pool, clock, workers and live hub; the same keys.
     pub async fn spawn_sibling(&self) -> TestApp {
         let settings = (*self.state().settings).clone();

@@ -226,7 +226,8 @@ pub struct AuctionView {
     pub title: String,
     pub category: String,
     pub round: i32,
-    /// `first`, `second` or `reauction`.
+    /// `first`, `second`, or `reauction_of_first` / `reauction_of_second` after a buyer's default
+    /// (a re-auction keeps the floor of the round it repeats).
     pub round_kind: String,
     #[schema(example = "bidding")]
     pub status: String,

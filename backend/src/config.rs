@@ -43,6 +43,7 @@ pub struct Settings {
     pub smtp_password: String,
     pub jwt_secret: String,
     pub token_hours: u32,
+    pub login_failures_allowed: usize,
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
     pub worker_interval_ms: u64,

@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
@@ -71,6 +72,7 @@ impl Application {
         let mail = MailSettings::from_settings(&settings).map_err(StartupError::Setup)?;
         let state = web::Data::new(AppState {
             mail,
+            logins: LoginThrottle::new(settings.login_failures_allowed, Duration::from_secs(15 * 60)),
             tokens: TokenKeys::new(
                 &secret_or_random(&settings.jwt_secret, "FAPAI_JWT_SECRET"),
                 settings.token_hours,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -18,4 +19,5 @@ pub struct AppState {
     pub gateway: SandboxGateway,
     pub live: Arc<LiveHub>,
     pub mail: MailSettings,
+    pub logins: LoginThrottle,
 }

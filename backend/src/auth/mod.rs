@@ -1,6 +1,7 @@
 //! Who is calling: access tokens, password hashing, and the `Caller` extractor with role checks.
 
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 use std::future::{Ready, ready};

@@ -1,13 +1,13 @@
 //! Accounts: bidder registration, sign-in, the caller's own data, and the administrator's courts and judges.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::views::{CourtView, DealView, Page, PageQuery, RegistrationView, UserView};
 use crate::auth::Caller;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::services::{accounts, deals, registrations};
 use crate::state::AppState;
 
@@ -69,11 +69,40 @@ pub struct LoginResponse {
 #[utoipa::path(tag = "accounts", request_body = LoginRequest, responses(
     (status = 200, body = LoginResponse),
     (status = 401, description = "invalid_credentials", body = ErrorBody),
+    (status = 429, description = "rate_limited: too many failed sign-ins for this account from this address", body = ErrorBody),
 ))]
 #[post("/api/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<web::Json<LoginResponse>> {
+pub async fn login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<web::Json<LoginResponse>> {
     let body = body.into_inner();
-    let user = accounts::login(&state, &body.email, body.password).await?;
+    let address = request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let now = std::time::Instant::now();
+    if let Some(wait) = state.logins.wait(&body.email, &address, now) {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "too many failed sign-ins; try again in {} seconds",
+                wait.as_secs().max(1)
+            ),
+        )
+        .with_details(serde_json::json!({ "retry_after_seconds": wait.as_secs().max(1) })));
+    }
+    let user = match accounts::login(&state, &body.email, body.password).await {
+        Ok(user) => {
+            state.logins.succeeded(&body.email, &address);
+            user
+        }
+        Err(err) => {
+            if err.code == "invalid_credentials" {
+                state.logins.failed(&body.email, &address, now);
+            }
+            return Err(err);
+        }
+    };
     let (token, expires_at) = state.tokens.issue(&accounts::caller_of(&user)?)?;
     Ok(web::Json(LoginResponse {
         token,

@@ -143,3 +143,22 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn password_guessing_is_throttled(db) {
+        let app = TestApp::spawn(db).await;
+        let victim = app.new_bidder("被猜者").await;
+        let other = app.new_bidder("旁人").await;
+        for _ in 0..10 {
+            let (status, _) = app.post("/api/auth/login", None, json!({ "email": victim.email, "password": "guess" })).await;
+            assert_eq!(status.as_u16(), 401);
+        }
+        // Even the right password waits now; the error says how long.
+        let (status, error) = app.post("/api/auth/login", None, json!({ "email": victim.email, "password": PASSWORD })).await;
+        assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (429, Some("rate_limited")));
+        assert!(error["error"]["details"]["retry_after_seconds"].as_u64().is_some_and(|s| s > 0 && s <= 900));
+        // Other accounts are not affected.
+        app.post_ok("/api/auth/login", None, json!({ "email": other.email, "password": PASSWORD }), 200).await;
+        app.finish().await;
+    }
+);

@@ -107,6 +107,9 @@ impl MigrationTrait for Migration {
             .await?;
         index(manager, "listing_files", &["listing_id"], false).await?;
 
+        // A round's timeline reads its status changes without reading its bids.
+        index(manager, "ledger_entries", &["auction_id", "kind", "seq"], false).await?;
+
         // SQLite alters one column per statement.
         for column in [
             text_null("announcement"),

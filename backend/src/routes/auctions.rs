@@ -197,8 +197,8 @@ pub async fn get_auction(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<AuctionView>> {
     let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
-    let ledger = bidding::ledger(&state, &row).await?;
-    Ok(web::Json(view(&state, &row)?.with_details(&row, &ledger)?))
+    let timeline = bidding::timeline_entries(&state, &row).await?;
+    Ok(web::Json(view(&state, &row)?.with_details(&row, &timeline)?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -270,7 +270,8 @@ pub struct AuctionView {
     /// The version of the instructions and reminders that registration accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terms_version: Option<String>,
-    /// What happened to the round, from its ledger (single-round view only).
+    /// What happened to the round, from its ledger: status changes, a default, and the latest extension
+    /// (`extension_count` says how many there were) (single-round view only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TimelineEvent>>,
 }
@@ -326,7 +327,7 @@ impl AuctionView {
         })
     }
 
-    /// Adds what only the single-round view shows: the texts and the timeline from the ledger.
+    /// Adds what only the single-round view shows: the texts, and the timeline from its ledger entries.
     pub fn with_details(mut self, row: &auction::Model, ledger: &[ledger_entry::Model]) -> ApiResult<AuctionView> {
         self.announcement = row.announcement.clone();
         self.bidding_instructions = row.bidding_instructions.clone();

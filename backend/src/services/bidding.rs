@@ -8,7 +8,7 @@
 use auction_core::round::Bidder;
 use auction_core::{DepositStatus, Instant, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -130,7 +130,8 @@ pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> 
     Ok(BidOutcome::Accepted(response))
 }
 
-/// The public bid record, newest first (R47).
+/// The public bid record, newest first (R47). The total is the round's own counter, so a page costs
+/// the same however many bids there are.
 pub async fn list(
     state: &AppState,
     round: &auction::Model,
@@ -138,17 +139,42 @@ pub async fn list(
     per_page: u64,
 ) -> ApiResult<(Vec<BidView>, u64)> {
     let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Bidding);
-    let paginator = bid::Entity::find()
+    let total = u64::try_from(round.bid_count).unwrap_or(0);
+    let bids = bid::Entity::find()
         .filter(bid::Column::AuctionId.eq(round.id))
         .order_by_desc(bid::Column::Seq)
-        .paginate(state.db.conn(), per_page);
-    let total = paginator.num_items().await?;
-    let bids = paginator.fetch_page(page - 1).await?;
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(state.db.conn())
+        .await?;
     let views = bids
         .iter()
         .map(|b| BidView::of(b, round.bid_count, status))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok((views, total))
+}
+
+/// What a round's timeline is made of: its status changes and a default, in order, and its latest
+/// extension — read through the (round, kind) index, never through the bids.
+pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
+    let mut entries = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::AuctionId.eq(round.id))
+        .filter(ledger_entry::Column::Kind.is_in(["status", "default"]))
+        .order_by_asc(ledger_entry::Column::Seq)
+        .all(state.db.conn())
+        .await?;
+    if round.extension_count > 0
+        && let Some(latest) = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::AuctionId.eq(round.id))
+            .filter(ledger_entry::Column::Kind.eq("extension"))
+            .order_by_desc(ledger_entry::Column::Seq)
+            .one(state.db.conn())
+            .await?
+    {
+        entries.push(latest);
+        entries.sort_by_key(|e| e.seq);
+    }
+    Ok(entries)
 }
 
 /// The round's whole ledger, in order.

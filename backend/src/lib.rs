@@ -14,3 +14,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod templates;
+pub mod web_app;

@@ -118,7 +118,7 @@ impl Application {
                     web::get()
                         .to(|| async { HttpResponse::Found().insert_header(("Location", "/api/docs/")).finish() }),
                 )
-                .default_service(web::to(routes::not_found))
+                .default_service(web::to(crate::web_app::serve))
         })
         .workers(if settings.http_workers == 0 {
             std::thread::available_parallelism().map_or(2, |n| n.get())

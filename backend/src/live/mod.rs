@@ -29,8 +29,15 @@ struct Envelope {
     message: Value,
 }
 
+/// One event as every subscriber of a round receives it: the JSON text, and for a `bid` message its
+/// sequence, read once here rather than by each subscriber.
+pub struct LiveEvent {
+    pub text: String,
+    pub bid_seq: Option<i64>,
+}
+
 pub struct LiveHub {
-    channels: Mutex<HashMap<Uuid, broadcast::Sender<Arc<str>>>>,
+    channels: Mutex<HashMap<Uuid, broadcast::Sender<Arc<LiveEvent>>>>,
     postgres: Option<PgPool>,
 }
 
@@ -42,7 +49,7 @@ impl LiveHub {
         }
     }
 
-    pub fn subscribe(&self, auction_id: Uuid) -> broadcast::Receiver<Arc<str>> {
+    pub fn subscribe(&self, auction_id: Uuid) -> broadcast::Receiver<Arc<LiveEvent>> {
         let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         channels
             .entry(auction_id)
@@ -83,8 +90,14 @@ impl LiveHub {
                 channels.remove(&envelope.auction_id);
                 return;
             }
-            let text: Arc<str> = envelope.message.to_string().into();
-            let _ = sender.send(text);
+            let bid_seq = (envelope.message["type"] == "bid")
+                .then(|| envelope.message["bid"]["seq"].as_i64())
+                .flatten();
+            let event = LiveEvent {
+                text: envelope.message.to_string(),
+                bid_seq,
+            };
+            let _ = sender.send(Arc::new(event));
         }
     }
 

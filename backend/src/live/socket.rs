@@ -1,56 +1,176 @@
-//! One WebSocket subscriber: a snapshot first, then every event of the round; a fresh snapshot if it
-//! falls behind. Pings keep idle connections alive through proxies.
+//! One WebSocket subscriber: a snapshot first, then the bids it missed (`?after_seq=N`), then every event
+//! of the round — with no gap and no duplicate. A subscriber that falls behind is caught up the same way.
+//! Pings keep idle connections alive through proxies.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_ws::{AggregatedMessage, MessageStream, Session};
+use auction_core::RoundStatus;
 use futures_util::StreamExt;
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use crate::persistence::entities::auction;
-use crate::routes::views::AuctionView;
+use crate::persistence::entities::{auction, bid};
+use crate::routes::views::{AuctionView, BidView};
 use crate::state::AppState;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
+/// More missed bids than this and the client is told to reload the record instead (`reset`).
+pub const MAX_CATCH_UP: i32 = 500;
 
-async fn snapshot(state: &AppState, auction_id: Uuid) -> Option<String> {
+/// What a (re)connecting subscriber is sent before live events: the snapshot, then the missed bids
+/// (or a `reset`), and the last bid sequence those messages cover.
+struct CatchUp {
+    snapshot: String,
+    reset: bool,
+    bids: Vec<(i64, String)>,
+    covered_seq: i64,
+}
+
+/// The bid sequences a subscriber has been sent: all up to `contiguous`, and some beyond it. Bids are
+/// published after their commit, so two of them can reach the hub out of order; a later one is sent at
+/// once and the earlier one still when it comes, while a repeat is never sent.
+struct SentBids {
+    contiguous: i64,
+    ahead: BTreeSet<i64>,
+}
+
+impl SentBids {
+    fn up_to(seq: i64) -> SentBids {
+        SentBids {
+            contiguous: seq,
+            ahead: BTreeSet::new(),
+        }
+    }
+
+    /// Marks `seq` as sent; false if it already was.
+    fn mark(&mut self, seq: i64) -> bool {
+        if seq <= self.contiguous || !self.ahead.insert(seq) {
+            return false;
+        }
+        while self.ahead.remove(&(self.contiguous + 1)) {
+            self.contiguous += 1;
+        }
+        true
+    }
+
+    fn cover(&mut self, seq: i64) {
+        if seq > self.contiguous {
+            self.contiguous = seq;
+            self.ahead.retain(|s| *s > seq);
+        }
+    }
+}
+
+async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) -> Option<CatchUp> {
     let row = auction::Entity::find_by_id(auction_id)
         .one(state.db.conn())
         .await
         .ok()??;
     let view = AuctionView::of(&row, state.clock.now()).ok()?;
-    Some(json!({ "type": "snapshot", "auction": view }).to_string())
+    let view_json = serde_json::to_value(&view).ok()?;
+    let last_seq = row.bid_count;
+    let mut catch_up = CatchUp {
+        snapshot: json!({ "type": "snapshot", "auction": view_json }).to_string(),
+        reset: false,
+        bids: Vec::new(),
+        covered_seq: i64::from(last_seq),
+    };
+    match after_seq {
+        Some(after) if last_seq - after > MAX_CATCH_UP => catch_up.reset = true,
+        Some(after) if after < last_seq => {
+            let status = RoundStatus::parse(&row.status).unwrap_or(RoundStatus::Bidding);
+            let missed = bid::Entity::find()
+                .filter(bid::Column::AuctionId.eq(auction_id))
+                .filter(bid::Column::Seq.gt(after))
+                .filter(bid::Column::Seq.lte(last_seq))
+                .order_by_asc(bid::Column::Seq)
+                .all(state.db.conn())
+                .await
+                .ok()?;
+            for b in &missed {
+                let bid_view = BidView::of(b, last_seq, status).ok()?;
+                let text = json!({ "type": "bid", "bid": bid_view, "auction": view_json }).to_string();
+                catch_up.bids.push((i64::from(b.seq), text));
+            }
+        }
+        _ => {}
+    }
+    Some(catch_up)
 }
 
-pub fn spawn(state: Arc<AppState>, auction_id: Uuid, mut session: Session, messages: MessageStream) {
+/// The messages of a catch-up that this subscriber has not been sent yet; marks them sent.
+fn unsent(catch_up: CatchUp, sent: &mut SentBids) -> Vec<String> {
+    let mut messages = vec![catch_up.snapshot];
+    if catch_up.reset {
+        messages.push(json!({ "type": "reset" }).to_string());
+    }
+    for (seq, text) in catch_up.bids {
+        if sent.mark(seq) {
+            messages.push(text);
+        }
+    }
+    // Everything up to the snapshot is now in the client's hands: in the snapshot, these bids or the
+    // record it reloads after a reset.
+    sent.cover(catch_up.covered_seq);
+    messages
+}
+
+pub fn spawn(
+    state: Arc<AppState>,
+    auction_id: Uuid,
+    after_seq: Option<i32>,
+    mut session: Session,
+    messages: MessageStream,
+) {
     // Subscribe before reading the snapshot, so no event falls between the two.
     let mut events = state.live.subscribe(auction_id);
     let mut incoming = messages.aggregate_continuations().max_continuation_size(64 * 1024);
     actix_web::rt::spawn(async move {
-        let Some(first) = snapshot(&state, auction_id).await else {
+        let Some(first) = catch_up(&state, auction_id, after_seq).await else {
             let _ = session.close(None).await;
             return;
         };
-        if session.text(first).await.is_err() {
-            return;
+        // Bids up to here were in the catch-up; events queued meanwhile may repeat them and are skipped.
+        let mut sent = SentBids::up_to(i64::from(after_seq.unwrap_or(0)));
+        for text in unsent(first, &mut sent) {
+            if session.text(text).await.is_err() {
+                return;
+            }
         }
         let mut ping = tokio::time::interval(PING_EVERY);
         loop {
             tokio::select! {
                 event = events.recv() => {
-                    let text = match event {
-                        Ok(text) => text.to_string(),
-                        Err(RecvError::Lagged(_)) => match snapshot(&state, auction_id).await {
-                            Some(text) => text,
-                            None => break,
-                        },
+                    let texts = match event {
+                        Ok(event) => {
+                            if event.bid_seq.is_some_and(|seq| !sent.mark(seq)) {
+                                continue;
+                            }
+                            vec![event.text.clone()]
+                        }
+                        // Fell behind the channel: a fresh snapshot and the bids since the last contiguous one.
+                        Err(RecvError::Lagged(_)) => {
+                            let after = i32::try_from(sent.contiguous).unwrap_or(i32::MAX);
+                            match catch_up(&state, auction_id, Some(after)).await {
+                                Some(again) => unsent(again, &mut sent),
+                                None => break,
+                            }
+                        }
                         Err(RecvError::Closed) => break,
                     };
-                    if session.text(text).await.is_err() {
+                    let mut failed = false;
+                    for text in texts {
+                        if session.text(text).await.is_err() {
+                            failed = true;
+                            break;
+                        }
+                    }
+                    if failed {
                         break;
                     }
                 }
@@ -72,4 +192,31 @@ pub fn spawn(state: Arc<AppState>, auction_id: Uuid, mut session: Session, messa
         }
         let _ = session.close(None).await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SentBids;
+
+    #[test]
+    fn a_bid_is_sent_once_even_when_bids_arrive_out_of_order() {
+        let mut sent = SentBids::up_to(3);
+        assert!(!sent.mark(3), "covered by the snapshot");
+        assert!(sent.mark(5), "a later bid goes out at once");
+        assert!(sent.mark(4), "the earlier one still goes out when it comes");
+        assert_eq!(sent.contiguous, 5);
+        assert!(!sent.mark(4) && !sent.mark(5), "never twice");
+        assert!(sent.ahead.is_empty());
+    }
+
+    #[test]
+    fn a_catch_up_covers_everything_up_to_its_snapshot() {
+        let mut sent = SentBids::up_to(0);
+        assert!(sent.mark(2));
+        sent.cover(7);
+        assert_eq!(sent.contiguous, 7);
+        assert!(sent.ahead.is_empty());
+        assert!(!sent.mark(6));
+        assert!(sent.mark(8));
+    }
 }

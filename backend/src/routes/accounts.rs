@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{CourtView, DealView, Page, PageQuery, RegistrationView, UserView};
+use auction_core::RoundStatus;
+
+use super::views::{BidView, CourtView, DealView, MyBidView, Page, PageQuery, RegistrationView, UserView};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::services::{accounts, deals, registrations};
+use crate::services::{accounts, bidding, deals, registrations};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -119,22 +121,90 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Js
     Ok(web::Json(UserView::from(&user)))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MineQuery {
+    /// Only this round.
+    pub auction_id: Option<Uuid>,
+    /// 1-based page number.
+    pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    pub per_page: Option<u64>,
+}
+
+impl MineQuery {
+    fn resolve(&self) -> ApiResult<(u64, u64)> {
+        PageQuery {
+            page: self.page,
+            per_page: self.per_page,
+        }
+        .resolve()
+    }
+}
+
 /// The caller's registrations, with each deposit's status.
-#[utoipa::path(tag = "accounts", params(PageQuery), responses((status = 200, body = Page<RegistrationView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "accounts", params(MineQuery), responses((status = 200, body = Page<RegistrationView>)), security(("bearer" = [])))]
 #[get("/api/me/registrations")]
 pub async fn my_registrations(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<PageQuery>,
+    query: web::Query<MineQuery>,
 ) -> ApiResult<web::Json<Page<RegistrationView>>> {
     let (page, per_page) = query.resolve()?;
-    let (rows, total) = registrations::list_mine(&state, &caller, page, per_page).await?;
+    let (rows, total) = registrations::list_mine(&state, &caller, query.auction_id, page, per_page).await?;
     let items = rows
         .iter()
         .map(|(registration, round, order)| RegistrationView::of(registration, round, *order))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(web::Json(Page {
         items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// The caller's own bids, newest first, with each bid's standing in its round.
+#[utoipa::path(tag = "accounts", params(MineQuery), responses((status = 200, body = Page<MyBidView>)), security(("bearer" = [])))]
+#[get("/api/me/bids")]
+pub async fn my_bids(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<MineQuery>,
+) -> ApiResult<web::Json<Page<MyBidView>>> {
+    let (page, per_page) = query.resolve()?;
+    let (rows, total) = bidding::list_mine(&state, &caller, query.auction_id, page, per_page).await?;
+    let items = rows
+        .iter()
+        .map(|(bid, round)| {
+            let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Bidding);
+            Ok(MyBidView {
+                auction_id: round.id,
+                auction_title: round.title.clone(),
+                auction_status: round.status.clone(),
+                bid: BidView::of(bid, round.bid_count, status)?,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Every court (public), for filtering the rounds by court.
+#[utoipa::path(tag = "accounts", params(PageQuery), responses((status = 200, body = Page<CourtView>)))]
+#[get("/api/courts")]
+pub async fn list_courts(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<CourtView>>> {
+    let (page, per_page) = query.resolve()?;
+    let (rows, total) = accounts::list_courts(&state, page, per_page).await?;
+    Ok(web::Json(Page {
+        items: rows.iter().map(CourtView::from).collect(),
         total,
         page,
         per_page,

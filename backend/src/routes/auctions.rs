@@ -207,13 +207,15 @@ pub struct AuctionListQuery {
     pub status: Option<String>,
     pub category: Option<String>,
     pub court_id: Option<Uuid>,
+    /// The rounds of one listing.
+    pub listing_id: Option<Uuid>,
     /// Words in the title.
     pub q: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
 
-/// Published rounds, newest first.
+/// Published rounds, newest first, each with its listing's first photo (`photo_url`).
 #[utoipa::path(tag = "auctions", params(AuctionListQuery), responses((status = 200, body = Page<AuctionView>)))]
 #[get("/api/auctions")]
 pub async fn list_auctions(
@@ -230,13 +232,15 @@ pub async fn list_auctions(
         status: query.status,
         category: query.category,
         court_id: query.court_id,
+        listing_id: query.listing_id,
         q: query.q,
         include_drafts: false,
     };
     let (rows, total) = auctions::list(&state, filter, page, per_page).await?;
+    let covers = auctions::cover_photos(&state, &rows).await?;
     let items = rows
         .iter()
-        .map(|row| view(&state, row))
+        .map(|row| Ok(view(&state, row)?.with_photo(covers.get(&row.listing_id).copied())))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(web::Json(Page {
         items,

@@ -1,6 +1,7 @@
 //! The live WebSocket of a round.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::MaybeCaller;
@@ -9,19 +10,36 @@ use crate::live::socket;
 use crate::services::auctions;
 use crate::state::AppState;
 
-/// WebSocket: `{"type":"snapshot","auction":…}` first, then `bid` and `status` messages as they happen.
-#[utoipa::path(tag = "bidding", responses((status = 101, description = "switching to WebSocket"), (status = 404, body = ErrorBody)))]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LiveQuery {
+    /// The last bid sequence the client has: the bids after it follow the snapshot (or a `reset` when
+    /// more than 500 were missed).
+    pub after_seq: Option<i32>,
+}
+
+/// WebSocket: `{"type":"snapshot","auction":…}` first, then with `after_seq` the missed `bid` messages
+/// (or `{"type":"reset"}`), then `bid` and `status` messages as they happen, with no gap and no repeat.
+#[utoipa::path(tag = "bidding", params(LiveQuery), responses((status = 101, description = "switching to WebSocket"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/api/auctions/{id}/live")]
 pub async fn live(
     state: web::Data<AppState>,
     caller: MaybeCaller,
     id: web::Path<Uuid>,
+    query: web::Query<LiveQuery>,
     req: HttpRequest,
     body: web::Payload,
 ) -> ApiResult<HttpResponse> {
+    let after_seq = query.after_seq;
+    if after_seq.is_some_and(|seq| seq < 0) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "after_seq is a bid sequence, 0 or more",
+        ));
+    }
     let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|_| ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only"))?;
-    socket::spawn(state.into_inner(), row.id, session, messages);
+    socket::spawn(state.into_inner(), row.id, after_seq, session, messages);
     Ok(response)
 }

@@ -12,12 +12,10 @@ pub mod payments;
 pub mod system;
 pub mod views;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use crate::error::ApiError;
 
 /// Request bodies over this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -80,7 +78,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(accounts::login)
     .service(accounts::me)
     .service(accounts::my_registrations)
+    .service(accounts::my_bids)
     .service(accounts::my_deals)
+    .service(accounts::list_courts)
     .service(accounts::create_court)
     .service(accounts::create_judge)
     .service(listings::create_case)
@@ -116,9 +116,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(deals::get_deal)
     .service(deals::deal_confirmation)
     .service(deals::start_balance_payment);
-}
-
-/// Unknown paths answer in the contract's error shape.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("resource"))
 }

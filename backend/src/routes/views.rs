@@ -185,9 +185,13 @@ impl From<&listing_file::Model> for FileView {
             file_name: f.file_name.clone(),
             content_type: f.content_type.clone(),
             size: f.size,
-            url: format!("/api/files/{}", f.id),
+            url: file_path(f.id),
         }
     }
+}
+
+pub fn file_path(file_id: Uuid) -> String {
+    format!("/api/files/{file_id}")
 }
 
 impl ListingView {
@@ -256,6 +260,9 @@ pub struct AuctionView {
     pub closed_at: Option<String>,
     /// The server's clock when this view was made, for countdowns.
     pub server_time: String,
+    /// The listing's first photo (lists only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
     /// The court's public reason while suspended, or after a withdrawal (R60).
     pub status_reason: Option<String>,
     /// 拍卖公告 (single-round view only).
@@ -318,6 +325,7 @@ impl AuctionView {
             published_at: row.published_at.map(|t| rfc3339(instant(t))),
             closed_at: row.closed_at.map(|t| rfc3339(instant(t))),
             server_time: rfc3339(server_time),
+            photo_url: None,
             status_reason: row.status_reason.clone(),
             announcement: None,
             bidding_instructions: None,
@@ -325,6 +333,11 @@ impl AuctionView {
             terms_version: None,
             timeline: None,
         })
+    }
+
+    pub fn with_photo(mut self, file_id: Option<Uuid>) -> AuctionView {
+        self.photo_url = file_id.map(file_path);
+        self
     }
 
     /// Adds what only the single-round view shows: the texts, and the timeline from its ledger entries.
@@ -446,6 +459,17 @@ impl BidView {
             status: standing.as_str().to_owned(),
         })
     }
+}
+
+/// One of the caller's own bids, with the round it was placed in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyBidView {
+    pub auction_id: Uuid,
+    pub auction_title: String,
+    /// The round's status now.
+    pub auction_status: String,
+    #[serde(flatten)]
+    pub bid: BidView,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 
 use auction_core::IdNumber;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{email_address, required_text};
@@ -200,4 +200,14 @@ pub async fn ensure_admin(state: &AppState, email: &str, password: &str) -> ApiR
         Err(err) if err.code == "email_taken" => Ok(()),
         Err(err) => Err(err),
     }
+}
+
+/// Every court, by name: public, for the filters of the web app.
+pub async fn list_courts(state: &AppState, page: u64, per_page: u64) -> ApiResult<(Vec<court::Model>, u64)> {
+    let paginator = court::Entity::find()
+        .order_by_asc(court::Column::Name)
+        .order_by_asc(court::Column::Id)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page - 1).await?, total))
 }

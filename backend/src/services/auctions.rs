@@ -4,6 +4,8 @@
 use auction_core::deal::BALANCE_DUE_DAYS;
 use auction_core::setup::{Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms};
 use auction_core::{Instant, Money, RoundStatus, Transition};
+use std::collections::HashMap;
+
 use chrono::Duration;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -17,7 +19,7 @@ use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money_opt};
-use crate::persistence::entities::{auction, court, deal, listing, priority_holder, registration, user};
+use crate::persistence::entities::{auction, court, deal, listing, listing_file, priority_holder, registration, user};
 use crate::state::AppState;
 
 /// A further round must be created within 30 days of the failure (R27).
@@ -454,6 +456,8 @@ pub struct ListFilter {
     pub status: Option<String>,
     pub category: Option<String>,
     pub court_id: Option<Uuid>,
+    /// The rounds of one listing (round 1, round 2, a re-auction …).
+    pub listing_id: Option<Uuid>,
     pub q: Option<String>,
     /// Only for a court's own list: drafts are never public.
     pub include_drafts: bool,
@@ -492,6 +496,9 @@ pub async fn list(
     if let Some(court_id) = filter.court_id {
         condition = condition.add(auction::Column::CourtId.eq(court_id));
     }
+    if let Some(listing_id) = filter.listing_id {
+        condition = condition.add(auction::Column::ListingId.eq(listing_id));
+    }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         condition = condition.add(auction::Column::Title.contains(q));
     }
@@ -503,4 +510,24 @@ pub async fn list(
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page - 1).await?;
     Ok((items, total))
+}
+
+/// The first photo of each of these rounds' listings, by listing: one query for a whole page of cards.
+pub async fn cover_photos(state: &AppState, rounds: &[auction::Model]) -> ApiResult<HashMap<Uuid, Uuid>> {
+    let listing_ids: Vec<Uuid> = rounds.iter().map(|r| r.listing_id).collect();
+    if listing_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let photos = listing_file::Entity::find()
+        .filter(listing_file::Column::ListingId.is_in(listing_ids))
+        .filter(listing_file::Column::Kind.eq("photo"))
+        .order_by_asc(listing_file::Column::CreatedAt)
+        .order_by_asc(listing_file::Column::Id)
+        .all(state.db.conn())
+        .await?;
+    let mut covers = HashMap::new();
+    for photo in photos {
+        covers.entry(photo.listing_id).or_insert(photo.id);
+    }
+    Ok(covers)
 }

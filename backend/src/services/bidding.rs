@@ -5,10 +5,14 @@
 //! Work per bid is constant: a primary-key lock of the round, two unique-index lookups (registration,
 //! request id), one bid insert, one or two ledger inserts and one row update — none of it scans earlier bids.
 
+use std::collections::HashMap;
+
 use auction_core::round::Bidder;
 use auction_core::{DepositStatus, Instant, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -152,6 +156,49 @@ pub async fn list(
         .map(|b| BidView::of(b, round.bid_count, status))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok((views, total))
+}
+
+/// The caller's own bids, newest first, each with its round; optionally in one round only.
+pub async fn list_mine(
+    state: &AppState,
+    caller: &Caller,
+    auction_id: Option<Uuid>,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<(bid::Model, auction::Model)>, u64)> {
+    let mut registrations = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .filter(registration::Column::UserId.eq(caller.user_id));
+    if let Some(auction_id) = auction_id {
+        registrations = registrations.filter(registration::Column::AuctionId.eq(auction_id));
+    }
+    let paginator = bid::Entity::find()
+        .filter(bid::Column::RegistrationId.in_subquery(registrations.into_query()))
+        .order_by_desc(bid::Column::PlacedAt)
+        .order_by_desc(bid::Column::Seq)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let bids = paginator.fetch_page(page - 1).await?;
+    let round_ids: Vec<Uuid> = bids.iter().map(|b| b.auction_id).collect();
+    let rounds: HashMap<Uuid, auction::Model> = auction::Entity::find()
+        .filter(auction::Column::Id.is_in(round_ids))
+        .all(state.db.conn())
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let items = bids
+        .into_iter()
+        .map(|b| {
+            let round = rounds
+                .get(&b.auction_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("bid without its round"))?;
+            Ok((b, round))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((items, total))
 }
 
 /// What a round's timeline is made of: its status changes and a default, in order, and its latest

@@ -3,7 +3,7 @@
 use auction_core::{DepositStatus, RoundStatus};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::accounts;
@@ -180,11 +180,16 @@ pub async fn register(
 pub async fn list_mine(
     state: &AppState,
     caller: &Caller,
+    auction_id: Option<Uuid>,
     page: u64,
     per_page: u64,
 ) -> ApiResult<(Vec<(registration::Model, auction::Model, Option<Uuid>)>, u64)> {
+    let mut mine = Condition::all().add(registration::Column::UserId.eq(caller.user_id));
+    if let Some(auction_id) = auction_id {
+        mine = mine.add(registration::Column::AuctionId.eq(auction_id));
+    }
     let paginator = registration::Entity::find()
-        .filter(registration::Column::UserId.eq(caller.user_id))
+        .filter(mine)
         .order_by_desc(registration::Column::CreatedAt)
         .order_by_desc(registration::Column::Id)
         .paginate(state.db.conn(), per_page);

@@ -802,3 +802,43 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// The smallest valid PNG: a 1×1 transparent pixel.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// Uploads a file to a listing as `multipart/form-data`; returns the status and the JSON answer.
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    listing: &str,
+    name: &str,
+    bytes: &[u8],
+    kind: Option<&str>,
+) -> (u16, Value) {
+    let boundary = "fapai-test-boundary";
+    let mut body = Vec::new();
+    if let Some(kind) = kind {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n").as_bytes(),
+        );
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes());
+    body.extend(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut response = app
+        .client
+        .post(format!("{}/api/listings/{listing}/files", app.address))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Type", format!("multipart/form-data; boundary={boundary}")))
+        .send_body(body)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let value = response.json::<Value>().limit(1 << 20).await.unwrap_or(Value::Null);
+    (status, value)
+}

@@ -12,8 +12,13 @@ use crate::helpers::{Db, TestApp, parse_time};
 type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
 async fn connect(app: &TestApp, auction_id: &str) -> Socket {
+    connect_after(app, auction_id, None).await
+}
+
+async fn connect_after(app: &TestApp, auction_id: &str, after_seq: Option<i64>) -> Socket {
+    let query = after_seq.map(|seq| format!("?after_seq={seq}")).unwrap_or_default();
     let url = format!(
-        "{}/api/auctions/{auction_id}/live",
+        "{}/api/auctions/{auction_id}/live{query}",
         app.address.replace("http://", "ws://")
     );
     let (_, socket) = app.client.ws(url).connect().await.expect("WebSocket connects");
@@ -62,6 +67,78 @@ db_test!(
         let status = next_message(&mut socket).await;
         assert_eq!(status["type"], "status");
         assert_eq!(status["auction"]["status"], "sold");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_reconnecting_watcher_gets_exactly_the_bids_it_missed(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let bob = app.new_bidder("刘备").await;
+        app.register_and_pay(&alice, &id).await;
+        app.register_and_pay(&bob, &id).await;
+        app.open_bidding(&round).await;
+        for (bidder, amount) in [(&alice, "700000"), (&bob, "701000"), (&alice, "702000"), (&bob, "703000")] {
+            let (status, body) = app.bid(bidder, &id, amount).await;
+            assert_eq!(status.as_u16(), 201, "{body}");
+        }
+
+        // The client had bids 1 and 2: the snapshot, then 3 and 4 in order, then live bids only once.
+        let mut socket = connect_after(&app, &id, Some(2)).await;
+        let snapshot = next_message(&mut socket).await;
+        assert_eq!(snapshot["type"], "snapshot");
+        assert_eq!(snapshot["auction"]["bid_count"], 4);
+        for (seq, amount) in [(3, "702000.00"), (4, "703000.00")] {
+            let missed = next_message(&mut socket).await;
+            assert_eq!(missed["type"], "bid", "{missed}");
+            assert_eq!(missed["bid"]["seq"], seq);
+            assert_eq!(missed["bid"]["amount"], amount);
+            assert!(missed["auction"]["server_time"].is_string(), "each message carries the round's view");
+        }
+        app.bid(&alice, &id, "704000").await;
+        let live = next_message(&mut socket).await;
+        assert_eq!(live["type"], "bid");
+        assert_eq!(live["bid"]["seq"], 5, "no gap, no repeat: {live}");
+
+        // A client that is up to date gets the snapshot and nothing else until the next bid.
+        let mut current = connect_after(&app, &id, Some(5)).await;
+        assert_eq!(next_message(&mut current).await["type"], "snapshot");
+        app.bid(&bob, &id, "705000").await;
+        assert_eq!(next_message(&mut current).await["bid"]["seq"], 6);
+
+        let (status, body) = app.get(&format!("/api/auctions/{id}/live?after_seq=-1"), None).await;
+        assert_eq!(status.as_u16(), 400, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_query");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_watcher_that_missed_more_than_500_bids_is_told_to_reload(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let bob = app.new_bidder("刘备").await;
+        app.register_and_pay(&alice, &id).await;
+        app.register_and_pay(&bob, &id).await;
+        app.open_bidding(&round).await;
+        for step in 0..502 {
+            let bidder = if step % 2 == 0 { &alice } else { &bob };
+            let amount = crate::helpers::plus("700000", step, "1000");
+            let (status, body) = app.bid(bidder, &id, &amount).await;
+            assert_eq!(status.as_u16(), 201, "{body}");
+        }
+        let mut socket = connect_after(&app, &id, Some(1)).await;
+        assert_eq!(next_message(&mut socket).await["type"], "snapshot");
+        assert_eq!(next_message(&mut socket).await["type"], "reset");
+        app.bid(&alice, &id, &crate::helpers::plus("700000", 502, "1000")).await;
+        assert_eq!(next_message(&mut socket).await["bid"]["seq"], 503, "live bids follow the reset");
         app.finish().await;
     }
 );

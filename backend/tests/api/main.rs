@@ -12,3 +12,4 @@ mod lifecycle;
 mod live;
 mod rounds;
 mod system;
+mod web;

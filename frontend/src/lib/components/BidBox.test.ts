@@ -12,7 +12,11 @@ const base = {
   currentPrice: '3060000.00',
 };
 
-function setup(submit = vi.fn(async (amount: string): Promise<Outcome<Placed>> => ({ ok: true, status: 201, data: { bid: { amount } } }))) {
+type Submit = (amount: string, requestId: string) => Promise<Outcome<Placed>>;
+
+function setup(
+  submit = vi.fn<Submit>(async (amount) => ({ ok: true, status: 201, data: { bid: { amount } } })),
+) {
   let n = 0;
   const result = render(BidBox, {
     props: { ...base, submit, newRequestId: () => `request-${++n}`, retryDelaysMs: [10, 10] },
@@ -72,7 +76,7 @@ describe('the bid box', () => {
 
   it('retries a network failure with the same request id, so the bid counts once', async () => {
     const submit = vi
-      .fn<(amount: string, id: string) => Promise<Outcome<Placed>>>()
+      .fn<Submit>()
       .mockResolvedValueOnce({ ok: false, error: { status: 0, code: 'network', message: '' } })
       .mockResolvedValueOnce({ ok: true, status: 200, data: { bid: { amount: '3070000.00' } } });
     setup(submit);
@@ -85,7 +89,7 @@ describe('the bid box', () => {
   });
 
   it('says in plain words why the server refused, with the new minimum', async () => {
-    const submit = vi.fn(async (): Promise<Outcome<Placed>> => ({
+    const submit = vi.fn<Submit>(async () => ({
       ok: false,
       error: { status: 422, code: 'bid_too_low', message: 'too low', details: { minimum: '3080000.00' } },
     }));

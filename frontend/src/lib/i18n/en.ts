@@ -76,6 +76,7 @@ export const en: Messages = {
   'item.extensions': 'Extended {count}×',
   'item.extended': 'Extended: now ends {time} (Beijing time)',
   'item.leader': 'Leading: {code}',
+  'item.buyerCode': 'Bought by {code}',
   'item.noBids': 'No bids yet',
   'item.counts': '{registrations} registered · {bids} bids',
   'item.offline': 'Connection lost, reconnecting…',

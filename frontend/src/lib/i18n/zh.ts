@@ -74,6 +74,7 @@ export const zh = {
   'item.extensions': '延时 {count} 次',
   'item.extended': '已延时：新结束时间 {time}（北京时间）',
   'item.leader': '领先 {code}',
+  'item.buyerCode': '竞得 {code}',
   'item.noBids': '暂无出价',
   'item.counts': '{registrations} 人报名 · {bids} 次出价',
   'item.offline': '连接中断，正在重连…',

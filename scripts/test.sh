@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test of the platform: the Rust workspace (on SQLite, and on PostgreSQL too when
+# FAPAI_TEST_POSTGRES_URL is set), the web app's type check and unit tests, and its browser tests in
+# Debian's Chromium against the real `fapai` server. Installs what a fresh machine lacks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/frontend-deps.sh
+
+log() { printf '\n== %s\n' "$*"; }
+
+# Chromium and a CJK font (without one every Chinese character in a screenshot is a box).
+ensure_browser() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "the browser tests need: ${missing[*]} (install them with your package manager)" >&2
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_browser
+frontend_deps
+
+log "Rust: cargo test --workspace"
+cargo test --workspace
+
+log "web app: type check and unit tests"
+(cd frontend && npm run check && npm run test:unit)
+
+log "web app: build and browser tests"
+(cd frontend && npm run build)
+FAPAI_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/fapai" npm --prefix frontend run test:browser

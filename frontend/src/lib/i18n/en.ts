@@ -154,6 +154,7 @@ export const en: Messages = {
 
   'bid.amount': 'Bid amount',
   'bid.submit': 'Bid',
+  'bid.help': 'Increment {increment}: bids are the starting price plus whole increments',
   'bid.decrease': 'One increment less',
   'bid.increase': 'One increment more',
   'bid.confirmTitle': 'Confirm your bid',

@@ -152,6 +152,7 @@ export const zh = {
 
   'bid.amount': '出价金额',
   'bid.submit': '出价',
+  'bid.help': '加价幅度 {increment}，出价须为起拍价加其整数倍',
   'bid.decrease': '减少一个加价幅度',
   'bid.increase': '增加一个加价幅度',
   'bid.confirmTitle': '确认出价',

@@ -44,6 +44,10 @@ pub struct Settings {
     pub jwt_secret: String,
     pub token_hours: u32,
     pub login_failures_allowed: usize,
+    pub logins_per_address_per_minute: u32,
+    pub signups_per_address_per_hour: u32,
+    pub trusted_proxies: String,
+    pub password_hashing_slots: usize,
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
     pub worker_interval_ms: u64,
@@ -92,6 +96,9 @@ fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Er
         Flag::Text(text) => matches!(text.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
     })
 }
+
+/// The shortest signing key accepted in production.
+pub const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -166,6 +173,7 @@ impl Settings {
                 self.payments
             )));
         }
+        self.trusted_proxy_addresses()?;
         if self.token_hours == 0 {
             return Err(ConfigError::Invalid("FAPAI_TOKEN_HOURS must be at least 1".into()));
         }
@@ -180,6 +188,40 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// In production — the real clock and no demo — the signing keys must be real ones: at least 32 bytes
+    /// each (a random per-process key would sign out everyone at each restart and differ between
+    /// processes; a short one can be guessed).
+    pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        if self.clock == ClockMode::Manual || self.demo {
+            return Ok(());
+        }
+        for (name, secret) in [
+            ("FAPAI_JWT_SECRET", &self.jwt_secret),
+            ("FAPAI_PAYMENTS_SECRET", &self.payments_secret),
+        ] {
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`); \
+                     only FAPAI_DEMO=1 or FAPAI_CLOCK=manual run without one"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `FAPAI_TRUSTED_PROXIES` as addresses.
+    pub fn trusted_proxy_addresses(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse()
+                    .map_err(|_| ConfigError::Invalid(format!("FAPAI_TRUSTED_PROXIES: `{part}` is not an IP address")))
+            })
+            .collect()
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -240,5 +282,18 @@ mod tests {
             "postgres://fapai:***@db/fapai"
         );
         assert_eq!(redact_url("postgres://root@127.0.0.1/x"), "postgres://root@127.0.0.1/x");
+    }
+
+    #[test]
+    fn production_refuses_short_or_missing_signing_keys() {
+        let long = "k".repeat(32);
+        let short = "change-me";
+        let check = |pairs: &[(&str, &str)]| Settings::from_sources(&env(pairs)).unwrap().check_secrets();
+        assert!(check(&[]).is_err(), "no keys at all");
+        assert!(check(&[("FAPAI_JWT_SECRET", short), ("FAPAI_PAYMENTS_SECRET", &long)]).is_err());
+        assert!(check(&[("FAPAI_JWT_SECRET", &long), ("FAPAI_PAYMENTS_SECRET", short)]).is_err());
+        assert!(check(&[("FAPAI_JWT_SECRET", &long), ("FAPAI_PAYMENTS_SECRET", &long)]).is_ok());
+        assert!(check(&[("FAPAI_DEMO", "1")]).is_ok(), "the demo may use random keys");
+        assert!(check(&[("FAPAI_CLOCK", "manual")]).is_ok(), "so may tests");
     }
 }

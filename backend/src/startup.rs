@@ -14,7 +14,8 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::password::Hashing;
+use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
@@ -54,8 +55,27 @@ fn secret_or_random(configured: &str, what: &str) -> Vec<u8> {
     bytes
 }
 
+/// Headers on every answer: no sniffing, no referrer (negotiation links carry their token in the path),
+/// never framed; HSTS when the public address is HTTPS. The web app's own content policy travels in its
+/// `index.html` (SvelteKit writes it with the hash of its one inline script).
+fn security_headers(hsts: bool) -> middleware::DefaultHeaders {
+    let headers = middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'"));
+    if hsts {
+        headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    } else {
+        headers
+    }
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        settings
+            .check_secrets()
+            .map_err(|e| StartupError::Setup(e.to_string()))?;
         let db = Database::connect(&settings.database_url, settings.database_max_connections).await?;
         db.migrate().await?;
         let clock = match settings.clock {
@@ -72,7 +92,11 @@ impl Application {
         let mail = MailSettings::from_settings(&settings).map_err(StartupError::Setup)?;
         let state = web::Data::new(AppState {
             mail,
-            logins: LoginThrottle::new(settings.login_failures_allowed, Duration::from_secs(15 * 60)),
+            throttle: Throttle::new(&settings),
+            hashing: Hashing::new(settings.password_hashing_slots),
+            trusted_proxies: settings
+                .trusted_proxy_addresses()
+                .map_err(|e| StartupError::Setup(e.to_string()))?,
             tokens: TokenKeys::new(
                 &secret_or_random(&settings.jwt_secret, "FAPAI_JWT_SECRET"),
                 settings.token_hours,
@@ -103,6 +127,7 @@ impl Application {
             source,
         })?;
         let app_state = state.clone();
+        let hsts = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
                 .into_utoipa_app()
@@ -110,7 +135,8 @@ impl Application {
                 .app_data(app_state.clone())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.wrap(middleware::from_fn(crate::telemetry::request_span))
+            app.wrap(security_headers(hsts))
+                .wrap(middleware::from_fn(crate::telemetry::request_span))
                 .wrap(middleware::Compress::default())
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api))
                 .route(

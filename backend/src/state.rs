@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::password::Hashing;
+use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -19,5 +20,8 @@ pub struct AppState {
     pub gateway: SandboxGateway,
     pub live: Arc<LiveHub>,
     pub mail: MailSettings,
-    pub logins: LoginThrottle,
+    pub throttle: Throttle,
+    pub hashing: Hashing,
+    /// Proxies whose `X-Forwarded-For` names the client (`FAPAI_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }

@@ -42,8 +42,7 @@ fn file_response(name: &str, file: rust_embed::EmbeddedFile) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::CONTENT_TYPE, file.metadata.mimetype()))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")));
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)));
     response.body(file.data.into_owned())
 }
 

@@ -41,29 +41,36 @@ impl Money {
     }
 
     /// As [`Money::parse_positive`], but zero is allowed (a computed balance, a stored value).
+    ///
+    /// Only the canonical form is accepted — `^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$` — so one amount has
+    /// one spelling: no sign, no spaces, no leading zeros, no bare point, no third decimal even if zero.
     pub fn parse_non_negative(text: &str) -> Result<Money, AmountError> {
-        let text = text.trim();
-        let plain = !text.is_empty()
-            && text
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
-            && text.chars().filter(|c| *c == '.').count() <= 1;
-        if !plain {
-            return Err(AmountError::NotADecimal);
-        }
-        let value = Decimal::from_str(text).map_err(|_| AmountError::NotADecimal)?;
-        if value < Decimal::ZERO {
+        if let Some(unsigned) = text.strip_prefix('-') {
+            // A negative amount: say so, rather than that it is not a number.
+            Money::parse_non_negative(unsigned)?;
             return Err(AmountError::NotPositive);
         }
-        let digits = text.trim_start_matches(['+', '-']);
-        let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
-        if frac_part.trim_end_matches('0').len() > 2 {
-            return Err(AmountError::TooManyDecimals);
+        let (int_part, frac_part) = match text.split_once('.') {
+            Some((int_part, frac_part)) => (int_part, Some(frac_part)),
+            None => (text, None),
+        };
+        let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(int_part) || (int_part.len() > 1 && int_part.starts_with('0')) {
+            return Err(AmountError::NotADecimal);
         }
-        if int_part.trim_start_matches('0').len() > 14 {
+        if let Some(frac_part) = frac_part {
+            if !all_digits(frac_part) {
+                return Err(AmountError::NotADecimal);
+            }
+            if frac_part.len() > 2 {
+                return Err(AmountError::TooManyDecimals);
+            }
+        }
+        if int_part.len() > 14 {
             return Err(AmountError::TooLarge);
         }
-        Ok(Money(value.round_dp(2).normalize()))
+        let value = Decimal::from_str(text).map_err(|_| AmountError::NotADecimal)?;
+        Ok(Money(value.normalize()))
     }
 
     /// An amount from integer 分, as stored in the database. `None` if negative or out of range.
@@ -154,7 +161,7 @@ mod tests {
         assert_eq!(m("29400000").to_string(), "29400000.00");
         assert_eq!(m("41999999.99").to_string(), "41999999.99");
         assert_eq!(m("0.5").to_string(), "0.50");
-        assert_eq!(m("12.340").to_string(), "12.34");
+        assert_eq!(m("12.3").to_string(), "12.30");
     }
 
     #[test]
@@ -170,10 +177,24 @@ mod tests {
     }
 
     #[test]
+    fn accepts_only_the_canonical_spelling() {
+        for text in [
+            "+131500", ".5", "131500.", " 1", "1 ", "0070000", "00", "-", "0x10", "１２",
+        ] {
+            assert_eq!(Money::parse_positive(text), Err(AmountError::NotADecimal), "{text:?}");
+        }
+        assert_eq!(Money::parse_positive("131500.000"), Err(AmountError::TooManyDecimals));
+        assert_eq!(Money::parse_positive("-0.5"), Err(AmountError::NotPositive));
+        assert_eq!(Money::parse_positive("0.00"), Err(AmountError::NotPositive));
+        assert_eq!(m("131500.5").to_string(), "131500.50");
+    }
+
+    #[test]
     fn accepts_the_extremes() {
         assert_eq!(m("0.01").cents(), 1);
         assert_eq!(m("99999999999999.99").cents(), 9_999_999_999_999_999);
-        assert_eq!(m("00012.5").cents(), 1250);
+        assert_eq!(m("12.5").cents(), 1250);
+        assert_eq!(Money::parse_non_negative("0").map(Money::cents), Ok(0));
     }
 
     #[test]

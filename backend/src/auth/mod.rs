@@ -130,3 +130,29 @@ impl FromRequest for MaybeCaller {
         ready(caller_from(req).map(MaybeCaller))
     }
 }
+
+/// The client's address, for throttling: the connection's peer, or — when the peer is one of
+/// `trusted_proxies` — the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address(req: &HttpRequest, trusted_proxies: &[std::net::IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    if !trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    // Right to left: each proxy appends the address it saw; the first untrusted one is the client.
+    forwarded
+        .iter()
+        .rev()
+        .find(|ip| !trusted_proxies.contains(ip))
+        .or(forwarded.first())
+        .unwrap_or(&peer)
+        .to_string()
+}

@@ -8,9 +8,9 @@ use uuid::Uuid;
 use auction_core::RoundStatus;
 
 use super::views::{BidView, CourtView, DealView, MyBidView, Page, PageQuery, RegistrationView, UserView};
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::services::{accounts, bidding, deals, registrations};
+use crate::auth::{Caller, client_address};
+use crate::error::{ApiResult, ErrorBody};
+use crate::services::{accounts, bidding, deals, email_address, registrations};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -33,11 +33,19 @@ pub struct UserEnvelope {
 #[utoipa::path(tag = "accounts", request_body = RegisterRequest, responses(
     (status = 201, body = UserEnvelope),
     (status = 422, description = "invalid_email, weak_password, invalid_id_number", body = ErrorBody),
-    (status = 409, description = "email_taken", body = ErrorBody),
+    (status = 409, description = "email_taken, identity_in_use (the ID number has an account; none is named)", body = ErrorBody),
+    (status = 429, description = "rate_limited (with Retry-After): too many sign-ups from this address", body = ErrorBody),
+    (status = 503, description = "busy (with Retry-After)", body = ErrorBody),
 ))]
 #[post("/api/auth/register")]
-pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> ApiResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
+    let address = client_address(&request, &state.trusted_proxies);
+    state.throttle.before_signup(&address, std::time::Instant::now())?;
     let user = accounts::register_bidder(
         &state,
         accounts::NewBidder {
@@ -71,7 +79,9 @@ pub struct LoginResponse {
 #[utoipa::path(tag = "accounts", request_body = LoginRequest, responses(
     (status = 200, body = LoginResponse),
     (status = 401, description = "invalid_credentials", body = ErrorBody),
-    (status = 429, description = "rate_limited: too many failed sign-ins for this account from this address", body = ErrorBody),
+    (status = 422, description = "invalid_email", body = ErrorBody),
+    (status = 429, description = "rate_limited (with Retry-After): too many failed sign-ins for this account from this address, or too many sign-ins from this address", body = ErrorBody),
+    (status = 503, description = "busy (with Retry-After): too many sign-ins at once", body = ErrorBody),
 ))]
 #[post("/api/auth/login")]
 pub async fn login(
@@ -80,27 +90,19 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let body = body.into_inner();
-    let address = request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    // A well-formed, bounded email first: it keys the throttle, so a megabyte of "email" costs nothing.
+    let email = email_address(&body.email)?;
+    let address = client_address(&request, &state.trusted_proxies);
     let now = std::time::Instant::now();
-    if let Some(wait) = state.logins.wait(&body.email, &address, now) {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!(
-                "too many failed sign-ins; try again in {} seconds",
-                wait.as_secs().max(1)
-            ),
-        )
-        .with_details(serde_json::json!({ "retry_after_seconds": wait.as_secs().max(1) })));
-    }
-    let user = match accounts::login(&state, &body.email, body.password).await {
+    state.throttle.before_login(&email, &address, now)?;
+    let user = match accounts::login(&state, &email, body.password).await {
         Ok(user) => {
-            state.logins.succeeded(&body.email, &address);
+            state.throttle.login_succeeded(&email, &address);
             user
         }
         Err(err) => {
             if err.code == "invalid_credentials" {
-                state.logins.failed(&body.email, &address, now);
+                state.throttle.login_failed(&email, &address, now);
             }
             return Err(err);
         }

@@ -36,13 +36,18 @@ impl MoneyInput {
     }
 }
 
+/// How far into any list a page may reach (`page × per_page`).
+pub const MAX_PAGED_ITEMS: u64 = 100_000;
+
 /// `?page=1&per_page=20`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 1-based page number.
+    /// 1-based page number; `page × per_page` is at most 100,000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -51,10 +56,12 @@ impl PageQuery {
     pub fn resolve(&self) -> ApiResult<(u64, u64)> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(20);
-        if page == 0 || !(1..=100).contains(&per_page) {
+        // Deep pages cost the database a scan of everything before them: no list is read past 100,000 items.
+        let within_reach = page.checked_mul(per_page).is_some_and(|end| end <= MAX_PAGED_ITEMS);
+        if page == 0 || !(1..=100).contains(&per_page) || !within_reach {
             return Err(ApiError::bad_request(
                 "invalid_query",
-                "page starts at 1 and per_page is between 1 and 100",
+                "page starts at 1, per_page is between 1 and 100, and page × per_page is at most 100000",
             ));
         }
         Ok((page, per_page))

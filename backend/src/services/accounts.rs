@@ -6,7 +6,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use uuid::Uuid;
 
 use super::{email_address, required_text};
-use crate::auth::{Caller, Role, password};
+use crate::auth::password::MAX_PASSWORD_CHARS;
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{court, user};
@@ -21,10 +22,17 @@ pub struct NewBidder {
 }
 
 fn strong_password(password: &str) -> ApiResult<()> {
-    if password.chars().count() < 8 {
+    let length = password.chars().count();
+    if length < 8 {
         return Err(ApiError::unprocessable(
             "weak_password",
             "a password needs at least 8 characters",
+        ));
+    }
+    if length > MAX_PASSWORD_CHARS {
+        return Err(ApiError::unprocessable(
+            "weak_password",
+            format!("a password has at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
     Ok(())
@@ -53,7 +61,15 @@ pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<us
     let id_number =
         IdNumber::parse(&input.id_number).map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string()))?;
     let phone = phone_number(input.phone.as_deref())?;
-    let hash = password::hash(input.password).await?;
+    // Checked before the costly hash; the unique index still decides a race between two sign-ups.
+    let taken = user::Entity::find()
+        .filter(user::Column::IdNumber.eq(id_number.as_str()))
+        .count(state.db.conn())
+        .await?;
+    if taken > 0 {
+        return Err(identity_in_use());
+    }
+    let hash = state.hashing.hash(input.password).await?;
     insert_user(
         state,
         email,
@@ -91,11 +107,23 @@ async fn insert_user(
     };
     row.insert(state.db.conn()).await.map_err(|err| {
         if is_unique_violation(&err) {
-            ApiError::conflict("email_taken", "an account with this email already exists")
+            // Which of the two unique columns collided; the answer names no account either way.
+            if err.to_string().contains("id_number") {
+                identity_in_use()
+            } else {
+                ApiError::conflict("email_taken", "an account with this email already exists")
+            }
         } else {
             err.into()
         }
     })
+}
+
+fn identity_in_use() -> ApiError {
+    ApiError::conflict(
+        "identity_in_use",
+        "this ID number already has an account; one person has one account",
+    )
 }
 
 pub async fn find_by_email(state: &AppState, email: &str) -> ApiResult<Option<user::Model>> {
@@ -124,7 +152,10 @@ pub fn caller_of(user: &user::Model) -> ApiResult<Caller> {
 /// Checks an email and password; the same 401 whether the email or the password is wrong.
 pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult<user::Model> {
     let account = find_by_email(state, email).await?;
-    let ok = password::verify(password, account.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = state
+        .hashing
+        .verify(password, account.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
     match account {
         Some(account) if ok => Ok(account),
         _ => Err(ApiError::new(
@@ -159,7 +190,7 @@ pub async fn create_judge(state: &AppState, input: NewJudge) -> ApiResult<user::
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::unprocessable("unknown_court", "no court has that id"))?;
-    let hash = password::hash(input.password).await?;
+    let hash = state.hashing.hash(input.password).await?;
     insert_user(
         state,
         email,
@@ -179,7 +210,7 @@ pub async fn ensure_admin(state: &AppState, email: &str, password: &str) -> ApiR
     if find_by_email(state, &email).await?.is_some() {
         return Ok(());
     }
-    let hash = password::hash(password.to_owned()).await?;
+    let hash = state.hashing.hash(password.to_owned()).await?;
     match insert_user(
         state,
         email,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -166,11 +166,12 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     };
     let reference = money_opt(listing.reference_price)?;
     check_terms(next.kind, reference, next.first_round_start, &terms)?;
-    let optional_text = |text: Option<String>, field: &str| -> ApiResult<Option<String>> {
-        text.filter(|t| !t.trim().is_empty())
-            .map(|t| super::required_text(&t, field, 20_000))
-            .transpose()
-    };
+    let optional_text = |text: Option<String>, field: &str| super::optional_text(text.as_deref(), field, 20_000);
+    let extra_reminders = input
+        .extra_reminders
+        .iter()
+        .map(|reminder| super::required_text(reminder, "special_reminders", 2000))
+        .collect::<ApiResult<Vec<_>>>()?;
     let court = court::Entity::find_by_id(listing.court_id)
         .one(&*tx)
         .await?
@@ -194,7 +195,7 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         },
         optional_text(input.announcement, "announcement")?,
         optional_text(input.bidding_instructions, "bidding_instructions")?,
-        &input.extra_reminders,
+        &extra_reminders,
     );
     let created_at = millis(now);
     let row = auction::ActiveModel {
@@ -327,7 +328,8 @@ pub async fn court_action(
     action: CourtAction,
     reason: Option<&str>,
 ) -> ApiResult<SavedRound> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let reason = super::optional_text(reason, "reason", 2000)?;
+    let reason = reason.as_deref();
     if action != CourtAction::Resume && reason.is_none() {
         return Err(ApiError::unprocessable(
             "reason_required",
@@ -438,14 +440,15 @@ pub async fn add_priority_holder(
     Ok((holder, created, updated.rows_affected > 0))
 }
 
-/// A round as its viewer may see it: drafts only by a judge of the court.
+/// A round as its viewer may see it: public once published, whatever became of it later; before that
+/// (a draft, or a round withdrawn before publication) only to its court's judges.
 pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<auction::Model> {
     let row = auction::Entity::find_by_id(id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
     let own_court = caller.0.is_some_and(|c| c.is_judge_of(row.court_id));
-    if row.status == RoundStatus::Draft.as_str() && !own_court {
+    if row.published_at.is_none() && !own_court {
         return Err(ApiError::not_found("auction"));
     }
     Ok(row)
@@ -472,7 +475,7 @@ pub async fn list(
 ) -> ApiResult<(Vec<auction::Model>, u64)> {
     let mut condition = Condition::all();
     if !filter.include_drafts {
-        condition = condition.add(auction::Column::Status.ne(RoundStatus::Draft.as_str()));
+        condition = condition.add(auction::Column::PublishedAt.is_not_null());
     }
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         match RoundStatus::parse(status) {
@@ -500,7 +503,12 @@ pub async fn list(
         condition = condition.add(auction::Column::ListingId.eq(listing_id));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        condition = condition.add(auction::Column::Title.contains(q));
+        // The words are matched literally: `%`, `_` and `\` are not patterns.
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        condition = condition.add(
+            Expr::col((auction::Entity, auction::Column::Title))
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
     }
     let paginator = auction::Entity::find()
         .filter(condition)

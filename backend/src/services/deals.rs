@@ -78,7 +78,14 @@ pub async fn list_mine(
 
 /// The buyer starts paying the balance: an order for what is due (the same pending order if one exists).
 pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<payment_order::Model> {
-    let deal = find(state, id).await?;
+    let tx = state.db.write().await?;
+    // Under the deal's lock (FOR UPDATE on PostgreSQL; SQLite's write transaction is already exclusive),
+    // so two requests at once find one pending order instead of making two.
+    let deal = deal::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("deal"))?;
     if deal.buyer_id != caller.user_id {
         return Err(ApiError::forbidden("only the buyer pays the balance"));
     }
@@ -89,7 +96,6 @@ pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) 
             "this deal is not awaiting its balance",
         ));
     }
-    let tx = state.db.write().await?;
     let pending = payment_order::Entity::find()
         .filter(payment_order::Column::DealId.eq(deal.id))
         .filter(payment_order::Column::Status.eq("pending"))

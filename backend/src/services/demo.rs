@@ -19,7 +19,8 @@ use super::bidding::{self, PlaceBid};
 use super::listings::{self, NewCase, NewListing, Quote};
 use super::{payments, registrations, workers};
 use crate::auth::Caller;
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::password::Hashing;
+use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
@@ -208,7 +209,9 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             gateway: SandboxGateway::new(Uuid::new_v4().as_bytes().to_vec()),
             live: Arc::new(LiveHub::new(None)),
             mail: MailSettings::from_settings(&state.settings).map_err(ApiError::internal)?,
-            logins: LoginThrottle::new(0, std::time::Duration::ZERO),
+            throttle: Throttle::unlimited(),
+            hashing: Hashing::new(0),
+            trusted_proxies: Vec::new(),
         },
     };
     accounts::ensure_admin(&demo.state, "admin@demo.fapai", DEMO_PASSWORD).await?;

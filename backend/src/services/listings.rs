@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Pagin
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{email_address, required_text};
+use super::{email_address, optional_text, required_text};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
@@ -74,13 +74,7 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
             "category is one of real_estate, movable, other_right",
         )
     })?;
-    let encumbrances = input.encumbrances.as_deref().map(str::trim).filter(|e| !e.is_empty());
-    if encumbrances.is_some_and(|e| e.chars().count() > 10_000) {
-        return Err(ApiError::unprocessable(
-            "invalid_encumbrances",
-            "encumbrances may have at most 10000 characters",
-        ));
-    }
+    let encumbrances = optional_text(input.encumbrances.as_deref(), "encumbrances", 10_000)?;
     let now = millis(state.clock.now());
     let row = listing::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -90,7 +84,7 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
         category: Set(category.as_str().to_owned()),
         description: Set(required_text(&input.description, "description", 20_000)?),
         location: Set(required_text(&input.location, "location", 500)?),
-        encumbrances: Set(encumbrances.map(str::to_owned)),
+        encumbrances: Set(encumbrances),
         is_housing: Set(input.is_housing.unwrap_or(false)),
         status: Set(status::PRICING.to_owned()),
         reference_price: Set(None),

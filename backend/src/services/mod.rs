@@ -21,7 +21,31 @@ use chrono::DateTime;
 
 use crate::error::{ApiError, ApiResult};
 
-/// Trimmed, non-empty text of at most `max` characters, else 422 `invalid_<field>`.
+/// Texts longer than this are documents (descriptions, announcements) and may hold line breaks and tabs;
+/// shorter ones (names, titles, numbers) are one line.
+const ONE_LINE_MAX: usize = 500;
+
+/// Characters no text may hold: control characters (line breaks and tabs only in long texts) and the
+/// bidirectional embeddings, overrides and isolates that make text read differently from what it holds.
+fn forbidden_character(c: char, multiline: bool) -> bool {
+    (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// 422 `invalid_text` when `text` holds a forbidden character.
+fn check_characters(text: &str, field: &str, multiline: bool) -> ApiResult<()> {
+    match text.chars().find(|c| forbidden_character(*c, multiline)) {
+        None => Ok(()),
+        Some(c) => Err(ApiError::unprocessable(
+            "invalid_text",
+            format!("{field} holds a character that is not allowed (U+{:04X})", u32::from(c)),
+        )
+        .with_details(serde_json::json!({ "field": field }))),
+    }
+}
+
+/// Trimmed, non-empty text of at most `max` characters, else 422 `invalid_<field>`; with a control or
+/// bidi-override character, 422 `invalid_text`.
 pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() || trimmed.chars().count() > max {
@@ -31,7 +55,17 @@ pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> 
             format!("{field} must be between 1 and {max} characters"),
         ));
     }
+    check_characters(trimmed, field, max > ONE_LINE_MAX)?;
     Ok(trimmed.to_owned())
+}
+
+/// As [`required_text`], but empty or absent text is `None`.
+pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> ApiResult<Option<String>> {
+    value
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| required_text(text, field, max))
+        .transpose()
 }
 
 /// An RFC 3339 instant, else 422 `invalid_datetime`.
@@ -102,5 +136,29 @@ mod tests {
         let err = required_text("   ", "title", 10).unwrap_err();
         assert_eq!(err.code, "invalid_title");
         assert!(required_text("一二三四五六七八九十一", "title", 10).is_err());
+    }
+
+    #[test]
+    fn text_holds_no_control_or_bidi_override_characters() {
+        for bad in ["张\u{0}三", "a\u{202E}gnp.exe", "x\u{2066}y", "bell\u{7}"] {
+            let err = required_text(bad, "real_name", 100).unwrap_err();
+            assert_eq!(err.code, "invalid_text", "{bad:?}");
+        }
+        assert_eq!(
+            required_text("two\nlines", "real_name", 100).unwrap_err().code,
+            "invalid_text"
+        );
+        assert!(
+            required_text("第一段\n第二段\t缩进", "description", 20_000).is_ok(),
+            "documents keep their lines"
+        );
+        assert_eq!(optional_text(Some("  "), "encumbrances", 10_000).unwrap(), None);
+        assert_eq!(optional_text(None, "encumbrances", 10_000).unwrap(), None);
+        assert_eq!(
+            optional_text(Some("\u{202D}"), "encumbrances", 10_000)
+                .unwrap_err()
+                .code,
+            "invalid_text"
+        );
     }
 }

@@ -238,11 +238,14 @@ pub fn test_env(database_url: &str, data_dir: &std::path::Path) -> HashMap<Strin
         ("FAPAI_HTTP_WORKERS", "4".to_owned()),
         ("FAPAI_CLOCK", "manual".to_owned()),
         ("FAPAI_JWT_SECRET", JWT_SECRET.to_owned()),
-        ("FAPAI_PAYMENTS_SECRET", "sandbox-test-secret".to_owned()),
+        ("FAPAI_PAYMENTS_SECRET", "sandbox-test-secret-of-at-least-32-bytes".to_owned()),
         ("FAPAI_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("FAPAI_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
         ("FAPAI_WORKER_INTERVAL_MS", "50".to_owned()),
         ("FAPAI_DATABASE_MAX_CONNECTIONS", "12".to_owned()),
+        // Tests make many accounts from 127.0.0.1; the address limits have tests of their own.
+        ("FAPAI_LOGINS_PER_ADDRESS_PER_MINUTE", "0".to_owned()),
+        ("FAPAI_SIGNUPS_PER_ADDRESS_PER_HOUR", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

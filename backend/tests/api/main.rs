@@ -8,6 +8,7 @@ mod bidding;
 mod concurrency;
 mod crash;
 mod email;
+mod hardening;
 mod lifecycle;
 mod live;
 mod rounds;

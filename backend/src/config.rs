@@ -48,6 +48,8 @@ pub struct Settings {
     pub signups_per_address_per_hour: u32,
     pub trusted_proxies: String,
     pub password_hashing_slots: usize,
+    pub websocket_max_connections: usize,
+    pub websocket_max_per_address: usize,
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
     pub worker_interval_ms: u64,

@@ -19,7 +19,7 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
-use crate::live::LiveHub;
+use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::MailSettings;
 use crate::persistence::{Backend, Database};
 use crate::routes::{self, ApiDoc};
@@ -102,7 +102,13 @@ impl Application {
                 settings.token_hours,
             ),
             gateway: SandboxGateway::new(secret_or_random(&settings.payments_secret, "FAPAI_PAYMENTS_SECRET")),
-            live: Arc::new(LiveHub::new(postgres_pool)),
+            live: Arc::new(LiveHub::new(
+                postgres_pool,
+                ConnectionLimits {
+                    total: settings.websocket_max_connections,
+                    per_address: settings.websocket_max_per_address,
+                },
+            )),
             settings: Arc::new(settings.clone()),
             db,
             clock,

@@ -39,14 +39,75 @@ pub struct LiveEvent {
 pub struct LiveHub {
     channels: Mutex<HashMap<Uuid, broadcast::Sender<Arc<LiveEvent>>>>,
     postgres: Option<PgPool>,
+    limits: ConnectionLimits,
+    /// Open WebSockets, in all and per client address (an address leaves the map with its last one).
+    connections: Mutex<(usize, HashMap<String, usize>)>,
+}
+
+/// How many WebSockets this process keeps open at most, in all and per client address.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    pub total: usize,
+    pub per_address: usize,
+}
+
+/// Why a WebSocket was not admitted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Full,
+    AddressFull,
+}
+
+/// One admitted WebSocket; dropping it frees its place.
+pub struct Admission {
+    hub: Arc<LiveHub>,
+    address: String,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut connections = self.hub.connections.lock().unwrap_or_else(|p| p.into_inner());
+        connections.0 = connections.0.saturating_sub(1);
+        if let Some(count) = connections.1.get_mut(&self.address) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                connections.1.remove(&self.address);
+            }
+        }
+    }
 }
 
 impl LiveHub {
-    pub fn new(postgres: Option<PgPool>) -> LiveHub {
+    pub fn new(postgres: Option<PgPool>, limits: ConnectionLimits) -> LiveHub {
         LiveHub {
             channels: Mutex::new(HashMap::new()),
             postgres,
+            limits,
+            connections: Mutex::new((0, HashMap::new())),
         }
+    }
+
+    /// A place for one more WebSocket from `address`, if the limits allow it.
+    pub fn admit(self: &Arc<Self>, address: &str) -> Result<Admission, Refusal> {
+        let mut connections = self.connections.lock().unwrap_or_else(|p| p.into_inner());
+        if connections.0 >= self.limits.total {
+            return Err(Refusal::Full);
+        }
+        let from_address = connections.1.get(address).copied().unwrap_or(0);
+        if from_address >= self.limits.per_address {
+            return Err(Refusal::AddressFull);
+        }
+        connections.0 += 1;
+        connections.1.insert(address.to_owned(), from_address + 1);
+        Ok(Admission {
+            hub: Arc::clone(self),
+            address: address.to_owned(),
+        })
+    }
+
+    /// Open WebSockets of this process.
+    pub fn connection_count(&self) -> usize {
+        self.connections.lock().unwrap_or_else(|p| p.into_inner()).0
     }
 
     pub fn subscribe(&self, auction_id: Uuid) -> broadcast::Receiver<Arc<LiveEvent>> {
@@ -133,5 +194,29 @@ impl LiveHub {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admissions_are_capped_in_all_and_per_address_and_freed_on_drop() {
+        let hub = Arc::new(LiveHub::new(
+            None,
+            ConnectionLimits {
+                total: 3,
+                per_address: 2,
+            },
+        ));
+        let a1 = hub.admit("1.1.1.1").expect("first");
+        let _a2 = hub.admit("1.1.1.1").expect("second");
+        assert_eq!(hub.admit("1.1.1.1").err(), Some(Refusal::AddressFull));
+        let _b1 = hub.admit("2.2.2.2").expect("another address");
+        assert_eq!(hub.admit("3.3.3.3").err(), Some(Refusal::Full));
+        drop(a1);
+        assert_eq!(hub.connection_count(), 2);
+        assert!(hub.admit("1.1.1.1").is_ok(), "a freed place can be taken again");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, MessageStream, Session};
 use auction_core::RoundStatus;
@@ -14,11 +14,24 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
+use super::Admission;
 use crate::persistence::entities::{auction, bid};
 use crate::routes::views::{AuctionView, BidView};
 use crate::state::AppState;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
+/// A client silent for longer (no pong, no message) is dropped.
+const PONG_DEADLINE: Duration = Duration::from_secs(50);
+/// A message a client does not take within this time drops that client; the others never wait for it.
+const SEND_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Sends one text message within the deadline; false if the client is gone or too slow.
+async fn send(session: &mut Session, text: String) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_DEADLINE, session.text(text)).await,
+        Ok(Ok(()))
+    )
+}
 /// More missed bids than this and the client is told to reload the record instead (`reset`).
 pub const MAX_CATCH_UP: i32 = 500;
 
@@ -126,11 +139,14 @@ pub fn spawn(
     after_seq: Option<i32>,
     mut session: Session,
     messages: MessageStream,
+    admission: Admission,
 ) {
     // Subscribe before reading the snapshot, so no event falls between the two.
     let mut events = state.live.subscribe(auction_id);
     let mut incoming = messages.aggregate_continuations().max_continuation_size(64 * 1024);
     actix_web::rt::spawn(async move {
+        // Holds this connection's place until the task ends.
+        let _admission = admission;
         let Some(first) = catch_up(&state, auction_id, after_seq).await else {
             let _ = session.close(None).await;
             return;
@@ -138,10 +154,11 @@ pub fn spawn(
         // Bids up to here were in the catch-up; events queued meanwhile may repeat them and are skipped.
         let mut sent = SentBids::up_to(i64::from(after_seq.unwrap_or(0)));
         for text in unsent(first, &mut sent) {
-            if session.text(text).await.is_err() {
+            if !send(&mut session, text).await {
                 return;
             }
         }
+        let mut last_heard = Instant::now();
         let mut ping = tokio::time::interval(PING_EVERY);
         loop {
             tokio::select! {
@@ -165,7 +182,7 @@ pub fn spawn(
                     };
                     let mut failed = false;
                     for text in texts {
-                        if session.text(text).await.is_err() {
+                        if !send(&mut session, text).await {
                             failed = true;
                             break;
                         }
@@ -176,15 +193,21 @@ pub fn spawn(
                 }
                 message = incoming.next() => match message {
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        last_heard = Instant::now();
                         if session.pong(&bytes).await.is_err() {
                             break;
                         }
                     }
                     Some(Ok(AggregatedMessage::Close(_))) | None | Some(Err(_)) => break,
-                    Some(Ok(_)) => {}
+                    Some(Ok(_)) => last_heard = Instant::now(),
                 },
                 _ = ping.tick() => {
-                    if session.ping(b"").await.is_err() {
+                    // A client that has not answered two pings is gone, or too slow to keep.
+                    if last_heard.elapsed() > PONG_DEADLINE {
+                        break;
+                    }
+                    let pinged = tokio::time::timeout(SEND_DEADLINE, session.ping(b"")).await;
+                    if !matches!(pinged, Ok(Ok(()))) {
                         break;
                     }
                 }

@@ -1,6 +1,6 @@
 //! Cases, listings and valuations (judges of the listing's court).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -8,11 +8,13 @@ use uuid::Uuid;
 use actix_multipart::form::MultipartForm;
 use actix_multipart::form::tempfile::TempFile;
 use actix_multipart::form::text::Text;
-use actix_web::http::header::{Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::http::header::{
+    Charset, ContentDisposition, ContentEncoding, DispositionParam, DispositionType, ExtendedValue,
+};
 
 use super::views::{CaseView, FileView, ListingView, MoneyInput, Party};
 use crate::auth::{Caller, MaybeCaller};
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::services::files;
 use crate::services::listings::{self, NewCase, NewListing, Quote};
 use crate::state::AppState;
@@ -127,11 +129,18 @@ pub async fn upload_file(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-    form: MultipartForm<UploadForm>,
-) -> ApiResult<HttpResponse> {
-    let form = form.into_inner();
+    request: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    let listing_id = id.into_inner();
+    // The caller's rights first: nobody else's upload is received at all.
+    files::may_upload(&state, &caller, listing_id).await?;
+    // Refusals of the form itself (size, shape) come back in the contract's shape (`multipart_error`).
+    let form = MultipartForm::<UploadForm>::from_request(&request, &mut payload.into_inner())
+        .await?
+        .into_inner();
     let upload = files::Upload {
-        listing_id: id.into_inner(),
+        listing_id,
         kind: form.kind.as_ref().map(|k| k.as_str()),
         file_name: form.file.file_name.as_deref(),
         path: form.file.file.path(),
@@ -144,7 +153,8 @@ pub async fn upload_file(
 #[utoipa::path(tag = "listings", responses((status = 200, description = "the file's bytes"), (status = 404, body = ErrorBody)))]
 #[get("/api/files/{id}")]
 pub async fn get_file(state: web::Data<AppState>, caller: MaybeCaller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let (record, bytes) = files::open(&state, &caller, id.into_inner()).await?;
+    let (record, file) = files::open(&state, &caller, id.into_inner()).await?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
     let disposition = ContentDisposition {
         disposition: DispositionType::Inline,
         parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
@@ -156,9 +166,11 @@ pub async fn get_file(state: web::Data<AppState>, caller: MaybeCaller, id: web::
     Ok(HttpResponse::Ok()
         .content_type(record.content_type.as_str())
         .insert_header(disposition)
-        .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Cache-Control", "private, max-age=3600"))
-        .body(bytes))
+        // Photos and PDFs are compressed already: sent as they are, in chunks, never held whole.
+        .insert_header(ContentEncoding::Identity)
+        .no_chunking(length)
+        .streaming(tokio_util::io::ReaderStream::new(file)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,12 +1,17 @@
 //! The live WebSocket of a round.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::MaybeCaller;
+use crate::auth::client_address;
+use crate::auth::throttle::rate_limited;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::live::socket;
+use crate::live::{Refusal, socket};
 use crate::services::auctions;
 use crate::state::AppState;
 
@@ -20,7 +25,7 @@ pub struct LiveQuery {
 
 /// WebSocket: `{"type":"snapshot","auction":…}` first, then with `after_seq` the missed `bid` messages
 /// (or `{"type":"reset"}`), then `bid` and `status` messages as they happen, with no gap and no repeat.
-#[utoipa::path(tag = "bidding", params(LiveQuery), responses((status = 101, description = "switching to WebSocket"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "bidding", params(LiveQuery), responses((status = 101, description = "switching to WebSocket"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, description = "rate_limited: too many live connections from this address", body = ErrorBody), (status = 503, description = "busy: the server's live connections are full", body = ErrorBody)))]
 #[get("/api/auctions/{id}/live")]
 pub async fn live(
     state: web::Data<AppState>,
@@ -38,8 +43,18 @@ pub async fn live(
         ));
     }
     let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
+    let address = client_address(&req, &state.trusted_proxies);
+    let admission = state.live.admit(&address).map_err(|refusal| match refusal {
+        Refusal::AddressFull => rate_limited("live connections from this address", Duration::from_secs(10)),
+        Refusal::Full => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many people are watching right now; try again shortly",
+        )
+        .with_retry_after(10),
+    })?;
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|_| ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only"))?;
-    socket::spawn(state.into_inner(), row.id, after_seq, session, messages);
+    socket::spawn(state.into_inner(), row.id, after_seq, session, messages, admission);
     Ok(response)
 }

@@ -225,10 +225,18 @@ pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiRe
 }
 
 /// The round's whole ledger, in order.
-pub async fn ledger(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
+/// Up to `limit` ledger entries of a round after `after_seq`, in order: one page of the chain.
+pub async fn ledger_page(
+    state: &AppState,
+    round_id: Uuid,
+    after_seq: i64,
+    limit: u64,
+) -> ApiResult<Vec<ledger_entry::Model>> {
     Ok(ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::AuctionId.eq(round.id))
+        .filter(ledger_entry::Column::AuctionId.eq(round_id))
+        .filter(ledger_entry::Column::Seq.gt(after_seq))
         .order_by_asc(ledger_entry::Column::Seq)
+        .limit(limit)
         .all(state.db.conn())
         .await?)
 }

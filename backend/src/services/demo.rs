@@ -24,7 +24,7 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use crate::live::LiveHub;
+use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::MailSettings;
 use crate::persistence::entities::court;
 use crate::routes::views::Party;
@@ -207,7 +207,13 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             clock: Clock::manual_at(start),
             tokens: TokenKeys::new(Uuid::new_v4().as_bytes(), 1),
             gateway: SandboxGateway::new(Uuid::new_v4().as_bytes().to_vec()),
-            live: Arc::new(LiveHub::new(None)),
+            live: Arc::new(LiveHub::new(
+                None,
+                ConnectionLimits {
+                    total: 0,
+                    per_address: 0,
+                },
+            )),
             mail: MailSettings::from_settings(&state.settings).map_err(ApiError::internal)?,
             throttle: Throttle::unlimited(),
             hashing: Hashing::new(0),

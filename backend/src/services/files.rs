@@ -56,6 +56,11 @@ pub struct Upload<'a> {
     pub path: &'a Path,
 }
 
+/// Whether the caller may add files to the listing: checked before the upload's body is read.
+pub async fn may_upload(state: &AppState, caller: &Caller, listing_id: Uuid) -> ApiResult<()> {
+    listings::find_for_judge(state, caller, listing_id).await.map(|_| ())
+}
+
 pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> ApiResult<listing_file::Model> {
     let listing = listings::find_for_judge(state, caller, upload.listing_id).await?;
     let bytes = tokio::fs::read(upload.path).await.map_err(ApiError::internal)?;
@@ -131,8 +136,12 @@ pub async fn list(state: &AppState, listing_id: Uuid) -> ApiResult<Vec<listing_f
         .await?)
 }
 
-/// A file and its bytes, for whoever may see its listing.
-pub async fn open(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<(listing_file::Model, Vec<u8>)> {
+/// A file, opened for streaming, for whoever may see its listing: never read into memory whole.
+pub async fn open(
+    state: &AppState,
+    caller: &MaybeCaller,
+    id: Uuid,
+) -> ApiResult<(listing_file::Model, tokio::fs::File)> {
     let record = listing_file::Entity::find_by_id(id)
         .one(state.db.conn())
         .await?
@@ -140,10 +149,10 @@ pub async fn open(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult
     listings::find_visible(state, caller, record.listing_id)
         .await
         .map_err(|_| ApiError::not_found("file"))?;
-    let bytes = tokio::fs::read(storage_dir(state).join(id.to_string()))
+    let file = tokio::fs::File::open(storage_dir(state).join(id.to_string()))
         .await
         .map_err(ApiError::internal)?;
-    Ok((record, bytes))
+    Ok((record, file))
 }
 
 #[cfg(test)]

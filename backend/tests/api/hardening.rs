@@ -229,3 +229,81 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn the_ledger_comes_in_pages_or_streamed_whole_and_both_verify(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let bob = app.new_bidder("刘备").await;
+        app.register_and_pay(&alice, &id).await;
+        app.register_and_pay(&bob, &id).await;
+        app.open_bidding(&round).await;
+        for step in 0..12 {
+            let bidder = if step % 2 == 0 { &alice } else { &bob };
+            app.bid(bidder, &id, &crate::helpers::plus("700000", step, "1000")).await;
+        }
+        // The whole chain, streamed, verifies (the helper checks every link and hash).
+        let whole = app.verified_ledger(&id).await;
+        let streamed = app.get_ok(&format!("/api/auctions/{id}/ledger"), None).await;
+        assert_eq!(streamed["head"], streamed["entries"].as_array().unwrap().last().unwrap()["hash"]);
+
+        // Pages of five, joined, are the same chain.
+        let mut after = 0;
+        let mut joined = Vec::new();
+        loop {
+            let page = app.get_ok(&format!("/api/auctions/{id}/ledger?after_seq={after}&limit=5"), None).await;
+            let entries = page["entries"].as_array().unwrap().clone();
+            if entries.is_empty() {
+                break;
+            }
+            assert!(entries.len() <= 5);
+            assert_eq!(page["head"], entries.last().unwrap()["hash"]);
+            after = entries.last().unwrap()["seq"].as_i64().unwrap();
+            joined.extend(entries);
+        }
+        assert_eq!(joined.len(), whole.len());
+        assert_eq!(Value::Array(joined), streamed["entries"]);
+
+        for bad in ["limit=1001", "limit=0", "after_seq=-1"] {
+            let (status, body) = app.get(&format!("/api/auctions/{id}/ledger?{bad}"), None).await;
+            assert_eq!((status.as_u16(), code(&body)), (400, "invalid_query"), "{bad}");
+        }
+        app.finish().await;
+    }
+);
+
+#[actix_web::test]
+async fn live_connections_are_capped_per_address_and_a_closed_one_frees_its_place() {
+    let database = TestDatabase::create(Db::Sqlite).await;
+    let mut settings = test_settings(&database.url, &database.data_dir());
+    settings.websocket_max_per_address = 2;
+    let app = TestApp::spawn_with(Db::Sqlite, settings, Some(database)).await;
+    let judge = app.new_judge().await;
+    let round = app.published_round(&judge).await;
+    let url = format!(
+        "{}/api/auctions/{}/live",
+        app.address.replace("http://", "ws://"),
+        round["id"].as_str().unwrap()
+    );
+    let (_, first) = app.client.ws(&url).connect().await.expect("first");
+    let (_, _second) = app.client.ws(&url).connect().await.expect("second");
+    match app.client.ws(&url).connect().await {
+        Err(awc::error::WsClientError::InvalidResponseStatus(status)) => assert_eq!(status.as_u16(), 429),
+        Err(other) => panic!("refused for the wrong reason: {other}"),
+        Ok(_) => panic!("a third connection from one address was admitted"),
+    }
+    drop(first);
+    let mut admitted = false;
+    for _ in 0..50 {
+        if app.client.ws(&url).connect().await.is_ok() {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(admitted, "the closed connection's place was freed");
+    app.finish().await;
+}

@@ -238,7 +238,10 @@ pub fn test_env(database_url: &str, data_dir: &std::path::Path) -> HashMap<Strin
         ("FAPAI_HTTP_WORKERS", "4".to_owned()),
         ("FAPAI_CLOCK", "manual".to_owned()),
         ("FAPAI_JWT_SECRET", JWT_SECRET.to_owned()),
-        ("FAPAI_PAYMENTS_SECRET", "sandbox-test-secret-of-at-least-32-bytes".to_owned()),
+        (
+            "FAPAI_PAYMENTS_SECRET",
+            "sandbox-test-secret-of-at-least-32-bytes".to_owned(),
+        ),
         ("FAPAI_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("FAPAI_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
         ("FAPAI_WORKER_INTERVAL_MS", "50".to_owned()),

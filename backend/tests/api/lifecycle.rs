@@ -358,9 +358,21 @@ db_test!(
         let shown = app.get_ok(&format!("/api/listings/{listing}"), Some(&judge.token)).await;
         assert_eq!(shown["files"].as_array().unwrap().len(), 2);
         let url = format!("{}{}", app.address, photo["url"].as_str().unwrap());
-        let mut response = app.client.get(&url).insert_header(("Authorization", format!("Bearer {}", judge.token))).send().await.unwrap();
+        let mut response = app
+            .client
+            .get(&url)
+            .insert_header(("Authorization", format!("Bearer {}", judge.token)))
+            .insert_header(("Accept-Encoding", "gzip"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 200);
         assert_eq!(response.headers().get("content-type").unwrap(), "image/png");
+        assert!(
+            response.headers().get("content-encoding").is_none_or(|e| e == "identity"),
+            "a photo is sent as it is, not gzipped again"
+        );
+        assert_eq!(response.headers().get("content-length").unwrap(), &PNG.len().to_string());
         assert_eq!(response.headers().get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(response.body().await.unwrap().as_ref(), PNG);
         // Before a round is announced, the public cannot see the files.

@@ -4,12 +4,13 @@ pub mod password;
 pub mod throttle;
 pub mod token;
 
-use std::future::{Ready, ready};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::persistence::entities::user;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -106,14 +107,39 @@ fn caller_from(req: &HttpRequest) -> ApiResult<Option<Caller>> {
     state.tokens.verify(token).map(Some)
 }
 
+/// A judge's or administrator's token is checked against the account as it is now: a judge moved to
+/// another court or an account whose role changed must sign in again, at once rather than when the token
+/// expires. (Bidders' tokens carry nothing the court could take back; their bids stay one lookup lighter.)
+async fn still_current(req: HttpRequest, caller: Option<Caller>) -> ApiResult<Option<Caller>> {
+    let Some(caller) = caller.filter(|c| c.role != Role::Bidder) else {
+        return Ok(caller);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let account = user::Entity::find_by_id(caller.user_id).one(state.db.conn()).await?;
+    match account {
+        Some(account) if account.role == caller.role.as_str() && account.court_id == caller.court_id => {
+            Ok(Some(caller))
+        }
+        _ => Err(ApiError::unauthenticated(
+            "this account's role or court has changed; sign in again",
+        )),
+    }
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Caller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller_from(req).and_then(|caller| {
-            caller.ok_or_else(|| ApiError::unauthenticated("sign in first: send `Authorization: Bearer <token>`"))
-        }))
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = caller_from(&req)?;
+            still_current(req, caller)
+                .await?
+                .ok_or_else(|| ApiError::unauthenticated("sign in first: send `Authorization: Bearer <token>`"))
+        })
     }
 }
 
@@ -124,10 +150,14 @@ pub struct MaybeCaller(pub Option<Caller>);
 
 impl FromRequest for MaybeCaller {
     type Error = ApiError;
-    type Future = Ready<Result<MaybeCaller, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<MaybeCaller, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller_from(req).map(MaybeCaller))
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = caller_from(&req)?;
+            Ok(MaybeCaller(still_current(req, caller).await?))
+        })
     }
 }
 

@@ -801,6 +801,16 @@ impl ServerProcess {
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n")
     }
+
+    /// The process's resident memory (VmRSS), in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
 }
 
 impl Drop for ServerProcess {

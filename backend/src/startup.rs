@@ -10,7 +10,7 @@ use actix_web::{App, HttpResponse, HttpServer, middleware, web};
 use rand::RngCore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -135,13 +135,17 @@ impl Application {
         let app_state = state.clone();
         let hsts = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
-            let (app, api) = App::new()
+            let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(app_state.clone())
                 .configure(routes::configure)
                 .split_for_parts();
-            app.wrap(security_headers(hsts))
+            // The paths are known only now, after the handlers were collected.
+            routes::ErrorResponses.modify(&mut api);
+            let methods = web::Data::new(crate::web_app::ApiMethods::of(&api));
+            app.app_data(methods)
+                .wrap(security_headers(hsts))
                 .wrap(middleware::from_fn(crate::telemetry::request_span))
                 .wrap(middleware::Compress::default())
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api))

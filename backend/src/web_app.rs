@@ -53,9 +53,65 @@ const NOT_BUILT: &str = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf
 (or <code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</code>) and reload.</p>\
 <p>The API is at <a href=\"/api/docs/\">/api/docs/</a>.</p></body></html>";
 
-/// Everything no API route matched: the app for `GET`/`HEAD` outside `/api/`, the API's 404 otherwise.
+/// The methods of each API path, from the OpenAPI description, to answer a wrong method with 405 and
+/// the `Allow` header rather than 404.
+pub struct ApiMethods(Vec<(Vec<String>, String)>);
+
+impl ApiMethods {
+    pub fn of(api: &utoipa::openapi::OpenApi) -> ApiMethods {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect::<Vec<_>>()
+                .join(", ");
+                (path.split('/').map(str::to_owned).collect(), methods)
+            })
+            .collect();
+        ApiMethods(routes)
+    }
+
+    /// The methods `path` answers to, if it is a path of the API (`{…}` segments match any one segment).
+    fn allowed(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(template, methods)| {
+            let matches = template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()));
+            matches.then_some(methods.as_str())
+        })
+    }
+}
+
+/// Everything no API route matched: the app for `GET`/`HEAD` outside `/api/`; for an API path that exists
+/// with other methods, 405 with `Allow`; otherwise the API's 404.
 pub async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let path = req.path();
+    let allowed = req
+        .app_data::<actix_web::web::Data<ApiMethods>>()
+        .and_then(|methods| methods.allowed(path).map(str::to_owned));
+    if let (true, Some(allowed)) = (is_api(path), allowed) {
+        let body = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not an operation of {path}; it answers {allowed}", req.method()),
+        );
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, allowed))
+            .json(body.body()));
+    }
     if is_api(path) || !(req.method() == Method::GET || req.method() == Method::HEAD) {
         return Err(ApiError::not_found("resource"));
     }

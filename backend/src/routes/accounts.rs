@@ -15,11 +15,17 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    /// At most 254 bytes.
+    #[schema(format = "email", min_length = 3, max_length = 254)]
     pub email: String,
-    /// At least 8 characters.
+    /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
+    /// 1 to 100 characters, one line, no control or bidi-override characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub real_name: String,
     /// 18-character PRC resident ID number with a valid GB 11643 checksum.
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: String,
     pub phone: Option<String>,
 }
@@ -64,7 +70,10 @@ pub async fn register(
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    /// At most 254 bytes.
+    #[schema(format = "email", min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 
@@ -128,9 +137,11 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Js
 pub struct MineQuery {
     /// Only this round.
     pub auction_id: Option<Uuid>,
-    /// 1-based page number.
+    /// 1-based page number; `page × per_page` is at most 100,000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

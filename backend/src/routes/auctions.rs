@@ -204,14 +204,22 @@ pub async fn get_auction(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuctionListQuery {
+    /// `announced`, `bidding`, `suspended`, `sold`, `failed` or `withdrawn` (empty: any).
+    #[param(pattern = "^(announced|bidding|suspended|sold|failed|withdrawn)?$")]
     pub status: Option<String>,
+    /// `real_estate`, `movable` or `other_right` (empty: any).
+    #[param(pattern = "^(real_estate|movable|other_right)?$")]
     pub category: Option<String>,
     pub court_id: Option<Uuid>,
     /// The rounds of one listing.
     pub listing_id: Option<Uuid>,
     /// Words in the title.
     pub q: Option<String>,
+    /// 1-based page number; `page × per_page` is at most 100,000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

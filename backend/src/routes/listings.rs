@@ -121,6 +121,7 @@ pub struct UploadForm {
 /// Upload a photo or document of a listing (multipart/form-data).
 #[utoipa::path(tag = "listings", request_body(content = UploadForm, content_type = "multipart/form-data"), responses(
     (status = 201, body = FileView),
+    (status = 409, description = "file_quota_exceeded: the listing holds 60 files or 300 MiB", body = ErrorBody),
     (status = 413, description = "file_too_large", body = ErrorBody),
     (status = 422, description = "unsupported_file_type", body = ErrorBody),
 ), security(("bearer" = [])))]

@@ -20,6 +20,7 @@ use crate::state::AppState;
 pub struct LiveQuery {
     /// The last bid sequence the client has: the bids after it follow the snapshot (or a `reset` when
     /// more than 500 were missed).
+    #[param(minimum = 0)]
     pub after_seq: Option<i32>,
 }
 

@@ -53,6 +53,69 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Declares the refusals every operation can give, so the description matches what the server does and
+/// clients generated from it expect them: 400 for a body or query it cannot read, 401 for a bad token
+/// (a public route refuses one too), 403 where a role is needed, 404 where a path names something, 413
+/// and 422 where there is a body. An operation's own, more specific descriptions are kept. Applied to the
+/// description once the handlers' paths are collected (`startup`).
+pub struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::content::ContentBuilder;
+        use utoipa::openapi::{Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names_something = path.contains('{');
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_body = operation.request_body.is_some();
+                let secured = operation.security.is_some();
+                let mut add = |code: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                add(
+                    "400",
+                    "malformed_json, invalid_body or invalid_query: the request could not be read",
+                );
+                add("401", "unauthenticated: the token is missing, expired or invalid");
+                if secured {
+                    add("403", "forbidden: the account may not do this");
+                }
+                if names_something {
+                    add("404", "not_found");
+                }
+                if has_body {
+                    add("413", "payload_too_large: the body is over 1 MiB");
+                    add("422", "the body's values are refused; the code says which rule");
+                }
+            }
+        }
+    }
+}
+
 /// Every endpoint of the API.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(
@@ -71,6 +134,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .error_handler(crate::error::multipart_error),
     )
     .service(system::health)
+    .service(system::ready)
     .service(system::time)
     .service(system::get_clock)
     .service(system::move_clock)

@@ -19,10 +19,20 @@ pub struct HealthView {
     pub database: String,
 }
 
-/// Liveness and the database in use.
-#[utoipa::path(tag = "system", responses((status = 200, body = HealthView), (status = 503, body = ErrorBody)))]
+/// Liveness: the process answers (it does not wait for the database), and which database it uses.
+#[utoipa::path(tag = "system", responses((status = 200, body = HealthView)))]
 #[get("/api/health")]
-pub async fn health(state: web::Data<AppState>) -> ApiResult<web::Json<HealthView>> {
+pub async fn health(state: web::Data<AppState>) -> web::Json<HealthView> {
+    web::Json(HealthView {
+        status: "ok".into(),
+        database: state.db.backend().name().into(),
+    })
+}
+
+/// Readiness: the database answers, so this process can take traffic (503 otherwise).
+#[utoipa::path(tag = "system", responses((status = 200, body = HealthView), (status = 503, description = "database_unavailable", body = ErrorBody)))]
+#[get("/api/ready")]
+pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<HealthView>> {
     state.db.conn().ping().await.map_err(|err| {
         tracing::error!(error = %err, "database unreachable");
         ApiError::new(

@@ -18,7 +18,7 @@ use crate::persistence::entities::{
 /// A money amount as the client sent it. Only a decimal *string* is accepted; anything else, or a
 /// string that is not a positive amount with ≤ 2 decimals and ≤ 14 integer digits, is `invalid_amount`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[schema(value_type = String, example = "29400000.00")]
+#[schema(value_type = String, example = "29400000.00", pattern = "^(0|[1-9][0-9]{0,13})(\\.[0-9]{1,2})?$")]
 pub struct MoneyInput(pub Value);
 
 impl MoneyInput {

@@ -17,6 +17,9 @@ use crate::state::AppState;
 
 pub const MAX_PHOTO_BYTES: u64 = 10 << 20;
 pub const MAX_DOCUMENT_BYTES: u64 = 20 << 20;
+/// What one listing may hold: enough for a flat's photos and its reports, not a file store.
+pub const MAX_FILES_PER_LISTING: usize = 60;
+pub const MAX_BYTES_PER_LISTING: u64 = 300 << 20;
 
 /// The content types Fapai accepts, recognised by their first bytes.
 pub fn sniff(head: &[u8]) -> Option<&'static str> {
@@ -104,6 +107,17 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
     }
     if size == 0 {
         return Err(ApiError::unprocessable("empty_file", "the file is empty"));
+    }
+    let existing = list(state, listing.id).await?;
+    let stored: u64 = existing.iter().map(|f| u64::try_from(f.size).unwrap_or(0)).sum();
+    if existing.len() >= MAX_FILES_PER_LISTING || stored + size > MAX_BYTES_PER_LISTING {
+        return Err(ApiError::conflict(
+            "file_quota_exceeded",
+            format!(
+                "a listing holds at most {MAX_FILES_PER_LISTING} files and {} MiB",
+                MAX_BYTES_PER_LISTING >> 20
+            ),
+        ));
     }
     let id = Uuid::new_v4();
     let dir = storage_dir(state);

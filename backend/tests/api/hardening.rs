@@ -390,3 +390,21 @@ async fn a_flood_of_sign_ins_leaves_memory_bounded_and_every_answer_in_shape() {
     );
     assert!(!huge_answers.contains_key(&500) && !flood_answers.contains_key(&500));
 }
+
+db_test!(
+    async fn a_listing_holds_a_bounded_number_of_files_and_readiness_checks_the_database(db) {
+        use crate::helpers::{PNG, upload};
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let listing = app.new_listing(&judge, "real_estate").await;
+        for i in 0..60 {
+            let (status, body) = upload(&app, &judge.token, &listing, &format!("{i}.png"), PNG, None).await;
+            assert_eq!(status, 201, "{body}");
+        }
+        let (status, body) = upload(&app, &judge.token, &listing, "61.png", PNG, None).await;
+        assert_eq!((status, code(&body)), (409, "file_quota_exceeded"));
+        let ready = app.get_ok("/api/ready", None).await;
+        assert_eq!(ready["status"], "ok");
+        app.finish().await;
+    }
+);

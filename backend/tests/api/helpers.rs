@@ -671,12 +671,21 @@ impl TestApp {
         read_outbox(&self.state().settings.data_dir.join("outbox"))
     }
 
-    /// The messages of `kind` sent to `to`.
-    pub fn mail_to(&self, to: &str, kind: &str) -> Vec<Mail> {
-        self.outbox()
-            .into_iter()
-            .filter(|m| m.to.contains(to) && m.kind == kind)
-            .collect()
+    /// The messages of `kind` sent to `to`. A message is written by whichever of the request and the
+    /// outbox worker claims it first, so one that is due may still be on its way: wait up to 5 s for one.
+    pub async fn mail_to(&self, to: &str, kind: &str) -> Vec<Mail> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let found: Vec<Mail> = self
+                .outbox()
+                .into_iter()
+                .filter(|m| m.to.contains(to) && m.kind == kind)
+                .collect();
+            if !found.is_empty() || std::time::Instant::now() >= deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The round's ledger, verified with `auction-core`'s chain check; returns its entries.

@@ -52,8 +52,8 @@ db_test!(
         assert_eq!((status.as_u16(), code(&error)), (409, Some("negotiation_open")));
 
         // Each party got an email with its own link; the links are not in any API response.
-        let applicant = app.mail_to("bank@creditor.test", "negotiation_link");
-        let respondent = app.mail_to("zhangsan@debtor.test", "negotiation_link");
+        let applicant = app.mail_to("bank@creditor.test", "negotiation_link").await;
+        let respondent = app.mail_to("zhangsan@debtor.test", "negotiation_link").await;
         assert_eq!((applicant.len(), respondent.len()), (1, 1));
         assert!(applicant[0].raw.contains("http://127.0.0.1:8080/negotiate/"), "{}", applicant[0].raw);
         assert!(applicant[0].raw.contains("Dear") && applicant[0].raw.contains("协商"));
@@ -100,7 +100,7 @@ db_test!(
         let listing = listing_with_parties(&app, &judge, "a@creditor.test", "b@debtor.test").await;
         let deadline = app.now().await + Duration::days(3);
         app.post_ok(&format!("/api/listings/{listing}/negotiation"), Some(&judge.token), json!({ "deadline": rfc(deadline) }), 201).await;
-        let token = app.mail_to("a@creditor.test", "negotiation_link")[0].negotiation_token().unwrap();
+        let token = app.mail_to("a@creditor.test", "negotiation_link").await[0].negotiation_token().unwrap();
         app.post_ok(&format!("/api/negotiation/{token}/offers"), None, json!({ "amount": "100" }), 201).await;
         app.set_clock(deadline).await;
         assert_eq!(app.get_ok(&format!("/api/negotiation/{token}"), None).await["status"], "failed");
@@ -138,7 +138,7 @@ db_test!(
         assert_eq!(suspended["status_reason"], "案外人提出执行异议");
         let (status, error) = app.bid(&bob, &id, "701000").await;
         assert_eq!((status.as_u16(), code(&error)), (409, Some("auction_not_bidding")));
-        assert_eq!(app.mail_to(&bob.email, "round_suspended").len(), 1, "registrants are told");
+        assert_eq!(app.mail_to(&bob.email, "round_suspended").await.len(), 1, "registrants are told");
 
         // Days pass; a suspended round does not close.
         app.set_clock(end + Duration::days(3)).await;
@@ -148,7 +148,7 @@ db_test!(
         assert_eq!(resumed["status"], "bidding");
         assert_eq!(parse_time(&resumed["bidding_ends_at"]), resumed_at + Duration::hours(2), "the two hours left are restored");
         assert_eq!(resumed["current_price"], "700000.00", "bids are kept");
-        assert!(app.mail_to(&alice.email, "round_resumed")[0].raw.contains("已恢复拍卖"));
+        assert!(app.mail_to(&alice.email, "round_resumed").await[0].raw.contains("已恢复拍卖"));
         let (status, error) = app.post(&format!("/api/auctions/{id}/resume"), Some(&judge.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (409, Some("invalid_status")));
         assert_eq!(app.bid(&bob, &id, "701000").await.0.as_u16(), 201);
@@ -176,7 +176,7 @@ db_test!(
         let withdrawn = app.post_ok(&format!("/api/auctions/{id}/withdraw"), Some(&judge.token), json!({ "reason": "被执行人已全部履行" }), 200).await;
         assert_eq!(withdrawn["status"], "withdrawn");
         assert_eq!(app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["deposit"]["status"], "released");
-        let notice = &app.mail_to(&alice.email, "round_withdrawn")[0];
+        let notice = &app.mail_to(&alice.email, "round_withdrawn").await[0];
         assert!(notice.raw.contains("被执行人已全部履行") && notice.raw.contains("70000.00"), "{}", notice.raw);
         let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
         assert_eq!((result["status"].as_str(), &result["deal_id"]), (Some("withdrawn"), &Value::Null));
@@ -251,28 +251,28 @@ db_test!(
         let other = app.new_bidder("刘博").await;
         app.register_and_pay(&reneger, &id).await;
         app.register_and_pay(&other, &id).await;
-        assert!(app.mail_to(&reneger.email, "deposit_frozen")[0].raw.contains("70000.00"));
+        assert!(app.mail_to(&reneger.email, "deposit_frozen").await[0].raw.contains("70000.00"));
         app.open_bidding(&round).await;
-        assert_eq!(app.mail_to(&other.email, "bidding_opens").len(), 1);
+        assert_eq!(app.mail_to(&other.email, "bidding_opens").await.len(), 1);
         app.bid(&other, &id, "700000").await;
         app.bid(&reneger, &id, "801000").await;
         app.set_clock(parse_time(&round["bidding_ends_at"])).await;
         let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
         let deal_id = result["deal_id"].as_str().unwrap().to_owned();
-        assert!(app.mail_to(&reneger.email, "won")[0].raw.contains("731000.00"), "the balance due");
-        assert_eq!(app.mail_to(&other.email, "deposit_released").len(), 1);
+        assert!(app.mail_to(&reneger.email, "won").await[0].raw.contains("731000.00"), "the balance due");
+        assert_eq!(app.mail_to(&other.email, "deposit_released").await.len(), 1);
 
         let deal = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&reneger.token)).await;
         let due = parse_time(&deal["balance_due_at"]);
         app.set_clock(due - Duration::days(2)).await;
-        assert_eq!(app.mail_to(&reneger.email, "balance_reminder").len(), 1, "reminded two days ahead");
+        assert_eq!(app.mail_to(&reneger.email, "balance_reminder").await.len(), 1, "reminded two days ahead");
         app.set_clock(due - Duration::days(1)).await;
-        assert_eq!(app.mail_to(&reneger.email, "balance_reminder").len(), 1, "once");
+        assert_eq!(app.mail_to(&reneger.email, "balance_reminder").await.len(), 1, "once");
         app.set_clock(due).await;
         let deal = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&judge.token)).await;
         assert_eq!(deal["status"], "defaulted");
         assert_eq!(app.get_ok("/api/me/registrations", Some(&reneger.token)).await["items"][0]["deposit"]["status"], "forfeited");
-        assert!(app.mail_to(&reneger.email, "default_notice")[0].raw.contains("不予退还"));
+        assert!(app.mail_to(&reneger.email, "default_notice").await[0].raw.contains("不予退还"));
         let entries = app.verified_ledger(&id).await;
         assert_eq!(entries.last().unwrap().kind, "default");
         assert_eq!(app.auction(&id).await["timeline"].as_array().unwrap().last().unwrap()["event"], "defaulted");

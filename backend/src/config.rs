@@ -48,6 +48,7 @@ pub struct Settings {
     pub signups_per_address_per_hour: u32,
     pub trusted_proxies: String,
     pub password_hashing_slots: usize,
+    pub identity: String,
     pub websocket_max_connections: usize,
     pub websocket_max_per_address: usize,
     #[serde(deserialize_with = "flag")]
@@ -176,6 +177,7 @@ impl Settings {
             )));
         }
         self.trusted_proxy_addresses()?;
+        crate::auth::identity::IdentityVerifier::named(&self.identity)?;
         if self.token_hours == 0 {
             return Err(ConfigError::Invalid("FAPAI_TOKEN_HOURS must be at least 1".into()));
         }

@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::identity::IdentityVerifier;
 use crate::auth::password::Hashing;
 use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
@@ -94,6 +95,7 @@ impl Application {
             mail,
             throttle: Throttle::new(&settings),
             hashing: Hashing::new(settings.password_hashing_slots),
+            identity: IdentityVerifier::named(&settings.identity).map_err(|e| StartupError::Setup(e.to_string()))?,
             trusted_proxies: settings
                 .trusted_proxy_addresses()
                 .map_err(|e| StartupError::Setup(e.to_string()))?,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::identity::IdentityVerifier;
 use crate::auth::password::Hashing;
 use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub mail: MailSettings,
     pub throttle: Throttle,
     pub hashing: Hashing,
+    pub identity: IdentityVerifier,
     /// Proxies whose `X-Forwarded-For` names the client (`FAPAI_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }

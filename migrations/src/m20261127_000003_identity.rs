@@ -1,6 +1,7 @@
 //! One account per person: a resident ID number belongs to at most one account, so nobody can register
 //! in another person's name first, and a barred buyer cannot come back under a second account.
-//! (Judges and administrators have no ID number; NULLs do not collide.)
+//! (Judges and administrators have no ID number; NULLs do not collide.) And when a bidder's real name
+//! and ID number were verified.
 
 use sea_orm_migration::prelude::*;
 
@@ -22,6 +23,14 @@ impl MigrationTrait for Migration {
                     .table("users")
                     .col("id_number")
                     .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("users")
+                    .add_column(ColumnDef::new("identity_verified_at").big_integer().null())
                     .to_owned(),
             )
             .await?;

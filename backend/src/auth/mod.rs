@@ -1,5 +1,6 @@
 //! Who is calling: access tokens, password hashing, and the `Caller` extractor with role checks.
 
+pub mod identity;
 pub mod password;
 pub mod throttle;
 pub mod token;

@@ -35,6 +35,8 @@ pub mod user {
         pub phone: Option<String>,
         pub court_id: Option<Uuid>,
         pub created_at: i64,
+        /// When the real name and ID number were verified (bidders), by `FAPAI_IDENTITY`'s verifier.
+        pub identity_verified_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,7 +38,7 @@ pub struct UserEnvelope {
 /// Register as a bidder.
 #[utoipa::path(tag = "accounts", request_body = RegisterRequest, responses(
     (status = 201, body = UserEnvelope),
-    (status = 422, description = "invalid_email, weak_password, invalid_id_number", body = ErrorBody),
+    (status = 422, description = "invalid_email, weak_password, invalid_id_number, invalid_text, identity_not_verified", body = ErrorBody),
     (status = 409, description = "email_taken, identity_in_use (the ID number has an account; none is named)", body = ErrorBody),
     (status = 429, description = "rate_limited (with Retry-After): too many sign-ups from this address", body = ErrorBody),
     (status = 503, description = "busy (with Retry-After)", body = ErrorBody),

@@ -69,18 +69,19 @@ pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<us
     if taken > 0 {
         return Err(identity_in_use());
     }
+    state.identity.verify(&real_name, &id_number).await?;
+    let verified = Identity {
+        id_number: id_number.as_str().to_owned(),
+        verified_at: millis(state.clock.now()),
+    };
     let hash = state.hashing.hash(input.password).await?;
-    insert_user(
-        state,
-        email,
-        hash,
-        Role::Bidder,
-        real_name,
-        Some(id_number.as_str().to_owned()),
-        phone,
-        None,
-    )
-    .await
+    insert_user(state, email, hash, Role::Bidder, real_name, Some(verified), phone, None).await
+}
+
+/// A bidder's verified identity: the ID number, and when it was verified with the name.
+struct Identity {
+    id_number: String,
+    verified_at: i64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -90,7 +91,7 @@ async fn insert_user(
     password_hash: String,
     role: Role,
     real_name: String,
-    id_number: Option<String>,
+    identity: Option<Identity>,
     phone: Option<String>,
     court_id: Option<Uuid>,
 ) -> ApiResult<user::Model> {
@@ -100,10 +101,11 @@ async fn insert_user(
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
         real_name: Set(real_name),
-        id_number: Set(id_number),
+        id_number: Set(identity.as_ref().map(|i| i.id_number.clone())),
         phone: Set(phone),
         court_id: Set(court_id),
         created_at: Set(millis(state.clock.now())),
+        identity_verified_at: Set(identity.map(|i| i.verified_at)),
     };
     row.insert(state.db.conn()).await.map_err(|err| {
         if is_unique_violation(&err) {

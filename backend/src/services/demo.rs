@@ -19,6 +19,7 @@ use super::bidding::{self, PlaceBid};
 use super::listings::{self, NewCase, NewListing, Quote};
 use super::{payments, registrations, workers};
 use crate::auth::Caller;
+use crate::auth::identity::IdentityVerifier;
 use crate::auth::password::Hashing;
 use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
@@ -217,6 +218,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             mail: MailSettings::from_settings(&state.settings).map_err(ApiError::internal)?,
             throttle: Throttle::unlimited(),
             hashing: Hashing::new(0),
+            identity: IdentityVerifier::Sandbox,
             trusted_proxies: Vec::new(),
         },
     };

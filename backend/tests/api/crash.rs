@@ -1,4 +1,5 @@
-//! An acknowledged bid survives the server being killed (SIGKILL) in the middle of bidding.
+//! An acknowledged bid survives the server being killed (SIGKILL) or stopped (SIGTERM) in the middle of
+//! bidding; a stop answers what it has taken in, never with a 5xx.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -80,6 +81,66 @@ db_test!(
         let alice_code = app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["bidder_code"].clone();
         let who = if alice_code == leader { &bob } else { &alice };
         assert_eq!(app.bid(who, &id, &next).await.0.as_u16(), 201);
+        restarted.kill();
+        database.drop_database().await;
+    }
+);
+
+db_test!(
+    async fn a_stop_during_a_bid_burst_answers_every_bid_it_took_without_a_server_error(db) {
+        let database = TestDatabase::create(db).await;
+        let mut server = ServerProcess::start(test_env(&database.url, &database.data_dir()));
+        let app = TestApp::attach(db, server.address.clone());
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let bob = app.new_bidder("刘博").await;
+        app.register_and_pay(&alice, &id).await;
+        app.register_and_pay(&bob, &id).await;
+        app.open_bidding(&round).await;
+
+        let amounts: Vec<String> = (0..40).map(|i| plus("700000", i, "1000")).collect();
+        let path = format!("/api/auctions/{id}/bids");
+        let answered_so_far = AtomicUsize::new(0);
+        let burst = join_all(amounts.iter().enumerate().map(|(i, amount)| {
+            let who = if i % 2 == 0 { &alice } else { &bob };
+            let body = serde_json::json!({ "amount": amount, "request_id": uuid::Uuid::new_v4() });
+            let (app, path, answered_so_far) = (&app, &path, &answered_so_far);
+            async move {
+                let answer = app.try_request("POST", path, Some(&who.token), Some(body)).await;
+                answered_so_far.fetch_add(1, Ordering::SeqCst);
+                answer
+            }
+        }));
+        let stop = async {
+            for _ in 0..2000 {
+                if answered_so_far.load(Ordering::SeqCst) >= 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            server.terminate(Duration::from_secs(15)).await
+        };
+        let (results, stopped_cleanly) = futures_util::join!(burst, stop);
+        assert!(stopped_cleanly, "fapai stops within 15 s of SIGTERM");
+        let answers: Vec<_> = results.into_iter().flatten().collect();
+        for (status, body) in &answers {
+            assert!(status.as_u16() < 500, "an in-flight request answered {status}: {body}");
+        }
+        let acknowledged: Vec<_> = answers.iter().filter(|(s, _)| s.as_u16() == 201).map(|(_, b)| b).collect();
+        eprintln!("{} of 40 in-flight bids were answered before the stop, {} accepted", answers.len(), acknowledged.len());
+
+        let mut restarted = ServerProcess::start(test_env(&database.url, &database.data_dir()));
+        let app = TestApp::attach(db, restarted.address.clone());
+        let stored = app.get_ok(&format!("/api/auctions/{id}/bids?per_page=100"), None).await;
+        let stored = stored["items"].as_array().unwrap();
+        for ack in &acknowledged {
+            let seq = &ack["bid"]["seq"];
+            let found = stored.iter().find(|b| &b["seq"] == seq).unwrap_or_else(|| panic!("acknowledged bid {seq} was lost"));
+            assert_eq!(found["amount"], ack["bid"]["amount"]);
+        }
+        assert_eq!(app.verified_ledger(&id).await.iter().filter(|e| e.kind == "bid").count(), stored.len());
         restarted.kill();
         database.drop_database().await;
     }

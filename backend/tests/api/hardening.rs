@@ -408,3 +408,22 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn sign_up_verifies_the_real_name_and_records_when(db) {
+        use backend::persistence::entities::user;
+        use sea_orm::EntityTrait;
+
+        let app = TestApp::spawn(db).await;
+        for name in ["X", "1234", "管理员@"] {
+            let body = json!({ "email": format!("{}@example.test", uuid::Uuid::new_v4().simple()), "password": "a-long-password", "real_name": name, "id_number": synthetic_id_number() });
+            let (status, body) = app.post("/api/auth/register", None, body).await;
+            assert_eq!((status.as_u16(), code(&body)), (422, "identity_not_verified"), "{name}");
+        }
+        let alice = app.new_bidder("陈爱丽").await;
+        let row = user::Entity::find_by_id(alice.id).one(app.state().db.conn()).await.unwrap().unwrap();
+        let verified_at = row.identity_verified_at.expect("verified at sign-up");
+        assert_eq!(verified_at, row.created_at, "verified as the account was made");
+        app.finish().await;
+    }
+);

@@ -542,6 +542,11 @@ impl TestApp {
 
     /// A case and a listing of `category` in the judge's court; returns the listing id.
     pub async fn new_listing(&self, judge: &Judge, category: &str) -> String {
+        self.new_listing_titled(judge, category, "杭州市上城区望江路1号3幢1单元1201室")
+            .await
+    }
+
+    pub async fn new_listing_titled(&self, judge: &Judge, category: &str, title: &str) -> String {
         let case = self
             .post_ok(
                 "/api/cases",
@@ -560,7 +565,7 @@ impl TestApp {
                 Some(&judge.token),
                 json!({
                     "case_id": case["id"],
-                    "title": "杭州市上城区望江路1号3幢1单元1201室",
+                    "title": title,
                     "category": category,
                     "description": "住宅，建筑面积120.5平方米，现空置。",
                     "location": "浙江省杭州市上城区",
@@ -597,7 +602,13 @@ impl TestApp {
     /// A published round of a fresh real-estate listing (reference ¥1,000,000, start ¥700,000, deposit
     /// ¥70,000, increment ¥1,000), bidding from 31 days from now for 24 hours. Returns the auction.
     pub async fn published_round(&self, judge: &Judge) -> Value {
-        let listing = self.new_listing(judge, "real_estate").await;
+        self.published_round_titled(judge, "杭州市上城区望江路1号3幢1单元1201室")
+            .await
+    }
+
+    /// As [`TestApp::published_round`], with the listing's title.
+    pub async fn published_round_titled(&self, judge: &Judge, title: &str) -> Value {
+        let listing = self.new_listing_titled(judge, "real_estate", title).await;
         self.appraise(judge, &listing, "1000000").await;
         let starts = self.now().await + chrono::Duration::days(31);
         let (status, round) = self
@@ -809,6 +820,23 @@ impl ServerProcess {
 
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n")
+    }
+
+    /// SIGTERM, as a service manager stops it; waits up to `within` for the process to exit and
+    /// returns whether it did (a clean stop) — it is killed otherwise.
+    pub async fn terminate(&mut self, within: Duration) -> bool {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.kill();
+        false
     }
 
     /// The process's resident memory (VmRSS), in KiB.

@@ -265,6 +265,7 @@ export const en: Messages = {
   'errors.invalid_email': 'This is not a valid email address.',
   'errors.invalid_id_number': 'This ID number is not valid.',
   'errors.rate_limited': 'Too many attempts. Please wait and try again.',
+  'errors.identity_not_verified': 'The name and ID number could not be verified; give the name as on the ID card.',
   'errors.busy': 'Many people are signing in right now; try again in a few seconds.',
   'errors.invalid_text': 'The text holds a character that is not allowed (a control or text-direction character).',
   'errors.invalid_query': 'The search is not valid.',

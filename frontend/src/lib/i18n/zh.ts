@@ -263,6 +263,7 @@ export const zh = {
   'errors.invalid_email': '邮箱格式不正确。',
   'errors.invalid_id_number': '身份证号不正确。',
   'errors.rate_limited': '尝试次数过多，请稍后再试。',
+  'errors.identity_not_verified': '姓名与身份证号未能通过实名认证，请按身份证上的姓名填写。',
   'errors.busy': '当前登录的人较多，请几秒后再试。',
   'errors.invalid_text': '内容中含有不允许的字符（如控制字符或文字方向控制符）。',
   'errors.invalid_query': '查询条件不正确。',

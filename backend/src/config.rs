@@ -49,6 +49,7 @@ pub struct Settings {
     pub trusted_proxies: String,
     pub password_hashing_slots: usize,
     pub identity: String,
+    pub metrics_token: String,
     pub websocket_max_connections: usize,
     pub websocket_max_per_address: usize,
     #[serde(deserialize_with = "flag")]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod live;
 pub mod notify;
 pub mod persistence;
+pub mod prometheus;
 pub mod routes;
 pub mod services;
 pub mod startup;

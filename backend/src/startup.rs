@@ -74,6 +74,7 @@ fn security_headers(hsts: bool) -> middleware::DefaultHeaders {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        crate::prometheus::handle();
         settings
             .check_secrets()
             .map_err(|e| StartupError::Setup(e.to_string()))?;
@@ -147,6 +148,7 @@ impl Application {
             routes::ErrorResponses.modify(&mut api);
             let methods = web::Data::new(crate::web_app::ApiMethods::of(&api));
             app.app_data(methods)
+                .service(crate::prometheus::metrics_page)
                 .wrap(security_headers(hsts))
                 .wrap(middleware::from_fn(crate::telemetry::request_span))
                 .wrap(middleware::Compress::default())

@@ -309,14 +309,25 @@ pub async fn place_bid(
 ) -> ApiResult<HttpResponse> {
     // The bid's legal time: when it reached the server, before any waiting for the round's lock.
     let received_at = state.clock.now();
-    let amount = body.amount.parse("amount")?;
-    let command = PlaceBid {
-        auction_id: id.into_inner(),
-        amount,
-        request_id: body.request_id,
-        received_at,
+    let started = std::time::Instant::now();
+    let decided = async {
+        let amount = body.amount.parse("amount")?;
+        let command = PlaceBid {
+            auction_id: id.into_inner(),
+            amount,
+            request_id: body.request_id,
+            received_at,
+        };
+        bidding::place_bid(&state, &caller, command).await
+    }
+    .await;
+    let outcome = match &decided {
+        Ok(BidOutcome::Accepted(_)) => "accepted",
+        Ok(BidOutcome::Replayed(_)) => "replayed",
+        Err(err) => err.code.as_ref(),
     };
-    Ok(match bidding::place_bid(&state, &caller, command).await? {
+    crate::prometheus::bid_decided(outcome, started.elapsed());
+    Ok(match decided? {
         BidOutcome::Accepted(response) => HttpResponse::Created().json(response),
         BidOutcome::Replayed(response) => HttpResponse::Ok().json(response),
     })

@@ -427,3 +427,42 @@ db_test!(
         app.finish().await;
     }
 );
+
+#[actix_web::test]
+async fn metrics_count_bid_decisions_and_are_only_for_the_operator() {
+    let database = TestDatabase::create(Db::Sqlite).await;
+    let mut settings = test_settings(&database.url, &database.data_dir());
+    settings.metrics_token = "operator-token".into();
+    let app = TestApp::spawn_with(Db::Sqlite, settings, Some(database)).await;
+    let judge = app.new_judge().await;
+    let round = app.published_round(&judge).await;
+    let id = round["id"].as_str().unwrap().to_owned();
+    let alice = app.new_bidder("陈爱丽").await;
+    app.register_and_pay(&alice, &id).await;
+    app.open_bidding(&round).await;
+    assert_eq!(app.bid(&alice, &id, "700000").await.0.as_u16(), 201);
+    assert_eq!(app.bid(&alice, &id, "701000").await.0.as_u16(), 422, "already leading");
+
+    let (status, _) = app.get("/metrics", None).await;
+    assert_eq!(status.as_u16(), 404, "not without the operator's token");
+    let mut response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .insert_header(("Authorization", "Bearer operator-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let text = String::from_utf8(response.body().await.unwrap().to_vec()).unwrap();
+    for needle in [
+        "fapai_bid_decisions_total{outcome=\"accepted\"}",
+        "fapai_bid_decisions_total{outcome=\"already_leading\"}",
+        "fapai_bid_seconds_bucket",
+        "fapai_websockets_open",
+        "fapai_outbox_pending",
+        "fapai_db_pool_connections",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    app.finish().await;
+}

@@ -154,8 +154,7 @@ pub struct PriorityHolderView {
     pub auction_id: Uuid,
     pub email: String,
     pub rank: i32,
-    /// Whether the holder has already registered for this round.
-    pub registered: bool,
+    // Not whether the holder has registered: no answer tells that before the round ends (R40).
 }
 
 /// Confirm a priority holder (优先购买权人) and its rank, before bidding opens (R42, R50).
@@ -172,13 +171,12 @@ pub async fn add_priority_holder(
     body: web::Json<PriorityHolderRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let (holder, created, registered) =
+    let (holder, created, _registered) =
         auctions::add_priority_holder(&state, &caller, id, &body.email, body.rank).await?;
     let view = PriorityHolderView {
         auction_id: id,
         email: body.email.trim().to_lowercase(),
         rank: holder.rank,
-        registered,
     };
     Ok(if created {
         HttpResponse::Created().json(view)

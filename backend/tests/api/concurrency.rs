@@ -11,7 +11,11 @@ use crate::db_test;
 use crate::helpers::{Bidder, TestApp, parse_time, plus};
 
 async fn bidders(app: &TestApp, auction_id: &str, count: usize) -> Vec<Bidder> {
-    let names: Vec<String> = (0..count).map(|i| format!("竞买人{i:02}")).collect();
+    // Names are letters only (the sign-up's identity check refuses digits): 竞买人零一, 竞买人零二 …
+    const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let names: Vec<String> = (0..count)
+        .map(|i| format!("竞买人{}{}", DIGITS[i / 10 % 10], DIGITS[i % 10]))
+        .collect();
     let people = join_all(names.iter().map(|name| app.new_bidder(name))).await;
     for person in &people {
         app.register_and_pay(person, auction_id).await;

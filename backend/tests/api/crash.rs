@@ -7,7 +7,42 @@ use std::time::Duration;
 use futures_util::future::join_all;
 
 use crate::db_test;
-use crate::helpers::{ServerProcess, TestApp, TestDatabase, plus, test_env};
+use crate::helpers::{Bidder, ServerProcess, TestApp, TestDatabase, plus, test_env};
+
+/// Sends `count` bids (alternating two bidders, rising from `from`) all at once and, once three are
+/// answered, runs `interrupt` while the rest are still being decided. Returns the answers that came.
+async fn interrupted_burst<F: std::future::Future>(
+    app: &TestApp,
+    id: &str,
+    bidders: [&Bidder; 2],
+    count: i64,
+    from: &str,
+    interrupt: F,
+) -> (Vec<(awc::http::StatusCode, serde_json::Value)>, F::Output) {
+    let path = format!("/api/auctions/{id}/bids");
+    let answered_so_far = AtomicUsize::new(0);
+    let burst = join_all((0..count).map(|i| {
+        let who = bidders[usize::from(i % 2 == 1)];
+        let body = serde_json::json!({ "amount": plus(from, i, "1000"), "request_id": uuid::Uuid::new_v4() });
+        let (path, answered_so_far) = (&path, &answered_so_far);
+        async move {
+            let answer = app.try_request("POST", path, Some(&who.token), Some(body)).await;
+            answered_so_far.fetch_add(1, Ordering::SeqCst);
+            answer
+        }
+    }));
+    let interrupt = async {
+        for _ in 0..2000 {
+            if answered_so_far.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        interrupt.await
+    };
+    let (results, outcome) = futures_util::join!(burst, interrupt);
+    (results.into_iter().flatten().collect(), outcome)
+}
 
 db_test!(
     async fn acknowledged_bids_survive_a_crash(db) {
@@ -31,32 +66,9 @@ db_test!(
             acknowledged.push(body);
         }
         // A burst in flight, and the process killed while it is being answered.
-        let amounts: Vec<String> = (0..30).map(|i| plus("720000", i, "1000")).collect();
-        let path = format!("/api/auctions/{id}/bids");
-        let answered_so_far = AtomicUsize::new(0);
-        let burst = join_all(amounts.iter().enumerate().map(|(i, amount)| {
-            let who = if i % 2 == 0 { &alice } else { &bob };
-            let body = serde_json::json!({ "amount": amount, "request_id": uuid::Uuid::new_v4() });
-            let (app, path, answered_so_far) = (&app, &path, &answered_so_far);
-            async move {
-                let answer = app.try_request("POST", path, Some(&who.token), Some(body)).await;
-                answered_so_far.fetch_add(1, Ordering::SeqCst);
-                answer
-            }
-        }));
-        // Kill once a few answers are out, while the rest are still being decided.
-        let kill = async {
-            for _ in 0..2000 {
-                if answered_so_far.load(Ordering::SeqCst) >= 3 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            server.kill();
-        };
-        let (results, ()) = futures_util::join!(burst, kill);
-        let answered = results.iter().flatten().count();
-        acknowledged.extend(results.into_iter().flatten().filter(|(s, _)| s.as_u16() == 201).map(|(_, b)| b));
+        let (answers, ()) = interrupted_burst(&app, &id, [&alice, &bob], 30, "720000", async { server.kill() }).await;
+        let answered = answers.len();
+        acknowledged.extend(answers.into_iter().filter(|(s, _)| s.as_u16() == 201).map(|(_, b)| b));
         eprintln!("{answered} of 30 in-flight bids were answered before the kill");
 
         let mut restarted = ServerProcess::start(test_env(&database.url, &database.data_dir()));
@@ -100,31 +112,9 @@ db_test!(
         app.register_and_pay(&bob, &id).await;
         app.open_bidding(&round).await;
 
-        let amounts: Vec<String> = (0..40).map(|i| plus("700000", i, "1000")).collect();
-        let path = format!("/api/auctions/{id}/bids");
-        let answered_so_far = AtomicUsize::new(0);
-        let burst = join_all(amounts.iter().enumerate().map(|(i, amount)| {
-            let who = if i % 2 == 0 { &alice } else { &bob };
-            let body = serde_json::json!({ "amount": amount, "request_id": uuid::Uuid::new_v4() });
-            let (app, path, answered_so_far) = (&app, &path, &answered_so_far);
-            async move {
-                let answer = app.try_request("POST", path, Some(&who.token), Some(body)).await;
-                answered_so_far.fetch_add(1, Ordering::SeqCst);
-                answer
-            }
-        }));
-        let stop = async {
-            for _ in 0..2000 {
-                if answered_so_far.load(Ordering::SeqCst) >= 3 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            server.terminate(Duration::from_secs(15)).await
-        };
-        let (results, stopped_cleanly) = futures_util::join!(burst, stop);
+        let (answers, stopped_cleanly) =
+            interrupted_burst(&app, &id, [&alice, &bob], 40, "700000", server.terminate(Duration::from_secs(15))).await;
         assert!(stopped_cleanly, "fapai stops within 15 s of SIGTERM");
-        let answers: Vec<_> = results.into_iter().flatten().collect();
         for (status, body) in &answers {
             assert!(status.as_u16() < 500, "an in-flight request answered {status}: {body}");
         }

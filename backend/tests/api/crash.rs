@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 
 use crate::db_test;
-use crate::helpers::{Bidder, ServerProcess, TestApp, TestDatabase, plus, test_env};
+use crate::helpers::{Bidder, OpenRound, ServerProcess, TestApp, TestDatabase, plus, test_env};
 
 /// Sends `count` bids (alternating two bidders, rising from `from`) all at once and, once three are
 /// answered, runs `interrupt` while the rest are still being decided. Returns the answers that came.
@@ -49,14 +49,7 @@ db_test!(
         let database = TestDatabase::create(db).await;
         let mut server = ServerProcess::start(test_env(&database.url, &database.data_dir()));
         let app = TestApp::attach(db, server.address.clone());
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let id = round["id"].as_str().unwrap().to_owned();
-        let alice = app.new_bidder("陈爱丽").await;
-        let bob = app.new_bidder("刘博").await;
-        app.register_and_pay(&alice, &id).await;
-        app.register_and_pay(&bob, &id).await;
-        app.open_bidding(&round).await;
+        let OpenRound { round, id, alice, bob, .. } = app.round_open_to_two().await;
 
         let mut acknowledged = Vec::new();
         for i in 0..20 {
@@ -103,14 +96,7 @@ db_test!(
         let database = TestDatabase::create(db).await;
         let mut server = ServerProcess::start(test_env(&database.url, &database.data_dir()));
         let app = TestApp::attach(db, server.address.clone());
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let id = round["id"].as_str().unwrap().to_owned();
-        let alice = app.new_bidder("陈爱丽").await;
-        let bob = app.new_bidder("刘博").await;
-        app.register_and_pay(&alice, &id).await;
-        app.register_and_pay(&bob, &id).await;
-        app.open_bidding(&round).await;
+        let OpenRound { id, alice, bob, .. } = app.round_open_to_two().await;
 
         let (answers, stopped_cleanly) =
             interrupted_burst(&app, &id, [&alice, &bob], 40, "700000", server.terminate(Duration::from_secs(15))).await;

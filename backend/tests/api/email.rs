@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::db_test;
-use crate::helpers::{Db, ServerProcess, TestApp, TestDatabase, read_outbox, rfc, test_env, test_settings};
+use crate::helpers::{Db, ServerProcess, TestApp, TestDatabase, read_outbox, rfc, test_env};
 
 /// Where aiosmtpd is installed from PyPI for the tests (once), unless Python already has it.
 fn aiosmtpd_path() -> String {
@@ -142,10 +142,10 @@ async fn open_negotiation(app: &TestApp, applicant: &str, respondent: &str) {
 #[actix_web::test]
 async fn negotiation_links_cross_a_real_smtp_server() {
     let sink = SmtpSink::start();
-    let database = TestDatabase::create(Db::Sqlite).await;
-    let mut settings = test_settings(&database.url, &database.data_dir());
-    settings.mail = format!("smtp://127.0.0.1:{}", sink.port);
-    let app = TestApp::spawn_with(Db::Sqlite, settings, Some(database)).await;
+    let app = TestApp::spawn_tuned(Db::Sqlite, |settings| {
+        settings.mail = format!("smtp://127.0.0.1:{}", sink.port);
+    })
+    .await;
     open_negotiation(&app, "bank@creditor.test", "lisi@debtor.test").await;
     let messages = sink.received(2);
     assert_eq!(messages.len(), 2, "both parties' emails arrived");

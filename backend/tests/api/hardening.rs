@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{Db, TestApp, TestDatabase, synthetic_id_number, test_settings};
+use crate::helpers::{Db, OpenRound, TestApp, TestDatabase, synthetic_id_number};
 
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
@@ -43,11 +43,11 @@ db_test!(
 
 #[actix_web::test]
 async fn an_address_that_signs_in_or_up_too_often_is_told_when_to_come_back() {
-    let database = TestDatabase::create(Db::Sqlite).await;
-    let mut settings = test_settings(&database.url, &database.data_dir());
-    settings.logins_per_address_per_minute = 3;
-    settings.signups_per_address_per_hour = 2;
-    let app = TestApp::spawn_with(Db::Sqlite, settings, Some(database)).await;
+    let app = TestApp::spawn_tuned(Db::Sqlite, |settings| {
+        settings.logins_per_address_per_minute = 3;
+        settings.signups_per_address_per_hour = 2;
+    })
+    .await;
     for attempt in 0..3 {
         let (status, _, body) = post_raw(
             &app,
@@ -233,14 +233,7 @@ db_test!(
 db_test!(
     async fn the_ledger_comes_in_pages_or_streamed_whole_and_both_verify(db) {
         let app = TestApp::spawn(db).await;
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let id = round["id"].as_str().unwrap().to_owned();
-        let alice = app.new_bidder("陈爱丽").await;
-        let bob = app.new_bidder("刘备").await;
-        app.register_and_pay(&alice, &id).await;
-        app.register_and_pay(&bob, &id).await;
-        app.open_bidding(&round).await;
+        let OpenRound { id, alice, bob, .. } = app.round_open_to_two().await;
         for step in 0..12 {
             let bidder = if step % 2 == 0 { &alice } else { &bob };
             app.bid(bidder, &id, &crate::helpers::plus("700000", step, "1000")).await;
@@ -277,10 +270,10 @@ db_test!(
 
 #[actix_web::test]
 async fn live_connections_are_capped_per_address_and_a_closed_one_frees_its_place() {
-    let database = TestDatabase::create(Db::Sqlite).await;
-    let mut settings = test_settings(&database.url, &database.data_dir());
-    settings.websocket_max_per_address = 2;
-    let app = TestApp::spawn_with(Db::Sqlite, settings, Some(database)).await;
+    let app = TestApp::spawn_tuned(Db::Sqlite, |settings| {
+        settings.websocket_max_per_address = 2;
+    })
+    .await;
     let judge = app.new_judge().await;
     let round = app.published_round(&judge).await;
     let url = format!(
@@ -430,10 +423,10 @@ db_test!(
 
 #[actix_web::test]
 async fn metrics_count_bid_decisions_and_are_only_for_the_operator() {
-    let database = TestDatabase::create(Db::Sqlite).await;
-    let mut settings = test_settings(&database.url, &database.data_dir());
-    settings.metrics_token = "operator-token".into();
-    let app = TestApp::spawn_with(Db::Sqlite, settings, Some(database)).await;
+    let app = TestApp::spawn_tuned(Db::Sqlite, |settings| {
+        settings.metrics_token = "operator-token".into();
+    })
+    .await;
     let judge = app.new_judge().await;
     let round = app.published_round(&judge).await;
     let id = round["id"].as_str().unwrap().to_owned();

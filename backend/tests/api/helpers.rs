@@ -289,6 +289,14 @@ pub struct Bidder {
     pub token: String,
 }
 
+/// What [`TestApp::round_open_to_two`] sets up.
+pub struct OpenRound {
+    pub round: Value,
+    pub id: String,
+    pub alice: Bidder,
+    pub bob: Bidder,
+}
+
 /// A signed-in judge and its court.
 #[derive(Debug, Clone)]
 pub struct Judge {
@@ -358,6 +366,27 @@ impl TestApp {
 
     pub fn state(&self) -> &actix_web::web::Data<backend::state::AppState> {
         self.state.as_ref().expect("an in-process server")
+    }
+
+    /// A server on its own database with some settings changed from the tests' defaults.
+    pub async fn spawn_tuned(db: Db, tune: impl FnOnce(&mut Settings)) -> TestApp {
+        let database = TestDatabase::create(db).await;
+        let mut settings = test_settings(&database.url, &database.data_dir());
+        tune(&mut settings);
+        TestApp::spawn_with(db, settings, Some(database)).await
+    }
+
+    /// A published round whose bidding is open, with two bidders registered and their deposits paid.
+    pub async fn round_open_to_two(&self) -> OpenRound {
+        let judge = self.new_judge().await;
+        let round = self.published_round(&judge).await;
+        let id = round["id"].as_str().expect("auction id").to_owned();
+        let alice = self.new_bidder("陈爱丽").await;
+        let bob = self.new_bidder("刘博").await;
+        self.register_and_pay(&alice, &id).await;
+        self.register_and_pay(&bob, &id).await;
+        self.open_bidding(&round).await;
+        OpenRound { round, id, alice, bob }
     }
 
     pub async fn spawn_with(db: Db, settings: Settings, database: Option<TestDatabase>) -> TestApp {

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::db_test;
-use crate::helpers::{Db, TestApp, parse_time};
+use crate::helpers::{Db, OpenRound, TestApp, parse_time};
 
 type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
@@ -74,14 +74,7 @@ db_test!(
 db_test!(
     async fn a_reconnecting_watcher_gets_exactly_the_bids_it_missed(db) {
         let app = TestApp::spawn(db).await;
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let id = round["id"].as_str().unwrap().to_owned();
-        let alice = app.new_bidder("陈爱丽").await;
-        let bob = app.new_bidder("刘备").await;
-        app.register_and_pay(&alice, &id).await;
-        app.register_and_pay(&bob, &id).await;
-        app.open_bidding(&round).await;
+        let OpenRound { id, alice, bob, .. } = app.round_open_to_two().await;
         for (bidder, amount) in [(&alice, "700000"), (&bob, "701000"), (&alice, "702000"), (&bob, "703000")] {
             let (status, body) = app.bid(bidder, &id, amount).await;
             assert_eq!(status.as_u16(), 201, "{body}");
@@ -120,14 +113,7 @@ db_test!(
 db_test!(
     async fn a_watcher_that_missed_more_than_500_bids_is_told_to_reload(db) {
         let app = TestApp::spawn(db).await;
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let id = round["id"].as_str().unwrap().to_owned();
-        let alice = app.new_bidder("陈爱丽").await;
-        let bob = app.new_bidder("刘备").await;
-        app.register_and_pay(&alice, &id).await;
-        app.register_and_pay(&bob, &id).await;
-        app.open_bidding(&round).await;
+        let OpenRound { id, alice, bob, .. } = app.round_open_to_two().await;
         for step in 0..502 {
             let bidder = if step % 2 == 0 { &alice } else { &bob };
             let amount = crate::helpers::plus("700000", step, "1000");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the platform: the Rust workspace (on SQLite, and on PostgreSQL too when
-# FAPAI_TEST_POSTGRES_URL is set), the web app's type check and unit tests, and its browser tests in
-# Debian's Chromium against the real `fapai` server. Installs what a fresh machine lacks.
+# FAPAI_TEST_POSTGRES_URL is set), schemathesis over the API's description, the web app's type check and
+# unit tests, and its browser tests in Debian's Chromium against the real `fapai` server. Installs what a
+# fresh machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/frontend-deps.sh
@@ -28,6 +29,9 @@ frontend_deps
 
 log "Rust: cargo test --workspace"
 cargo test --workspace
+
+log "API conformance: schemathesis against the OpenAPI description, as a bidder and as a judge"
+bash scripts/api-conformance.sh "${CARGO_TARGET_DIR:-$PWD/target}/debug/fapai"
 
 log "web app: type check and unit tests"
 (cd frontend && npm run check && npm run test:unit)

@@ -146,6 +146,7 @@ impl Application {
                 .split_for_parts();
             // The paths are known only now, after the handlers were collected.
             routes::ErrorResponses.modify(&mut api);
+            routes::RequestRules.modify(&mut api);
             let methods = web::Data::new(crate::web_app::ApiMethods::of(&api));
             app.app_data(methods)
                 .service(crate::prometheus::metrics_page)

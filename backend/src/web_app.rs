@@ -81,17 +81,22 @@ impl ApiMethods {
         ApiMethods(routes)
     }
 
-    /// The methods `path` answers to, if it is a path of the API (`{…}` segments match any one segment).
+    /// The methods `path` answers to, if it is a path of the API (`{…}` segments match any one segment;
+    /// of two matching paths the one with more literal segments wins, as `/api/payments/callback` over
+    /// `/api/payments/{order_id}`).
     fn allowed(&self, path: &str) -> Option<&str> {
         let segments: Vec<&str> = path.split('/').collect();
-        self.0.iter().find_map(|(template, methods)| {
-            let matches = template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()));
-            matches.then_some(methods.as_str())
-        })
+        self.0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+            })
+            .max_by_key(|(template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
+            .map(|(_, methods)| methods.as_str())
     }
 }
 
@@ -102,7 +107,10 @@ pub async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let allowed = req
         .app_data::<actix_web::web::Data<ApiMethods>>()
         .and_then(|methods| methods.allowed(path).map(str::to_owned));
-    if let (true, Some(allowed)) = (is_api(path), allowed) {
+    let method_allowed = allowed
+        .as_deref()
+        .is_some_and(|methods| methods.split(", ").any(|m| m == req.method().as_str()));
+    if let (true, Some(allowed), false) = (is_api(path), allowed, method_allowed) {
         let body = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
@@ -131,7 +139,19 @@ pub async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{asset_name, is_api};
+    use super::{ApiMethods, asset_name, is_api};
+
+    #[test]
+    fn a_literal_path_wins_over_a_template() {
+        let route = |path: &str, methods: &str| (path.split('/').map(str::to_owned).collect(), methods.to_owned());
+        let methods = ApiMethods(vec![
+            route("/api/payments/{order_id}", "GET"),
+            route("/api/payments/callback", "POST"),
+        ]);
+        assert_eq!(methods.allowed("/api/payments/callback"), Some("POST"));
+        assert_eq!(methods.allowed("/api/payments/0c1d"), Some("GET"));
+        assert_eq!(methods.allowed("/api/payments"), None);
+    }
 
     #[test]
     fn api_paths_are_never_the_app() {

@@ -17,6 +17,8 @@ pub enum Category {
 }
 
 impl Category {
+    pub const ALL: [Category; 3] = [Category::RealEstate, Category::Movable, Category::OtherRight];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::RealEstate => "real_estate",
@@ -66,6 +68,13 @@ pub enum ReferenceMethod {
 }
 
 impl ReferenceMethod {
+    /// The methods a valuation records; negotiation has its own procedure.
+    pub const QUOTED: [ReferenceMethod; 3] = [
+        ReferenceMethod::TargetedInquiry,
+        ReferenceMethod::OnlineInquiry,
+        ReferenceMethod::Appraisal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReferenceMethod::Negotiation => "negotiation",

@@ -27,6 +27,8 @@ pub struct RegisterRequest {
     /// 18-character PRC resident ID number with a valid GB 11643 checksum.
     #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: String,
+    /// Optional; 5 to 20 digits, with `+`, `-`, spaces and brackets.
+    #[schema(pattern = r"^(\s*|\s*[+\- ()]*([0-9][+\- ()]*){5,20}\s*)$")]
     pub phone: Option<String>,
 }
 
@@ -245,6 +247,7 @@ pub async fn my_deals(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateCourtRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -263,8 +266,12 @@ pub async fn create_court(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateJudgeRequest {
+    #[schema(format = "email", min_length = 3, max_length = 254)]
     pub email: String,
+    /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub real_name: String,
     pub court_id: Uuid,
 }

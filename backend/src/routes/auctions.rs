@@ -28,14 +28,20 @@ pub struct CreateAuctionRequest {
     pub deposit: MoneyInput,
     pub increment: MoneyInput,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub bidding_starts_at: String,
     /// RFC 3339; at least 24 hours after the start (R45).
+    #[schema(format = DateTime)]
     pub bidding_ends_at: String,
     /// Days the buyer has to pay the balance after the close (1–90, default 10).
+    #[schema(minimum = 1, maximum = 90)]
+    #[serde(default, deserialize_with = "super::views::optional_whole_number")]
     pub balance_due_days: Option<i64>,
     /// The announcement (拍卖公告); generated from the round's facts when absent.
+    #[schema(max_length = 20000)]
     pub announcement: Option<String>,
     /// The bidding instructions (竞买须知); the standard ones when absent.
+    #[schema(max_length = 20000)]
     pub bidding_instructions: Option<String>,
     /// Reminders added to the seven special reminders of R30.
     #[serde(default)]
@@ -90,7 +96,18 @@ pub async fn publish_auction(
 #[derive(Deserialize, ToSchema, Default)]
 pub struct ReasonRequest {
     /// Published with the round and kept in its ledger (R60).
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
+}
+
+/// The body of a suspension or a withdrawal: the reason is required (R60). (The handlers read it as a
+/// [`ReasonRequest`] so that a missing reason gets its own `reason_required`.)
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RequiredReasonRequest {
+    /// Published with the round and kept in its ledger (R60).
+    #[schema(min_length = 1, max_length = 2000)]
+    reason: String,
 }
 
 async fn court_action(
@@ -106,7 +123,7 @@ async fn court_action(
 }
 
 /// Suspend a round (暂缓/中止): bids are refused until it resumes.
-#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "auctions", request_body = RequiredReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/suspend")]
 pub async fn suspend_auction(
     state: web::Data<AppState>,
@@ -130,7 +147,7 @@ pub async fn resume_auction(
 }
 
 /// Withdraw a round (撤回): no sale, every deposit released.
-#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "auctions", request_body = RequiredReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/withdraw")]
 pub async fn withdraw_auction(
     state: web::Data<AppState>,
@@ -144,8 +161,11 @@ pub async fn withdraw_auction(
 #[derive(Deserialize, ToSchema)]
 pub struct PriorityHolderRequest {
     /// The email of the holder's bidder account.
+    #[schema(format = "email", min_length = 3, max_length = 254)]
     pub email: String,
     /// 1 is the highest rank.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    #[serde(deserialize_with = "super::views::whole_number")]
     pub rank: i64,
 }
 
@@ -258,8 +278,9 @@ pub async fn list_auctions(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterForAuctionRequest {
-    /// The bidder accepts the bidding instructions and special reminders (R30).
+    /// The bidder accepts the bidding instructions and special reminders (R30); must be `true`.
     #[serde(default)]
+    #[schema(required = true)]
     pub accept_terms: bool,
 }
 

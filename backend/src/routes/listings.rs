@@ -22,6 +22,7 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct CreateCaseRequest {
     /// 案号, e.g. `(2026)浙0102执1234号`.
+    #[schema(min_length = 1, max_length = 100)]
     pub case_number: String,
     /// 申请执行人 (creditor).
     pub applicant: Party,
@@ -54,12 +55,16 @@ pub async fn create_case(
 #[derive(Deserialize, ToSchema)]
 pub struct CreateListingRequest {
     pub case_id: Uuid,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// `real_estate`, `movable` or `other_right`.
     pub category: String,
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: String,
+    #[schema(min_length = 1, max_length = 500)]
     pub location: String,
     /// Mortgages, leases and other burdens (R34).
+    #[schema(max_length = 10000)]
     pub encumbrances: Option<String>,
     /// Housing triggers the purchase-qualification rules (R32).
     pub is_housing: Option<bool>,
@@ -68,6 +73,7 @@ pub struct CreateListingRequest {
 /// List a seized asset of a case; it starts in `pricing`.
 #[utoipa::path(tag = "listings", request_body = CreateListingRequest, responses(
     (status = 201, body = ListingView),
+    (status = 404, description = "not_found: no case has that id", body = ErrorBody),
     (status = 422, description = "invalid_category, invalid_title, …", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/listings")]
@@ -177,6 +183,7 @@ pub async fn get_file(state: web::Data<AppState>, caller: MaybeCaller, id: web::
 #[derive(Deserialize, ToSchema)]
 pub struct QuoteInput {
     /// Who gave the figure (platform, authority or appraiser).
+    #[schema(min_length = 1, max_length = 200)]
     pub source: String,
     pub amount: MoneyInput,
 }
@@ -185,6 +192,8 @@ pub struct QuoteInput {
 pub struct ValuationRequest {
     /// `targeted_inquiry`, `online_inquiry` or `appraisal`.
     pub method: String,
+    /// One quote, or for `online_inquiry` several (their mean is the price).
+    #[schema(min_items = 1, max_items = 100)]
     pub quotes: Vec<QuoteInput>,
 }
 

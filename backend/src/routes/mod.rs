@@ -9,6 +9,7 @@ pub mod listings;
 pub mod live;
 pub mod negotiations;
 pub mod payments;
+mod request_rules;
 pub mod system;
 pub mod views;
 
@@ -16,6 +17,8 @@ use actix_web::web;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use request_rules::RequestRules;
 
 /// Request bodies over this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;

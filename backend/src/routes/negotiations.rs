@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct OpenNegotiationRequest {
     /// RFC 3339; offers are taken until then.
+    #[schema(format = DateTime)]
     pub deadline: String,
 }
 

@@ -60,7 +60,8 @@ pub async fn gateway_callback(
 
 /// A payment order, for its payer.
 #[utoipa::path(tag = "payments", responses((status = 200, body = PaymentView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-#[get("/api/payments/{order_id}")]
+// Only ids match, so that `GET /api/payments/callback` is the callback's 405, not a look-up of "callback".
+#[get("/api/payments/{order_id:[0-9a-fA-F-]+}")]
 pub async fn get_payment(
     state: web::Data<AppState>,
     caller: Caller,

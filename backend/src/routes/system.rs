@@ -77,8 +77,10 @@ pub async fn get_clock(state: web::Data<AppState>) -> ApiResult<web::Json<TimeVi
 #[derive(Deserialize, ToSchema)]
 pub struct MoveClockRequest {
     /// Move forward by this many seconds.
+    #[serde(default, deserialize_with = "super::views::optional_whole_number")]
     pub advance_seconds: Option<i64>,
     /// Or move to this instant (RFC 3339).
+    #[schema(format = DateTime)]
     pub now: Option<String>,
 }
 

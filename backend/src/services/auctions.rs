@@ -59,6 +59,9 @@ fn stage(kind: RoundKind) -> ReauctionOf {
     }
 }
 
+/// The longest special reminder a court may add to the seven of R30.
+pub const MAX_REMINDER_CHARS: usize = 2000;
+
 pub struct NewRound {
     pub starting_price: Money,
     pub deposit: Money,
@@ -170,7 +173,7 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     let extra_reminders = input
         .extra_reminders
         .iter()
-        .map(|reminder| super::required_text(reminder, "special_reminders", 2000))
+        .map(|reminder| super::required_text(reminder, "special_reminders", MAX_REMINDER_CHARS))
         .collect::<ApiResult<Vec<_>>>()?;
     let court = court::Entity::find_by_id(listing.court_id)
         .one(&*tx)

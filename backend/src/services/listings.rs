@@ -66,7 +66,7 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
     let case = case::Entity::find_by_id(input.case_id)
         .one(state.db.conn())
         .await?
-        .ok_or_else(|| ApiError::unprocessable("unknown_case", "no case has that id"))?;
+        .ok_or_else(|| ApiError::not_found("case"))?;
     caller.require_judge_of(case.court_id)?;
     let category = Category::parse(&input.category).ok_or_else(|| {
         ApiError::unprocessable(

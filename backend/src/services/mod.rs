@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// Texts longer than this are documents (descriptions, announcements) and may hold line breaks and tabs;
 /// shorter ones (names, titles, numbers) are one line.
-const ONE_LINE_MAX: usize = 500;
+pub const ONE_LINE_MAX: usize = 500;
 
 /// Characters no text may hold: control characters (line breaks and tabs only in long texts) and the
 /// bidirectional embeddings, overrides and isolates that make text read differently from what it holds.
@@ -44,28 +44,51 @@ fn check_characters(text: &str, field: &str, multiline: bool) -> ApiResult<()> {
     }
 }
 
-/// Trimmed, non-empty text of at most `max` characters, else 422 `invalid_<field>`; with a control or
-/// bidi-override character, 422 `invalid_text`.
+/// Text of at most `max` characters as sent, not blank, trimmed; else 422 `invalid_<field>`. With a control
+/// or bidi-override character, 422 `invalid_text`. [`text_pattern`] says the same to the API's clients.
 pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> {
     let trimmed = value.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > max {
+    if trimmed.is_empty() || value.chars().count() > max {
         return Err(ApiError::new(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
             format!("invalid_{field}"),
             format!("{field} must be between 1 and {max} characters"),
         ));
     }
-    check_characters(trimmed, field, max > ONE_LINE_MAX)?;
+    check_characters(value, field, max > ONE_LINE_MAX)?;
     Ok(trimmed.to_owned())
 }
 
-/// As [`required_text`], but empty or absent text is `None`.
+/// As [`required_text`], but absent or blank text is `None`.
 pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> ApiResult<Option<String>> {
-    value
-        .map(str::trim)
-        .filter(|text| !text.is_empty())
-        .map(|text| required_text(text, field, max))
-        .transpose()
+    match value {
+        Some(text) if text.trim().is_empty() && text.chars().count() <= max => {
+            check_characters(text, field, max > ONE_LINE_MAX)?;
+            Ok(None)
+        }
+        Some(text) => required_text(text, field, max).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The JSON Schema pattern (ECMA-262, as Python's `re` reads it too) of what [`required_text`] accepts
+/// (`required`) or [`optional_text`] accepts (otherwise) for a text of at most `max` characters.
+pub fn text_pattern(max: usize, required: bool) -> String {
+    const CONTROLS_AND_BIDI: &str = r"\u007F-\u009F\u202A-\u202E\u2066-\u2069";
+    const SPACES: &str = r" \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+    let (forbidden, spaces) = if max > ONE_LINE_MAX {
+        (
+            format!(r"\u0000-\u0008\u000B\u000C\u000E-\u001F{CONTROLS_AND_BIDI}"),
+            format!(r"\t\n\r{SPACES}"),
+        )
+    } else {
+        (format!(r"\u0000-\u001F{CONTROLS_AND_BIDI}"), SPACES.to_owned())
+    };
+    if required {
+        format!("^[{spaces}]*[^{spaces}{forbidden}][^{forbidden}]*$")
+    } else {
+        format!("^[^{forbidden}]*$")
+    }
 }
 
 /// An RFC 3339 instant, else 422 `invalid_datetime`.
@@ -160,5 +183,38 @@ mod tests {
                 .code,
             "invalid_text"
         );
+    }
+
+    /// The pattern published in the OpenAPI description accepts exactly what the server accepts, for every
+    /// character of the Basic Multilingual Plane's first blocks and beyond, in every position.
+    #[test]
+    fn the_published_text_pattern_agrees_with_the_server() {
+        let characters = (0u32..0x3100)
+            .chain([0xFEFF, 0xFF01, 0x1F600])
+            .filter_map(char::from_u32);
+        for (max, multiline) in [(100, false), (20_000, true)] {
+            let required = regex::Regex::new(&text_pattern(max, true)).unwrap();
+            let optional = regex::Regex::new(&text_pattern(max, false)).unwrap();
+            for c in characters.clone() {
+                for text in [
+                    format!("{c}"),
+                    format!("a{c}"),
+                    format!("{c}a"),
+                    format!("a{c}b"),
+                    format!(" {c} "),
+                ] {
+                    assert_eq!(
+                        required.is_match(&text),
+                        required_text(&text, "t", max).is_ok(),
+                        "required, multiline {multiline}: {text:?}"
+                    );
+                    assert_eq!(
+                        optional.is_match(&text),
+                        optional_text(Some(&text), "t", max).is_ok(),
+                        "optional, multiline {multiline}: {text:?}"
+                    );
+                }
+            }
+        }
     }
 }

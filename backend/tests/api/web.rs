@@ -101,3 +101,32 @@ async fn every_get_outside_the_api_is_the_web_app_and_the_api_keeps_its_json_404
     assert_eq!(body["error"]["code"], "not_found");
     app.finish().await;
 }
+
+#[actix_web::test]
+async fn a_wrong_method_on_an_api_path_is_405_with_the_methods_it_answers() {
+    let app = TestApp::spawn(crate::helpers::Db::Sqlite).await;
+    let send = |method: &str, path: &str| {
+        let request = app.client.request(
+            awc::http::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}{path}", app.address),
+        );
+        async move {
+            let mut response = request.send().await.unwrap();
+            let allow = response.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            (response.status().as_u16(), allow, body)
+        }
+    };
+    let (status, allow, body) = send("DELETE", "/api/auctions").await;
+    assert_eq!((status, allow.as_deref()), (405, Some("GET")), "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let (status, allow, _) = send("TRACE", "/api/auctions/8d3c0b1e-0000-4000-8000-000000000000/bids").await;
+    assert_eq!((status, allow.as_deref()), (405, Some("GET, POST")));
+    // A literal path beats a template: the callback is POST only, not a payment order called "callback".
+    let (status, allow, _) = send("GET", "/api/payments/callback").await;
+    assert_eq!((status, allow.as_deref()), (405, Some("POST")));
+    // A method the path answers, with something that is not an id: not found, not 405.
+    let (status, allow, body) = send("GET", "/api/payments/not-an-order").await;
+    assert_eq!((status, allow), (404, None), "{body}");
+    app.finish().await;
+}

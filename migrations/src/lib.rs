@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_lifecycle;
 mod m20261127_000003_identity;
+mod m20261127_000004_court_console;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_lifecycle::Migration),
             Box::new(m20261127_000003_identity::Migration),
+            Box::new(m20261127_000004_court_console::Migration),
         ]
     }
 }

@@ -207,6 +207,35 @@ pub fn transition_event(auction_id: &str, transition: &Transition, reason: Optio
 }
 
 /// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit.
+/// A payment the court received by bank transfer and a judge recorded (R54). It names the judge and the
+/// bidder code, never the payer: before the end that would tell who registered (R40).
+pub struct OfflinePaymentFacts<'a> {
+    pub auction_id: &'a str,
+    pub order_id: &'a str,
+    /// `deposit` or `balance`.
+    pub purpose: &'a str,
+    pub bidder_code: &'a str,
+    pub amount: crate::Money,
+    /// The day the bank received it (`2027-01-20`).
+    pub received_on: &'a str,
+    pub recorded_by: &'a str,
+    pub at: crate::Instant,
+}
+
+pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (&'static str, Value) {
+    let payload = json!({
+        "auction_id": facts.auction_id,
+        "order_id": facts.order_id,
+        "purpose": facts.purpose,
+        "bidder_code": facts.bidder_code,
+        "amount": facts.amount.to_string(),
+        "received_on": facts.received_on,
+        "recorded_by": facts.recorded_by,
+        "at": rfc3339(facts.at),
+    });
+    ("offline_payment", payload)
+}
+
 pub fn default_event(
     auction_id: &str,
     deal_id: &str,

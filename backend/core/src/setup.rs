@@ -237,6 +237,12 @@ pub fn required_notice_days(category: Category, kind: RoundKind) -> i64 {
     }
 }
 
+/// The earliest bidding start an announcement published at `now` allows: the first moment of the Beijing
+/// day that is the notice period after today (R26).
+pub fn earliest_bidding_start(category: Category, kind: RoundKind, now: Instant) -> Instant {
+    crate::time::beijing_midnight_after(now, required_notice_days(category, kind))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PublishError {
     #[error(
@@ -481,5 +487,48 @@ mod tests {
         assert!(reference_price_from_quotes(ReferenceMethod::TargetedInquiry, &quotes).is_err());
         assert!(reference_price_from_quotes(ReferenceMethod::OnlineInquiry, &[]).is_err());
         assert!(reference_price_from_quotes(ReferenceMethod::Negotiation, &quotes[..1]).is_err());
+    }
+
+    #[test]
+    fn the_earliest_start_is_exactly_what_publishing_now_allows() {
+        let cases = [
+            (
+                "2027-01-01T15:59:59Z",
+                Category::Movable,
+                RoundKind::First,
+                "2027-01-15T16:00:00Z",
+            ),
+            (
+                "2027-01-01T16:00:00Z",
+                Category::Movable,
+                RoundKind::First,
+                "2027-01-16T16:00:00Z",
+            ),
+            (
+                "2027-01-01T02:00:00Z",
+                Category::RealEstate,
+                RoundKind::First,
+                "2027-01-30T16:00:00Z",
+            ),
+            (
+                "2027-01-01T02:00:00Z",
+                Category::RealEstate,
+                RoundKind::Second,
+                "2027-01-15T16:00:00Z",
+            ),
+            (
+                "2027-01-01T02:00:00Z",
+                Category::Movable,
+                RoundKind::Second,
+                "2027-01-07T16:00:00Z",
+            ),
+        ];
+        for (now, category, kind, expected) in cases {
+            let (now, earliest) = (at(now), earliest_bidding_start(category, kind, at(now)));
+            assert_eq!(earliest, at(expected), "{category:?} {kind:?} at {now}");
+            assert!(check_publish(category, kind, None, earliest, now).is_ok());
+            let a_second_earlier = earliest - Duration::seconds(1);
+            assert!(check_publish(category, kind, None, a_second_earlier, now).is_err());
+        }
     }
 }

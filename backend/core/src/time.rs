@@ -32,6 +32,14 @@ pub fn beijing_days_between(from: Instant, to: Instant) -> i64 {
     (beijing_date(to) - beijing_date(from)).num_days()
 }
 
+/// The first instant of the Beijing calendar day `days` after the day of `instant`.
+pub fn beijing_midnight_after(instant: Instant, days: i64) -> Instant {
+    let date = beijing_date(instant) + chrono::Duration::days(days);
+    date.and_hms_opt(0, 0, 0)
+        .and_then(|midnight| midnight.and_local_timezone(BEIJING).single())
+        .map_or(instant, |start| start.to_utc())
+}
+
 /// RFC 3339 in UTC with milliseconds, as the API prints every instant: `2026-12-01T02:00:00.000Z`.
 pub fn rfc3339(instant: Instant) -> String {
     instant.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -121,7 +121,11 @@ async fn still_current(req: HttpRequest, caller: Option<Caller>) -> ApiResult<Op
     let account = user::Entity::find_by_id(caller.user_id).one(state.db.conn()).await?;
     match account {
         Some(account) if account.role == caller.role.as_str() && account.court_id == caller.court_id => {
-            Ok(Some(caller))
+            if crate::services::accounts::is_active(state, &account).await? {
+                Ok(Some(caller))
+            } else {
+                Err(crate::services::accounts::account_deactivated())
+            }
         }
         _ => Err(ApiError::unauthenticated(
             "this account's role or court has changed; sign in again",

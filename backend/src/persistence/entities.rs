@@ -11,6 +11,8 @@ pub mod court {
         pub id: Uuid,
         pub name: String,
         pub created_at: i64,
+        /// A deactivated court's judges are refused.
+        pub deactivated_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -37,6 +39,8 @@ pub mod user {
         pub created_at: i64,
         /// When the real name and ID number were verified (bidders), by `FAPAI_IDENTITY`'s verifier.
         pub identity_verified_at: Option<i64>,
+        /// A deactivated judge or administrator is refused at once.
+        pub deactivated_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -270,6 +274,10 @@ pub mod payment_order {
         pub gateway_reference: Option<String>,
         pub created_at: i64,
         pub paid_at: Option<i64>,
+        /// A bank transfer the court received (R54): who paid, on which day, and the judge who recorded it.
+        pub offline_payer: Option<String>,
+        pub offline_paid_on: Option<String>,
+        pub offline_recorded_by: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ use auction_core::RoundStatus;
 use super::views::{BidView, CourtView, DealView, MyBidView, Page, PageQuery, RegistrationView, UserView};
 use crate::auth::{Caller, client_address};
 use crate::error::{ApiResult, ErrorBody};
+use crate::persistence::convert::instant;
+use crate::persistence::entities::user;
 use crate::services::{accounts, bidding, deals, email_address, registrations};
 use crate::state::AppState;
 
@@ -297,4 +299,73 @@ pub async fn create_judge(
     )
     .await?;
     Ok(HttpResponse::Created().json(UserView::from(&judge)))
+}
+
+/// A judge as the administrator sees them.
+#[derive(Serialize, ToSchema)]
+pub struct JudgeView {
+    pub id: Uuid,
+    pub email: String,
+    pub real_name: String,
+    pub court_id: Option<Uuid>,
+    /// When the judge was deactivated (RFC 3339); absent while active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deactivated_at: Option<String>,
+}
+
+impl From<&user::Model> for JudgeView {
+    fn from(u: &user::Model) -> JudgeView {
+        JudgeView {
+            id: u.id,
+            email: u.email.clone(),
+            real_name: u.real_name.clone(),
+            court_id: u.court_id,
+            deactivated_at: u.deactivated_at.map(|at| auction_core::time::rfc3339(instant(at))),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JudgesQuery {
+    pub court_id: Option<Uuid>,
+}
+
+/// The judges of every court, or of one (administrator).
+#[utoipa::path(tag = "admin", params(JudgesQuery), responses((status = 200, body = Vec<JudgeView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/admin/judges")]
+pub async fn list_judges(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<JudgesQuery>,
+) -> ApiResult<web::Json<Vec<JudgeView>>> {
+    caller.require_admin()?;
+    let judges = accounts::judges(&state, query.court_id).await?;
+    Ok(web::Json(judges.iter().map(JudgeView::from).collect()))
+}
+
+/// Deactivate a judge (administrator): their next request is refused with 401 `account_deactivated`.
+#[utoipa::path(tag = "admin", responses((status = 200, body = JudgeView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/admin/judges/{id}/deactivate")]
+pub async fn deactivate_judge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<JudgeView>> {
+    caller.require_admin()?;
+    let judge = accounts::deactivate_judge(&state, id.into_inner()).await?;
+    Ok(web::Json(JudgeView::from(&judge)))
+}
+
+/// Deactivate a court (administrator): its judges are refused and none can be added.
+#[utoipa::path(tag = "admin", responses((status = 200, body = CourtView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/api/admin/courts/{id}/deactivate")]
+pub async fn deactivate_court(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<CourtView>> {
+    caller.require_admin()?;
+    let court = accounts::deactivate_court(&state, id.into_inner()).await?;
+    Ok(web::Json(CourtView::from(&court)))
 }

@@ -77,6 +77,75 @@ pub async fn create_auction(
     Ok(HttpResponse::Created().json(view(&state, &row)?))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoundLimitsQuery {
+    /// The starting price being considered: the answer then includes its deposit range.
+    #[param(value_type = Option<String>, pattern = r"^([1-9][0-9]{0,13}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$")]
+    pub starting_price: Option<String>,
+}
+
+/// The legal limits of a listing's next round, as creating it would apply them.
+#[derive(Serialize, ToSchema)]
+pub struct RoundLimitsView {
+    /// `first`, `second`, `reauction_of_first` or `reauction_of_second`.
+    pub round_kind: String,
+    pub round_number: i32,
+    #[schema(value_type = Option<String>)]
+    pub reference_price: Option<auction_core::Money>,
+    /// The lowest starting price (R24, R25); absent until the listing has a reference price.
+    #[schema(value_type = Option<String>)]
+    pub starting_price_floor: Option<auction_core::Money>,
+    /// 5 % and 20 % of the `starting_price` asked about (R23), rounded inwards.
+    #[schema(value_type = Option<String>)]
+    pub deposit_min: Option<auction_core::Money>,
+    #[schema(value_type = Option<String>)]
+    pub deposit_max: Option<auction_core::Money>,
+    /// The publicity period in Beijing calendar days (R26).
+    pub notice_days: i64,
+    /// The earliest bidding start if the announcement were published now (RFC 3339).
+    pub earliest_bidding_start: String,
+    /// The shortest bidding window (R45).
+    pub min_bidding_hours: i64,
+    pub balance_due_days_default: i64,
+    pub balance_due_days_max: i64,
+}
+
+/// The limits the law puts on the listing's next round, for the console's form (its judge only).
+#[utoipa::path(tag = "auctions", params(RoundLimitsQuery), responses(
+    (status = 200, body = RoundLimitsView),
+    (status = 409, description = "round_in_progress, listing_sold, no_further_round", body = ErrorBody),
+    (status = 422, description = "second_round_too_late, invalid_amount", body = ErrorBody),
+), security(("bearer" = [])))]
+#[get("/api/listings/{id}/round-limits")]
+pub async fn round_limits(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<RoundLimitsQuery>,
+) -> ApiResult<web::Json<RoundLimitsView>> {
+    let starting_price = query
+        .starting_price
+        .as_ref()
+        .map(|text| MoneyInput(serde_json::Value::String(text.clone())).parse("starting_price"))
+        .transpose()?;
+    let limits = auctions::limits(&state, &caller, id.into_inner(), starting_price).await?;
+    let balance_days = auction_core::deal::BALANCE_DUE_DAYS;
+    Ok(web::Json(RoundLimitsView {
+        round_kind: auctions::kind_name(limits.kind).to_owned(),
+        round_number: limits.number,
+        reference_price: limits.reference_price,
+        starting_price_floor: limits.starting_price_floor,
+        deposit_min: limits.deposit_range.map(|(min, _)| min),
+        deposit_max: limits.deposit_range.map(|(_, max)| max),
+        notice_days: limits.notice_days,
+        earliest_bidding_start: auction_core::time::rfc3339(limits.earliest_bidding_start),
+        min_bidding_hours: auction_core::time::MIN_BIDDING_WINDOW.num_hours(),
+        balance_due_days_default: i64::from(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS),
+        balance_due_days_max: i64::from(*balance_days.end()),
+    }))
+}
+
 /// Publish the announcement; bidding then opens by itself at its start.
 #[utoipa::path(tag = "auctions", responses(
     (status = 200, body = AuctionView),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{AuctionView, ListingView, Page, PageQuery};
+use super::views::{AuctionView, DealView, ListingView, Page, PageQuery};
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{instant, money};
@@ -56,7 +56,9 @@ pub async fn court_listings(
 #[into_params(parameter_in = Query)]
 pub struct CourtRoundsQuery {
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -134,4 +136,64 @@ pub async fn registrants(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(web::Json(items))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CourtDealView {
+    #[serde(flatten)]
+    pub deal: DealView,
+    /// The sold round's title.
+    pub title: String,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CourtDealsQuery {
+    /// `awaiting_balance`, `paid` or `defaulted`.
+    #[param(pattern = "^(awaiting_balance|paid|defaulted)$")]
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// The deals of the judge's court, soonest balance deadline first.
+#[utoipa::path(tag = "court", params(CourtDealsQuery), responses((status = 200, body = Page<CourtDealView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/court/deals")]
+pub async fn court_deals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<CourtDealsQuery>,
+) -> ApiResult<web::Json<Page<CourtDealView>>> {
+    let (page, per_page) = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let status = query.status.as_deref();
+    if let Some(status) = status
+        && !matches!(status, "awaiting_balance" | "paid" | "defaulted")
+    {
+        return Err(crate::error::ApiError::bad_request(
+            "invalid_query",
+            "status is awaiting_balance, paid or defaulted",
+        ));
+    }
+    let (rows, total) = court::deals(&state, &caller, status, page, per_page).await?;
+    let items = rows
+        .iter()
+        .map(|(deal, title)| {
+            Ok(CourtDealView {
+                deal: DealView::of(deal)?,
+                title: title.clone(),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }

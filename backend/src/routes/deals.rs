@@ -5,11 +5,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::DealView;
+use super::payments::{OfflinePaymentRequest, view as payment_view};
+use super::views::{DealView, PaymentView};
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::money;
-use crate::services::deals;
+use crate::services::{deals, payments};
 use crate::state::AppState;
 
 /// A deal, for its buyer or the selling court.
@@ -55,4 +56,24 @@ pub async fn start_balance_payment(
         order_id: order.id,
         amount: money(order.amount)?,
     }))
+}
+
+/// Record a bank transfer of the balance (a judge of the selling court, R54): the deal is paid as if
+/// the buyer had paid online.
+#[utoipa::path(tag = "deals", request_body = OfflinePaymentRequest, responses(
+    (status = 200, body = PaymentView),
+    (status = 409, description = "deal_not_awaiting_balance", body = ErrorBody),
+    (status = 422, description = "amount_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/deals/{id}/offline-payment")]
+pub async fn record_offline_balance(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<OfflinePaymentRequest>,
+) -> ApiResult<web::Json<PaymentView>> {
+    let input = body.into_inner().parse()?;
+    let order = deals::balance_order_for_court(&state, &caller, id.into_inner()).await?;
+    let order = payments::record_offline(&state, &caller, order.id, input).await?;
+    Ok(web::Json(payment_view(&order)?))
 }

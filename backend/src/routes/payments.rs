@@ -1,9 +1,11 @@
 //! Payment orders: the sandbox gateway's "pay" action and the gateway callback.
 
 use actix_web::{HttpRequest, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::PaymentView;
+use super::views::{MoneyInput, PaymentView};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::money;
@@ -14,7 +16,7 @@ use crate::state::AppState;
 /// The header a gateway signs its callback with (hex HMAC-SHA256 of the body).
 pub const SIGNATURE_HEADER: &str = "x-fapai-signature";
 
-fn view(order: &payment_order::Model) -> ApiResult<PaymentView> {
+pub(super) fn view(order: &payment_order::Model) -> ApiResult<PaymentView> {
     Ok(PaymentView {
         order_id: order.id,
         status: order.status.clone(),
@@ -73,5 +75,51 @@ pub async fn get_payment(
         .await?
         .filter(|o| o.payer_id == caller.user_id)
         .ok_or_else(|| ApiError::not_found("payment order"))?;
+    Ok(web::Json(view(&order)?))
+}
+
+/// A bank transfer the court received, as a judge records it (R54).
+#[derive(Deserialize, ToSchema)]
+pub struct OfflinePaymentRequest {
+    /// Who paid, as the bank statement names them.
+    #[schema(min_length = 1, max_length = 200)]
+    pub payer: String,
+    /// Exactly the order's amount.
+    pub amount: MoneyInput,
+    /// The bank's transaction reference (银行流水号).
+    #[schema(min_length = 1, max_length = 100)]
+    pub bank_reference: String,
+    /// The day the court's account received it (Beijing date, not in the future).
+    #[schema(value_type = String, format = Date)]
+    pub received_on: chrono::NaiveDate,
+}
+
+impl OfflinePaymentRequest {
+    pub fn parse(self) -> ApiResult<payments::OfflinePayment> {
+        Ok(payments::OfflinePayment {
+            amount: self.amount.parse("amount")?,
+            payer: self.payer,
+            bank_reference: self.bank_reference,
+            received_on: self.received_on,
+        })
+    }
+}
+
+/// Record a bank transfer for a deposit or balance order (a judge of its court): the order completes as
+/// if the gateway had confirmed it, and the round's ledger names the judge.
+#[utoipa::path(tag = "payments", request_body = OfflinePaymentRequest, responses(
+    (status = 200, body = PaymentView),
+    (status = 409, description = "registration_closed, deal_not_awaiting_balance, payment_rejected", body = ErrorBody),
+    (status = 422, description = "amount_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/payments/{order_id}/offline")]
+pub async fn record_offline_payment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    order_id: web::Path<Uuid>,
+    body: web::Json<OfflinePaymentRequest>,
+) -> ApiResult<web::Json<PaymentView>> {
+    let input = body.into_inner().parse()?;
+    let order = payments::record_offline(&state, &caller, order_id.into_inner(), input).await?;
     Ok(web::Json(view(&order)?))
 }

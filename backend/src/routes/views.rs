@@ -131,6 +131,8 @@ impl From<&user::Model> for UserView {
 pub struct CourtView {
     pub id: Uuid,
     pub name: String,
+    /// False once the administrator has deactivated the court.
+    pub active: bool,
 }
 
 impl From<&court::Model> for CourtView {
@@ -138,6 +140,7 @@ impl From<&court::Model> for CourtView {
         CourtView {
             id: c.id,
             name: c.name.clone(),
+            active: c.deactivated_at.is_none(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use auction_core::IdNumber;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{email_address, required_text};
@@ -106,6 +106,7 @@ async fn insert_user(
         court_id: Set(court_id),
         created_at: Set(millis(state.clock.now())),
         identity_verified_at: Set(identity.map(|i| i.verified_at)),
+        deactivated_at: Set(None),
     };
     row.insert(state.db.conn()).await.map_err(|err| {
         if is_unique_violation(&err) {
@@ -159,6 +160,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
         .verify(password, account.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     match account {
+        Some(account) if ok && account.deactivated_at.is_some() => Err(account_deactivated()),
         Some(account) if ok => Ok(account),
         _ => Err(ApiError::new(
             actix_web::http::StatusCode::UNAUTHORIZED,
@@ -168,11 +170,73 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
     }
 }
 
+/// 401 for the account of a judge (or the judges of a court) the administrator has deactivated.
+pub fn account_deactivated() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "account_deactivated",
+        "this account has been deactivated; ask the platform's administrator",
+    )
+}
+
+/// Whether a judge or administrator may still act: the account and its court are active.
+pub async fn is_active(state: &AppState, account: &user::Model) -> ApiResult<bool> {
+    if account.deactivated_at.is_some() {
+        return Ok(false);
+    }
+    let Some(court_id) = account.court_id else {
+        return Ok(true);
+    };
+    let court = court::Entity::find_by_id(court_id).one(state.db.conn()).await?;
+    Ok(court.is_some_and(|c| c.deactivated_at.is_none()))
+}
+
+/// The judges of every court (or of one), for the administrator.
+pub async fn judges(state: &AppState, court_id: Option<Uuid>) -> ApiResult<Vec<user::Model>> {
+    let mut query = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Judge.as_str()))
+        .order_by_asc(user::Column::CreatedAt);
+    if let Some(court_id) = court_id {
+        query = query.filter(user::Column::CourtId.eq(court_id));
+    }
+    Ok(query.all(state.db.conn()).await?)
+}
+
+/// Deactivates a judge: their next request is refused. Idempotent.
+pub async fn deactivate_judge(state: &AppState, id: Uuid) -> ApiResult<user::Model> {
+    let judge = user::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await?
+        .filter(|u| u.role == Role::Judge.as_str())
+        .ok_or_else(|| ApiError::not_found("judge"))?;
+    if judge.deactivated_at.is_some() {
+        return Ok(judge);
+    }
+    let mut active = judge.into_active_model();
+    active.deactivated_at = Set(Some(millis(state.clock.now())));
+    Ok(active.update(state.db.conn()).await?)
+}
+
+/// Deactivates a court: its judges are refused and no judge can be added to it. Idempotent.
+pub async fn deactivate_court(state: &AppState, id: Uuid) -> ApiResult<court::Model> {
+    let court = court::Entity::find_by_id(id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("court"))?;
+    if court.deactivated_at.is_some() {
+        return Ok(court);
+    }
+    let mut active = court.into_active_model();
+    active.deactivated_at = Set(Some(millis(state.clock.now())));
+    Ok(active.update(state.db.conn()).await?)
+}
+
 pub async fn create_court(state: &AppState, name: &str) -> ApiResult<court::Model> {
     let row = court::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(required_text(name, "name", 200)?),
         created_at: Set(millis(state.clock.now())),
+        deactivated_at: Set(None),
     };
     Ok(row.insert(state.db.conn()).await?)
 }
@@ -188,10 +252,16 @@ pub async fn create_judge(state: &AppState, input: NewJudge) -> ApiResult<user::
     let email = email_address(&input.email)?;
     strong_password(&input.password)?;
     let real_name = required_text(&input.real_name, "real_name", 100)?;
-    court::Entity::find_by_id(input.court_id)
+    let court = court::Entity::find_by_id(input.court_id)
         .one(state.db.conn())
         .await?
-        .ok_or_else(|| ApiError::unprocessable("unknown_court", "no court has that id"))?;
+        .ok_or_else(|| ApiError::not_found("court"))?;
+    if court.deactivated_at.is_some() {
+        return Err(ApiError::conflict(
+            "court_deactivated",
+            "this court has been deactivated",
+        ));
+    }
     let hash = state.hashing.hash(input.password).await?;
     insert_user(
         state,

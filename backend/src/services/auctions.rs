@@ -2,7 +2,10 @@
 //! publish, suspend / resume / withdraw, priority holders; and the public views.
 
 use auction_core::deal::BALANCE_DUE_DAYS;
-use auction_core::setup::{Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms};
+use auction_core::setup::{
+    Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
+    required_notice_days, starting_price_floor,
+};
 use auction_core::{Instant, Money, RoundStatus, Transition};
 use std::collections::HashMap;
 
@@ -140,6 +143,47 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
         kind,
         number: i32::try_from(counted.len() + 1).unwrap_or(i32::MAX),
         first_round_start: money_opt(first_round_start)?,
+    })
+}
+
+/// The legal limits of a listing's next round, decided as `create` will decide them, for the court
+/// console to show while the judge types.
+pub struct RoundLimits {
+    pub kind: RoundKind,
+    pub number: i32,
+    pub reference_price: Option<Money>,
+    pub starting_price_floor: Option<Money>,
+    /// The deposit range for the starting price asked about.
+    pub deposit_range: Option<(Money, Money)>,
+    pub notice_days: i64,
+    /// If the announcement were published now.
+    pub earliest_bidding_start: Instant,
+}
+
+pub async fn limits(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    starting_price: Option<Money>,
+) -> ApiResult<RoundLimits> {
+    let now = state.clock.now();
+    // A write transaction, as `create` takes, so the answer is the one `create` would give; never committed.
+    let tx = state.db.write().await?;
+    let listing = listings::lock(&tx, listing_id).await?;
+    caller.require_judge_of(listing.court_id)?;
+    let next = next_round(&tx, listing.id, now).await?;
+    let category = Category::parse(&listing.category)
+        .ok_or_else(|| ApiError::internal(format!("listing {} has category {}", listing.id, listing.category)))?;
+    let reference_price = money_opt(listing.reference_price)?;
+    Ok(RoundLimits {
+        kind: next.kind,
+        number: next.number,
+        reference_price,
+        starting_price_floor: reference_price
+            .map(|reference| starting_price_floor(next.kind, reference, next.first_round_start)),
+        deposit_range: starting_price.map(deposit_range),
+        notice_days: required_notice_days(category, next.kind),
+        earliest_bidding_start: earliest_bidding_start(category, next.kind, now),
     })
 }
 

@@ -2,6 +2,7 @@
 //! once a round has ended (R40) — who registered for it.
 
 use auction_core::RoundStatus;
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::auctions::ListFilter;
@@ -9,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::entities::{auction, listing, registration, user};
+use crate::persistence::entities::{auction, deal, listing, registration, user};
 use crate::state::AppState;
 
 pub struct CourtListing {
@@ -64,6 +65,48 @@ pub async fn rounds(
         ..ListFilter::default()
     };
     super::auctions::list(state, filter, page, per_page).await
+}
+
+/// The deals of the court's rounds, soonest balance deadline first, each with its round's title; by
+/// status (`awaiting_balance`, `paid`, `defaulted`) when asked.
+pub async fn deals(
+    state: &AppState,
+    caller: &Caller,
+    status: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<(deal::Model, String)>, u64)> {
+    let court = caller.judge_court()?;
+    let rounds_of_court = Query::select()
+        .column(auction::Column::Id)
+        .from(auction::Entity)
+        .and_where(auction::Column::CourtId.eq(court))
+        .to_owned();
+    let mut query = deal::Entity::find().filter(deal::Column::AuctionId.in_subquery(rounds_of_court));
+    if let Some(status) = status {
+        query = query.filter(deal::Column::Status.eq(status));
+    }
+    let paginator = query
+        .order_by_asc(deal::Column::BalanceDueAt)
+        .order_by_asc(deal::Column::Id)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let deals = paginator.fetch_page(page - 1).await?;
+    let titles: std::collections::HashMap<Uuid, String> = auction::Entity::find()
+        .filter(auction::Column::Id.is_in(deals.iter().map(|d| d.auction_id)))
+        .all(state.db.conn())
+        .await?
+        .into_iter()
+        .map(|round| (round.id, round.title))
+        .collect();
+    let items = deals
+        .into_iter()
+        .map(|deal| {
+            let title = titles.get(&deal.auction_id).cloned().unwrap_or_default();
+            (deal, title)
+        })
+        .collect();
+    Ok((items, total))
 }
 
 /// The registrants of a round and their identities, for its court, once bidding has ended (R40).

@@ -89,6 +89,37 @@ pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) 
     if deal.buyer_id != caller.user_id {
         return Err(ApiError::forbidden("only the buyer pays the balance"));
     }
+    let order = pending_balance_order(state, &tx, &deal).await?;
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// The balance order a court records a bank transfer against (R54): the buyer's pending one, or a new
+/// one for the buyer.
+pub async fn balance_order_for_court(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<payment_order::Model> {
+    let tx = state.db.write().await?;
+    let deal = deal::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("deal"))?;
+    let round = auction::Entity::find_by_id(deal.auction_id)
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("deal without its round"))?;
+    caller.require_judge_of(round.court_id)?;
+    let order = pending_balance_order(state, &tx, &deal).await?;
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// The deal's pending balance order, made for its buyer if there is none; 409 unless the deal is
+/// awaiting its balance. Called under the deal's lock, so two callers find one order.
+async fn pending_balance_order(
+    state: &AppState,
+    tx: &crate::persistence::WriteTx,
+    deal: &deal::Model,
+) -> ApiResult<payment_order::Model> {
     let now = state.clock.now();
     if deal.status != DealStatus::AwaitingBalance.as_str() || now >= instant(deal.balance_due_at) {
         return Err(ApiError::conflict(
@@ -99,25 +130,14 @@ pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) 
     let pending = payment_order::Entity::find()
         .filter(payment_order::Column::DealId.eq(deal.id))
         .filter(payment_order::Column::Status.eq("pending"))
-        .one(&*tx)
+        .one(&**tx)
         .await?;
-    let order = match pending {
-        Some(order) => order,
+    match pending {
+        Some(order) => Ok(order),
         None => {
-            super::payments::new_order(
-                &tx,
-                "balance",
-                None,
-                Some(deal.id),
-                caller.user_id,
-                deal.balance_due,
-                now,
-            )
-            .await?
+            super::payments::new_order(tx, "balance", None, Some(deal.id), deal.buyer_id, deal.balance_due, now).await
         }
-    };
-    tx.commit().await?;
-    Ok(order)
+    }
 }
 
 fn beijing_text(at: Instant) -> String {

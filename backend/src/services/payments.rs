@@ -4,8 +4,11 @@
 //! paid_at}` with HMAC-SHA256, and the platform accepts only a callback whose signature verifies, whose
 //! amount matches the order, and only once (a repeated callback changes nothing).
 
+use auction_core::ledger::OfflinePaymentFacts;
+use auction_core::time::beijing_date;
 use auction_core::time::rfc3339;
-use auction_core::{DepositStatus, Instant, RoundStatus};
+use auction_core::{DepositStatus, Instant, Money, RoundStatus};
+use chrono::NaiveDate;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
@@ -19,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{deal, payment_order, registration, user};
+use crate::persistence::entities::{auction, deal, payment_order, registration, user};
 use crate::state::AppState;
 
 pub struct SandboxGateway {
@@ -83,6 +86,9 @@ pub async fn new_order(
         gateway_reference: Set(None),
         created_at: Set(millis(now)),
         paid_at: Set(None),
+        offline_payer: Set(None),
+        offline_paid_on: Set(None),
+        offline_recorded_by: Set(None),
     }
     .insert(&**tx)
     .await?)
@@ -125,18 +131,134 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
             "only `paid` callbacks are supported",
         ));
     }
+    let amount_differs = || ApiError::bad_request("invalid_callback", "the callback's amount does not match the order");
+    let confirmed = Confirmed {
+        order_id: callback.order_id,
+        amount: Money::parse_positive(&callback.amount).map_err(|_| amount_differs())?,
+        reference: callback.reference,
+        offline: None,
+    };
+    apply(state, confirmed, amount_differs).await
+}
+
+/// A bank transfer the court received (R54), as one of its judges records it.
+pub struct OfflinePayment {
+    pub payer: String,
+    pub amount: Money,
+    pub bank_reference: String,
+    /// The day the bank received it, Beijing date.
+    pub received_on: NaiveDate,
+}
+
+/// Who recorded a bank transfer, and what they recorded.
+struct OfflineRecord {
+    payer: String,
+    received_on: NaiveDate,
+    judge_id: Uuid,
+    judge_name: String,
+}
+
+/// A payment confirmed by the gateway's callback or by a judge: applied to its order once.
+struct Confirmed {
+    order_id: Uuid,
+    amount: Money,
+    reference: String,
+    offline: Option<OfflineRecord>,
+}
+
+/// A judge of the order's court confirms a bank transfer: the order completes as if the gateway had
+/// confirmed it, and the round's ledger records it with the judge's name.
+pub async fn record_offline(
+    state: &AppState,
+    caller: &Caller,
+    order_id: Uuid,
+    input: OfflinePayment,
+) -> ApiResult<payment_order::Model> {
+    let order = payment_order::Entity::find_by_id(order_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("payment order"))?;
+    let round = round_of(state, &order).await?;
+    caller.require_judge_of(round.court_id)?;
+    let payer = super::required_text(&input.payer, "payer", 200)?;
+    let bank_reference = super::required_text(&input.bank_reference, "bank_reference", 100)?;
+    if input.received_on > beijing_date(state.clock.now()) {
+        return Err(ApiError::unprocessable(
+            "invalid_received_on",
+            "the day the bank received the money cannot be in the future",
+        ));
+    }
+    let judge = user::Entity::find_by_id(caller.user_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("the judge's account is gone"))?;
+    let confirmed = Confirmed {
+        order_id,
+        amount: input.amount,
+        reference: format!("OFFLINE:{bank_reference}"),
+        offline: Some(OfflineRecord {
+            payer,
+            received_on: input.received_on,
+            judge_id: judge.id,
+            judge_name: judge.real_name,
+        }),
+    };
+    apply(state, confirmed, || {
+        ApiError::unprocessable(
+            "amount_mismatch",
+            "the amount received must be exactly the order's amount",
+        )
+    })
+    .await
+}
+
+/// The round an order pays into: a deposit's registration's, or a balance's deal's.
+async fn round_of(state: &AppState, order: &payment_order::Model) -> ApiResult<auction::Model> {
+    let auction_id = match (order.registration_id, order.deal_id) {
+        (Some(registration_id), _) => registration::Entity::find_by_id(registration_id)
+            .one(state.db.conn())
+            .await?
+            .map(|r| r.auction_id),
+        (None, Some(deal_id)) => deal::Entity::find_by_id(deal_id)
+            .one(state.db.conn())
+            .await?
+            .map(|d| d.auction_id),
+        (None, None) => None,
+    }
+    .ok_or_else(|| ApiError::internal(format!("payment order {} pays into nothing", order.id)))?;
+    auction::Entity::find_by_id(auction_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::internal("payment order's round is missing"))
+}
+
+async fn apply(
+    state: &AppState,
+    confirmed: Confirmed,
+    amount_differs: impl Fn() -> ApiError,
+) -> ApiResult<payment_order::Model> {
     let now = state.clock.now();
     let tx = state.db.write().await?;
-    let order = payment_order::Entity::find_by_id(callback.order_id)
+    // A balance recorded offline takes the round's lock first, in the order the default worker takes
+    // round and deal, so the two never wait on each other.
+    let mut balance_round = None;
+    if confirmed.offline.is_some() {
+        let order = payment_order::Entity::find_by_id(confirmed.order_id).one(&*tx).await?;
+        if let Some(deal_id) = order.and_then(|o| o.deal_id) {
+            let deal = deal::Entity::find_by_id(deal_id)
+                .one(&*tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
+            balance_round = LockedRound::lock(&tx, deal.auction_id).await?;
+        }
+    }
+    let order = payment_order::Entity::find_by_id(confirmed.order_id)
         .lock_exclusive()
         .one(&*tx)
         .await?
         .ok_or_else(|| ApiError::not_found("payment order"))?;
-    if callback.amount != money(order.amount)?.to_string() {
-        return Err(ApiError::bad_request(
-            "invalid_callback",
-            "the callback's amount does not match the order",
-        ));
+    if confirmed.amount.cents() != order.amount {
+        return Err(amount_differs());
     }
     match order.status.as_str() {
         "paid" => return Ok(order),
@@ -149,9 +271,21 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
         _ => {}
     }
     let mut closed_round = None;
+    let offline = confirmed.offline.as_ref();
     let outcome = match order.purpose.as_str() {
-        "deposit" => freeze_deposit(state, &tx, &order, now, &mut closed_round).await?,
-        "balance" => settle_balance(&tx, &order, now).await?,
+        "deposit" => freeze_deposit(state, &tx, &order, now, offline, &mut closed_round).await?,
+        "balance" => {
+            let outcome = settle_balance(&tx, &order, now).await?;
+            if let (Ok(()), Some(record), Some(mut locked)) = (&outcome, offline, balance_round) {
+                let deal = deal::Entity::find_by_id(order.deal_id.unwrap_or_default())
+                    .one(&*tx)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
+                record_in_ledger(&mut locked, &order, &deal.winner_code, record, now)?;
+                closed_round = Some(locked.save(&tx, now).await?);
+            }
+            outcome
+        }
         other => {
             return Err(ApiError::internal(format!("unknown payment purpose {other}")));
         }
@@ -160,8 +294,13 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
     match &outcome {
         Ok(()) => {
             active.status = Set("paid".into());
-            active.gateway_reference = Set(Some(callback.reference));
+            active.gateway_reference = Set(Some(confirmed.reference));
             active.paid_at = Set(Some(millis(now)));
+            if let Some(record) = offline {
+                active.offline_payer = Set(Some(record.payer.clone()));
+                active.offline_paid_on = Set(Some(record.received_on.to_string()));
+                active.offline_recorded_by = Set(Some(record.judge_id));
+            }
         }
         // The money arrived too late: the order is refused (a real gateway would refund it).
         Err(_) => active.status = Set("rejected".into()),
@@ -172,8 +311,28 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
         saved.announce(state).await;
     }
     crate::notify::flush(state).await;
-    tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.status = %order.status, "payment callback applied");
+    tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.status = %order.status, payment.offline = offline.is_some(), "payment applied");
     outcome.map(|()| order)
+}
+
+fn record_in_ledger(
+    locked: &mut LockedRound,
+    order: &payment_order::Model,
+    bidder_code: &str,
+    record: &OfflineRecord,
+    now: Instant,
+) -> ApiResult<()> {
+    locked.record_offline_payment(&OfflinePaymentFacts {
+        auction_id: &locked.id().to_string(),
+        order_id: &order.id.to_string(),
+        purpose: &order.purpose,
+        bidder_code,
+        amount: money(order.amount)?,
+        received_on: &record.received_on.to_string(),
+        recorded_by: &record.judge_name,
+        at: now,
+    });
+    Ok(())
 }
 
 /// A deposit counts only if it is confirmed before bidding ends (R38, c.5): decided under the round's lock.
@@ -182,6 +341,7 @@ async fn freeze_deposit(
     tx: &WriteTx,
     order: &payment_order::Model,
     now: Instant,
+    offline: Option<&OfflineRecord>,
     closed_round: &mut Option<SavedRound>,
 ) -> ApiResult<Result<(), ApiError>> {
     let registration_id = order
@@ -205,6 +365,12 @@ async fn freeze_deposit(
         locked.round.bidding_starts_at,
         locked.round.bidding_ends_at,
     );
+    if open
+        && registration.deposit_status == DepositStatus::Unpaid.as_str()
+        && let Some(record) = offline
+    {
+        record_in_ledger(&mut locked, order, &registration.bidder_code, record, now)?;
+    }
     if locked.has_changes() {
         *closed_round = Some(locked.save(tx, now).await?);
     }

@@ -230,6 +230,12 @@ impl LockedRound {
         self.append(kind, payload);
     }
 
+    /// Records a bank transfer a judge confirmed (the order row is the caller's).
+    pub fn record_offline_payment(&mut self, facts: &auction_core::ledger::OfflinePaymentFacts) {
+        let (kind, payload) = auction_core::ledger::offline_payment_event(facts);
+        self.append(kind, payload);
+    }
+
     /// Records an accepted bid's ledger events; the bid row itself is the caller's.
     pub fn record_bid(&mut self, bid: &AcceptedBid, registration_id: Uuid) {
         for (kind, payload) in bid_events(&self.row.id.to_string(), bid) {

@@ -531,6 +531,20 @@ impl TestApp {
         }
     }
 
+    /// Another judge of the court `court_id`, signed in; returns the token.
+    pub async fn judge_of(&self, court_id: &str) -> String {
+        let admin = self.admin_token().await;
+        let email = format!("judge-{}@court.test", Uuid::new_v4().simple());
+        self.post_ok(
+            "/api/admin/judges",
+            Some(&admin),
+            json!({ "email": email, "password": PASSWORD, "real_name": "王法官", "court_id": court_id }),
+            201,
+        )
+        .await;
+        self.login(&email, PASSWORD).await
+    }
+
     pub async fn new_bidder(&self, real_name: &str) -> Bidder {
         self.new_bidder_with_id(real_name, &synthetic_id_number()).await
     }

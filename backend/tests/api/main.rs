@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod bidding;
 mod concurrency;
+mod court;
 mod crash;
 mod email;
 mod hardening;

@@ -4,7 +4,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{TestApp, rfc};
+use crate::helpers::{TestApp, parse_time, rfc};
 
 db_test!(
     async fn money_round_trips_exactly_through_the_database(db) {
@@ -176,6 +176,62 @@ db_test!(
         assert_eq!(app.get_ok("/api/auctions?q=nothing-like-this", None).await["total"], 0);
         assert_eq!(app.get("/api/auctions?status=nonsense", None).await.0.as_u16(), 400);
         assert_eq!(app.get("/api/auctions?per_page=1000", None).await.0.as_u16(), 400);
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn the_console_is_told_the_next_rounds_limits_as_create_applies_them(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let listing = app.new_listing(&judge, "movable").await;
+        let path = format!("/api/listings/{listing}/round-limits");
+
+        let before = app.get_ok(&path, Some(&judge.token)).await;
+        assert_eq!(before["round_kind"], "first");
+        assert_eq!(before["starting_price_floor"], Value::Null, "no reference price yet: {before}");
+
+        app.appraise(&judge, &listing, "1000000.00").await;
+        let now = app.set_clock(parse_time(&json!("2027-01-01T15:59:59Z"))).await;
+        let limits = app
+            .get_ok(&format!("{path}?starting_price=700000.01"), Some(&judge.token))
+            .await;
+        assert_eq!(limits["starting_price_floor"], "700000.00", "70 % of the reference (R24)");
+        assert_eq!((&limits["deposit_min"], &limits["deposit_max"]), (&json!("35000.01"), &json!("140000.00")));
+        assert_eq!(limits["notice_days"], 15);
+        // 23:59:59 in Beijing on 1 January: fifteen calendar days on is 16 January, 00:00 Beijing.
+        assert_eq!(limits["earliest_bidding_start"], "2027-01-15T16:00:00.000Z");
+        assert_eq!(limits["min_bidding_hours"], 24);
+
+        // What the limits allow, create and publish accept; a cent or a second less, they refuse.
+        let terms = |start: &str, price: &str| {
+            let starts = parse_time(&json!(start));
+            json!({
+                "starting_price": price, "deposit": "35000.01", "increment": "1000.00",
+                "bidding_starts_at": rfc(starts), "bidding_ends_at": rfc(starts + chrono::Duration::hours(24)),
+            })
+        };
+        let (status, body) = app.create_round(&judge, &listing, terms("2027-01-15T16:00:00Z", "699999.99")).await;
+        assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (422, Some("starting_price_below_floor")));
+        let (status, early) = app.create_round(&judge, &listing, terms("2027-01-15T15:59:59Z", "700000.01")).await;
+        assert_eq!(status, 201, "{early}");
+        let early_id = early["id"].as_str().unwrap();
+        let (status, body) = app.post(&format!("/api/auctions/{early_id}/publish"), Some(&judge.token), json!({})).await;
+        assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (422, Some("notice_period_too_short")));
+        app.post_ok(&format!("/api/auctions/{early_id}/withdraw"), Some(&judge.token), json!({"reason": "日期有误"}), 200)
+            .await;
+        let (status, round) = app.create_round(&judge, &listing, terms("2027-01-15T16:00:00Z", "700000.01")).await;
+        assert_eq!(status, 201, "{round}");
+        let id = round["id"].as_str().unwrap();
+        app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+        assert_eq!(app.now().await, now);
+
+        // While that round runs there is no next one; another court's judge sees nothing.
+        let (status, body) = app.get(&path, Some(&judge.token)).await;
+        assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (409, Some("round_in_progress")));
+        let stranger = app.new_judge().await;
+        let (status, _) = app.get(&path, Some(&stranger.token)).await;
+        assert_eq!(status, 403);
         app.finish().await;
     }
 );

@@ -49,3 +49,13 @@ export function clockOffset(serverTime: string | null | undefined, localNowMs: n
   const server = serverTime ? Date.parse(serverTime) : NaN;
   return Number.isNaN(server) ? 0 : server - localNowMs;
 }
+
+/** The value of a `datetime-local` input showing `iso` in Beijing time (`2027-01-16T00:00`). */
+export function toBeijingInput(iso: string | null | undefined): string {
+  return iso ? beijing(iso, false).replace(' ', 'T') : '';
+}
+
+/** A `datetime-local` value read as Beijing time, as RFC 3339 the server takes; '' if incomplete. */
+export function fromBeijingInput(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00+08:00` : '';
+}

@@ -29,6 +29,11 @@ export function setToken(value: string | null): void {
   token = value;
 }
 
+/** The bearer token, for the one request `api` cannot make: an upload with progress (XMLHttpRequest). */
+export function currentToken(): string | null {
+  return token;
+}
+
 const auth: Middleware = {
   onRequest({ request }) {
     if (token) request.headers.set('Authorization', `Bearer ${token}`);

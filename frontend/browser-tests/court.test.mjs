@@ -98,6 +98,12 @@ test('a judge opens a case, lists the flat, prices it and uploads a photo', asyn
   await page.getByLabel('上传照片或文件').setInputFiles({ name: '客厅.png', mimeType: 'image/png', buffer: PNG });
   await page.getByRole('img', { name: '客厅.png' }).waitFor();
 
+  // An online inquiry shows the mean of its quotes as they are typed.
+  await page.getByRole('combobox', { name: '定价方式' }).selectOption({ label: '网络询价' });
+  await page.getByRole('button', { name: '添加报价' }).click();
+  await page.locator('#quote-amount-0').fill('1000000');
+  await page.locator('#quote-amount-1').fill('1100000.01');
+  await page.getByTestId('quotes-mean').filter({ hasText: '1,050,000.01' }).waitFor();
   await page.getByRole('combobox', { name: '定价方式' }).selectOption({ label: '委托评估' });
   await page.getByLabel('报价来源').fill('浙江某资产评估有限公司');
   await page.getByLabel('金额').fill('1000000');
@@ -151,6 +157,9 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   await page.getByRole('button', { name: '创建拍卖' }).click();
   await page.waitForURL(/\/court\/auctions\//);
   roundId = page.url().split('/').pop();
+  // The draft shows the announcement, instructions and reminders the server generated, before publishing.
+  await page.getByRole('heading', { name: '公告预览' }).waitFor();
+  await page.getByText('拍卖标的：' + TITLE).first().waitFor();
   await page.getByRole('button', { name: '发布公告' }).click();
   await page.getByRole('dialog').getByRole('button', { name: '确认发布' }).click();
   await page.getByTestId('round-status').filter({ hasText: '即将开始' }).waitFor();
@@ -172,13 +181,16 @@ test('the judge follows the round: a count and no names, suspension and resumpti
   const registration = await server.api('POST', `/api/auctions/${roundId}/registrations`, { token, body: { accept_terms: true } });
   await server.api('POST', `/api/payments/${registration.payment.order_id}/sandbox-complete`, { token, body: {} });
   await server.setClock(round.bidding_starts_at);
+  await page.reload();
+  await page.getByTestId('round-status').filter({ hasText: '正在进行' }).waitFor();
+  await page.getByTestId('registrations-count').filter({ hasText: '1' }).waitFor();
+
+  // The bid reaches the judge's page live, as it reaches the bidders'.
   await server.api('POST', `/api/auctions/${roundId}/bids`, {
     token,
     body: { amount: '700000.00', request_id: crypto.randomUUID() },
   });
-
-  await page.reload();
-  await page.getByTestId('registrations-count').filter({ hasText: '1' }).waitFor();
+  await page.getByTestId('bid-record').getByText('700,000.00').waitFor();
   assert.equal(await page.getByTestId('registrants').count(), 0, 'no identities before the end (R40)');
   assert.equal(await page.getByText(BUYER).count(), 0);
 

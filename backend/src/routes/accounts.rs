@@ -279,7 +279,7 @@ pub struct CreateJudgeRequest {
 }
 
 /// Create a judge account for a court (administrator).
-#[utoipa::path(tag = "admin", request_body = CreateJudgeRequest, responses((status = 201, body = UserView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "admin", request_body = CreateJudgeRequest, responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 404, description = "not_found: no court has that id", body = ErrorBody), (status = 409, description = "email_taken, court_deactivated", body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/admin/judges")]
 pub async fn create_judge(
     state: web::Data<AppState>,

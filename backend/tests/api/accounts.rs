@@ -104,7 +104,7 @@ db_test!(
         let (status, error) = app
             .post("/api/admin/judges", Some(&admin), json!({ "email": "j@court.test", "password": PASSWORD, "real_name": "法官", "court_id": uuid::Uuid::new_v4() }))
             .await;
-        assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (422, Some("unknown_court")));
+        assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (404, Some("not_found")));
         let me = app.get_ok("/api/me", Some(&judge.token)).await;
         assert_eq!(me["role"], "judge");
         assert_eq!(me["court_id"], json!(judge.court_id));

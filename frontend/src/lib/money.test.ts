@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatWan, incrementsAbove, isOnGrid, parseTyped, toCapital, toFen, toPlain } from './money';
+import { formatMoney, formatWan, incrementsAbove, isOnGrid, meanFen, parseTyped, toCapital, toFen, toPlain } from './money';
 
 describe('money', () => {
   it('reads only the canonical form the API prints', () => {
@@ -58,5 +58,14 @@ describe('money', () => {
     expect(isOnGrid(toFen('2930000.00')!, start, step)).toBe(false);
     expect(incrementsAbove(toFen('3180000.00')!, toFen('3070000.00')!, step)).toBe(11n);
     expect(incrementsAbove(toFen('3060000.00')!, toFen('3070000.00')!, step)).toBe(0n);
+  });
+});
+
+describe('the mean of quotes', () => {
+  it('rounds half up to the fen, as the server does', () => {
+    expect(meanFen([100n, 101n])).toBe(101n); // 100.5 fen
+    expect(meanFen([100n, 100n, 101n])).toBe(100n); // 100.33 fen
+    expect(meanFen([100000000n, 120000000n, 95000000n])).toBe(105000000n);
+    expect(meanFen([])).toBe(null);
   });
 });

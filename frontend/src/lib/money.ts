@@ -115,3 +115,11 @@ export function incrementsAbove(amount: bigint, minimum: bigint, increment: bigi
 export function isOnGrid(amount: bigint, start: bigint, increment: bigint): boolean {
   return amount >= start && increment > 0n && (amount - start) % increment === 0n;
 }
+
+/** The mean of amounts in fen, rounded half up to the fen — as the server's `Money::mean` rounds it. */
+export function meanFen(amounts: bigint[]): bigint | null {
+  if (amounts.length === 0) return null;
+  const total = amounts.reduce((sum, a) => sum + a, 0n);
+  const n = BigInt(amounts.length);
+  return (2n * total + n) / (2n * n);
+}

@@ -21,6 +21,9 @@ pub struct CourtListingView {
     /// Its latest round's id and status.
     pub latest_round_id: Option<Uuid>,
     pub latest_round_status: Option<String>,
+    /// The deadline of a negotiation still taking offers (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_negotiation_deadline: Option<String>,
 }
 
 /// The listings of the judge's court, newest first, with their rounds.
@@ -41,6 +44,10 @@ pub async fn court_listings(
                 rounds: row.rounds,
                 latest_round_id: row.latest_round.as_ref().map(|r| r.id),
                 latest_round_status: row.latest_round.as_ref().map(|r| r.status.clone()),
+                open_negotiation_deadline: row
+                    .open_negotiation
+                    .as_ref()
+                    .map(|n| auction_core::time::rfc3339(instant(n.deadline))),
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;

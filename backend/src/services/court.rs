@@ -10,13 +10,15 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::entities::{auction, deal, listing, registration, user};
+use crate::persistence::entities::{auction, deal, listing, negotiation, registration, user};
 use crate::state::AppState;
 
 pub struct CourtListing {
     pub listing: listing::Model,
     pub rounds: u64,
     pub latest_round: Option<auction::Model>,
+    /// A negotiation of its reference price that is still taking offers.
+    pub open_negotiation: Option<negotiation::Model>,
 }
 
 pub async fn listings(
@@ -40,10 +42,16 @@ pub async fn listings(
             .order_by_desc(auction::Column::CreatedAt)
             .one(state.db.conn())
             .await?;
+        let open_negotiation = negotiation::Entity::find()
+            .filter(negotiation::Column::ListingId.eq(listing.id))
+            .filter(negotiation::Column::Status.eq(super::negotiations::OPEN))
+            .one(state.db.conn())
+            .await?;
         items.push(CourtListing {
             listing,
             rounds: count,
             latest_round,
+            open_negotiation,
         });
     }
     Ok((items, total))

@@ -50,6 +50,9 @@ db_test!(
         assert_eq!(parse_time(&opened["deadline"]), deadline);
         let (status, error) = app.post(&format!("/api/listings/{listing}/negotiation"), Some(&judge.token), json!({ "deadline": rfc(deadline) })).await;
         assert_eq!((status.as_u16(), code(&error)), (409, Some("negotiation_open")));
+        // The court's dashboard lists it among the open negotiations, with its deadline.
+        let listings = app.get_ok("/api/court/listings", Some(&judge.token)).await;
+        assert_eq!(parse_time(&listings["items"][0]["open_negotiation_deadline"]), deadline);
 
         // Each party got an email with its own link; the links are not in any API response.
         let applicant = app.mail_to("bank@creditor.test", "negotiation_link").await;
@@ -80,6 +83,8 @@ db_test!(
         assert_eq!(agreed["negotiation"]["status"], "agreed");
         assert_eq!(agreed["negotiation"]["agreed_amount"], "4200000.00");
         assert_eq!(agreed["negotiation"]["offers"].as_array().unwrap().len(), 4);
+        let listings = app.get_ok("/api/court/listings", Some(&judge.token)).await;
+        assert!(listings["items"][0].get("open_negotiation_deadline").is_none(), "{listings}");
 
         let priced = app.get_ok(&format!("/api/listings/{listing}"), Some(&judge.token)).await;
         assert_eq!(priced["reference_price"], "4200000.00");

@@ -438,4 +438,6 @@ export const en: Messages = {
   'court.texts': 'Announcement and instructions (optional; generated from the round when empty)',
   'court.extraReminders': 'Extra special reminders (one a line)',
   'court.quotesMean': 'Mean of the quotes {mean} (the server fixes it)',
+  'court.section.negotiations': 'Negotiations open',
+  'court.negotiationUntil': 'offers until {deadline}',
 };

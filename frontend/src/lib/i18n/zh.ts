@@ -436,4 +436,6 @@ export const zh = {
   'court.texts': '公告与须知（可选，留空则按本轮信息生成）',
   'court.extraReminders': '补充特别提示（每行一条）',
   'court.quotesMean': '网络询价均值 {mean}（以服务器确定为准）',
+  'court.section.negotiations': '当事人议价中',
+  'court.negotiationUntil': '议价截止 {deadline}',
 } as const;

@@ -178,7 +178,12 @@ impl Settings {
             )));
         }
         self.trusted_proxy_addresses()?;
-        crate::auth::identity::IdentityVerifier::named(&self.identity)?;
+        if self.identity != "sandbox" {
+            return Err(ConfigError::Invalid(format!(
+                "FAPAI_IDENTITY={} is not supported; only the built-in `sandbox` verifier is available",
+                self.identity
+            )));
+        }
         if self.token_hours == 0 {
             return Err(ConfigError::Invalid("FAPAI_TOKEN_HOURS must be at least 1".into()));
         }

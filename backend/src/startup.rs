@@ -20,11 +20,11 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
+use crate::gateway::SandboxGateway;
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::MailSettings;
 use crate::persistence::{Backend, Database};
 use crate::routes::{self, ApiDoc};
-use crate::services::payments::SandboxGateway;
 use crate::services::{accounts, demo, workers};
 use crate::state::AppState;
 

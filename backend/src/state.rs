@@ -8,10 +8,10 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::gateway::SandboxGateway;
 use crate::live::LiveHub;
 use crate::notify::transport::MailSettings;
 use crate::persistence::Database;
-use crate::services::payments::SandboxGateway;
 
 pub struct AppState {
     pub settings: Arc<Settings>,

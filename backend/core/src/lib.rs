@@ -1,8 +1,8 @@
 //! `auction-core`: the rules of Fapai's online judicial auctions, as pure code.
 //!
 //! Nothing here reads a clock, touches a database or performs I/O: every function takes the state and
-//! the instant it decides at, and returns a decision for the caller to persist. Part 1 of
-//! `domain-rules.md` is binding for everything in this crate.
+//! the instant it decides at, and returns a decision for the caller to persist. The rules, numbered as the
+//! code cites them (`R24`), with their legal sources: `docs/rules.md`.
 
 pub mod deal;
 pub mod identity;

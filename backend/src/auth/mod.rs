@@ -1,5 +1,6 @@
 //! Who is calling: access tokens, password hashing, and the `Caller` extractor with role checks.
 
+mod caller;
 pub mod identity;
 pub mod password;
 pub mod throttle;
@@ -8,80 +9,12 @@ pub mod token;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use sea_orm::EntityTrait;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::entities::user;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Bidder,
-    Judge,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Bidder => "bidder",
-            Role::Judge => "judge",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        [Role::Bidder, Role::Judge, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-}
-
-/// An authenticated caller, taken from a valid bearer token. Missing or invalid token → 401.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller {
-    pub user_id: Uuid,
-    pub role: Role,
-    pub court_id: Option<Uuid>,
-}
-
-impl Caller {
-    /// The court a judge acts for; anyone else is refused.
-    pub fn judge_court(&self) -> ApiResult<Uuid> {
-        match (self.role, self.court_id) {
-            (Role::Judge, Some(court)) => Ok(court),
-            _ => Err(ApiError::forbidden("only a judge of the court may do this")),
-        }
-    }
-
-    /// A judge of `court`, and no one else.
-    pub fn require_judge_of(&self, court: Uuid) -> ApiResult<()> {
-        if self.judge_court()? == court {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("this belongs to another court"))
-        }
-    }
-
-    pub fn is_judge_of(&self, court: Uuid) -> bool {
-        self.role == Role::Judge && self.court_id == Some(court)
-    }
-
-    pub fn require_admin(&self) -> ApiResult<()> {
-        match self.role {
-            Role::Admin => Ok(()),
-            _ => Err(ApiError::forbidden("only an administrator may do this")),
-        }
-    }
-
-    pub fn require_bidder(&self) -> ApiResult<()> {
-        match self.role {
-            Role::Bidder => Ok(()),
-            _ => Err(ApiError::forbidden("only a bidder account may do this")),
-        }
-    }
-}
+pub use caller::{Caller, Role};
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
     let header = req
@@ -108,6 +41,29 @@ fn caller_from(req: &HttpRequest) -> ApiResult<Option<Caller>> {
     state.tokens.verify(token).map(Some)
 }
 
+/// 401 for the account of a judge (or the judges of a court) the administrator has deactivated.
+pub fn account_deactivated() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "account_deactivated",
+        "this account has been deactivated; ask the platform's administrator",
+    )
+}
+
+/// Whether a judge or administrator may still act: the account and its court are active.
+pub async fn is_active(state: &AppState, account: &user::Model) -> ApiResult<bool> {
+    if account.deactivated_at.is_some() {
+        return Ok(false);
+    }
+    let Some(court_id) = account.court_id else {
+        return Ok(true);
+    };
+    let court = crate::persistence::entities::court::Entity::find_by_id(court_id)
+        .one(state.db.conn())
+        .await?;
+    Ok(court.is_some_and(|c| c.deactivated_at.is_none()))
+}
+
 /// A judge's or administrator's token is checked against the account as it is now: a judge moved to
 /// another court or an account whose role changed must sign in again, at once rather than when the token
 /// expires. (Bidders' tokens carry nothing the court could take back; their bids stay one lookup lighter.)
@@ -121,10 +77,10 @@ async fn still_current(req: HttpRequest, caller: Option<Caller>) -> ApiResult<Op
     let account = user::Entity::find_by_id(caller.user_id).one(state.db.conn()).await?;
     match account {
         Some(account) if account.role == caller.role.as_str() && account.court_id == caller.court_id => {
-            if crate::services::accounts::is_active(state, &account).await? {
+            if is_active(state, &account).await? {
                 Ok(Some(caller))
             } else {
-                Err(crate::services::accounts::account_deactivated())
+                Err(account_deactivated())
             }
         }
         _ => Err(ApiError::unauthenticated(

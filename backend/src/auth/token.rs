@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Caller, Role};
+use super::caller::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Serialize, Deserialize)]

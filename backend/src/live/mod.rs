@@ -5,7 +5,10 @@
 //! subscribers, so watchers on any instance see bids accepted by any other. On SQLite there is one
 //! process, and events go straight to the local channels.
 
+mod event;
 pub mod socket;
+
+pub use event::LiveMessage;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -119,8 +122,11 @@ impl LiveHub {
     }
 
     /// Publishes `message` to every subscriber of the round, on every instance.
-    pub async fn publish(&self, auction_id: Uuid, message: Value) {
-        let envelope = Envelope { auction_id, message };
+    pub async fn publish(&self, auction_id: Uuid, message: LiveMessage<'_>) {
+        let envelope = Envelope {
+            auction_id,
+            message: message.to_json(),
+        };
         let Ok(text) = serde_json::to_string(&envelope) else {
             return;
         };

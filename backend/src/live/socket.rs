@@ -10,14 +10,13 @@ use actix_ws::{AggregatedMessage, MessageStream, Session};
 use auction_core::RoundStatus;
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use super::Admission;
+use super::{Admission, LiveMessage};
 use crate::persistence::entities::{auction, bid};
-use crate::routes::views::{AuctionView, BidView};
 use crate::state::AppState;
+use crate::views::{AuctionView, BidView};
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A client silent for longer (no pong, no message) is dropped.
@@ -85,10 +84,9 @@ async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) ->
         .await
         .ok()??;
     let view = AuctionView::of(&row, state.clock.now()).ok()?;
-    let view_json = serde_json::to_value(&view).ok()?;
     let last_seq = row.bid_count;
     let mut catch_up = CatchUp {
-        snapshot: json!({ "type": "snapshot", "auction": view_json }).to_string(),
+        snapshot: LiveMessage::Snapshot { auction: &view }.to_text(),
         reset: false,
         bids: Vec::new(),
         covered_seq: i64::from(last_seq),
@@ -107,7 +105,11 @@ async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) ->
                 .ok()?;
             for b in &missed {
                 let bid_view = BidView::of(b, last_seq, status).ok()?;
-                let text = json!({ "type": "bid", "bid": bid_view, "auction": view_json }).to_string();
+                let text = LiveMessage::Bid {
+                    bid: &bid_view,
+                    auction: &view,
+                }
+                .to_text();
                 catch_up.bids.push((i64::from(b.seq), text));
             }
         }
@@ -120,7 +122,7 @@ async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) ->
 fn unsent(catch_up: CatchUp, sent: &mut SentBids) -> Vec<String> {
     let mut messages = vec![catch_up.snapshot];
     if catch_up.reset {
-        messages.push(json!({ "type": "reset" }).to_string());
+        messages.push(LiveMessage::Reset.to_text());
     }
     for (seq, text) in catch_up.bids {
         if sent.mark(seq) {

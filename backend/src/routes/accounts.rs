@@ -7,13 +7,13 @@ use uuid::Uuid;
 
 use auction_core::RoundStatus;
 
-use super::views::{BidView, CourtView, DealView, MyBidView, Page, PageQuery, RegistrationView, UserView};
 use crate::auth::{Caller, client_address};
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::instant;
 use crate::persistence::entities::user;
 use crate::services::{accounts, bidding, deals, email_address, registrations};
 use crate::state::AppState;
+use crate::views::{BidView, CourtView, DealView, MyBidView, Page, PageQuery, RegistrationView, UserView};
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {

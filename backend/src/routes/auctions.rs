@@ -6,10 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{
-    AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
-    ResultView, confirmation_path,
-};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::money;
@@ -17,6 +13,10 @@ use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
 use crate::services::bidding::{self, BidOutcome, PlaceBid};
 use crate::services::{deals, parse_instant, registrations};
 use crate::state::AppState;
+use crate::views::{
+    AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
+    ResultView, confirmation_path,
+};
 
 fn view(state: &AppState, row: &crate::persistence::entities::auction::Model) -> ApiResult<AuctionView> {
     AuctionView::of(row, state.clock.now())
@@ -35,7 +35,7 @@ pub struct CreateAuctionRequest {
     pub bidding_ends_at: String,
     /// Days the buyer has to pay the balance after the close (1–90, default 10).
     #[schema(minimum = 1, maximum = 90)]
-    #[serde(default, deserialize_with = "super::views::optional_whole_number")]
+    #[serde(default, deserialize_with = "crate::views::optional_whole_number")]
     pub balance_due_days: Option<i64>,
     /// The announcement (拍卖公告); generated from the round's facts when absent.
     #[schema(max_length = 20000)]
@@ -187,8 +187,8 @@ async fn court_action(
     body: Option<web::Json<ReasonRequest>>,
 ) -> ApiResult<web::Json<AuctionView>> {
     let reason = body.and_then(|b| b.into_inner().reason);
-    let saved = auctions::court_action(state, caller, id, action, reason.as_deref()).await?;
-    Ok(web::Json(view(state, &saved.row)?))
+    let row = auctions::court_action(state, caller, id, action, reason.as_deref()).await?;
+    Ok(web::Json(view(state, &row)?))
 }
 
 /// Suspend a round (暂缓/中止): bids are refused until it resumes.
@@ -234,7 +234,7 @@ pub struct PriorityHolderRequest {
     pub email: String,
     /// 1 is the highest rank.
     #[schema(minimum = 1, maximum = 2147483647)]
-    #[serde(deserialize_with = "super::views::whole_number")]
+    #[serde(deserialize_with = "crate::views::whole_number")]
     pub rank: i64,
 }
 
@@ -260,8 +260,8 @@ pub async fn add_priority_holder(
     body: web::Json<PriorityHolderRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let (holder, created, _registered) =
-        auctions::add_priority_holder(&state, &caller, id, &body.email, body.rank).await?;
+    let added = auctions::add_priority_holder(&state, &caller, id, &body.email, body.rank).await?;
+    let (holder, created) = (added.holder, added.created);
     let view = PriorityHolderView {
         auction_id: id,
         email: body.email.trim().to_lowercase(),

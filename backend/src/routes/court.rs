@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{AuctionView, DealView, ListingView, Page, PageQuery};
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{instant, money};
 use crate::services::court;
 use crate::state::AppState;
+use crate::views::{AuctionView, DealView, ListingView, Page, PageQuery};
 
 #[derive(Serialize, ToSchema)]
 pub struct CourtListingView {

@@ -6,12 +6,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::payments::{OfflinePaymentRequest, view as payment_view};
-use super::views::{DealView, PaymentView};
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::money;
 use crate::services::{deals, payments};
 use crate::state::AppState;
+use crate::views::{DealView, PaymentView};
 
 /// A deal, for its buyer or the selling court.
 #[utoipa::path(tag = "deals", responses((status = 200, body = DealView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]

@@ -12,12 +12,12 @@ use actix_web::http::header::{
     Charset, ContentDisposition, ContentEncoding, DispositionParam, DispositionType, ExtendedValue,
 };
 
-use super::views::{CaseView, FileView, ListingView, MoneyInput, Party};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::services::files;
 use crate::services::listings::{self, NewCase, NewListing, Quote};
 use crate::state::AppState;
+use crate::views::{CaseView, FileView, ListingView, MoneyInput, Party};
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateCaseRequest {

@@ -11,7 +11,6 @@ pub mod negotiations;
 pub mod payments;
 mod request_rules;
 pub mod system;
-pub mod views;
 
 use actix_web::web;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};

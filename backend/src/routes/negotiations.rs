@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::MoneyInput;
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{instant, money, money_opt};
@@ -14,6 +13,7 @@ use crate::persistence::entities::{negotiation, negotiation_offer};
 use crate::services::negotiations::{self, PartyView};
 use crate::services::parse_instant;
 use crate::state::AppState;
+use crate::views::MoneyInput;
 
 #[derive(Deserialize, ToSchema)]
 pub struct OpenNegotiationRequest {

@@ -5,13 +5,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::views::{MoneyInput, PaymentView};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::money;
 use crate::persistence::entities::payment_order;
 use crate::services::payments;
 use crate::state::AppState;
+use crate::views::{MoneyInput, PaymentView};
 
 /// The header a gateway signs its callback with (hex HMAC-SHA256 of the body).
 pub const SIGNATURE_HEADER: &str = "x-fapai-signature";

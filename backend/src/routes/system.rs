@@ -6,10 +6,10 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::views::TimeView;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::services::{parse_instant, workers};
 use crate::state::AppState;
+use crate::views::TimeView;
 
 #[derive(Serialize, ToSchema)]
 pub struct HealthView {
@@ -77,7 +77,7 @@ pub async fn get_clock(state: web::Data<AppState>) -> ApiResult<web::Json<TimeVi
 #[derive(Deserialize, ToSchema)]
 pub struct MoveClockRequest {
     /// Move forward by this many seconds.
-    #[serde(default, deserialize_with = "super::views::optional_whole_number")]
+    #[serde(default, deserialize_with = "crate::views::optional_whole_number")]
     pub advance_seconds: Option<i64>,
     /// Or move to this instant (RFC 3339).
     #[schema(format = DateTime)]

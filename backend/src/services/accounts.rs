@@ -160,7 +160,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
         .verify(password, account.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     match account {
-        Some(account) if ok && account.deactivated_at.is_some() => Err(account_deactivated()),
+        Some(account) if ok && account.deactivated_at.is_some() => Err(crate::auth::account_deactivated()),
         Some(account) if ok => Ok(account),
         _ => Err(ApiError::new(
             actix_web::http::StatusCode::UNAUTHORIZED,
@@ -168,27 +168,6 @@ pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult
             "the email or the password is wrong",
         )),
     }
-}
-
-/// 401 for the account of a judge (or the judges of a court) the administrator has deactivated.
-pub fn account_deactivated() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNAUTHORIZED,
-        "account_deactivated",
-        "this account has been deactivated; ask the platform's administrator",
-    )
-}
-
-/// Whether a judge or administrator may still act: the account and its court are active.
-pub async fn is_active(state: &AppState, account: &user::Model) -> ApiResult<bool> {
-    if account.deactivated_at.is_some() {
-        return Ok(false);
-    }
-    let Some(court_id) = account.court_id else {
-        return Ok(true);
-    };
-    let court = court::Entity::find_by_id(court_id).one(state.db.conn()).await?;
-    Ok(court.is_some_and(|c| c.deactivated_at.is_none()))
 }
 
 /// The judges of every court (or of one), for the administrator.

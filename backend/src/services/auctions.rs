@@ -6,7 +6,7 @@ use auction_core::setup::{
     Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
     required_notice_days, starting_price_floor,
 };
-use auction_core::{Instant, Money, RoundStatus, Transition};
+use auction_core::{Instant, Money, RoundStatus};
 use std::collections::HashMap;
 
 use chrono::Duration;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::announcement::{self, RoundFacts};
 use super::listings;
-use super::rounds::{LockedRound, SavedRound};
+use super::rounds::{Access, update_round};
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
@@ -293,60 +293,42 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     Ok(row)
 }
 
-/// Locks a round for a court action by a judge of its court.
-async fn lock_for_judge(tx: &WriteTx, caller: &Caller, id: Uuid) -> ApiResult<LockedRound> {
-    let locked = LockedRound::lock(tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("auction"))?;
-    if caller.role == Role::Judge && !caller.is_judge_of(locked.row.court_id) {
-        // Another court's draft does not exist for this judge; a published one is simply not theirs.
-        if locked.round.status == RoundStatus::Draft {
-            return Err(ApiError::not_found("auction"));
-        }
-        return Err(ApiError::forbidden("this auction belongs to another court"));
-    }
-    caller.require_judge_of(locked.row.court_id)?;
-    Ok(locked)
-}
-
 /// Announces a draft round: the notice period (R26) and the reference price's validity (R18) are
 /// checked against today, and the terms again against the listing's current reference price.
 pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<auction::Model> {
     let now = state.clock.now();
-    let tx = state.db.write().await?;
-    let mut locked = lock_for_judge(&tx, caller, id).await?;
-    let listing = listings::lock(&tx, locked.row.listing_id).await?;
-    let transition = locked.round.publish(now)?;
-    let kind = parse_kind(&locked.row.round_kind);
-    let reference = money_opt(listing.reference_price)?;
-    let first_round_start = if kind == RoundKind::First {
-        None
-    } else {
-        first_round_start(&tx, &listing).await?
-    };
-    let terms = RoundTerms {
-        starting_price: locked.round.starting_price,
-        deposit: money_opt(Some(locked.row.deposit))?.unwrap_or_default(),
-        increment: locked.round.increment,
-        bidding_starts_at: locked.round.bidding_starts_at,
-        bidding_ends_at: locked.round.bidding_ends_at,
-    };
-    check_terms(kind, reference, first_round_start, &terms)?;
-    let category = Category::parse(&listing.category).unwrap_or(Category::RealEstate);
-    check_publish(
-        category,
-        kind,
-        listing.reference_valid_until.map(instant),
-        locked.round.bidding_starts_at,
-        now,
-    )?;
-    locked.row.reference_price = reference.map(Money::cents).unwrap_or_default();
-    locked.record(state, &tx, transition, None).await?;
-    let saved = locked.save(&tx, now).await?;
-    tx.commit().await?;
+    let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
+        let listing = listings::lock(tx, locked.row.listing_id).await?;
+        let transition = locked.round.publish(now)?;
+        let kind = parse_kind(&locked.row.round_kind);
+        let reference = money_opt(listing.reference_price)?;
+        let first_round_start = if kind == RoundKind::First {
+            None
+        } else {
+            first_round_start(tx, &listing).await?
+        };
+        let terms = RoundTerms {
+            starting_price: locked.round.starting_price,
+            deposit: money_opt(Some(locked.row.deposit))?.unwrap_or_default(),
+            increment: locked.round.increment,
+            bidding_starts_at: locked.round.bidding_starts_at,
+            bidding_ends_at: locked.round.bidding_ends_at,
+        };
+        check_terms(kind, reference, first_round_start, &terms)?;
+        let category = Category::parse(&listing.category).unwrap_or(Category::RealEstate);
+        check_publish(
+            category,
+            kind,
+            listing.reference_valid_until.map(instant),
+            locked.round.bidding_starts_at,
+            now,
+        )?;
+        locked.row.reference_price = reference.map(Money::cents).unwrap_or_default();
+        locked.record(state, tx, transition, None).await
+    })
+    .await?;
     tracing::info!(auction.id = %id, "round published");
-    saved.announce(state).await;
-    Ok(saved.row)
+    Ok(updated.row)
 }
 
 async fn first_round_start(tx: &WriteTx, listing: &listing::Model) -> ApiResult<Option<Money>> {
@@ -374,7 +356,7 @@ pub async fn court_action(
     id: Uuid,
     action: CourtAction,
     reason: Option<&str>,
-) -> ApiResult<SavedRound> {
+) -> ApiResult<auction::Model> {
     let reason = super::optional_text(reason, "reason", 2000)?;
     let reason = reason.as_deref();
     if action != CourtAction::Resume && reason.is_none() {
@@ -390,101 +372,96 @@ pub async fn court_action(
         ));
     }
     let now = state.clock.now();
-    let tx = state.db.write().await?;
-    let mut locked = lock_for_judge(&tx, caller, id).await?;
-    // A round whose end has already passed closes first; it can then no longer be suspended.
-    locked.advance(state, &tx, now).await?;
-    let transition: Result<Transition, _> = match action {
-        CourtAction::Suspend => locked.round.suspend(now),
-        CourtAction::Resume => locked.round.resume(now),
-        CourtAction::Withdraw => locked.round.withdraw(now),
-    };
-    let transition = match transition {
-        Ok(transition) => transition,
-        Err(conflict) => {
-            if locked.has_changes() {
-                let saved = locked.save(&tx, now).await?;
-                tx.commit().await?;
-                saved.announce(state).await;
-            }
-            return Err(conflict.into());
-        }
-    };
-    locked.record(state, &tx, transition, reason).await?;
-    // Resuming may find the restored window already due (never: it is at least five minutes), and a
-    // round resumed before its start simply waits; `advance` keeps both cases honest.
-    locked.advance(state, &tx, now).await?;
-    let saved = locked.save(&tx, now).await?;
-    tx.commit().await?;
+    // A round whose end has already passed closes first (`update_round` applies what is due); it can
+    // then no longer be suspended.
+    let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
+        let transition = match action {
+            CourtAction::Suspend => locked.round.suspend(now),
+            CourtAction::Resume => locked.round.resume(now),
+            CourtAction::Withdraw => locked.round.withdraw(now),
+        }?;
+        locked.record(state, tx, transition, reason).await?;
+        // Resuming may find the restored window already due (never: it is at least five minutes), and a
+        // round resumed before its start simply waits; `advance` keeps both cases honest.
+        locked.advance(state, tx, now).await
+    })
+    .await?;
     tracing::info!(auction.id = %id, action = ?action, "court action on round");
-    saved.announce(state).await;
     crate::notify::flush(state).await;
-    Ok(saved)
+    Ok(updated.row)
 }
 
 /// Confirms a priority holder (R42): the bidder account with `email` bids in this round with `rank`.
+/// A priority holder as the court named it, and whether it was new. (Whether the person has registered
+/// is not said: the court learns who registered only after the end, R40.)
+pub struct PriorityHolderAdded {
+    pub holder: priority_holder::Model,
+    pub created: bool,
+}
+
 pub async fn add_priority_holder(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
     email: &str,
     rank: i64,
-) -> ApiResult<(priority_holder::Model, bool, bool)> {
+) -> ApiResult<PriorityHolderAdded> {
     let rank = i32::try_from(rank)
         .ok()
         .filter(|r| *r >= 1)
         .ok_or_else(|| ApiError::unprocessable("invalid_rank", "rank is a whole number from 1 (highest)"))?;
     let now = state.clock.now();
-    let tx = state.db.write().await?;
-    let locked = lock_for_judge(&tx, caller, id).await?;
-    let before_bidding = matches!(locked.round.status, RoundStatus::Draft | RoundStatus::Announced)
-        && now < locked.round.bidding_starts_at;
-    if !before_bidding {
-        return Err(ApiError::conflict(
-            "bidding_started",
-            "priority holders are confirmed before bidding opens",
-        ));
-    }
-    let account = user::Entity::find()
-        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
-        .filter(user::Column::Role.eq(Role::Bidder.as_str()))
-        .one(&*tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found("bidder account with that email"))?;
-    let existing = priority_holder::Entity::find()
-        .filter(priority_holder::Column::AuctionId.eq(id))
-        .filter(priority_holder::Column::UserId.eq(account.id))
-        .one(&*tx)
-        .await?;
-    let created = existing.is_none();
-    let holder = match existing {
-        Some(holder) => {
-            let mut active: priority_holder::ActiveModel = holder.into();
-            active.rank = Set(rank);
-            active.confirmed_by = Set(caller.user_id);
-            active.update(&*tx).await?
+    let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
+        let before_bidding = matches!(locked.round.status, RoundStatus::Draft | RoundStatus::Announced)
+            && now < locked.round.bidding_starts_at;
+        if !before_bidding {
+            return Err(ApiError::conflict(
+                "bidding_started",
+                "priority holders are confirmed before bidding opens",
+            ));
         }
-        None => {
-            priority_holder::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                auction_id: Set(id),
-                user_id: Set(account.id),
-                rank: Set(rank),
-                confirmed_by: Set(caller.user_id),
-                created_at: Set(millis(now)),
-            }
-            .insert(&*tx)
+        let account = user::Entity::find()
+            .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+            .filter(user::Column::Role.eq(Role::Bidder.as_str()))
+            .one(&**tx)
             .await?
-        }
-    };
-    let updated = registration::Entity::update_many()
-        .col_expr(registration::Column::PriorityRank, Expr::value(rank))
-        .filter(registration::Column::AuctionId.eq(id))
-        .filter(registration::Column::UserId.eq(account.id))
-        .exec(&*tx)
-        .await?;
-    tx.commit().await?;
-    Ok((holder, created, updated.rows_affected > 0))
+            .ok_or_else(|| ApiError::not_found("bidder account with that email"))?;
+        let existing = priority_holder::Entity::find()
+            .filter(priority_holder::Column::AuctionId.eq(id))
+            .filter(priority_holder::Column::UserId.eq(account.id))
+            .one(&**tx)
+            .await?;
+        let created = existing.is_none();
+        let holder = match existing {
+            Some(holder) => {
+                let mut active: priority_holder::ActiveModel = holder.into();
+                active.rank = Set(rank);
+                active.confirmed_by = Set(caller.user_id);
+                active.update(&**tx).await?
+            }
+            None => {
+                priority_holder::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    auction_id: Set(id),
+                    user_id: Set(account.id),
+                    rank: Set(rank),
+                    confirmed_by: Set(caller.user_id),
+                    created_at: Set(millis(now)),
+                }
+                .insert(&**tx)
+                .await?
+            }
+        };
+        registration::Entity::update_many()
+            .col_expr(registration::Column::PriorityRank, Expr::value(rank))
+            .filter(registration::Column::AuctionId.eq(id))
+            .filter(registration::Column::UserId.eq(account.id))
+            .exec(&**tx)
+            .await?;
+        Ok(PriorityHolderAdded { holder, created })
+    })
+    .await?;
+    Ok(updated.value)
 }
 
 /// A round as its viewer may see it: public once published, whatever became of it later; before that

@@ -13,16 +13,16 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
-use serde_json::json;
 use uuid::Uuid;
 
-use super::rounds::LockedRound;
+use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::live::LiveMessage;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, bid, ledger_entry, registration};
-use crate::routes::views::{AuctionView, BidView, PlaceBidResponse};
 use crate::state::AppState;
+use crate::views::{AuctionView, BidView, PlaceBidResponse};
 
 /// A bid as it entered the server.
 pub struct PlaceBid {
@@ -40,98 +40,90 @@ pub enum BidOutcome {
 }
 
 pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> ApiResult<BidOutcome> {
-    let tx = state.db.write().await?;
-    let mut locked = LockedRound::lock(&tx, command.auction_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("auction"))?;
-    if locked.round.status == RoundStatus::Draft {
-        return Err(ApiError::not_found("auction"));
-    }
-    let registration = registration::Entity::find()
-        .filter(registration::Column::AuctionId.eq(command.auction_id))
-        .filter(registration::Column::UserId.eq(caller.user_id))
-        .one(&*tx)
-        .await?
-        .ok_or_else(|| {
-            ApiError::forbidden_because(
-                "not_registered",
-                "register and pay the deposit before bidding on this auction",
-            )
-        })?;
-    if let Some(previous) = bid::Entity::find()
-        .filter(bid::Column::AuctionId.eq(command.auction_id))
-        .filter(bid::Column::RequestId.eq(command.request_id))
-        .one(&*tx)
-        .await?
-    {
-        if previous.registration_id != registration.id {
-            return Err(ApiError::conflict(
-                "request_id_reused",
-                "this request_id was already used for another bid",
-            ));
-        }
-        return Ok(BidOutcome::Replayed(PlaceBidResponse::of(&previous)?));
-    }
-
     let t = command.received_at;
-    locked.advance(state, &tx, t).await?;
-    let bidder = Bidder {
-        code: registration.bidder_code.clone(),
-        priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
-        deposit: DepositStatus::parse(&registration.deposit_status).unwrap_or(DepositStatus::Unpaid),
-    };
-    let accepted = match locked.round.place_bid(&bidder, command.amount, t) {
-        Ok(accepted) => accepted,
-        Err(rejection) => {
-            // A round found due while deciding (e.g. closed at its end) is saved even though the bid is not.
-            if locked.has_changes() {
-                let saved = locked.save(&tx, state.clock.now()).await?;
-                tx.commit().await?;
-                saved.announce(state).await;
+    let updated = update_round(state, command.auction_id, t, Access::Public, async |locked, tx| {
+        let registration = registration::Entity::find()
+            .filter(registration::Column::AuctionId.eq(command.auction_id))
+            .filter(registration::Column::UserId.eq(caller.user_id))
+            .one(&**tx)
+            .await?
+            .ok_or_else(|| {
+                ApiError::forbidden_because(
+                    "not_registered",
+                    "register and pay the deposit before bidding on this auction",
+                )
+            })?;
+        if let Some(previous) = bid::Entity::find()
+            .filter(bid::Column::AuctionId.eq(command.auction_id))
+            .filter(bid::Column::RequestId.eq(command.request_id))
+            .one(&**tx)
+            .await?
+        {
+            if previous.registration_id != registration.id {
+                return Err(ApiError::conflict(
+                    "request_id_reused",
+                    "this request_id was already used for another bid",
+                ));
             }
-            return Err(rejection.into());
+            return Ok(Placed::Replayed(previous));
         }
-    };
-
-    let row = bid::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        auction_id: Set(command.auction_id),
-        seq: Set(i32::try_from(accepted.seq).unwrap_or(i32::MAX)),
-        registration_id: Set(registration.id),
-        bidder_code: Set(accepted.bidder_code.clone()),
-        amount: Set(accepted.amount.cents()),
-        placed_at: Set(millis(accepted.placed_at)),
-        priority: Set(accepted.priority),
-        priority_match: Set(accepted.priority_match),
-        ends_at_after: Set(millis(accepted.ends_at)),
-        extension_count_after: Set(i32::try_from(accepted.extension_count).unwrap_or(i32::MAX)),
-        request_id: Set(command.request_id),
-        created_at: Set(millis(state.clock.now())),
-    }
-    .insert(&*tx)
+        let bidder = Bidder {
+            code: registration.bidder_code.clone(),
+            priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
+            deposit: DepositStatus::parse(&registration.deposit_status).unwrap_or(DepositStatus::Unpaid),
+        };
+        let accepted = locked.round.place_bid(&bidder, command.amount, t)?;
+        let row = bid::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            auction_id: Set(command.auction_id),
+            seq: Set(i32::try_from(accepted.seq).unwrap_or(i32::MAX)),
+            registration_id: Set(registration.id),
+            bidder_code: Set(accepted.bidder_code.clone()),
+            amount: Set(accepted.amount.cents()),
+            placed_at: Set(millis(accepted.placed_at)),
+            priority: Set(accepted.priority),
+            priority_match: Set(accepted.priority_match),
+            ends_at_after: Set(millis(accepted.ends_at)),
+            extension_count_after: Set(i32::try_from(accepted.extension_count).unwrap_or(i32::MAX)),
+            request_id: Set(command.request_id),
+            created_at: Set(millis(state.clock.now())),
+        }
+        .insert(&**tx)
+        .await?;
+        locked.record_bid(&accepted, registration.id);
+        tracing::info!(auction.id = %command.auction_id, bid.seq = accepted.seq, extended = accepted.extended(), "bid accepted");
+        Ok(Placed::Accepted(row))
+    })
     .await?;
-    locked.record_bid(&accepted, registration.id);
-    let saved = locked.save(&tx, state.clock.now()).await?;
-    tx.commit().await?;
 
-    tracing::info!(auction.id = %command.auction_id, bid.seq = accepted.seq, extended = accepted.extended(), "bid accepted");
+    let row = match updated.value {
+        Placed::Replayed(previous) => return Ok(BidOutcome::Replayed(PlaceBidResponse::of(&previous)?)),
+        Placed::Accepted(row) => row,
+    };
     let response = PlaceBidResponse::of(&row)?;
-    let last_seq = row.seq;
-    let status = RoundStatus::parse(&saved.row.status).unwrap_or(RoundStatus::Bidding);
+    let status = RoundStatus::parse(&updated.row.status).unwrap_or(RoundStatus::Bidding);
     if let (Ok(view), Ok(bid_view)) = (
-        AuctionView::of(&saved.row, state.clock.now()),
-        BidView::of(&row, last_seq, status),
+        AuctionView::of(&updated.row, state.clock.now()),
+        BidView::of(&row, row.seq, status),
     ) {
         state
             .live
             .publish(
                 command.auction_id,
-                json!({ "type": "bid", "bid": bid_view, "auction": view }),
+                LiveMessage::Bid {
+                    bid: &bid_view,
+                    auction: &view,
+                },
             )
             .await;
     }
-    saved.announce(state).await;
     Ok(BidOutcome::Accepted(response))
+}
+
+/// What the decision under the lock produced: a new bid, or the one an earlier try of the request made.
+enum Placed {
+    Accepted(bid::Model),
+    Replayed(bid::Model),
 }
 
 /// The public bid record, newest first (R47). The total is the round's own counter, so a page costs

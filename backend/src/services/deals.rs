@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::listings::status as listing_status;
-use super::rounds::{LockedRound, set_listing_status};
+use super::rounds::{Access, set_listing_status, update_round};
 use crate::notify::{self, Email};
 use crate::persistence::convert::millis;
 use uuid::Uuid;
@@ -204,56 +204,55 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
         .await?;
     let mut defaulted = 0;
     for candidate in due {
-        let tx = state.db.write().await?;
         // The round first, then the deal: the same order as every other path that takes both.
-        let mut locked = LockedRound::lock(&tx, candidate.auction_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("deal without its round"))?;
-        let Some(deal) = deal::Entity::find_by_id(candidate.id)
-            .lock_exclusive()
-            .one(&*tx)
-            .await?
-        else {
-            continue;
-        };
-        if !is_in_default(
-            DealStatus::parse(&deal.status).unwrap_or(DealStatus::Paid),
-            instant(deal.balance_due_at),
-            now,
-        ) {
-            continue; // paid in the meantime
-        }
-        let at = instant(deal.balance_due_at);
-        let registration = registration::Entity::find_by_id(deal.registration_id)
-            .one(&*tx)
-            .await?
-            .ok_or_else(|| ApiError::internal("deal without its registration"))?;
-        let forfeited = money(registration.deposit_amount)?;
-        let mut registration = registration.into_active_model();
-        registration.deposit_status = Set(DepositStatus::Forfeited.as_str().to_owned());
-        registration.updated_at = Set(millis(now));
-        registration.update(&*tx).await?;
-        locked.record_default(&deal, forfeited, at);
-        let buyer = user::Entity::find_by_id(deal.buyer_id)
-            .one(&*tx)
-            .await?
-            .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
-        notify::queue(
-            &tx,
-            Email::default_notice(&buyer.email, &buyer.real_name, &locked.row.title.clone(), forfeited, at),
-            now,
-        )
+        let updated = update_round(state, candidate.auction_id, now, Access::System, async |locked, tx| {
+            let Some(deal) = deal::Entity::find_by_id(candidate.id)
+                .lock_exclusive()
+                .one(&**tx)
+                .await?
+            else {
+                return Ok(None);
+            };
+            if !is_in_default(
+                DealStatus::parse(&deal.status).unwrap_or(DealStatus::Paid),
+                instant(deal.balance_due_at),
+                now,
+            ) {
+                return Ok(None); // paid in the meantime
+            }
+            let at = instant(deal.balance_due_at);
+            let registration = registration::Entity::find_by_id(deal.registration_id)
+                .one(&**tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("deal without its registration"))?;
+            let forfeited = money(registration.deposit_amount)?;
+            let mut registration = registration.into_active_model();
+            registration.deposit_status = Set(DepositStatus::Forfeited.as_str().to_owned());
+            registration.updated_at = Set(millis(now));
+            registration.update(&**tx).await?;
+            locked.record_default(&deal, forfeited, at);
+            let buyer = user::Entity::find_by_id(deal.buyer_id)
+                .one(&**tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
+            notify::queue(
+                tx,
+                Email::default_notice(&buyer.email, &buyer.real_name, &locked.row.title.clone(), forfeited, at),
+                now,
+            )
+            .await?;
+            set_listing_status(tx, deal.listing_id, listing_status::DEFAULTED, at).await?;
+            let mut active = deal.into_active_model();
+            active.status = Set(DealStatus::Defaulted.as_str().to_owned());
+            active.defaulted_at = Set(Some(millis(at)));
+            active.updated_at = Set(millis(now));
+            Ok(Some(active.update(&**tx).await?))
+        })
         .await?;
-        set_listing_status(&tx, deal.listing_id, listing_status::DEFAULTED, at).await?;
-        let mut active = deal.into_active_model();
-        active.status = Set(DealStatus::Defaulted.as_str().to_owned());
-        active.defaulted_at = Set(Some(millis(at)));
-        active.updated_at = Set(millis(now));
-        let deal = active.update(&*tx).await?;
-        let saved = locked.save(&tx, now).await?;
-        tx.commit().await?;
-        tracing::info!(deal.id = %deal.id, auction.id = %saved.row.id, "buyer defaulted; deposit forfeited");
-        defaulted += 1;
+        if let Some(deal) = updated.value {
+            tracing::info!(deal.id = %deal.id, auction.id = %updated.row.id, "buyer defaulted; deposit forfeited");
+            defaulted += 1;
+        }
     }
     Ok(defaulted)
 }

@@ -25,12 +25,12 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
+use crate::gateway::SandboxGateway;
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::MailSettings;
 use crate::persistence::entities::court;
-use crate::routes::views::Party;
-use crate::services::payments::SandboxGateway;
 use crate::state::AppState;
+use crate::views::Party;
 
 /// The password of every demo account (printed in the README; demo data only).
 pub const DEMO_PASSWORD: &str = "demo-password";

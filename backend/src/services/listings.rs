@@ -13,8 +13,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, case, listing, valuation};
-use crate::routes::views::Party;
 use crate::state::AppState;
+use crate::views::Party;
 
 /// Listing statuses: being priced, priced, in an auction round, sold, unsold after a failed round,
 /// withdrawn, defaulted (the buyer did not pay).

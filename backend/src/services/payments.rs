@@ -1,70 +1,25 @@
-//! Payment orders for deposits and balances, and the built-in sandbox gateway.
-//!
-//! The sandbox behaves like a real gateway's callback: it signs `{order_id, amount, status, reference,
-//! paid_at}` with HMAC-SHA256, and the platform accepts only a callback whose signature verifies, whose
-//! amount matches the order, and only once (a repeated callback changes nothing).
+//! Payment orders for deposits and balances, confirmed by the gateway's signed callback
+//! (`crate::gateway`) or by a judge who records a bank transfer: the platform accepts only a callback whose
+//! signature verifies, whose amount matches the order, and only once (a repeated one changes nothing).
 
 use auction_core::ledger::OfflinePaymentFacts;
 use auction_core::time::beijing_date;
 use auction_core::time::rfc3339;
 use auction_core::{DepositStatus, Instant, Money, RoundStatus};
 use chrono::NaiveDate;
-use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
-use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use uuid::Uuid;
 
-use super::rounds::{LockedRound, SavedRound};
+use super::rounds::{Access, LockedRound, SavedRound, update_round_in};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::gateway::GatewayCallback;
 use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
 use crate::persistence::entities::{auction, deal, payment_order, registration, user};
 use crate::state::AppState;
-
-pub struct SandboxGateway {
-    secret: Vec<u8>,
-}
-
-/// What the gateway tells the platform when an order has been paid.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct GatewayCallback {
-    pub order_id: Uuid,
-    pub amount: String,
-    pub status: String,
-    pub reference: String,
-    pub paid_at: String,
-}
-
-impl SandboxGateway {
-    pub fn new(secret: Vec<u8>) -> SandboxGateway {
-        SandboxGateway { secret }
-    }
-
-    fn mac(&self) -> ApiResult<Hmac<Sha256>> {
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret).map_err(ApiError::internal)
-    }
-
-    /// Hex HMAC-SHA256 of the callback body.
-    pub fn sign(&self, body: &[u8]) -> ApiResult<String> {
-        let mut mac = self.mac()?;
-        mac.update(body);
-        Ok(hex::encode(mac.finalize().into_bytes()))
-    }
-
-    /// Constant-time check of a callback's signature.
-    pub fn verify(&self, body: &[u8], signature: &str) -> ApiResult<bool> {
-        let Ok(expected) = hex::decode(signature.trim()) else {
-            return Ok(false);
-        };
-        let mut mac = self.mac()?;
-        mac.update(body);
-        Ok(mac.verify_slice(&expected).is_ok())
-    }
-}
 
 pub async fn new_order(
     tx: &WriteTx,
@@ -239,29 +194,90 @@ async fn apply(
 ) -> ApiResult<payment_order::Model> {
     let now = state.clock.now();
     let tx = state.db.write().await?;
-    // A balance recorded offline takes the round's lock first, in the order the default worker takes
-    // round and deal, so the two never wait on each other.
-    let mut balance_round = None;
-    if confirmed.offline.is_some() {
-        let order = payment_order::Entity::find_by_id(confirmed.order_id).one(&*tx).await?;
-        if let Some(deal_id) = order.and_then(|o| o.deal_id) {
-            let deal = deal::Entity::find_by_id(deal_id)
-                .one(&*tx)
-                .await?
-                .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
-            balance_round = LockedRound::lock(&tx, deal.auction_id).await?;
+    let (settled, saved) = match balance_recorded_offline(&tx, &confirmed).await? {
+        // A balance recorded offline goes into the round's ledger: the round is locked first, in the order
+        // the default worker takes round and deal, so the two never wait on each other.
+        Some(round_id) => {
+            let decided = update_round_in(state, &tx, round_id, now, Access::System, async |locked, tx| {
+                settle(state, tx, &confirmed, &amount_differs, now, Some(locked)).await
+            })
+            .await?;
+            match decided.decision {
+                Ok((settled, _)) => (settled, Some(decided.saved)),
+                Err(refusal) => {
+                    if decided.changed {
+                        tx.commit().await?;
+                        decided.saved.announce(state).await;
+                    }
+                    return Err(refusal);
+                }
+            }
+        }
+        None => settle(state, &tx, &confirmed, &amount_differs, now, None).await?,
+    };
+    tx.commit().await?;
+    if let Some(saved) = saved {
+        saved.announce(state).await;
+    }
+    crate::notify::flush(state).await;
+    match settled {
+        Settled::Paid(order) | Settled::AlreadyPaid(order) => {
+            tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.offline = confirmed.offline.is_some(), "payment applied");
+            Ok(order)
+        }
+        Settled::Rejected(order, refusal) => {
+            tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, code = %refusal.code, "payment arrived too late; order rejected");
+            Err(refusal)
         }
     }
+}
+
+/// What confirming a payment did to its order.
+enum Settled {
+    Paid(payment_order::Model),
+    /// Confirmed before: nothing changed.
+    AlreadyPaid(payment_order::Model),
+    /// The money came too late (registration closed, the deal no longer awaiting its balance): the order
+    /// is rejected — a real gateway would refund it — and the payer is told why.
+    Rejected(payment_order::Model, ApiError),
+}
+
+/// The round whose ledger a balance recorded by the court goes into.
+async fn balance_recorded_offline(tx: &WriteTx, confirmed: &Confirmed) -> ApiResult<Option<Uuid>> {
+    if confirmed.offline.is_none() {
+        return Ok(None);
+    }
+    let order = payment_order::Entity::find_by_id(confirmed.order_id).one(&**tx).await?;
+    let Some(deal_id) = order.and_then(|o| o.deal_id) else {
+        return Ok(None);
+    };
+    let deal = deal::Entity::find_by_id(deal_id)
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
+    Ok(Some(deal.auction_id))
+}
+
+/// Applies a confirmed payment to its order, under the order's lock. `balance_round` is the round of a
+/// balance recorded offline, locked by the caller.
+async fn settle(
+    state: &AppState,
+    tx: &WriteTx,
+    confirmed: &Confirmed,
+    amount_differs: &impl Fn() -> ApiError,
+    now: Instant,
+    balance_round: Option<&mut LockedRound>,
+) -> ApiResult<(Settled, Option<SavedRound>)> {
     let order = payment_order::Entity::find_by_id(confirmed.order_id)
         .lock_exclusive()
-        .one(&*tx)
+        .one(&**tx)
         .await?
         .ok_or_else(|| ApiError::not_found("payment order"))?;
     if confirmed.amount.cents() != order.amount {
         return Err(amount_differs());
     }
     match order.status.as_str() {
-        "paid" => return Ok(order),
+        "paid" => return Ok((Settled::AlreadyPaid(order), None)),
         "rejected" => {
             return Err(ApiError::conflict(
                 "payment_rejected",
@@ -270,31 +286,29 @@ async fn apply(
         }
         _ => {}
     }
-    let mut closed_round = None;
     let offline = confirmed.offline.as_ref();
-    let outcome = match order.purpose.as_str() {
-        "deposit" => freeze_deposit(state, &tx, &order, now, offline, &mut closed_round).await?,
+    let (refusal, saved) = match order.purpose.as_str() {
+        "deposit" => freeze_deposit(state, tx, &order, now, offline).await?,
         "balance" => {
-            let outcome = settle_balance(&tx, &order, now).await?;
-            if let (Ok(()), Some(record), Some(mut locked)) = (&outcome, offline, balance_round) {
+            let refusal = settle_balance(tx, &order, now).await?;
+            if let (None, Some(record), Some(locked)) = (&refusal, offline, balance_round) {
                 let deal = deal::Entity::find_by_id(order.deal_id.unwrap_or_default())
-                    .one(&*tx)
+                    .one(&**tx)
                     .await?
                     .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
-                record_in_ledger(&mut locked, &order, &deal.winner_code, record, now)?;
-                closed_round = Some(locked.save(&tx, now).await?);
+                record_in_ledger(locked, &order, &deal.winner_code, record, now)?;
             }
-            outcome
+            (refusal, None)
         }
         other => {
             return Err(ApiError::internal(format!("unknown payment purpose {other}")));
         }
     };
     let mut active = order.into_active_model();
-    match &outcome {
-        Ok(()) => {
+    match &refusal {
+        None => {
             active.status = Set("paid".into());
-            active.gateway_reference = Set(Some(confirmed.reference));
+            active.gateway_reference = Set(Some(confirmed.reference.clone()));
             active.paid_at = Set(Some(millis(now)));
             if let Some(record) = offline {
                 active.offline_payer = Set(Some(record.payer.clone()));
@@ -302,17 +316,14 @@ async fn apply(
                 active.offline_recorded_by = Set(Some(record.judge_id));
             }
         }
-        // The money arrived too late: the order is refused (a real gateway would refund it).
-        Err(_) => active.status = Set("rejected".into()),
+        Some(_) => active.status = Set("rejected".into()),
     }
-    let order = active.update(&*tx).await?;
-    tx.commit().await?;
-    if let Some(saved) = closed_round {
-        saved.announce(state).await;
-    }
-    crate::notify::flush(state).await;
-    tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.status = %order.status, payment.offline = offline.is_some(), "payment applied");
-    outcome.map(|()| order)
+    let order = active.update(&**tx).await?;
+    let settled = match refusal {
+        None => Settled::Paid(order),
+        Some(refusal) => Settled::Rejected(order, refusal),
+    };
+    Ok((settled, saved))
 }
 
 fn record_in_ledger(
@@ -335,15 +346,15 @@ fn record_in_ledger(
     Ok(())
 }
 
-/// A deposit counts only if it is confirmed before bidding ends (R38, c.5): decided under the round's lock.
+/// A deposit counts only if it is confirmed before bidding ends (R38, c.5): decided under the round's
+/// lock. Returns the refusal, if it came too late, and the round to announce.
 async fn freeze_deposit(
     state: &AppState,
     tx: &WriteTx,
     order: &payment_order::Model,
     now: Instant,
     offline: Option<&OfflineRecord>,
-    closed_round: &mut Option<SavedRound>,
-) -> ApiResult<Result<(), ApiError>> {
+) -> ApiResult<(Option<ApiError>, Option<SavedRound>)> {
     let registration_id = order
         .registration_id
         .ok_or_else(|| ApiError::internal("deposit order without registration"))?;
@@ -351,61 +362,57 @@ async fn freeze_deposit(
         .one(&**tx)
         .await?
         .ok_or_else(|| ApiError::internal("deposit order's registration is missing"))?;
-    let mut locked = LockedRound::lock(tx, registration.auction_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("auction"))?;
-    locked.advance(state, tx, now).await?;
-    let open = matches!(
-        locked.round.status,
-        RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
-    );
-    let (round_id, title, starts, ends) = (
-        locked.row.id,
-        locked.row.title.clone(),
-        locked.round.bidding_starts_at,
-        locked.round.bidding_ends_at,
-    );
-    if open
-        && registration.deposit_status == DepositStatus::Unpaid.as_str()
-        && let Some(record) = offline
-    {
-        record_in_ledger(&mut locked, order, &registration.bidder_code, record, now)?;
-    }
-    if locked.has_changes() {
-        *closed_round = Some(locked.save(tx, now).await?);
-    }
-    if !open {
-        return Ok(Err(ApiError::conflict(
-            "registration_closed",
-            "bidding has ended; the deposit can no longer be paid",
-        )));
-    }
-    if registration.deposit_status == DepositStatus::Unpaid.as_str() {
-        let person = user::Entity::find_by_id(registration.user_id)
-            .one(&**tx)
-            .await?
-            .ok_or_else(|| ApiError::internal("registration without its account"))?;
-        let email = Email::deposit_frozen(
-            &person.email,
-            &person.real_name,
-            &title,
-            &registration.bidder_code,
-            money(registration.deposit_amount)?,
-            starts,
-            ends,
-            &format!("{}/auctions/{}", state.settings.public_url, round_id),
-        );
-        notify::queue(tx, email, now).await?;
-        let mut active = registration.into_active_model();
-        active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
-        active.updated_at = Set(millis(now));
-        active.update(&**tx).await?;
-    }
-    Ok(Ok(()))
+    let decided = update_round_in(
+        state,
+        tx,
+        registration.auction_id,
+        now,
+        Access::System,
+        async |locked, tx| {
+            if !matches!(
+                locked.round.status,
+                RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
+            ) {
+                return Err(ApiError::conflict(
+                    "registration_closed",
+                    "bidding has ended; the deposit can no longer be paid",
+                ));
+            }
+            if registration.deposit_status != DepositStatus::Unpaid.as_str() {
+                return Ok(());
+            }
+            if let Some(record) = offline {
+                record_in_ledger(locked, order, &registration.bidder_code, record, now)?;
+            }
+            let person = user::Entity::find_by_id(registration.user_id)
+                .one(&**tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("registration without its account"))?;
+            let email = Email::deposit_frozen(
+                &person.email,
+                &person.real_name,
+                &locked.row.title,
+                &registration.bidder_code,
+                money(registration.deposit_amount)?,
+                locked.round.bidding_starts_at,
+                locked.round.bidding_ends_at,
+                &format!("{}/auctions/{}", state.settings.public_url, locked.row.id),
+            );
+            notify::queue(tx, email, now).await?;
+            let mut active = registration.clone().into_active_model();
+            active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
+            active.updated_at = Set(millis(now));
+            active.update(&**tx).await?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok((decided.decision.err(), Some(decided.saved)))
 }
 
 /// The balance counts only before the deadline; after it the deal is in default (R55).
-async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant) -> ApiResult<Result<(), ApiError>> {
+/// Returns the refusal when it comes too late.
+async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant) -> ApiResult<Option<ApiError>> {
     let deal_id = order
         .deal_id
         .ok_or_else(|| ApiError::internal("balance order without deal"))?;
@@ -415,7 +422,7 @@ async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant
         .await?
         .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
     if deal.status != "awaiting_balance" || now >= instant(deal.balance_due_at) {
-        return Ok(Err(ApiError::conflict(
+        return Ok(Some(ApiError::conflict(
             "deal_not_awaiting_balance",
             "this deal no longer accepts the balance",
         )));
@@ -425,5 +432,5 @@ async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant
     active.paid_at = Set(Some(millis(now)));
     active.updated_at = Set(millis(now));
     active.update(&**tx).await?;
-    Ok(Ok(()))
+    Ok(None)
 }

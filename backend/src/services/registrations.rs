@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTr
 use uuid::Uuid;
 
 use super::accounts;
-use super::rounds::LockedRound;
+use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
@@ -85,94 +85,78 @@ pub async fn register(
         .clone()
         .ok_or_else(|| ApiError::forbidden("this account has no verified identity"))?;
     let now = state.clock.now();
-    let tx = state.db.write().await?;
-    let mut locked = LockedRound::lock(&tx, auction_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("auction"))?;
-    if locked.round.status == RoundStatus::Draft {
-        return Err(ApiError::not_found("auction"));
-    }
-    locked.advance(state, &tx, now).await?;
-    let refusal = if !matches!(locked.round.status, RoundStatus::Announced | RoundStatus::Bidding) {
-        Some(ApiError::conflict(
-            "registration_closed",
-            "registration for this auction is closed",
-        ))
-    } else if registration::Entity::find()
-        .filter(registration::Column::AuctionId.eq(auction_id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(registration::Column::UserId.eq(caller.user_id))
-                .add(registration::Column::Identity.eq(identity.as_str())),
-        )
-        .count(&*tx)
-        .await?
-        > 0
-    {
-        Some(ApiError::conflict(
-            "already_registered",
-            "you are already registered for this auction",
-        ))
-    } else if is_barred(&tx, locked.row.listing_id, &identity).await? {
-        Some(ApiError::forbidden_because(
-            "barred",
-            "a buyer who defaulted on this property may not bid on it again (R55)",
-        ))
-    } else {
-        None
-    };
-    if let Some(refusal) = refusal {
-        if locked.has_changes() {
-            let saved = locked.save(&tx, now).await?;
-            tx.commit().await?;
-            saved.announce(state).await;
+    let updated = update_round(state, auction_id, now, Access::Public, async |locked, tx| {
+        if !matches!(locked.round.status, RoundStatus::Announced | RoundStatus::Bidding) {
+            return Err(ApiError::conflict(
+                "registration_closed",
+                "registration for this auction is closed",
+            ));
         }
-        return Err(refusal);
-    }
-
-    let priority_rank = priority_holder::Entity::find()
-        .filter(priority_holder::Column::AuctionId.eq(auction_id))
-        .filter(priority_holder::Column::UserId.eq(caller.user_id))
-        .one(&*tx)
-        .await?
-        .map(|h| h.rank);
-    let code = new_bidder_code(&tx, auction_id).await?;
-    let at = millis(now);
-    let registration = registration::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        auction_id: Set(auction_id),
-        user_id: Set(caller.user_id),
-        identity: Set(identity),
-        bidder_code: Set(code),
-        priority_rank: Set(priority_rank),
-        deposit_amount: Set(locked.row.deposit),
-        deposit_status: Set(DepositStatus::Unpaid.as_str().to_owned()),
-        // Which bidding instructions and special reminders (R30) the bidder accepted.
-        terms_version: Set(locked.row.terms_version.clone().unwrap_or_default()),
-        created_at: Set(at),
-        updated_at: Set(at),
-    }
-    .insert(&*tx)
+        let registered = registration::Entity::find()
+            .filter(registration::Column::AuctionId.eq(auction_id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(registration::Column::UserId.eq(caller.user_id))
+                    .add(registration::Column::Identity.eq(identity.as_str())),
+            )
+            .count(&**tx)
+            .await?;
+        if registered > 0 {
+            return Err(ApiError::conflict(
+                "already_registered",
+                "you are already registered for this auction",
+            ));
+        }
+        if is_barred(tx, locked.row.listing_id, &identity).await? {
+            return Err(ApiError::forbidden_because(
+                "barred",
+                "a buyer who defaulted on this property may not bid on it again (R55)",
+            ));
+        }
+        let priority_rank = priority_holder::Entity::find()
+            .filter(priority_holder::Column::AuctionId.eq(auction_id))
+            .filter(priority_holder::Column::UserId.eq(caller.user_id))
+            .one(&**tx)
+            .await?
+            .map(|h| h.rank);
+        let code = new_bidder_code(tx, auction_id).await?;
+        let at = millis(now);
+        let registration = registration::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            auction_id: Set(auction_id),
+            user_id: Set(caller.user_id),
+            identity: Set(identity.clone()),
+            bidder_code: Set(code),
+            priority_rank: Set(priority_rank),
+            deposit_amount: Set(locked.row.deposit),
+            deposit_status: Set(DepositStatus::Unpaid.as_str().to_owned()),
+            // Which bidding instructions and special reminders (R30) the bidder accepted.
+            terms_version: Set(locked.row.terms_version.clone().unwrap_or_default()),
+            created_at: Set(at),
+            updated_at: Set(at),
+        }
+        .insert(&**tx)
+        .await?;
+        let order = super::payments::new_order(
+            tx,
+            "deposit",
+            Some(registration.id),
+            None,
+            caller.user_id,
+            locked.row.deposit,
+            now,
+        )
+        .await?;
+        locked.row.registrations_count += 1;
+        Ok((registration, order.id))
+    })
     .await?;
-    let order = super::payments::new_order(
-        &tx,
-        "deposit",
-        Some(registration.id),
-        None,
-        caller.user_id,
-        locked.row.deposit,
-        now,
-    )
-    .await?;
-    locked.row.registrations_count += 1;
-    let saved = locked.save(&tx, now).await?;
-    tx.commit().await?;
+    let (registration, order_id) = updated.value;
     tracing::info!(auction.id = %auction_id, registration.id = %registration.id, "bidder registered");
-    saved.announce(state).await;
     Ok(Registered {
         registration,
-        round: saved.row,
-        order_id: order.id,
+        round: updated.row,
+        order_id,
     })
 }
 

@@ -1,9 +1,12 @@
 //! A round held under its lock for one transaction: "lock, decide, save".
 //!
-//! `LockedRound::lock` reads the round's row `FOR UPDATE` (PostgreSQL; on SQLite the `IMMEDIATE`
-//! transaction already holds the write lock). Decisions come from `auction_core::Round`; every
-//! transition is recorded here with its effects (ledger entry, deposits, deal, listing status), and
-//! `save` writes the row and the new ledger entries in the same transaction.
+//! Every operation on a round goes through [`update_round`] (or [`update_round_in`] inside a transaction
+//! the caller holds): it locks the row `FOR UPDATE` (PostgreSQL; on SQLite the `IMMEDIATE` transaction
+//! already holds the write lock), checks who may change it, applies every transition that became due,
+//! runs the operation's decision, and saves, commits and announces what changed — the due transitions
+//! even when the decision refuses. Decisions come from `auction_core::Round`; each transition is recorded
+//! here with its effects (ledger entry, deposits, deal, listing status), and `save` writes the row and the
+//! new ledger entries in the same transaction.
 
 use auction_core::deal::{DealStatus, deal_terms};
 use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, transition_event};
@@ -14,18 +17,20 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::listings::status as listing_status;
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
+use crate::live::LiveMessage;
 use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{apply_round, instant, millis, money, round};
 use crate::persistence::entities::{auction, deal, ledger_entry, listing, registration, user};
-use crate::routes::views::{AuctionView, confirmation_path};
 use crate::state::AppState;
+use crate::views::{AuctionView, confirmation_path};
 
+#[derive(Clone)]
 pub struct LockedRound {
     pub row: auction::Model,
     pub round: Round,
@@ -41,9 +46,120 @@ pub struct SavedRound {
     pub transitions: Vec<Transition>,
 }
 
+/// Who is changing a round.
+#[derive(Clone, Copy)]
+pub enum Access<'a> {
+    /// A bidder or the public: a draft does not exist for them.
+    Public,
+    /// A judge of the round's court, or an administrator; another court's draft does not exist for a judge.
+    Court(&'a Caller),
+    /// The platform itself: its workers, and payments confirmed by the gateway or the court.
+    System,
+}
+
+impl Access<'_> {
+    fn check(self, locked: &LockedRound) -> ApiResult<()> {
+        let draft = locked.round.status == auction_core::RoundStatus::Draft;
+        match self {
+            Access::Public if draft => Err(ApiError::not_found("auction")),
+            Access::Court(caller) if caller.role == Role::Judge && !caller.is_judge_of(locked.row.court_id) => {
+                if draft {
+                    Err(ApiError::not_found("auction"))
+                } else {
+                    Err(ApiError::forbidden("this auction belongs to another court"))
+                }
+            }
+            Access::Court(caller) => caller.require_judge_of(locked.row.court_id),
+            Access::Public | Access::System => Ok(()),
+        }
+    }
+}
+
+/// What an update decided, with the round as it now is (saved, or as it was read if nothing changed).
+pub struct Updated<T> {
+    pub value: T,
+    pub row: auction::Model,
+}
+
+/// Changes the round `id` under its lock, the one way every round operation does it: locks the row,
+/// checks `access`, applies every transition due at `at`, runs `decide`, and then saves, commits and
+/// announces what changed. When `decide` refuses (a 4xx), the transitions that became due are saved all
+/// the same — a round found past its end closes even though the bid that found it is refused — and the
+/// refusal is returned; so a decision refuses before it writes. A server error commits nothing.
+pub async fn update_round<T>(
+    state: &AppState,
+    id: Uuid,
+    at: Instant,
+    access: Access<'_>,
+    decide: impl AsyncFnOnce(&mut LockedRound, &WriteTx) -> ApiResult<T>,
+) -> ApiResult<Updated<T>> {
+    let tx = state.db.write().await?;
+    let decided = update_round_in(state, &tx, id, at, access, decide).await?;
+    if decided.changed {
+        tx.commit().await?;
+        decided.saved.announce(state).await;
+    }
+    let value = decided.decision?;
+    Ok(Updated {
+        value,
+        row: decided.saved.row,
+    })
+}
+
+/// What [`update_round_in`] leaves to the caller who holds the transaction: commit (if `changed`), then
+/// announce `saved`.
+pub struct Decided<T> {
+    /// The decision, or its refusal (a 4xx); server errors are the outer `Err`.
+    pub decision: ApiResult<T>,
+    pub saved: SavedRound,
+    /// Whether the transaction holds something to commit.
+    pub changed: bool,
+}
+
+/// [`update_round`] inside a transaction the caller already holds (a payment locks its order first).
+pub async fn update_round_in<T>(
+    state: &AppState,
+    tx: &WriteTx,
+    id: Uuid,
+    at: Instant,
+    access: Access<'_>,
+    decide: impl AsyncFnOnce(&mut LockedRound, &WriteTx) -> ApiResult<T>,
+) -> ApiResult<Decided<T>> {
+    let mut locked = LockedRound::lock(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    access.check(&locked)?;
+    locked.advance(state, tx, at).await?;
+    // Kept only when something became due, to save it should the decision refuse.
+    let due = locked.has_changes().then(|| locked.clone());
+    match decide(&mut locked, tx).await {
+        Ok(value) => Ok(Decided {
+            decision: Ok(value),
+            saved: locked.save(tx, state.clock.now()).await?,
+            changed: true,
+        }),
+        Err(error) if error.status.is_server_error() => Err(error),
+        Err(refusal) => match due {
+            Some(due) => Ok(Decided {
+                decision: Err(refusal),
+                saved: due.save(tx, state.clock.now()).await?,
+                changed: true,
+            }),
+            None => Ok(Decided {
+                decision: Err(refusal),
+                saved: SavedRound {
+                    row: locked.row,
+                    transitions: Vec::new(),
+                },
+                changed: false,
+            }),
+        },
+    }
+}
+
 impl LockedRound {
     /// Reads and locks the round's row; `None` if there is no such round.
-    pub async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<Option<LockedRound>> {
+    async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<Option<LockedRound>> {
         let row = auction::Entity::find_by_id(id).lock_exclusive().one(&**tx).await?;
         row.map(LockedRound::from_row).transpose()
     }
@@ -328,7 +444,7 @@ impl SavedRound {
         if let Ok(view) = AuctionView::of(&self.row, state.clock.now()) {
             state
                 .live
-                .publish(self.row.id, json!({ "type": "status", "auction": view }))
+                .publish(self.row.id, LiveMessage::Status { auction: &view })
                 .await;
         }
     }

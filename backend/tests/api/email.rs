@@ -88,8 +88,9 @@ impl SmtpSink {
         SmtpSink { child, port, maildir }
     }
 
-    /// The messages received so far, waiting up to ten seconds for `count` of them.
-    fn received(&self, count: usize) -> Vec<String> {
+    /// The messages received so far, waiting up to thirty seconds for `count` of them. Waits without
+    /// blocking the thread: the server's mail worker runs on this test's runtime.
+    async fn received(&self, count: usize) -> Vec<String> {
         let started = Instant::now();
         loop {
             let messages: Vec<String> = std::fs::read_dir(self.maildir.join("new"))
@@ -99,10 +100,10 @@ impl SmtpSink {
                         .collect()
                 })
                 .unwrap_or_default();
-            if messages.len() >= count || started.elapsed() > Duration::from_secs(10) {
+            if messages.len() >= count || started.elapsed() > Duration::from_secs(30) {
                 return messages;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }
@@ -147,7 +148,7 @@ async fn negotiation_links_cross_a_real_smtp_server() {
     })
     .await;
     open_negotiation(&app, "bank@creditor.test", "lisi@debtor.test").await;
-    let messages = sink.received(2);
+    let messages = sink.received(2).await;
     assert_eq!(messages.len(), 2, "both parties' emails arrived");
     let to_bank = messages
         .iter()

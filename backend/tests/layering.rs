@@ -1,0 +1,245 @@
+//! The backend's layering, read from its `use` lines: the modules import one another without a circle, and
+//! nothing below the HTTP edge (`services/`, `live/`, `notify/`, `auth/`, `persistence/`, `views`) imports
+//! from `routes/`. A module is a file: `src/services/rounds.rs` is `services::rounds`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Every module of `src/` with the modules it imports.
+fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    collect(&src, &mut files);
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(&src, f)).collect();
+    let mut graph = BTreeMap::new();
+    for file in &files {
+        let module = module_of(&src, file);
+        let text = std::fs::read_to_string(file).unwrap();
+        // A file's unit tests may import anything of it; they are not part of the layering.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let mut imports = BTreeSet::new();
+        for path in use_paths(text) {
+            if let Some(target) = resolve(&module, &path, &modules)
+                && target != module
+            {
+                imports.insert(target);
+            }
+        }
+        graph.insert(module, imports);
+    }
+    graph
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+/// `src/services/rounds.rs` → `services::rounds`; `src/auth/mod.rs` → `auth`; `src/lib.rs` → `crate`.
+fn module_of(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    if parts.last().is_some_and(|p| p == "mod" || p == "lib" || p == "main") {
+        parts.pop();
+    }
+    if parts.is_empty() {
+        "crate".into()
+    } else {
+        parts.join("::")
+    }
+}
+
+/// The paths of every `use` item (`crate::a::{b, c::D}` gives `crate::a::b` and `crate::a::c::D`), and
+/// of inline `crate::a::b::f(...)` references.
+fn use_paths(text: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("use ") {
+        let before = &rest[..start];
+        let at_line_start =
+            before.is_empty() || before.ends_with('\n') || before.ends_with(' ') || before.ends_with('{');
+        let after = &rest[start + 4..];
+        let Some(end) = after.find(';') else { break };
+        if at_line_start && !before.trim_end().ends_with("//") {
+            expand("", &after[..end].split_whitespace().collect::<String>(), &mut paths);
+        }
+        rest = &after[end..];
+    }
+    for (index, _) in text.match_indices("crate::") {
+        let tail: String = text[index..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        paths.push(tail.trim_end_matches(':').to_owned());
+    }
+    paths
+}
+
+fn expand(prefix: &str, tree: &str, paths: &mut Vec<String>) {
+    match tree.find('{') {
+        None => paths.push(format!("{prefix}{tree}")),
+        Some(open) => {
+            let head = &tree[..open];
+            let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+            let mut depth = 0;
+            let mut piece = String::new();
+            for c in inner.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        expand(&format!("{prefix}{head}"), &piece, paths);
+                        piece.clear();
+                        continue;
+                    }
+                    _ => {}
+                }
+                piece.push(c);
+            }
+            if !piece.is_empty() {
+                expand(&format!("{prefix}{head}"), &piece, paths);
+            }
+        }
+    }
+}
+
+/// The deepest module of the crate that `path` names, seen from `module` (in `file`).
+fn resolve(module: &str, path: &str, modules: &BTreeSet<String>) -> Option<String> {
+    let path = path.split(" as ").next()?;
+    let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty() && *s != "self").collect();
+    let mut absolute: Vec<String> = match *segments.first()? {
+        "crate" => Vec::new(),
+        "super" => {
+            // `super` of `services::rounds` is `services`; of `auth` it is the crate.
+            let mut parent: Vec<String> = module.split("::").map(str::to_owned).collect();
+            parent.pop();
+            parent
+        }
+        _ => return None,
+    };
+    absolute.extend(segments[1..].iter().map(|s| (*s).to_owned()));
+    while !absolute.is_empty() {
+        let candidate = absolute.join("::");
+        if modules.contains(&candidate) {
+            return Some(candidate);
+        }
+        absolute.pop();
+    }
+    None
+}
+
+/// Every circle of imports, each as the modules along it.
+fn circles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    // Tarjan's strongly connected components: a component of more than one module holds a circle.
+    struct State<'a> {
+        graph: &'a BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on_stack: BTreeSet<&'a str>,
+        next: usize,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a str) {
+        s.index.insert(v, s.next);
+        s.low.insert(v, s.next);
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        for w in s.graph.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.graph.contains_key(w) {
+                continue;
+            }
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.on_stack.contains(w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                component.push(w.to_owned());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.found.push(component);
+            }
+        }
+    }
+    let mut state = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        next: 0,
+        found: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !state.index.contains_key(v.as_str()) {
+            visit(&mut state, v);
+        }
+    }
+    state.found
+}
+
+#[test]
+fn the_modules_import_one_another_without_a_circle() {
+    let graph = import_graph();
+    assert!(graph.len() > 30, "the graph was read: {graph:?}");
+    assert_eq!(circles(&graph), Vec::<Vec<String>>::new(), "import circles");
+}
+
+#[test]
+fn nothing_below_the_http_edge_imports_from_routes() {
+    let graph = import_graph();
+    let below = ["services", "live", "notify", "auth", "persistence", "views", "state"];
+    let wrong: Vec<String> = graph
+        .iter()
+        .filter(|(module, _)| {
+            below
+                .iter()
+                .any(|b| module.as_str() == *b || module.starts_with(&format!("{b}::")))
+        })
+        .flat_map(|(module, imports)| {
+            imports
+                .iter()
+                .filter(|i| i.as_str() == "routes" || i.starts_with("routes::"))
+                .map(move |i| format!("{module} → {i}"))
+        })
+        .collect();
+    assert_eq!(wrong, Vec::<String>::new());
+}
+
+#[test]
+fn the_reader_understands_the_import_forms_in_use() {
+    let mut paths = Vec::new();
+    expand("", "crate::a::{b,c::{D,E},f::G}", &mut paths);
+    assert_eq!(
+        paths,
+        ["crate::a::b", "crate::a::c::D", "crate::a::c::E", "crate::a::f::G"]
+    );
+    let graph = BTreeMap::from([
+        ("a".to_owned(), BTreeSet::from(["b".to_owned()])),
+        ("b".to_owned(), BTreeSet::from(["c".to_owned()])),
+        ("c".to_owned(), BTreeSet::from(["a".to_owned()])),
+        ("d".to_owned(), BTreeSet::from(["a".to_owned()])),
+    ]);
+    assert_eq!(circles(&graph), [["a", "b", "c"]]);
+}

@@ -21,6 +21,9 @@ pub struct ApiError {
     pub details: Option<Value>,
     /// Seconds for a `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
+    /// What went wrong inside, for a 500: logged when the response is built and shown by `Display`,
+    /// never sent.
+    pub cause: Option<Box<str>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -50,6 +53,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            cause: None,
         }
     }
 
@@ -93,12 +97,14 @@ impl ApiError {
 
     /// An unexpected failure: the cause goes to the log, the client gets a bare 500.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
-        tracing::error!(error.cause = %cause, "internal error");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "something went wrong on our side; please try again",
-        )
+        ApiError {
+            cause: Some(cause.to_string().into()),
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side; please try again",
+            )
+        }
     }
 
     /// The body of this error, for places that answer without going through `ResponseError`.
@@ -115,7 +121,11 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)?;
+        match &self.cause {
+            Some(cause) => write!(f, " ({cause})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -125,6 +135,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error.code = %self.code, error.cause = %cause, "request failed inside");
+        }
         let mut response = HttpResponse::build(self.status);
         if let Some(seconds) = self.retry_after {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
@@ -254,5 +267,20 @@ impl From<auction_core::setup::PublishError> for ApiError {
 impl From<auction_core::round::StatusConflict> for ApiError {
     fn from(err: auction_core::round::StatusConflict) -> ApiError {
         ApiError::conflict(err.code(), err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_cause_is_kept_for_the_log_and_never_sent() {
+        let error = ApiError::internal("cannot seed the demo: disk full");
+        assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(error.to_string().contains("cannot seed the demo: disk full"), "{error}");
+        let body = serde_json::to_string(&error.body()).unwrap();
+        assert!(!body.contains("disk full"), "{body}");
+        assert!(ApiError::conflict("listing_sold", "sold").cause.is_none());
     }
 }

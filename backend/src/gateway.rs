@@ -22,6 +22,11 @@ pub struct GatewayCallback {
     pub paid_at: String,
 }
 
+impl GatewayCallback {
+    /// The one status a callback reports: the order was paid.
+    pub const PAID: &'static str = "paid";
+}
+
 impl SandboxGateway {
     pub fn new(secret: Vec<u8>) -> SandboxGateway {
         SandboxGateway { secret }

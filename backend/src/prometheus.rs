@@ -65,7 +65,7 @@ pub async fn metrics_page(state: web::Data<AppState>, req: HttpRequest) -> ApiRe
     let handle = handle().ok_or_else(|| ApiError::internal("no metrics recorder"))?;
     metrics::gauge!("fapai_websockets_open").set(state.live.connection_count() as f64);
     let backlog = outbox_email::Entity::find()
-        .filter(outbox_email::Column::Status.eq("pending"))
+        .filter(outbox_email::Column::Status.eq(crate::persistence::vocabulary::OutboxStatus::Pending.as_str()))
         .count(state.db.conn())
         .await?;
     metrics::gauge!("fapai_outbox_pending").set(backlog as f64);

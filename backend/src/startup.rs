@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
 use crate::gateway::SandboxGateway;
 use crate::live::{ConnectionLimits, LiveHub};
-use crate::notify::transport::MailSettings;
+use crate::notify::transport::Mailer;
 use crate::persistence::{Backend, Database};
 use crate::routes::{self, ApiDoc};
 use crate::services::{accounts, demo, workers};
@@ -91,7 +91,7 @@ impl Application {
             Backend::Postgres => Some(db.conn().get_postgres_connection_pool().clone()),
             Backend::Sqlite => None,
         };
-        let mail = MailSettings::from_settings(&settings).map_err(StartupError::Setup)?;
+        let mail = Mailer::from_settings(&settings).map_err(StartupError::Setup)?;
         let state = web::Data::new(AppState {
             mail,
             throttle: Throttle::new(&settings),

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::gateway::SandboxGateway;
 use crate::live::LiveHub;
-use crate::notify::transport::MailSettings;
+use crate::notify::transport::Mailer;
 use crate::persistence::Database;
 
 pub struct AppState {
@@ -20,7 +20,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub gateway: SandboxGateway,
     pub live: Arc<LiveHub>,
-    pub mail: MailSettings,
+    pub mail: Mailer,
     pub throttle: Throttle,
     pub hashing: Hashing,
     pub identity: IdentityVerifier,

@@ -104,6 +104,17 @@ pub struct Page<T: ToSchema> {
     pub per_page: u64,
 }
 
+impl<T: ToSchema> Page<T> {
+    pub fn of(items: Vec<T>, total: u64, page: u64, per_page: u64) -> Page<T> {
+        Page {
+            items,
+            total,
+            page,
+            per_page,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: Uuid,
@@ -395,12 +406,12 @@ impl AuctionView {
         for entry in ledger {
             let payload: Value = serde_json::from_str(&entry.payload).map_err(ApiError::internal)?;
             let text = |key: &str| payload[key].as_str().map(str::to_owned);
-            let event = match (entry.kind.as_str(), payload["status"].as_str()) {
+            let status = payload["status"].as_str().and_then(RoundStatus::parse);
+            let event = match (entry.kind.as_str(), status) {
                 // A resumption is the only status change that carries the restored end.
                 ("status", Some(_)) if text("bidding_ends_at").is_some() => "resumed",
-                ("status", Some("announced")) => "announced",
-                ("status", Some("bidding")) => "opened",
-                ("status", Some(status)) => status,
+                ("status", Some(RoundStatus::Bidding)) => "opened",
+                ("status", Some(status)) => status.as_str(),
                 ("extension", _) => "extended",
                 ("default", _) => "defaulted",
                 _ => continue,

@@ -111,3 +111,69 @@ fn nothing_points_outside_the_repository() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Stored statuses are spelled once, in their types (`auction-core`'s enums, `persistence::vocabulary`):
+/// elsewhere a status is a variant, so a misspelt one does not compile and an unknown stored one is an
+/// error rather than a guess.
+#[test]
+fn stored_statuses_are_spelled_only_in_their_types() {
+    let statuses = [
+        "pending",
+        "paid",
+        "rejected",
+        "awaiting_balance",
+        "defaulted",
+        "pricing",
+        "priced",
+        "in_auction",
+        "unsold",
+        "agreed",
+        "sent",
+        "draft",
+        "announced",
+        "bidding",
+        "suspended",
+        "frozen",
+        "released",
+        "applied",
+        "forfeited",
+        "unpaid",
+        "sold",
+        "failed",
+        "withdrawn",
+        "open",
+    ];
+    // The same words where they are not a stored status.
+    let elsewhere = [
+        ("src/gateway.rs", "paid"),              // the gateway protocol's own word
+        ("src/views.rs", "defaulted"),           // the public timeline's event name
+        ("src/notify/messages.rs", "withdrawn"), // English words of an email
+        ("src/notify/messages.rs", "suspended"),
+    ];
+    let backend = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for file in files(&["backend/src"]) {
+        let relative = file.strip_prefix(backend).unwrap().to_string_lossy().into_owned();
+        if relative == "src/persistence/vocabulary.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (number, line) in code.lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with("//")
+                || line.contains("name = \"")
+                || line.contains("tag = \"")
+                || line.contains("#[schema")
+            {
+                continue;
+            }
+            for status in statuses {
+                if line.contains(&format!("\"{status}\"")) && !elsewhere.contains(&(relative.as_str(), status)) {
+                    found.push(format!("{relative}:{}: \"{status}\"", number + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

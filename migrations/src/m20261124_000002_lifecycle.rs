@@ -4,8 +4,6 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::m20261124_000001_foundation::index;
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -129,4 +127,20 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// An index named `ix_<table>_<columns>` — this migration's own copy, so that it never changes with
+/// another migration.
+async fn index(manager: &SchemaManager<'_>, table: &str, columns: &[&str], unique: bool) -> Result<(), DbErr> {
+    let mut statement = Index::create();
+    statement
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(table.to_owned());
+    for column in columns {
+        statement.col(String::from(*column));
+    }
+    if unique {
+        statement.unique();
+    }
+    manager.create_index(statement).await
 }

@@ -8,6 +8,7 @@ pub mod deal;
 pub mod identity;
 pub mod ledger;
 pub mod money;
+pub mod next_round;
 pub mod round;
 pub mod setup;
 pub mod time;

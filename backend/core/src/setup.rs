@@ -5,6 +5,7 @@ use chrono::Months;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
+pub use crate::next_round::{ReauctionOf, RoundKind};
 use crate::time::{Instant, MIN_BIDDING_WINDOW, beijing_days_between};
 
 /// What is being sold; it decides the notice period.
@@ -35,26 +36,6 @@ impl Category {
             _ => None,
         }
     }
-}
-
-/// Which kind of round this is, derived from the listing's earlier rounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundKind {
-    /// 一拍: the first auction.
-    First,
-    /// 二拍: the further auction after round 1 failed (R25).
-    Second,
-    /// 重新拍卖: a new auction after the buyer of `of` defaulted; it keeps that round's floor (R55).
-    Reauction { of: ReauctionOf },
-}
-
-/// The kind of round that a re-auction repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReauctionOf {
-    First,
-    Second,
 }
 
 /// How the reference price was fixed (R13).

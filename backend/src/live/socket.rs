@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, MessageStream, Session};
-use auction_core::RoundStatus;
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::{Admission, LiveMessage};
+use crate::persistence::convert;
 use crate::persistence::entities::{auction, bid};
 use crate::state::AppState;
 use crate::views::{AuctionView, BidView};
@@ -94,7 +94,7 @@ async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) ->
     match after_seq {
         Some(after) if last_seq - after > MAX_CATCH_UP => catch_up.reset = true,
         Some(after) if after < last_seq => {
-            let status = RoundStatus::parse(&row.status).unwrap_or(RoundStatus::Bidding);
+            let status = convert::status(&row.status).ok()?;
             let missed = bid::Entity::find()
                 .filter(bid::Column::AuctionId.eq(auction_id))
                 .filter(bid::Column::Seq.gt(after))

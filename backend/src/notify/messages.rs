@@ -2,13 +2,21 @@
 //! English line) plus a bilingual subject.
 
 use auction_core::time::in_beijing;
-use auction_core::{Instant, Money};
+use auction_core::{Instant, Money, RoundStatus};
 use minijinja::{Value, context};
 
 use crate::error::ApiResult;
 use crate::templates::render;
 
 /// A message to one person, ready to render.
+/// Which court action a registrant is told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CourtActionNotice {
+    Suspended,
+    Resumed,
+    Withdrawn,
+}
+
 pub struct Email {
     /// What the message is about (stored with it in the outbox).
     pub kind: &'static str,
@@ -116,11 +124,11 @@ impl Email {
         Email::new("won", "won", to, subject, context)
     }
 
-    /// `outcome`: `sold`, `failed` or `withdrawn`.
-    pub fn deposit_released(to: &str, name: &str, title: &str, deposit: Money, outcome: &str) -> Email {
+    /// `outcome`: how the round ended — sold to another bidder, failed, or withdrawn.
+    pub fn deposit_released(to: &str, name: &str, title: &str, deposit: Money, outcome: RoundStatus) -> Email {
         let (zh, en) = match outcome {
-            "sold" => ("结束，您未竞得", "you were outbid"),
-            "failed" => ("结束（流拍）", "no sale"),
+            RoundStatus::Sold => ("结束，您未竞得", "you were outbid"),
+            RoundStatus::Failed => ("结束（流拍）", "no sale"),
             _ => ("撤回", "withdrawn"),
         };
         let subject = format!("【法拍】保证金已解冻 · Deposit released — {title}");
@@ -148,22 +156,22 @@ impl Email {
         Email::new("default_notice", "default_notice", to, subject, context)
     }
 
-    /// A court action on a round the person registered for: `suspended`, `resumed` or `withdrawn`.
+    /// A court action on a round the person registered for.
     #[allow(clippy::too_many_arguments)]
     pub fn court_action(
         to: &str,
         name: &str,
         title: &str,
-        action: &str,
+        action: CourtActionNotice,
         reason: Option<&str>,
         ends: Option<Instant>,
         released_deposit: Option<Money>,
         link: &str,
     ) -> Email {
         let (kind, zh, en) = match action {
-            "suspended" => ("round_suspended", "已中止拍卖", "suspended"),
-            "resumed" => ("round_resumed", "已恢复拍卖", "resumed"),
-            _ => ("round_withdrawn", "已撤回拍卖", "withdrawn"),
+            CourtActionNotice::Suspended => ("round_suspended", "已中止拍卖", "suspended"),
+            CourtActionNotice::Resumed => ("round_resumed", "已恢复拍卖", "resumed"),
+            CourtActionNotice::Withdrawn => ("round_withdrawn", "已撤回拍卖", "withdrawn"),
         };
         let subject = format!("【法拍】{zh} · Auction {en} — {title}");
         let context = context! {
@@ -210,14 +218,14 @@ mod tests {
                 t,
                 "http://x/c",
             ),
-            Email::deposit_released("a@x.test", "张三", "房产", m("1000"), "sold"),
+            Email::deposit_released("a@x.test", "张三", "房产", m("1000"), RoundStatus::Sold),
             Email::balance_reminder("a@x.test", "张三", "房产", m("7000"), t, "http://x"),
             Email::default_notice("a@x.test", "张三", "房产", m("1000"), t),
             Email::court_action(
                 "a@x.test",
                 "张三",
                 "房产",
-                "suspended",
+                CourtActionNotice::Suspended,
                 Some("案外人异议"),
                 None,
                 None,
@@ -227,7 +235,7 @@ mod tests {
                 "a@x.test",
                 "张三",
                 "房产",
-                "withdrawn",
+                CourtActionNotice::Withdrawn,
                 Some("债务已清偿"),
                 None,
                 Some(m("1000")),

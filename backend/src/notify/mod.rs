@@ -23,8 +23,9 @@ use crate::error::ApiResult;
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::outbox_email;
+use crate::persistence::vocabulary::OutboxStatus;
 use crate::state::AppState;
-pub use messages::Email;
+pub use messages::{CourtActionNotice, Email};
 
 /// A claimed message may be sent by nobody else for this long.
 const CLAIM: Duration = Duration::seconds(120);
@@ -41,7 +42,7 @@ pub async fn queue(tx: &WriteTx, email: Email, now: Instant) -> ApiResult<()> {
         subject: Set(rendered.subject),
         text_body: Set(rendered.text),
         html_body: Set(rendered.html),
-        status: Set("pending".into()),
+        status: Set(OutboxStatus::Pending.as_str().into()),
         attempts: Set(0),
         next_attempt_at: Set(millis(now)),
         claimed_until: Set(None),
@@ -63,7 +64,7 @@ fn backoff(attempts: i32) -> Duration {
 /// Claims one due message: a conditional update, so two workers (or processes) never both send it.
 async fn claim(state: &AppState, now: Instant) -> ApiResult<Option<outbox_email::Model>> {
     let due = Condition::all()
-        .add(outbox_email::Column::Status.eq("pending"))
+        .add(outbox_email::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .add(outbox_email::Column::NextAttemptAt.lte(millis(now)))
         .add(
             Condition::any()
@@ -101,7 +102,7 @@ pub async fn deliver_due(state: &AppState, now: Instant) -> ApiResult<usize> {
         row.claimed_until = Set(None);
         match outcome {
             Ok(()) => {
-                row.status = Set("sent".into());
+                row.status = Set(OutboxStatus::Sent.as_str().into());
                 row.sent_at = Set(Some(millis(now)));
                 row.attempts = Set(message.attempts + 1);
                 sent += 1;
@@ -112,7 +113,7 @@ pub async fn deliver_due(state: &AppState, now: Instant) -> ApiResult<usize> {
                 row.attempts = Set(attempts);
                 row.last_error = Set(Some(error.clone()));
                 if attempts >= MAX_ATTEMPTS {
-                    row.status = Set("failed".into());
+                    row.status = Set(OutboxStatus::Failed.as_str().into());
                     tracing::error!(email.id = %message.id, email.kind = %message.kind, error = %error, "email given up");
                 } else {
                     row.next_attempt_at = Set(millis(now + backoff(attempts)));

@@ -52,7 +52,8 @@ fn eight_bit(text: &str) -> Body {
     Body::dangerous_pre_encoded(out.into_bytes(), ContentTransferEncoding::EightBit)
 }
 
-pub enum Mailer {
+/// Where messages go.
+enum Transport {
     /// One `.eml` file per message in a directory (the embedded default; tests read it).
     File(AsyncFileTransport<Tokio1Executor>),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -60,23 +61,24 @@ pub enum Mailer {
     Log,
 }
 
-pub struct MailSettings {
-    pub mailer: Mailer,
+/// Sends the outbox's messages from the configured sender through the configured transport.
+pub struct Mailer {
+    transport: Transport,
     pub from: Mailbox,
 }
 
-impl MailSettings {
-    pub fn from_settings(settings: &Settings) -> Result<MailSettings, String> {
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> Result<Mailer, String> {
         let from: Mailbox = settings
             .mail_from
             .parse()
             .map_err(|e| format!("FAPAI_MAIL_FROM: {e}"))?;
         let target = settings.mail.trim();
-        let mailer = if target == "log" {
-            Mailer::Log
+        let transport = if target == "log" {
+            Transport::Log
         } else if let Some(dir) = target.strip_prefix("file:") {
             std::fs::create_dir_all(dir).map_err(|e| format!("FAPAI_MAIL directory {dir}: {e}"))?;
-            Mailer::File(AsyncFileTransport::<Tokio1Executor>::new(dir))
+            Transport::File(AsyncFileTransport::<Tokio1Executor>::new(dir))
         } else if let Some(address) = target.strip_prefix("smtp://") {
             let (host, port) = address.rsplit_once(':').unwrap_or((address, "25"));
             let port: u16 = port
@@ -100,13 +102,13 @@ impl MailSettings {
                     settings.smtp_password.clone(),
                 ));
             }
-            Mailer::Smtp(builder.build())
+            Transport::Smtp(builder.build())
         } else {
             return Err(format!(
                 "FAPAI_MAIL must be file:DIR, smtp://host:port or log, not {target}"
             ));
         };
-        Ok(MailSettings { mailer, from })
+        Ok(Mailer { transport, from })
     }
 
     /// Sends one outbox message as multipart plain text + HTML.
@@ -133,10 +135,10 @@ impl MailSettings {
                     ),
             )
             .map_err(|e| format!("cannot build the message: {e}"))?;
-        match &self.mailer {
-            Mailer::File(transport) => transport.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
-            Mailer::Smtp(transport) => transport.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
-            Mailer::Log => {
+        match &self.transport {
+            Transport::File(transport) => transport.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(transport) => transport.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Log => {
                 tracing::info!(email.kind = %message.kind, email.subject = %message.subject, "email (log transport)");
                 Ok(())
             }

@@ -1,8 +1,11 @@
 //! Conversions at the persistence boundary: 分 ⇄ `Money`, epoch milliseconds ⇄ `Instant`, and a round's
 //! row ⇄ `auction_core::Round`.
 
+use auction_core::deal::DealStatus;
+use auction_core::next_round::RoundKind;
 use auction_core::round::{Leader, Suspension};
-use auction_core::{Instant, Money, Round, RoundStatus};
+use auction_core::setup::Category;
+use auction_core::{DepositStatus, Instant, Money, Round, RoundStatus};
 use chrono::{DateTime, Duration};
 use sea_orm::ActiveValue::Set;
 use sea_orm::DbErr;
@@ -26,8 +29,29 @@ pub fn instant(millis: i64) -> Instant {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
 
-fn status(text: &str) -> Result<RoundStatus, DbErr> {
+/// A stored round status; one that no code knows is an error, never a guess.
+pub fn status(text: &str) -> Result<RoundStatus, DbErr> {
     RoundStatus::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown round status {text}")))
+}
+
+/// A stored deal status, likewise.
+pub fn deal_status(text: &str) -> Result<DealStatus, DbErr> {
+    DealStatus::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown deal status {text}")))
+}
+
+/// A stored deposit status, likewise.
+pub fn deposit_status(text: &str) -> Result<DepositStatus, DbErr> {
+    DepositStatus::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown deposit status {text}")))
+}
+
+/// A stored category, likewise.
+pub fn category(text: &str) -> Result<Category, DbErr> {
+    Category::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown category {text}")))
+}
+
+/// A stored round kind, likewise.
+pub fn kind(text: &str) -> Result<RoundKind, DbErr> {
+    RoundKind::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown round kind {text}")))
 }
 
 fn rank(value: Option<i32>) -> Option<u32> {

@@ -9,6 +9,7 @@
 
 pub mod convert;
 pub mod entities;
+pub mod vocabulary;
 
 use std::ops::Deref;
 use std::path::Path;

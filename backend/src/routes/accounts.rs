@@ -3,15 +3,14 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
-
-use auction_core::RoundStatus;
 
 use crate::auth::{Caller, client_address};
 use crate::error::{ApiResult, ErrorBody};
-use crate::persistence::convert::instant;
+use crate::persistence::convert::{self, instant};
 use crate::persistence::entities::user;
-use crate::services::{accounts, bidding, deals, email_address, registrations};
+use crate::services::{accounts, bidding, deals, registrations};
 use crate::state::AppState;
 use crate::views::{BidView, CourtView, DealView, MyBidView, Page, PageQuery, RegistrationView, UserView};
 
@@ -55,9 +54,9 @@ pub async fn register(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let address = client_address(&request, &state.trusted_proxies);
-    state.throttle.before_signup(&address, std::time::Instant::now())?;
-    let user = accounts::register_bidder(
+    let user = accounts::sign_up(
         &state,
+        &address,
         accounts::NewBidder {
             email: body.email,
             password: body.password,
@@ -103,28 +102,12 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let body = body.into_inner();
-    // A well-formed, bounded email first: it keys the throttle, so a megabyte of "email" costs nothing.
-    let email = email_address(&body.email)?;
     let address = client_address(&request, &state.trusted_proxies);
-    let now = std::time::Instant::now();
-    state.throttle.before_login(&email, &address, now)?;
-    let user = match accounts::login(&state, &email, body.password).await {
-        Ok(user) => {
-            state.throttle.login_succeeded(&email, &address);
-            user
-        }
-        Err(err) => {
-            if err.code == "invalid_credentials" {
-                state.throttle.login_failed(&email, &address, now);
-            }
-            return Err(err);
-        }
-    };
-    let (token, expires_at) = state.tokens.issue(&accounts::caller_of(&user)?)?;
+    let signed_in = accounts::sign_in(&state, &body.email, body.password, &address).await?;
     Ok(web::Json(LoginResponse {
-        token,
-        expires_at: auction_core::time::rfc3339(expires_at),
-        user: UserView::from(&user),
+        token: signed_in.token,
+        expires_at: auction_core::time::rfc3339(signed_in.expires_at),
+        user: UserView::from(&signed_in.user),
     }))
 }
 
@@ -173,12 +156,7 @@ pub async fn my_registrations(
         .iter()
         .map(|(registration, round, order)| RegistrationView::of(registration, round, *order))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 /// The caller's own bids, newest first, with each bid's standing in its round.
@@ -194,7 +172,7 @@ pub async fn my_bids(
     let items = rows
         .iter()
         .map(|(bid, round)| {
-            let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Bidding);
+            let status = convert::status(&round.status)?;
             Ok(MyBidView {
                 auction_id: round.id,
                 auction_title: round.title.clone(),
@@ -203,12 +181,7 @@ pub async fn my_bids(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 /// Every court (public), for filtering the rounds by court.
@@ -220,12 +193,8 @@ pub async fn list_courts(
 ) -> ApiResult<web::Json<Page<CourtView>>> {
     let (page, per_page) = query.resolve()?;
     let (rows, total) = accounts::list_courts(&state, page, per_page).await?;
-    Ok(web::Json(Page {
-        items: rows.iter().map(CourtView::from).collect(),
-        total,
-        page,
-        per_page,
-    }))
+    let items = rows.iter().map(CourtView::from).collect();
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 /// The caller's deals (won auctions).
@@ -239,12 +208,7 @@ pub async fn my_deals(
     let (page, per_page) = query.resolve()?;
     let (rows, total) = deals::list_mine(&state, &caller, page, per_page).await?;
     let items = rows.iter().map(DealView::of).collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -368,4 +332,19 @@ pub async fn deactivate_court(
     caller.require_admin()?;
     let court = accounts::deactivate_court(&state, id.into_inner()).await?;
     Ok(web::Json(CourtView::from(&court)))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(me)
+        .service(my_registrations)
+        .service(my_bids)
+        .service(my_deals)
+        .service(list_courts)
+        .service(create_court)
+        .service(create_judge)
+        .service(list_judges)
+        .service(deactivate_judge)
+        .service(deactivate_court);
 }

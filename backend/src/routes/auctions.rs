@@ -4,11 +4,12 @@ use actix_web::{HttpResponse, get, post, web};
 use auction_core::RoundStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::persistence::convert::money;
+use crate::persistence::convert::{self, money};
 use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
 use crate::services::bidding::{self, BidOutcome, PlaceBid};
 use crate::services::{deals, parse_instant, registrations};
@@ -132,7 +133,7 @@ pub async fn round_limits(
     let limits = auctions::limits(&state, &caller, id.into_inner(), starting_price).await?;
     let balance_days = auction_core::deal::BALANCE_DUE_DAYS;
     Ok(web::Json(RoundLimitsView {
-        round_kind: auctions::kind_name(limits.kind).to_owned(),
+        round_kind: limits.kind.as_str().to_owned(),
         round_number: limits.number,
         reference_price: limits.reference_price,
         starting_price_floor: limits.starting_price_floor,
@@ -337,12 +338,7 @@ pub async fn list_auctions(
         .iter()
         .map(|row| Ok(view(&state, row)?.with_photo(covers.get(&row.listing_id).copied())))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -433,12 +429,7 @@ pub async fn list_bids(
     let (page, per_page) = query.resolve()?;
     let round = auctions::find_visible(&state, &caller, id.into_inner()).await?;
     let (items, total) = bidding::list(&state, &round, page, per_page).await?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -578,7 +569,7 @@ pub async fn get_result(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ResultView>> {
     let round = auctions::find_visible(&state, &caller, id.into_inner()).await?;
-    let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Draft);
+    let status = convert::status(&round.status)?;
     if !status.is_closed() {
         return Err(ApiError::conflict(
             "auction_not_closed",
@@ -608,4 +599,21 @@ pub async fn get_result(
             confirmation_url: None,
         },
     }))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(create_auction)
+        .service(round_limits)
+        .service(publish_auction)
+        .service(suspend_auction)
+        .service(resume_auction)
+        .service(withdraw_auction)
+        .service(add_priority_holder)
+        .service(list_auctions)
+        .service(get_auction)
+        .service(register_for_auction)
+        .service(place_bid)
+        .service(list_bids)
+        .service(get_ledger)
+        .service(get_result);
 }

@@ -3,6 +3,7 @@
 use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -51,12 +52,7 @@ pub async fn court_listings(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -88,12 +84,7 @@ pub async fn court_auctions(
         .iter()
         .map(|row| AuctionView::of(row, now))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -180,7 +171,7 @@ pub async fn court_deals(
     .resolve()?;
     let status = query.status.as_deref();
     if let Some(status) = status
-        && !matches!(status, "awaiting_balance" | "paid" | "defaulted")
+        && auction_core::deal::DealStatus::parse(status).is_none()
     {
         return Err(crate::error::ApiError::bad_request(
             "invalid_query",
@@ -197,10 +188,12 @@ pub async fn court_deals(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(web::Json(Page::of(items, total, page, per_page)))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(court_listings)
+        .service(court_auctions)
+        .service(court_deals)
+        .service(registrants);
 }

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::payments::{OfflinePaymentRequest, view as payment_view};
@@ -76,4 +77,11 @@ pub async fn record_offline_balance(
     let order = deals::balance_order_for_court(&state, &caller, id.into_inner()).await?;
     let order = payments::record_offline(&state, &caller, order.id, input).await?;
     Ok(web::Json(payment_view(&order)?))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(get_deal)
+        .service(deal_confirmation)
+        .service(start_balance_payment)
+        .service(record_offline_balance);
 }

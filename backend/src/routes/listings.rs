@@ -3,6 +3,7 @@
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use actix_multipart::form::MultipartForm;
@@ -224,4 +225,13 @@ pub async fn add_valuation(
         .collect::<ApiResult<Vec<_>>>()?;
     let listing = listings::add_valuation(&state, &caller, id.into_inner(), &body.method, quotes).await?;
     Ok(HttpResponse::Created().json(ListingView::of(&listing)?))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(create_case)
+        .service(create_listing)
+        .service(get_listing)
+        .service(add_valuation)
+        .service(upload_file)
+        .service(get_file);
 }

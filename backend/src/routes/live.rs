@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use std::time::Duration;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::http::StatusCode;
 use serde::Deserialize;
@@ -58,4 +59,8 @@ pub async fn live(
         .map_err(|_| ApiError::bad_request("websocket_required", "this endpoint speaks WebSocket only"))?;
     socket::spawn(state.into_inner(), row.id, after_seq, session, messages, admission);
     Ok(response)
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(live);
 }

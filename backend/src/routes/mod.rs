@@ -119,6 +119,7 @@ impl Modify for ErrorResponses {
 }
 
 /// Every endpoint of the API.
+/// The API's routes: each module registers its own.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -134,59 +135,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .total_limit(21 << 20)
             .memory_limit(1 << 20)
             .error_handler(crate::error::multipart_error),
-    )
-    .service(system::health)
-    .service(system::ready)
-    .service(system::time)
-    .service(system::get_clock)
-    .service(system::move_clock)
-    .service(accounts::register)
-    .service(accounts::login)
-    .service(accounts::me)
-    .service(accounts::my_registrations)
-    .service(accounts::my_bids)
-    .service(accounts::my_deals)
-    .service(accounts::list_courts)
-    .service(accounts::create_court)
-    .service(accounts::create_judge)
-    .service(accounts::list_judges)
-    .service(accounts::deactivate_judge)
-    .service(accounts::deactivate_court)
-    .service(listings::create_case)
-    .service(listings::create_listing)
-    .service(listings::get_listing)
-    .service(listings::add_valuation)
-    .service(listings::upload_file)
-    .service(listings::get_file)
-    .service(court::court_listings)
-    .service(court::court_auctions)
-    .service(court::court_deals)
-    .service(court::registrants)
-    .service(negotiations::open_negotiation)
-    .service(negotiations::get_negotiation)
-    .service(negotiations::party_negotiation)
-    .service(negotiations::post_offer)
-    .service(auctions::create_auction)
-    .service(auctions::round_limits)
-    .service(auctions::publish_auction)
-    .service(auctions::suspend_auction)
-    .service(auctions::resume_auction)
-    .service(auctions::withdraw_auction)
-    .service(auctions::add_priority_holder)
-    .service(auctions::list_auctions)
-    .service(auctions::get_auction)
-    .service(auctions::register_for_auction)
-    .service(auctions::place_bid)
-    .service(auctions::list_bids)
-    .service(auctions::get_ledger)
-    .service(auctions::get_result)
-    .service(live::live)
-    .service(payments::sandbox_complete)
-    .service(payments::record_offline_payment)
-    .service(payments::gateway_callback)
-    .service(payments::get_payment)
-    .service(deals::get_deal)
-    .service(deals::deal_confirmation)
-    .service(deals::start_balance_payment)
-    .service(deals::record_offline_balance);
+    );
+    system::config(cfg);
+    accounts::config(cfg);
+    listings::config(cfg);
+    court::config(cfg);
+    negotiations::config(cfg);
+    auctions::config(cfg);
+    live::config(cfg);
+    payments::config(cfg);
+    deals::config(cfg);
 }

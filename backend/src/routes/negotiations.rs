@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use auction_core::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -180,4 +181,11 @@ pub async fn post_offer(
         offer: offer_view(&offer)?,
         negotiation: party_view(&view)?,
     }))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(open_negotiation)
+        .service(get_negotiation)
+        .service(party_negotiation)
+        .service(post_offer);
 }

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -69,12 +70,7 @@ pub async fn get_payment(
     caller: Caller,
     order_id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<PaymentView>> {
-    use sea_orm::EntityTrait;
-    let order = payment_order::Entity::find_by_id(order_id.into_inner())
-        .one(state.db.conn())
-        .await?
-        .filter(|o| o.payer_id == caller.user_id)
-        .ok_or_else(|| ApiError::not_found("payment order"))?;
+    let order = payments::find_for_payer(&state, &caller, order_id.into_inner()).await?;
     Ok(web::Json(view(&order)?))
 }
 
@@ -122,4 +118,11 @@ pub async fn record_offline_payment(
     let input = body.into_inner().parse()?;
     let order = payments::record_offline(&state, &caller, order_id.into_inner(), input).await?;
     Ok(web::Json(view(&order)?))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(sandbox_complete)
+        .service(record_offline_payment)
+        .service(gateway_callback)
+        .service(get_payment);
 }

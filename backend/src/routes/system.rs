@@ -5,6 +5,7 @@ use auction_core::time::rfc3339;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::services::{parse_instant, workers};
@@ -119,4 +120,12 @@ pub async fn move_clock(
     // What those transitions sent is delivered too, so a test can read it at once.
     crate::notify::flush(&state).await;
     Ok(web::Json(TimeView { now: rfc3339(now) }))
+}
+
+pub fn config(cfg: &mut ServiceConfig) {
+    cfg.service(health)
+        .service(ready)
+        .service(time)
+        .service(get_clock)
+        .service(move_clock);
 }

@@ -53,6 +53,12 @@ fn phone_number(phone: Option<&str>) -> ApiResult<Option<String>> {
     Ok(Some(phone.to_owned()))
 }
 
+/// A bidder signs up from `address`, throttled per address (429 `rate_limited`).
+pub async fn sign_up(state: &AppState, address: &str, input: NewBidder) -> ApiResult<user::Model> {
+    state.throttle.before_signup(address, std::time::Instant::now())?;
+    register_bidder(state, input).await
+}
+
 /// Self-registration of a bidder (R37): the ID number must pass the GB 11643 checksum.
 pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<user::Model> {
     let email = email_address(&input.email)?;
@@ -153,7 +159,40 @@ pub fn caller_of(user: &user::Model) -> ApiResult<Caller> {
 }
 
 /// Checks an email and password; the same 401 whether the email or the password is wrong.
-pub async fn login(state: &AppState, email: &str, password: String) -> ApiResult<user::Model> {
+/// A signed-in account and its access token.
+pub struct SignedIn {
+    pub user: user::Model,
+    pub token: String,
+    pub expires_at: auction_core::Instant,
+}
+
+/// Sign-in from `address`, throttled per account and address and per address (429 `rate_limited`).
+pub async fn sign_in(state: &AppState, email: &str, password: String, address: &str) -> ApiResult<SignedIn> {
+    // A well-formed, bounded email first: it keys the throttle, so a megabyte of "email" costs nothing.
+    let email = email_address(email)?;
+    let now = std::time::Instant::now();
+    state.throttle.before_login(&email, address, now)?;
+    let user = match login(state, &email, password).await {
+        Ok(user) => {
+            state.throttle.login_succeeded(&email, address);
+            user
+        }
+        Err(err) => {
+            if err.code == "invalid_credentials" {
+                state.throttle.login_failed(&email, address, now);
+            }
+            return Err(err);
+        }
+    };
+    let (token, expires_at) = state.tokens.issue(&caller_of(&user)?)?;
+    Ok(SignedIn {
+        user,
+        token,
+        expires_at,
+    })
+}
+
+async fn login(state: &AppState, email: &str, password: String) -> ApiResult<user::Model> {
     let account = find_by_email(state, email).await?;
     let ok = state
         .hashing

@@ -2,14 +2,15 @@
 //! publish, suspend / resume / withdraw, priority holders; and the public views.
 
 use auction_core::deal::BALANCE_DUE_DAYS;
+use auction_core::deal::DealStatus;
+use auction_core::next_round::{NextRound, NoNextRound, PastRound};
 use auction_core::setup::{
-    Category, ReauctionOf, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
+    Category, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
     required_notice_days, starting_price_floor,
 };
 use auction_core::{Instant, Money, RoundStatus};
 use std::collections::HashMap;
 
-use chrono::Duration;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -21,46 +22,9 @@ use super::rounds::{Access, update_round};
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::{instant, millis, money_opt};
+use crate::persistence::convert::{self, instant, millis, money, money_opt};
 use crate::persistence::entities::{auction, court, deal, listing, listing_file, priority_holder, registration, user};
 use crate::state::AppState;
-
-/// A further round must be created within 30 days of the failure (R27).
-const SECOND_ROUND_WITHIN: Duration = Duration::days(30);
-
-/// How a round's kind is stored.
-pub fn kind_name(kind: RoundKind) -> &'static str {
-    match kind {
-        RoundKind::First => "first",
-        RoundKind::Second => "second",
-        RoundKind::Reauction { of: ReauctionOf::First } => "reauction_of_first",
-        RoundKind::Reauction {
-            of: ReauctionOf::Second,
-        } => "reauction_of_second",
-    }
-}
-
-pub fn parse_kind(text: &str) -> RoundKind {
-    match text {
-        "second" => RoundKind::Second,
-        "reauction_of_first" => RoundKind::Reauction { of: ReauctionOf::First },
-        "reauction_of_second" => RoundKind::Reauction {
-            of: ReauctionOf::Second,
-        },
-        _ => RoundKind::First,
-    }
-}
-
-/// Whether a kind counts as a first or a second auction, for what comes after it.
-fn stage(kind: RoundKind) -> ReauctionOf {
-    match kind {
-        RoundKind::First | RoundKind::Reauction { of: ReauctionOf::First } => ReauctionOf::First,
-        RoundKind::Second
-        | RoundKind::Reauction {
-            of: ReauctionOf::Second,
-        } => ReauctionOf::Second,
-    }
-}
 
 /// The longest special reminder a court may add to the seven of R30.
 pub const MAX_REMINDER_CHARS: usize = 2000;
@@ -80,69 +44,39 @@ pub struct NewRound {
     pub extra_reminders: Vec<String>,
 }
 
-/// What the listing's history makes the next round: its kind, number and round 1's start.
-struct NextRound {
-    kind: RoundKind,
-    number: i32,
-    first_round_start: Option<Money>,
-}
-
+/// What the listing's history allows next (`auction_core::next_round`), read under the listing's lock.
 async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<NextRound> {
     let rounds = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing_id))
         .order_by_asc(auction::Column::CreatedAt)
         .all(&**tx)
         .await?;
-    let status = |row: &auction::Model| RoundStatus::parse(&row.status).unwrap_or(RoundStatus::Withdrawn);
-    if rounds.iter().any(|r| !status(r).is_closed()) {
-        return Err(ApiError::conflict(
-            "round_in_progress",
-            "this listing already has a round that is not finished; withdraw it or wait for its end",
-        ));
-    }
-    let counted: Vec<&auction::Model> = rounds.iter().filter(|r| status(r) != RoundStatus::Withdrawn).collect();
-    let first_round_start = counted
+    let defaulted: std::collections::HashSet<Uuid> = deal::Entity::find()
+        .filter(deal::Column::ListingId.eq(listing_id))
+        .filter(deal::Column::Status.eq(DealStatus::Defaulted.as_str()))
+        .all(&**tx)
+        .await?
+        .into_iter()
+        .map(|d| d.auction_id)
+        .collect();
+    let history = rounds
         .iter()
-        .rev()
-        .find(|r| parse_kind(&r.round_kind) == RoundKind::First)
-        .map(|r| r.starting_price);
-    let kind = match counted.last() {
-        None => RoundKind::First,
-        Some(last) if status(last) == RoundStatus::Failed => {
-            if stage(parse_kind(&last.round_kind)) == ReauctionOf::Second {
-                return Err(ApiError::conflict(
-                    "no_further_round",
-                    "a second auction has failed: the next step is sell-off (变卖), which Fapai does not offer yet",
-                ));
-            }
-            let failed_at = instant(last.closed_at.unwrap_or(last.bidding_ends_at));
-            if now > failed_at + SECOND_ROUND_WITHIN {
-                return Err(ApiError::unprocessable(
-                    "second_round_too_late",
-                    "a second auction must be set up within 30 days of the failed first auction (R27)",
-                ));
-            }
-            RoundKind::Second
-        }
-        Some(last) => {
-            let defaulted = deal::Entity::find()
-                .filter(deal::Column::AuctionId.eq(last.id))
-                .filter(deal::Column::Status.eq("defaulted"))
-                .count(&**tx)
-                .await?
-                > 0;
-            if !defaulted {
-                return Err(ApiError::conflict("listing_sold", "this listing has been sold"));
-            }
-            RoundKind::Reauction {
-                of: stage(parse_kind(&last.round_kind)),
-            }
-        }
-    };
-    Ok(NextRound {
-        kind,
-        number: i32::try_from(counted.len() + 1).unwrap_or(i32::MAX),
-        first_round_start: money_opt(first_round_start)?,
+        .map(|row| {
+            Ok(PastRound {
+                kind: convert::kind(&row.round_kind)?,
+                status: convert::status(&row.status)?,
+                starting_price: money(row.starting_price)?,
+                closed_at: instant(row.closed_at.unwrap_or(row.bidding_ends_at)),
+                defaulted: defaulted.contains(&row.id),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    auction_core::next_round::next_round(&history, now).map_err(|refusal| {
+        let status = match refusal {
+            NoNextRound::SecondRoundTooLate => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            _ => actix_web::http::StatusCode::CONFLICT,
+        };
+        ApiError::new(status, refusal.code(), refusal.to_string())
     })
 }
 
@@ -172,12 +106,11 @@ pub async fn limits(
     let listing = listings::lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
     let next = next_round(&tx, listing.id, now).await?;
-    let category = Category::parse(&listing.category)
-        .ok_or_else(|| ApiError::internal(format!("listing {} has category {}", listing.id, listing.category)))?;
+    let category = convert::category(&listing.category)?;
     let reference_price = money_opt(listing.reference_price)?;
     Ok(RoundLimits {
         kind: next.kind,
-        number: next.number,
+        number: i32::try_from(next.number).unwrap_or(i32::MAX),
         reference_price,
         starting_price_floor: reference_price
             .map(|reference| starting_price_floor(next.kind, reference, next.first_round_start)),
@@ -251,8 +184,8 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         court_id: Set(listing.court_id),
         title: Set(listing.title.clone()),
         category: Set(listing.category.clone()),
-        round: Set(next.number),
-        round_kind: Set(kind_name(next.kind).to_owned()),
+        round: Set(i32::try_from(next.number).unwrap_or(i32::MAX)),
+        round_kind: Set(next.kind.as_str().to_owned()),
         status: Set(RoundStatus::Draft.as_str().to_owned()),
         reference_price: Set(reference.map(Money::cents).unwrap_or_default()),
         starting_price: Set(terms.starting_price.cents()),
@@ -300,7 +233,7 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
     let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
         let listing = listings::lock(tx, locked.row.listing_id).await?;
         let transition = locked.round.publish(now)?;
-        let kind = parse_kind(&locked.row.round_kind);
+        let kind = convert::kind(&locked.row.round_kind)?;
         let reference = money_opt(listing.reference_price)?;
         let first_round_start = if kind == RoundKind::First {
             None
@@ -315,7 +248,7 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
             bidding_ends_at: locked.round.bidding_ends_at,
         };
         check_terms(kind, reference, first_round_start, &terms)?;
-        let category = Category::parse(&listing.category).unwrap_or(Category::RealEstate);
+        let category = convert::category(&listing.category)?;
         check_publish(
             category,
             kind,
@@ -335,7 +268,7 @@ async fn first_round_start(tx: &WriteTx, listing: &listing::Model) -> ApiResult<
     let first = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing.id))
         .filter(auction::Column::RoundKind.eq("first"))
-        .filter(auction::Column::Status.ne("withdrawn"))
+        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn.as_str()))
         .order_by_desc(auction::Column::CreatedAt)
         .one(&**tx)
         .await?;

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use auction_core::round::Bidder;
-use auction_core::{DepositStatus, Instant, Money, RoundStatus};
+use auction_core::{Instant, Money};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -19,7 +19,7 @@ use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::live::LiveMessage;
-use crate::persistence::convert::millis;
+use crate::persistence::convert::{self, millis};
 use crate::persistence::entities::{auction, bid, ledger_entry, registration};
 use crate::state::AppState;
 use crate::views::{AuctionView, BidView, PlaceBidResponse};
@@ -70,7 +70,7 @@ pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> 
         let bidder = Bidder {
             code: registration.bidder_code.clone(),
             priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
-            deposit: DepositStatus::parse(&registration.deposit_status).unwrap_or(DepositStatus::Unpaid),
+            deposit: convert::deposit_status(&registration.deposit_status)?,
         };
         let accepted = locked.round.place_bid(&bidder, command.amount, t)?;
         let row = bid::ActiveModel {
@@ -101,7 +101,7 @@ pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> 
         Placed::Accepted(row) => row,
     };
     let response = PlaceBidResponse::of(&row)?;
-    let status = RoundStatus::parse(&updated.row.status).unwrap_or(RoundStatus::Bidding);
+    let status = convert::status(&updated.row.status)?;
     if let (Ok(view), Ok(bid_view)) = (
         AuctionView::of(&updated.row, state.clock.now()),
         BidView::of(&row, row.seq, status),
@@ -134,7 +134,7 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> ApiResult<(Vec<BidView>, u64)> {
-    let status = RoundStatus::parse(&round.status).unwrap_or(RoundStatus::Bidding);
+    let status = convert::status(&round.status)?;
     let total = u64::try_from(round.bid_count).unwrap_or(0);
     let bids = bid::Entity::find()
         .filter(bid::Column::AuctionId.eq(round.id))

@@ -1,7 +1,6 @@
 //! What a judge sees of its own court: listings and rounds with their status and counts, and — only
 //! once a round has ended (R40) — who registered for it.
 
-use auction_core::RoundStatus;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -44,7 +43,7 @@ pub async fn listings(
             .await?;
         let open_negotiation = negotiation::Entity::find()
             .filter(negotiation::Column::ListingId.eq(listing.id))
-            .filter(negotiation::Column::Status.eq(super::negotiations::OPEN))
+            .filter(negotiation::Column::Status.eq(crate::persistence::vocabulary::NegotiationStatus::Open.as_str()))
             .one(state.db.conn())
             .await?;
         items.push(CourtListing {
@@ -128,7 +127,7 @@ pub async fn registrants(
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
     caller.require_judge_of(round.court_id)?;
-    let closed = RoundStatus::parse(&round.status).is_some_and(RoundStatus::is_closed);
+    let closed = crate::persistence::convert::status(&round.status)?.is_closed();
     if !closed {
         return Err(ApiError::conflict(
             "auction_not_closed",

@@ -12,7 +12,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::listings::status as listing_status;
 use super::rounds::{Access, set_listing_status, update_round};
 use crate::notify::{self, Email};
 use crate::persistence::convert::millis;
@@ -25,6 +24,7 @@ use crate::persistence::entities::{auction, case, court, deal, listing, payment_
 
 /// The buyer is reminded this long before the balance deadline.
 const REMINDER_BEFORE: Duration = Duration::days(2);
+use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<deal::Model> {
@@ -129,13 +129,22 @@ async fn pending_balance_order(
     }
     let pending = payment_order::Entity::find()
         .filter(payment_order::Column::DealId.eq(deal.id))
-        .filter(payment_order::Column::Status.eq("pending"))
+        .filter(payment_order::Column::Status.eq(PaymentStatus::Pending.as_str()))
         .one(&**tx)
         .await?;
     match pending {
         Some(order) => Ok(order),
         None => {
-            super::payments::new_order(tx, "balance", None, Some(deal.id), deal.buyer_id, deal.balance_due, now).await
+            super::payments::new_order(
+                tx,
+                PaymentPurpose::Balance,
+                None,
+                Some(deal.id),
+                deal.buyer_id,
+                deal.balance_due,
+                now,
+            )
+            .await
         }
     }
 }
@@ -162,7 +171,7 @@ pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> 
         .one(state.db.conn())
         .await?
         .map(|c| c.name);
-    let status = DealStatus::parse(&deal.status).unwrap_or(DealStatus::AwaitingBalance);
+    let status = crate::persistence::convert::deal_status(&deal.status)?;
     let round_label = match round.round_kind.as_str() {
         "first" => "第一次拍卖 · first auction",
         "second" => "第二次拍卖 · second auction",
@@ -214,7 +223,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
                 return Ok(None);
             };
             if !is_in_default(
-                DealStatus::parse(&deal.status).unwrap_or(DealStatus::Paid),
+                crate::persistence::convert::deal_status(&deal.status)?,
                 instant(deal.balance_due_at),
                 now,
             ) {
@@ -241,7 +250,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
                 now,
             )
             .await?;
-            set_listing_status(tx, deal.listing_id, listing_status::DEFAULTED, at).await?;
+            set_listing_status(tx, deal.listing_id, ListingStatus::Defaulted, at).await?;
             let mut active = deal.into_active_model();
             active.status = Set(DealStatus::Defaulted.as_str().to_owned());
             active.defaulted_at = Set(Some(millis(at)));

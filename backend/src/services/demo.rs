@@ -27,7 +27,7 @@ use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::gateway::SandboxGateway;
 use crate::live::{ConnectionLimits, LiveHub};
-use crate::notify::transport::MailSettings;
+use crate::notify::transport::Mailer;
 use crate::persistence::entities::court;
 use crate::state::AppState;
 use crate::views::Party;
@@ -215,7 +215,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
                     per_address: 0,
                 },
             )),
-            mail: MailSettings::from_settings(&state.settings).map_err(ApiError::internal)?,
+            mail: Mailer::from_settings(&state.settings).map_err(ApiError::internal)?,
             throttle: Throttle::unlimited(),
             hashing: Hashing::new(0),
             identity: IdentityVerifier::Sandbox,

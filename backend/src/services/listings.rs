@@ -13,21 +13,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, case, listing, valuation};
+use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
 use crate::views::Party;
-
-/// Listing statuses: being priced, priced, in an auction round, sold, unsold after a failed round,
-/// withdrawn, defaulted (the buyer did not pay).
-pub mod status {
-    pub const PRICING: &str = "pricing";
-    pub const PRICED: &str = "priced";
-    pub const IN_AUCTION: &str = "in_auction";
-    pub const SOLD: &str = "sold";
-    pub const UNSOLD: &str = "unsold";
-    pub const WITHDRAWN: &str = "withdrawn";
-    /// The buyer did not pay: a re-auction may follow.
-    pub const DEFAULTED: &str = "defaulted";
-}
 
 pub struct NewCase {
     pub case_number: String,
@@ -86,7 +74,7 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
         location: Set(required_text(&input.location, "location", 500)?),
         encumbrances: Set(encumbrances),
         is_housing: Set(input.is_housing.unwrap_or(false)),
-        status: Set(status::PRICING.to_owned()),
+        status: Set(ListingStatus::Pricing.as_str().to_owned()),
         reference_price: Set(None),
         reference_method: Set(None),
         reference_fixed_at: Set(None),
@@ -220,14 +208,14 @@ pub async fn set_reference_price(
         created_at: Set(millis(now)),
     };
     record.insert(&**tx).await?;
-    let was_pricing = listing.status == status::PRICING;
+    let was_pricing = ListingStatus::parse(&listing.status)? == ListingStatus::Pricing;
     let mut row = listing.into_active_model();
     row.reference_price = Set(Some(reference.cents()));
     row.reference_method = Set(Some(method.as_str().to_owned()));
     row.reference_fixed_at = Set(Some(millis(now)));
     row.reference_valid_until = Set(Some(millis(reference_valid_until(now))));
     if was_pricing {
-        row.status = Set(status::PRICED.to_owned());
+        row.status = Set(ListingStatus::Priced.as_str().to_owned());
     }
     row.updated_at = Set(millis(now));
     Ok(row.update(&**tx).await?)

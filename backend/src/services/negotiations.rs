@@ -22,11 +22,8 @@ use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis};
 use crate::persistence::entities::{auction, case, court, listing, negotiation, negotiation_offer, negotiation_party};
+use crate::persistence::vocabulary::NegotiationStatus;
 use crate::state::AppState;
-
-pub const OPEN: &str = "open";
-pub const AGREED: &str = "agreed";
-pub const FAILED: &str = "failed";
 
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -79,7 +76,7 @@ pub async fn open(
     }
     let already_open = negotiation::Entity::find()
         .filter(negotiation::Column::ListingId.eq(listing.id))
-        .filter(negotiation::Column::Status.eq(OPEN))
+        .filter(negotiation::Column::Status.eq(NegotiationStatus::Open.as_str()))
         .count(&*tx)
         .await?;
     if already_open > 0 {
@@ -100,7 +97,7 @@ pub async fn open(
     let record = negotiation::ActiveModel {
         id: Set(Uuid::new_v4()),
         listing_id: Set(listing.id),
-        status: Set(OPEN.into()),
+        status: Set(NegotiationStatus::Open.as_str().into()),
         deadline: Set(millis(deadline)),
         agreed_amount: Set(None),
         opened_by: Set(caller.user_id),
@@ -162,11 +159,11 @@ async fn party_of(state: &AppState, token: &str) -> ApiResult<negotiation_party:
 
 /// Marks a negotiation failed if its deadline has passed; `true` if it did.
 async fn fail_if_due(tx: &WriteTx, record: &negotiation::Model, now: Instant) -> ApiResult<bool> {
-    if record.status != OPEN || now < instant(record.deadline) {
+    if record.status != NegotiationStatus::Open.as_str() || now < instant(record.deadline) {
         return Ok(false);
     }
     let mut active = record.clone().into_active_model();
-    active.status = Set(FAILED.into());
+    active.status = Set(NegotiationStatus::Failed.as_str().into());
     active.closed_at = Set(Some(record.deadline));
     active.update(&**tx).await?;
     tracing::info!(negotiation.id = %record.id, "negotiation failed at its deadline");
@@ -222,7 +219,7 @@ pub async fn offer(state: &AppState, token: &str, amount: Money) -> ApiResult<(n
         tx.commit().await?;
         return Err(closed());
     }
-    if record.status != OPEN {
+    if record.status != NegotiationStatus::Open.as_str() {
         return Err(closed());
     }
     let earlier = offers(&tx, record.id).await?;
@@ -270,7 +267,7 @@ pub async fn offer(state: &AppState, token: &str, amount: Money) -> ApiResult<(n
         )
         .await?;
         let mut active = record.clone().into_active_model();
-        active.status = Set(AGREED.into());
+        active.status = Set(NegotiationStatus::Agreed.as_str().into());
         active.agreed_amount = Set(Some(amount.cents()));
         active.closed_at = Set(Some(millis(now)));
         record = active.update(&*tx).await?;
@@ -315,7 +312,7 @@ pub async fn latest_for_judge(
 /// Fails every open negotiation whose deadline has passed (the worker and the test clock).
 pub async fn expire_due(state: &AppState, now: Instant) -> ApiResult<usize> {
     let due = negotiation::Entity::find()
-        .filter(negotiation::Column::Status.eq(OPEN))
+        .filter(negotiation::Column::Status.eq(NegotiationStatus::Open.as_str()))
         .filter(negotiation::Column::Deadline.lte(millis(now)))
         .all(state.db.conn())
         .await?;

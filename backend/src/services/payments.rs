@@ -2,6 +2,7 @@
 //! (`crate::gateway`) or by a judge who records a bank transfer: the platform accepts only a callback whose
 //! signature verifies, whose amount matches the order, and only once (a repeated one changes nothing).
 
+use auction_core::deal::DealStatus;
 use auction_core::ledger::OfflinePaymentFacts;
 use auction_core::time::beijing_date;
 use auction_core::time::rfc3339;
@@ -19,11 +20,12 @@ use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
 use crate::persistence::entities::{auction, deal, payment_order, registration, user};
+use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
 
 pub async fn new_order(
     tx: &WriteTx,
-    purpose: &str,
+    purpose: PaymentPurpose,
     registration_id: Option<Uuid>,
     deal_id: Option<Uuid>,
     payer_id: Uuid,
@@ -32,12 +34,12 @@ pub async fn new_order(
 ) -> ApiResult<payment_order::Model> {
     Ok(payment_order::ActiveModel {
         id: Set(Uuid::new_v4()),
-        purpose: Set(purpose.to_owned()),
+        purpose: Set(purpose.as_str().to_owned()),
         registration_id: Set(registration_id),
         deal_id: Set(deal_id),
         payer_id: Set(payer_id),
         amount: Set(amount_cents),
-        status: Set("pending".to_owned()),
+        status: Set(PaymentStatus::Pending.as_str().to_owned()),
         gateway_reference: Set(None),
         created_at: Set(millis(now)),
         paid_at: Set(None),
@@ -47,6 +49,15 @@ pub async fn new_order(
     }
     .insert(&**tx)
     .await?)
+}
+
+/// A payment order, for its payer only (to anyone else it does not exist).
+pub async fn find_for_payer(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiResult<payment_order::Model> {
+    payment_order::Entity::find_by_id(order_id)
+        .one(state.db.conn())
+        .await?
+        .filter(|o| o.payer_id == caller.user_id)
+        .ok_or_else(|| ApiError::not_found("payment order"))
 }
 
 /// The sandbox's "pay now" button: the payer completes their own order, and the gateway's signed
@@ -62,7 +73,7 @@ pub async fn sandbox_complete(state: &AppState, caller: &Caller, order_id: Uuid)
     let callback = GatewayCallback {
         order_id,
         amount: money(order.amount)?.to_string(),
-        status: "paid".into(),
+        status: GatewayCallback::PAID.into(),
         reference: format!("SANDBOX-{}", Uuid::new_v4().simple()),
         paid_at: rfc3339(state.clock.now()),
     };
@@ -80,7 +91,7 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
     }
     let callback: GatewayCallback = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request("invalid_callback", format!("the callback is not understood: {e}")))?;
-    if callback.status != "paid" {
+    if callback.status != GatewayCallback::PAID {
         return Err(ApiError::bad_request(
             "invalid_callback",
             "only `paid` callbacks are supported",
@@ -276,20 +287,20 @@ async fn settle(
     if confirmed.amount.cents() != order.amount {
         return Err(amount_differs());
     }
-    match order.status.as_str() {
-        "paid" => return Ok((Settled::AlreadyPaid(order), None)),
-        "rejected" => {
+    match PaymentStatus::parse(&order.status)? {
+        PaymentStatus::Paid => return Ok((Settled::AlreadyPaid(order), None)),
+        PaymentStatus::Rejected => {
             return Err(ApiError::conflict(
                 "payment_rejected",
                 "this payment order can no longer be paid",
             ));
         }
-        _ => {}
+        PaymentStatus::Pending => {}
     }
     let offline = confirmed.offline.as_ref();
-    let (refusal, saved) = match order.purpose.as_str() {
-        "deposit" => freeze_deposit(state, tx, &order, now, offline).await?,
-        "balance" => {
+    let (refusal, saved) = match PaymentPurpose::parse(&order.purpose)? {
+        PaymentPurpose::Deposit => freeze_deposit(state, tx, &order, now, offline).await?,
+        PaymentPurpose::Balance => {
             let refusal = settle_balance(tx, &order, now).await?;
             if let (None, Some(record), Some(locked)) = (&refusal, offline, balance_round) {
                 let deal = deal::Entity::find_by_id(order.deal_id.unwrap_or_default())
@@ -300,14 +311,11 @@ async fn settle(
             }
             (refusal, None)
         }
-        other => {
-            return Err(ApiError::internal(format!("unknown payment purpose {other}")));
-        }
     };
     let mut active = order.into_active_model();
     match &refusal {
         None => {
-            active.status = Set("paid".into());
+            active.status = Set(PaymentStatus::Paid.as_str().into());
             active.gateway_reference = Set(Some(confirmed.reference.clone()));
             active.paid_at = Set(Some(millis(now)));
             if let Some(record) = offline {
@@ -316,7 +324,7 @@ async fn settle(
                 active.offline_recorded_by = Set(Some(record.judge_id));
             }
         }
-        Some(_) => active.status = Set("rejected".into()),
+        Some(_) => active.status = Set(PaymentStatus::Rejected.as_str().into()),
     }
     let order = active.update(&**tx).await?;
     let settled = match refusal {
@@ -421,14 +429,14 @@ async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant
         .one(&**tx)
         .await?
         .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
-    if deal.status != "awaiting_balance" || now >= instant(deal.balance_due_at) {
+    if deal.status != DealStatus::AwaitingBalance.as_str() || now >= instant(deal.balance_due_at) {
         return Ok(Some(ApiError::conflict(
             "deal_not_awaiting_balance",
             "this deal no longer accepts the balance",
         )));
     }
     let mut active = deal.into_active_model();
-    active.status = Set("paid".into());
+    active.status = Set(DealStatus::Paid.as_str().into());
     active.paid_at = Set(Some(millis(now)));
     active.updated_at = Set(millis(now));
     active.update(&**tx).await?;

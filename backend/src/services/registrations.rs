@@ -1,5 +1,6 @@
 //! Registration for a round (报名): one bidder code per person per round, a deposit to pay (R23, R38, R39).
 
+use auction_core::deal::DealStatus;
 use auction_core::{DepositStatus, RoundStatus};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
@@ -13,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, deal, payment_order, priority_holder, registration};
+use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
 
 pub struct Registered {
@@ -52,7 +54,7 @@ async fn new_bidder_code(tx: &WriteTx, auction_id: Uuid) -> ApiResult<String> {
 async fn is_barred(tx: &WriteTx, listing_id: Uuid, identity: &str) -> ApiResult<bool> {
     let defaulted = deal::Entity::find()
         .filter(deal::Column::ListingId.eq(listing_id))
-        .filter(deal::Column::Status.eq("defaulted"))
+        .filter(deal::Column::Status.eq(DealStatus::Defaulted.as_str()))
         .all(&**tx)
         .await?;
     for deal in defaulted {
@@ -139,7 +141,7 @@ pub async fn register(
         .await?;
         let order = super::payments::new_order(
             tx,
-            "deposit",
+            PaymentPurpose::Deposit,
             Some(registration.id),
             None,
             caller.user_id,
@@ -187,7 +189,7 @@ pub async fn list_mine(
         let order = if registration.deposit_status == DepositStatus::Unpaid.as_str() {
             payment_order::Entity::find()
                 .filter(payment_order::Column::RegistrationId.eq(registration.id))
-                .filter(payment_order::Column::Status.eq("pending"))
+                .filter(payment_order::Column::Status.eq(PaymentStatus::Pending.as_str()))
                 .one(state.db.conn())
                 .await?
                 .map(|o| o.id)

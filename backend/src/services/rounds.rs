@@ -11,7 +11,7 @@
 use auction_core::deal::{DealStatus, deal_terms};
 use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, transition_event};
 use auction_core::round::{AcceptedBid, Outcome};
-use auction_core::{DepositStatus, Instant, Round, Transition};
+use auction_core::{DepositStatus, Instant, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -19,14 +19,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::listings::status as listing_status;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::live::LiveMessage;
-use crate::notify::{self, Email};
+use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{apply_round, instant, millis, money, round};
 use crate::persistence::entities::{auction, deal, ledger_entry, listing, registration, user};
+use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
 use crate::views::{AuctionView, confirmation_path};
 
@@ -221,116 +221,141 @@ impl LockedRound {
             now: state.clock.now(),
         };
         match &transition {
-            Transition::Published { at } => {
-                self.row.published_at = Some(millis(*at));
-                set_listing_status(tx, self.row.listing_id, listing_status::IN_AUCTION, *at).await?;
-            }
-            Transition::Opened { .. } => {
-                for (registration, person) in registrants(&**tx, self.row.id).await? {
-                    let link = notices.round_link();
-                    let email = Email::bidding_opens(
-                        &person.email,
-                        &person.real_name,
-                        &self.row.title,
-                        &registration.bidder_code,
-                        self.round.starting_price,
-                        self.round.bidding_ends_at,
-                        &link,
-                    );
-                    notices.send(email).await?;
-                }
-            }
-            Transition::Closed { at, outcome } => {
-                self.row.closed_at = Some(millis(*at));
-                let winner = match outcome {
-                    Outcome::Sold { .. } => Some(
-                        self.leader_registration_id
-                            .ok_or_else(|| ApiError::internal("a sold round has no leading registration"))?,
-                    ),
-                    Outcome::Failed => None,
-                };
-                let released = settle_deposits(tx, self.row.id, winner).await?;
-                for (registration, person) in released {
-                    let email = Email::deposit_released(
-                        &person.email,
-                        &person.real_name,
-                        &self.row.title,
-                        money(registration.deposit_amount)?,
-                        if winner.is_some() { "sold" } else { "failed" },
-                    );
-                    notices.send(email).await?;
-                }
-                match (outcome, winner) {
-                    (Outcome::Sold { price, .. }, Some(winner)) => {
-                        let (deal, buyer) = self.create_deal(tx, winner, *price, *at).await?;
-                        let confirmation = format!("{}{}", state.settings.public_url, confirmation_path(deal.id));
-                        let email = Email::won(
-                            &buyer.email,
-                            &buyer.real_name,
-                            &self.row.title,
-                            *price,
-                            money(deal.deposit_applied)?,
-                            money(deal.balance_due)?,
-                            instant(deal.balance_due_at),
-                            &confirmation,
-                        );
-                        notices.send(email).await?;
-                        set_listing_status(tx, self.row.listing_id, listing_status::SOLD, *at).await?;
-                    }
-                    _ => set_listing_status(tx, self.row.listing_id, listing_status::UNSOLD, *at).await?,
-                }
-            }
-            Transition::Withdrawn { at } => {
-                self.row.closed_at = Some(millis(*at));
-                self.row.status_reason = reason.map(str::to_owned);
-                let everyone = registrants(&**tx, self.row.id).await?;
-                let released: Vec<Uuid> = settle_deposits(tx, self.row.id, None)
-                    .await?
-                    .iter()
-                    .map(|(r, _)| r.id)
-                    .collect();
-                for (registration, person) in everyone {
-                    let deposit = released
-                        .contains(&registration.id)
-                        .then(|| money(registration.deposit_amount))
-                        .transpose()?;
-                    let link = notices.round_link();
-                    let email = Email::court_action(
-                        &person.email,
-                        &person.real_name,
-                        &self.row.title,
-                        "withdrawn",
-                        reason,
-                        None,
-                        deposit,
-                        &link,
-                    );
-                    notices.send(email).await?;
-                }
-                set_listing_status(tx, self.row.listing_id, listing_status::WITHDRAWN, *at).await?;
-            }
-            Transition::Suspended { .. } | Transition::Resumed { .. } => {
-                let resumed = matches!(transition, Transition::Resumed { .. });
-                self.row.status_reason = if resumed { None } else { reason.map(str::to_owned) };
-                let ends = resumed.then_some(self.round.bidding_ends_at);
-                for (_, person) in registrants(&**tx, self.row.id).await? {
-                    let action = if resumed { "resumed" } else { "suspended" };
-                    let link = notices.round_link();
-                    let email = Email::court_action(
-                        &person.email,
-                        &person.real_name,
-                        &self.row.title,
-                        action,
-                        reason,
-                        ends,
-                        None,
-                        &link,
-                    );
-                    notices.send(email).await?;
-                }
-            }
+            Transition::Published { at } => self.published(tx, *at).await?,
+            Transition::Opened { .. } => self.opened(&notices).await?,
+            Transition::Closed { at, outcome } => self.closed(&notices, outcome.clone(), *at).await?,
+            Transition::Withdrawn { at } => self.withdrawn(&notices, reason, *at).await?,
+            Transition::Suspended { .. } => self.suspended_or_resumed(&notices, reason, false).await?,
+            Transition::Resumed { .. } => self.suspended_or_resumed(&notices, reason, true).await?,
         }
         self.transitions.push(transition);
+        Ok(())
+    }
+
+    /// Announced: the listing is now in an auction.
+    async fn published(&mut self, tx: &WriteTx, at: Instant) -> ApiResult<()> {
+        self.row.published_at = Some(millis(at));
+        set_listing_status(tx, self.row.listing_id, ListingStatus::InAuction, at).await
+    }
+
+    /// Bidding opened: every registrant is told, with their code.
+    async fn opened(&self, notices: &Notices<'_>) -> ApiResult<()> {
+        for (registration, person) in registrants(&**notices.tx, self.row.id).await? {
+            let email = Email::bidding_opens(
+                &person.email,
+                &person.real_name,
+                &self.row.title,
+                &registration.bidder_code,
+                self.round.starting_price,
+                self.round.bidding_ends_at,
+                &notices.round_link(),
+            );
+            notices.send(email).await?;
+        }
+        Ok(())
+    }
+
+    /// Closed: deposits settled (R53), and on a sale the deal made and the buyer told (R51); the listing
+    /// sold or unsold.
+    async fn closed(&mut self, notices: &Notices<'_>, outcome: Outcome, at: Instant) -> ApiResult<()> {
+        let tx = notices.tx;
+        self.row.closed_at = Some(millis(at));
+        let winner = match outcome {
+            Outcome::Sold { .. } => Some(
+                self.leader_registration_id
+                    .ok_or_else(|| ApiError::internal("a sold round has no leading registration"))?,
+            ),
+            Outcome::Failed => None,
+        };
+        let ended = if winner.is_some() {
+            RoundStatus::Sold
+        } else {
+            RoundStatus::Failed
+        };
+        for (registration, person) in settle_deposits(tx, self.row.id, winner).await? {
+            let deposit = money(registration.deposit_amount)?;
+            let email = Email::deposit_released(&person.email, &person.real_name, &self.row.title, deposit, ended);
+            notices.send(email).await?;
+        }
+        match (outcome, winner) {
+            (Outcome::Sold { price, .. }, Some(winner)) => {
+                let (deal, buyer) = self.create_deal(tx, winner, price, at).await?;
+                let confirmation = format!("{}{}", notices.state.settings.public_url, confirmation_path(deal.id));
+                let email = Email::won(
+                    &buyer.email,
+                    &buyer.real_name,
+                    &self.row.title,
+                    price,
+                    money(deal.deposit_applied)?,
+                    money(deal.balance_due)?,
+                    instant(deal.balance_due_at),
+                    &confirmation,
+                );
+                notices.send(email).await?;
+                set_listing_status(tx, self.row.listing_id, ListingStatus::Sold, at).await
+            }
+            _ => set_listing_status(tx, self.row.listing_id, ListingStatus::Unsold, at).await,
+        }
+    }
+
+    /// Withdrawn (R60): every deposit released, every registrant told why.
+    async fn withdrawn(&mut self, notices: &Notices<'_>, reason: Option<&str>, at: Instant) -> ApiResult<()> {
+        let tx = notices.tx;
+        self.row.closed_at = Some(millis(at));
+        self.row.status_reason = reason.map(str::to_owned);
+        let everyone = registrants(&**tx, self.row.id).await?;
+        let released: Vec<Uuid> = settle_deposits(tx, self.row.id, None)
+            .await?
+            .iter()
+            .map(|(r, _)| r.id)
+            .collect();
+        for (registration, person) in everyone {
+            let deposit = released
+                .contains(&registration.id)
+                .then(|| money(registration.deposit_amount))
+                .transpose()?;
+            let email = Email::court_action(
+                &person.email,
+                &person.real_name,
+                &self.row.title,
+                CourtActionNotice::Withdrawn,
+                reason,
+                None,
+                deposit,
+                &notices.round_link(),
+            );
+            notices.send(email).await?;
+        }
+        set_listing_status(tx, self.row.listing_id, ListingStatus::Withdrawn, at).await
+    }
+
+    /// Suspended or resumed (R60): the public reason kept while suspended, every registrant told.
+    async fn suspended_or_resumed(
+        &mut self,
+        notices: &Notices<'_>,
+        reason: Option<&str>,
+        resumed: bool,
+    ) -> ApiResult<()> {
+        self.row.status_reason = if resumed { None } else { reason.map(str::to_owned) };
+        let ends = resumed.then_some(self.round.bidding_ends_at);
+        let action = if resumed {
+            CourtActionNotice::Resumed
+        } else {
+            CourtActionNotice::Suspended
+        };
+        for (_, person) in registrants(&**notices.tx, self.row.id).await? {
+            let email = Email::court_action(
+                &person.email,
+                &person.real_name,
+                &self.row.title,
+                action,
+                reason,
+                ends,
+                None,
+                &notices.round_link(),
+            );
+            notices.send(email).await?;
+        }
         Ok(())
     }
 
@@ -517,9 +542,9 @@ impl Notices<'_> {
     }
 }
 
-pub async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: &str, at: Instant) -> ApiResult<()> {
+pub async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: ListingStatus, at: Instant) -> ApiResult<()> {
     listing::Entity::update_many()
-        .col_expr(listing::Column::Status, Expr::value(status))
+        .col_expr(listing::Column::Status, Expr::value(status.as_str()))
         .col_expr(listing::Column::UpdatedAt, Expr::value(millis(at)))
         .filter(listing::Column::Id.eq(listing_id))
         .exec(&**tx)
@@ -536,12 +561,12 @@ pub async fn lock_next_due(tx: &WriteTx, now: Instant) -> ApiResult<Option<Locke
     let due = Condition::any()
         .add(
             Condition::all()
-                .add(auction::Column::Status.eq("announced"))
+                .add(auction::Column::Status.eq(RoundStatus::Announced.as_str()))
                 .add(auction::Column::BiddingStartsAt.lte(now)),
         )
         .add(
             Condition::all()
-                .add(auction::Column::Status.eq("bidding"))
+                .add(auction::Column::Status.eq(RoundStatus::Bidding.as_str()))
                 .add(auction::Column::BiddingEndsAt.lte(now)),
         );
     let row = auction::Entity::find()

@@ -5,11 +5,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::db_test;
-use crate::helpers::{TestApp, parse_time};
-
-fn code(error: &Value) -> Option<&str> {
-    error["error"]["code"].as_str()
-}
+use crate::helpers::{TestApp, code, parse_time};
 
 db_test!(
     async fn a_round_runs_from_registration_to_paid_balance(db) {
@@ -23,15 +19,15 @@ db_test!(
 
         // Registration: terms must be accepted, one registration per person.
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": false })).await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("terms_not_accepted")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "terms_not_accepted"));
         let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true }), 201).await;
         assert_eq!(registration["deposit"], json!({ "amount": "70000.00", "status": "unpaid" }));
         assert_eq!(registration["priority_rank"], Value::Null);
         let alice_code = registration["bidder_code"].as_str().unwrap().to_owned();
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true })).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("already_registered")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "already_registered"));
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&judge.token), json!({ "accept_terms": true })).await;
-        assert_eq!((status.as_u16(), code(&error)), (403, Some("forbidden")));
+        assert_eq!((status.as_u16(), code(&error)), (403, "forbidden"));
 
         // Paying the deposit is idempotent, and only the payer may pay.
         let order = registration["payment"]["order_id"].as_str().unwrap();
@@ -51,24 +47,24 @@ db_test!(
 
         // Before the start, nobody bids.
         let (status, error) = app.bid(&alice, &id, "700000").await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("auction_not_bidding")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "auction_not_bidding"));
         app.open_bidding(&round).await;
         assert_eq!(app.auction(&id).await["status"], "bidding");
 
         // Refusals, each with its code.
         let stranger = app.new_bidder("路人").await;
         let (status, error) = app.bid(&stranger, &id, "700000").await;
-        assert_eq!((status.as_u16(), code(&error)), (403, Some("not_registered")));
+        assert_eq!((status.as_u16(), code(&error)), (403, "not_registered"));
         let (status, error) = app.bid(&carol, &id, "700000").await;
-        assert_eq!((status.as_u16(), code(&error)), (403, Some("deposit_unpaid")));
+        assert_eq!((status.as_u16(), code(&error)), (403, "deposit_unpaid"));
         let (status, error) = app.bid(&alice, &id, "699000").await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("below_starting_price")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "below_starting_price"));
         let (status, error) = app.bid(&alice, &id, "700500").await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("not_on_increment")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "not_on_increment"));
         let (status, error) = app
             .post(&format!("/api/auctions/{id}/bids"), Some(&alice.token), json!({ "amount": 700000, "request_id": Uuid::new_v4() }))
             .await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("invalid_amount")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "invalid_amount"));
         assert_eq!(app.auction(&id).await["bid_count"], 0, "refused bids change nothing");
 
         // Alice opens at the starting price; Bob must beat her by an increment.
@@ -80,9 +76,9 @@ db_test!(
         assert_eq!(first["auction"]["current_price"], "700000.00");
         assert_eq!(first["auction"]["leader_code"], json!(alice_code));
         let (status, error) = app.bid(&alice, &id, "702000").await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("already_leading")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "already_leading"));
         let (status, error) = app.bid(&bob, &id, "700000").await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("bid_too_low")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "bid_too_low"));
         assert_eq!(error["error"]["details"]["minimum"], "701000.00");
         assert_eq!(app.auction(&id).await["minimum_next_bid"], "701000.00");
         app.post_ok(&format!("/api/auctions/{id}/bids"), Some(&bob.token), json!({ "amount": "705000", "request_id": Uuid::new_v4() }), 201).await;
@@ -98,7 +94,7 @@ db_test!(
         app.set_clock(end + Duration::seconds(1)).await;
         assert_eq!(app.auction(&id).await["status"], "bidding");
         let (status, error) = app.get(&format!("/api/auctions/{id}/result"), None).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("auction_not_closed")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "auction_not_closed"));
 
         // The public record shows codes, newest first, and never a name before the end.
         let bids = app.get_ok(&format!("/api/auctions/{id}/bids"), None).await;
@@ -118,7 +114,7 @@ db_test!(
         let closed = app.auction(&id).await;
         assert_eq!(closed["status"], "sold");
         let (status, late) = app.bid(&bob, &id, "800000").await;
-        assert_eq!((status.as_u16(), code(&late)), (409, Some("auction_not_bidding")));
+        assert_eq!((status.as_u16(), code(&late)), (409, "auction_not_bidding"));
         let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
         assert_eq!(result["status"], "sold");
         assert_eq!(result["final_price"], "706000.00");
@@ -161,7 +157,7 @@ db_test!(
         let deal = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&alice.token)).await;
         assert_eq!(deal["status"], "paid");
         let (status, error) = app.post(&format!("/api/deals/{deal_id}/balance-payment"), Some(&alice.token), json!({})).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("deal_not_awaiting_balance")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "deal_not_awaiting_balance"));
 
         // The ledger holds every event, chained.
         let entries = app.verified_ledger(&id).await;
@@ -189,7 +185,7 @@ db_test!(
         assert_eq!(first, again, "a retry gets the same body");
         assert_eq!(app.auction(id).await["bid_count"], 2, "and creates nothing");
         let (status, error) = app.post(&format!("/api/auctions/{id}/bids"), Some(&bob.token), body).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("request_id_reused")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "request_id_reused"));
         app.finish().await;
     }
 );
@@ -220,7 +216,7 @@ db_test!(
 
         app.open_bidding(&round).await;
         let (status, error) = app.post(&format!("/api/auctions/{id}/priority-holders"), Some(&judge.token), json!({ "email": ordinary.email, "rank": 3 })).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("bidding_started")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "bidding_started"));
 
         app.bid(&ordinary, id, "700000").await;
         // Rank 2 matches the ordinary bidder's price and leads.
@@ -229,10 +225,10 @@ db_test!(
         assert_eq!(matched["bid"]["priority"], true);
         // The ordinary bidder cannot match; rank 1 can, and takes the lead; rank 2 cannot match it back.
         let (status, error) = app.bid(&ordinary, id, "700000").await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("bid_too_low")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "bid_too_low"));
         assert_eq!(app.bid(&co_owner, id, "700000").await.0.as_u16(), 201);
         let (status, error) = app.bid(&tenant, id, "700000").await;
-        assert_eq!((status.as_u16(), code(&error)), (422, Some("bid_too_low")));
+        assert_eq!((status.as_u16(), code(&error)), (422, "bid_too_low"));
         assert_eq!(error["error"]["details"]["minimum"], "701000.00");
         let auction = app.auction(id).await;
         assert_eq!(auction["current_price"], "700000.00");
@@ -260,7 +256,7 @@ db_test!(
         // Registration and deposits are closed too.
         let late = app.new_bidder("迟到者").await;
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&late.token), json!({ "accept_terms": true })).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("registration_closed")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "registration_closed"));
         let entries = app.verified_ledger(id).await;
         assert_eq!(entries.last().unwrap().payload["status"], "failed");
         app.finish().await;
@@ -278,7 +274,7 @@ db_test!(
         app.set_clock(parse_time(&round["bidding_ends_at"])).await;
         let order = registration["payment"]["order_id"].as_str().unwrap();
         let (status, error) = app.post(&format!("/api/payments/{order}/sandbox-complete"), Some(&alice.token), json!({})).await;
-        assert_eq!((status.as_u16(), code(&error)), (409, Some("registration_closed")));
+        assert_eq!((status.as_u16(), code(&error)), (409, "registration_closed"));
         assert_eq!(app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["deposit"]["status"], "unpaid");
         app.finish().await;
     }

@@ -5,11 +5,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{OpenRound, TestApp, parse_time};
-
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
-}
+use crate::helpers::{OpenRound, TestApp, code, parse_time};
 
 /// A round of `open` sold to Alice at its opening bid; returns the deal's id.
 async fn sold_to_alice(app: &TestApp, open: &OpenRound) -> String {
@@ -44,9 +40,9 @@ db_test!(
         let today = app.now().await.format("%Y-%m-%d").to_string();
         // The amount must be the order's; the day cannot be in the future; only the selling court records it.
         let (status, body) = app.post(&path, Some(&judge_token), transfer("1.00", &today)).await;
-        assert_eq!((status.as_u16(), code(&body)), (422, Some("amount_mismatch")));
+        assert_eq!((status.as_u16(), code(&body)), (422, "amount_mismatch"));
         let (status, body) = app.post(&path, Some(&judge_token), transfer(&balance, "2999-01-01")).await;
-        assert_eq!((status.as_u16(), code(&body)), (422, Some("invalid_received_on")));
+        assert_eq!((status.as_u16(), code(&body)), (422, "invalid_received_on"));
         let stranger = app.new_judge().await;
         let (status, _) = app.post(&path, Some(&stranger.token), transfer(&balance, &today)).await;
         assert_eq!(status, 403);
@@ -58,7 +54,7 @@ db_test!(
         assert_eq!((&paid["status"], &paid["purpose"]), (&json!("paid"), &json!("balance")));
         assert_eq!(app.get_ok(&format!("/api/deals/{deal_id}"), Some(&open.alice.token)).await["status"], "paid");
         let (status, body) = app.post(&path, Some(&judge_token), transfer(&balance, &today)).await;
-        assert_eq!((status.as_u16(), code(&body)), (409, Some("deal_not_awaiting_balance")));
+        assert_eq!((status.as_u16(), code(&body)), (409, "deal_not_awaiting_balance"));
         assert_eq!(app.get_ok("/api/court/deals?status=paid", Some(&judge_token)).await["total"], 1);
         assert_eq!(app.get_ok("/api/court/deals", Some(&stranger.token)).await["total"], 0);
 
@@ -119,7 +115,7 @@ db_test!(
         let deactivated = app.post_ok(&format!("/api/admin/judges/{judge_id}/deactivate"), Some(&admin), json!({}), 200).await;
         assert!(deactivated["deactivated_at"].is_string(), "{deactivated}");
         let (status, body) = app.get("/api/court/listings", Some(&judge.token)).await;
-        assert_eq!((status.as_u16(), code(&body)), (401, Some("account_deactivated")));
+        assert_eq!((status.as_u16(), code(&body)), (401, "account_deactivated"));
 
         // A court: every judge of it is refused, and none can be added.
         let other = app.new_judge().await;
@@ -129,7 +125,7 @@ db_test!(
             .await;
         assert_eq!(court["active"], false);
         let (status, body) = app.get("/api/court/listings", Some(&other.token)).await;
-        assert_eq!((status.as_u16(), code(&body)), (401, Some("account_deactivated")));
+        assert_eq!((status.as_u16(), code(&body)), (401, "account_deactivated"));
         let (status, body) = app
             .post(
                 "/api/admin/judges",
@@ -137,7 +133,110 @@ db_test!(
                 json!({ "email": "late@court.test", "password": "a long password", "real_name": "赵法官", "court_id": other.court_id }),
             )
             .await;
-        assert_eq!((status.as_u16(), code(&body)), (409, Some("court_deactivated")));
+        assert_eq!((status.as_u16(), code(&body)), (409, "court_deactivated"));
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_suspended_round_refuses_bids_and_resumes_with_its_remaining_time(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        let bob = app.new_bidder("刘博").await;
+        app.register_and_pay(&alice, &id).await;
+        app.register_and_pay(&bob, &id).await;
+        app.open_bidding(&round).await;
+        app.bid(&alice, &id, "700000").await;
+        let end = parse_time(&round["bidding_ends_at"]);
+        app.set_clock(end - Duration::hours(2)).await;
+
+        let (status, error) = app.post(&format!("/api/auctions/{id}/suspend"), Some(&judge.token), json!({})).await;
+        assert_eq!((status.as_u16(), code(&error)), (422, "reason_required"));
+        assert_eq!(app.post(&format!("/api/auctions/{id}/suspend"), Some(&alice.token), json!({ "reason": "x" })).await.0.as_u16(), 403);
+        let suspended = app.post_ok(&format!("/api/auctions/{id}/suspend"), Some(&judge.token), json!({ "reason": "案外人提出执行异议" }), 200).await;
+        assert_eq!(suspended["status"], "suspended");
+        assert_eq!(suspended["status_reason"], "案外人提出执行异议");
+        let (status, error) = app.bid(&bob, &id, "701000").await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "auction_not_bidding"));
+        assert_eq!(app.mail_to(&bob.email, "round_suspended").await.len(), 1, "registrants are told");
+
+        // Days pass; a suspended round does not close.
+        app.set_clock(end + Duration::days(3)).await;
+        assert_eq!(app.auction(&id).await["status"], "suspended");
+        let resumed_at = app.now().await;
+        let resumed = app.post_ok(&format!("/api/auctions/{id}/resume"), Some(&judge.token), json!({ "reason": "异议已审查" }), 200).await;
+        assert_eq!(resumed["status"], "bidding");
+        assert_eq!(parse_time(&resumed["bidding_ends_at"]), resumed_at + Duration::hours(2), "the two hours left are restored");
+        assert_eq!(resumed["current_price"], "700000.00", "bids are kept");
+        assert!(app.mail_to(&alice.email, "round_resumed").await[0].raw.contains("已恢复拍卖"));
+        let (status, error) = app.post(&format!("/api/auctions/{id}/resume"), Some(&judge.token), json!({})).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "invalid_status"));
+        assert_eq!(app.bid(&bob, &id, "701000").await.0.as_u16(), 201);
+
+        let detail = app.auction(&id).await;
+        let events: Vec<&str> = detail["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+        assert_eq!(events, ["announced", "opened", "suspended", "resumed"]);
+        assert_eq!(detail["timeline"][2]["reason"], "案外人提出执行异议");
+        let entries = app.verified_ledger(&id).await;
+        assert!(entries.iter().any(|e| e.payload["reason"] == "案外人提出执行异议"), "the reason is on the public record");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_withdrawn_round_releases_every_deposit(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        app.register_and_pay(&alice, &id).await;
+        app.open_bidding(&round).await;
+        app.bid(&alice, &id, "700000").await;
+        let withdrawn = app.post_ok(&format!("/api/auctions/{id}/withdraw"), Some(&judge.token), json!({ "reason": "被执行人已全部履行" }), 200).await;
+        assert_eq!(withdrawn["status"], "withdrawn");
+        assert_eq!(app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["deposit"]["status"], "released");
+        let notice = &app.mail_to(&alice.email, "round_withdrawn").await[0];
+        assert!(notice.raw.contains("被执行人已全部履行") && notice.raw.contains("70000.00"), "{}", notice.raw);
+        let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
+        assert_eq!((result["status"].as_str(), &result["deal_id"]), (Some("withdrawn"), &Value::Null));
+        let (status, error) = app.post(&format!("/api/auctions/{id}/withdraw"), Some(&judge.token), json!({ "reason": "again" })).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "invalid_status"));
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_judge_sees_its_court_and_the_registrants_only_after_the_end(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let other = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let alice = app.new_bidder("陈爱丽").await;
+        app.register_and_pay(&alice, &id).await;
+
+        let listings = app.get_ok("/api/court/listings", Some(&judge.token)).await;
+        assert_eq!(listings["total"], 1);
+        assert_eq!(listings["items"][0]["latest_round_status"], "announced");
+        assert_eq!(app.get_ok("/api/court/listings", Some(&other.token)).await["total"], 0);
+        let rounds = app.get_ok("/api/court/auctions?status=announced", Some(&judge.token)).await;
+        assert_eq!(rounds["items"][0]["registrations_count"], 1);
+        assert_eq!(app.get("/api/court/auctions", Some(&alice.token)).await.0.as_u16(), 403);
+
+        let (status, error) = app.get(&format!("/api/auctions/{id}/registrants"), Some(&judge.token)).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "auction_not_closed"), "R40: not even the court, before the end");
+        app.open_bidding(&round).await;
+        app.bid(&alice, &id, "700000").await;
+        app.set_clock(parse_time(&round["bidding_ends_at"])).await;
+        assert_eq!(app.get(&format!("/api/auctions/{id}/registrants"), Some(&other.token)).await.0.as_u16(), 403);
+        let registrants = app.get_ok(&format!("/api/auctions/{id}/registrants"), Some(&judge.token)).await;
+        assert_eq!(registrants[0]["real_name"], json!(alice.real_name));
+        assert_eq!(registrants[0]["id_number"], json!(alice.id_number));
+        assert_eq!(registrants[0]["deposit_status"], "applied");
         app.finish().await;
     }
 );

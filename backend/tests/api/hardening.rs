@@ -5,11 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{Db, OpenRound, TestApp, TestDatabase, synthetic_id_number};
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("")
-}
+use crate::helpers::{Db, OpenRound, TestApp, TestDatabase, code, synthetic_id_number};
 
 /// A status, its `Retry-After` header and its body, for a raw POST.
 async fn post_raw(app: &TestApp, path: &str, body: Value) -> (u16, Option<String>, Value) {

@@ -304,6 +304,11 @@ pub struct Judge {
     pub token: String,
 }
 
+/// The error code of an answer (`""` when it is not an error).
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
 /// A synthetic but valid resident ID number (GB 11643 checksum).
 pub fn synthetic_id_number() -> String {
     let n = Uuid::new_v4().as_u128();

@@ -235,3 +235,33 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn a_round_shows_its_announcement_and_registration_records_the_terms_accepted(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let listing = app.new_listing(&judge, "real_estate").await;
+        app.appraise(&judge, &listing, "1000000").await;
+        let starts = app.now().await + Duration::days(31);
+        let mut body = terms("700000", "70000", "1000", starts);
+        body["special_reminders"] = json!(["该房屋存在租赁，租期至2028年12月31日。"]);
+        let (_, round) = app.create_round(&judge, &listing, body).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+        let detail = app.auction(&id).await;
+        let announcement = detail["announcement"].as_str().unwrap();
+        assert!(announcement.contains("杭州市上城区人民法院") && announcement.contains("¥700000.00"), "{announcement}");
+        assert!(detail["bidding_instructions"].as_str().unwrap().contains("五分钟"));
+        let reminders = detail["special_reminders"].as_array().unwrap();
+        assert_eq!(reminders.len(), 8, "the seven of R30 and the court's own");
+        assert!(reminders[2].as_str().unwrap().contains("抵押权人"), "the listing's burdens are disclosed");
+        let version = detail["terms_version"].as_str().unwrap();
+        let list = app.get_ok("/api/auctions", None).await;
+        assert!(list["items"][0].get("announcement").is_none(), "lists stay light");
+
+        let alice = app.new_bidder("陈爱丽").await;
+        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true }), 201).await;
+        assert_eq!(registration["terms_version"], version);
+        app.finish().await;
+    }
+);

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod gateway;
+pub mod links;
 pub mod live;
 pub mod notify;
 pub mod persistence;

@@ -635,13 +635,9 @@ impl DealView {
             balance_due_at: rfc3339(instant(d.balance_due_at)),
             status: d.status.clone(),
             paid_at: d.paid_at.map(|t| rfc3339(instant(t))),
-            confirmation_url: confirmation_path(d.id),
+            confirmation_url: crate::links::confirmation_path(d.id),
         })
     }
-}
-
-pub fn confirmation_path(deal_id: Uuid) -> String {
-    format!("/api/deals/{deal_id}/confirmation")
 }
 
 #[derive(Debug, Serialize, ToSchema)]

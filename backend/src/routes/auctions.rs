@@ -16,7 +16,7 @@ use crate::services::{deals, parse_instant, registrations};
 use crate::state::AppState;
 use crate::views::{
     AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
-    ResultView, confirmation_path,
+    ResultView,
 };
 
 fn view(state: &AppState, row: &crate::persistence::entities::auction::Model) -> ApiResult<AuctionView> {
@@ -588,7 +588,7 @@ pub async fn get_result(
             winner_code: Some(deal.winner_code.clone()),
             buyer_name: Some(deal.buyer_name.clone()),
             deal_id: Some(deal.id),
-            confirmation_url: Some(confirmation_path(deal.id)),
+            confirmation_url: Some(crate::links::confirmation_path(deal.id)),
         },
         None => ResultView {
             status: round.status.clone(),

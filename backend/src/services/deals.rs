@@ -294,7 +294,7 @@ pub async fn send_reminders(state: &AppState, now: Instant) -> ApiResult<usize> 
                 .one(&*tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("deal without its round"))?;
-            let link = format!("{}/deals/{}", state.settings.public_url, deal.id);
+            let link = crate::links::deal_page(&state.settings.public_url, deal.id);
             let email = Email::balance_reminder(
                 &buyer.email,
                 &buyer.real_name,

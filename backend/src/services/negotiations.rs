@@ -122,7 +122,7 @@ pub async fn open(
         }
         .insert(&*tx)
         .await?;
-        let link = format!("{}/negotiate/{token}", state.settings.public_url);
+        let link = crate::links::negotiation_page(&state.settings.public_url, &token);
         let message = Email::negotiation_link(
             email,
             name,

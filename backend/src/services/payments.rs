@@ -404,7 +404,7 @@ async fn freeze_deposit(
                 money(registration.deposit_amount)?,
                 locked.round.bidding_starts_at,
                 locked.round.bidding_ends_at,
-                &format!("{}/auctions/{}", state.settings.public_url, locked.row.id),
+                &crate::links::round_page(&state.settings.public_url, locked.row.id),
             );
             notify::queue(tx, email, now).await?;
             let mut active = registration.clone().into_active_model();

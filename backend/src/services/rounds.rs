@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
+use crate::links;
 use crate::live::LiveMessage;
 use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
@@ -28,7 +29,7 @@ use crate::persistence::convert::{apply_round, instant, millis, money, round};
 use crate::persistence::entities::{auction, deal, ledger_entry, listing, registration, user};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
-use crate::views::{AuctionView, confirmation_path};
+use crate::views::AuctionView;
 
 #[derive(Clone)]
 pub struct LockedRound {
@@ -280,7 +281,11 @@ impl LockedRound {
         match (outcome, winner) {
             (Outcome::Sold { price, .. }, Some(winner)) => {
                 let (deal, buyer) = self.create_deal(tx, winner, price, at).await?;
-                let confirmation = format!("{}{}", notices.state.settings.public_url, confirmation_path(deal.id));
+                let confirmation = format!(
+                    "{}{}",
+                    notices.state.settings.public_url,
+                    links::confirmation_path(deal.id)
+                );
                 let email = Email::won(
                     &buyer.email,
                     &buyer.real_name,
@@ -534,7 +539,7 @@ struct Notices<'a> {
 
 impl Notices<'_> {
     fn round_link(&self) -> String {
-        format!("{}/auctions/{}", self.state.settings.public_url, self.round_id)
+        links::round_page(&self.state.settings.public_url, self.round_id)
     }
 
     async fn send(&self, email: Email) -> ApiResult<()> {

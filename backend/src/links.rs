@@ -1,0 +1,24 @@
+//! The public addresses of things, as emails, documents and answers link to them: one place for each,
+//! so a page that moves is changed once.
+
+use uuid::Uuid;
+
+/// The deal confirmation (成交确认书), public (R51).
+pub fn confirmation_path(deal_id: Uuid) -> String {
+    format!("/api/deals/{deal_id}/confirmation")
+}
+
+/// A round's page in the web app.
+pub fn round_page(public_url: &str, round_id: Uuid) -> String {
+    format!("{public_url}/auctions/{round_id}")
+}
+
+/// A deal's page in the web app, where the buyer pays the balance.
+pub fn deal_page(public_url: &str, deal_id: Uuid) -> String {
+    format!("{public_url}/deals/{deal_id}")
+}
+
+/// A party's personal negotiation link; the token is the only key to it.
+pub fn negotiation_page(public_url: &str, token: &str) -> String {
+    format!("{public_url}/negotiate/{token}")
+}

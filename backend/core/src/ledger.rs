@@ -206,7 +206,55 @@ pub fn transition_event(auction_id: &str, transition: &Transition, reason: Optio
     ("status", payload)
 }
 
-/// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit.
+/// What a round was announced with (R70): its kind, prices and window, and the SHA-256 of each text
+/// published with it, so the announcement a bidder read cannot be changed unseen.
+pub struct AnnouncedTerms<'a> {
+    pub round_kind: &'a str,
+    pub starting_price: crate::Money,
+    pub deposit: crate::Money,
+    pub increment: crate::Money,
+    pub bidding_starts_at: crate::Instant,
+    pub bidding_ends_at: crate::Instant,
+    pub announcement: &'a str,
+    pub bidding_instructions: &'a str,
+    /// The special reminders as published (their JSON array).
+    pub special_reminders: &'a str,
+}
+
+/// The `terms` object of a round's `announced` entry.
+pub fn announced_terms(terms: &AnnouncedTerms) -> Value {
+    let digest = |text: &str| hex::encode(Sha256::digest(text.as_bytes()));
+    json!({
+        "round_kind": terms.round_kind,
+        "starting_price": terms.starting_price.to_string(),
+        "deposit": terms.deposit.to_string(),
+        "increment": terms.increment.to_string(),
+        "bidding_starts_at": rfc3339(terms.bidding_starts_at),
+        "bidding_ends_at": rfc3339(terms.bidding_ends_at),
+        "announcement_sha256": digest(terms.announcement),
+        "bidding_instructions_sha256": digest(terms.bidding_instructions),
+        "special_reminders_sha256": digest(terms.special_reminders),
+    })
+}
+
+/// A file added to a listing once one of its rounds was announced: the round's ledger keeps it.
+pub fn file_added_event(
+    auction_id: &str,
+    file_id: &str,
+    file_name: &str,
+    sha256: &str,
+    at: crate::Instant,
+) -> (&'static str, Value) {
+    let payload = json!({
+        "auction_id": auction_id,
+        "file_id": file_id,
+        "file_name": file_name,
+        "sha256": sha256,
+        "at": rfc3339(at),
+    });
+    ("file_added", payload)
+}
+
 /// A payment the court received by bank transfer and a judge recorded (R54). It names the judge and the
 /// bidder code, never the payer: before the end that would tell who registered (R40).
 pub struct OfflinePaymentFacts<'a> {
@@ -236,6 +284,7 @@ pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (&'static str, Valu
     ("offline_payment", payload)
 }
 
+/// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit.
 pub fn default_event(
     auction_id: &str,
     deal_id: &str,

@@ -36,18 +36,18 @@ impl RoundStatus {
         }
     }
 
+    pub const ALL: [RoundStatus; 7] = [
+        RoundStatus::Draft,
+        RoundStatus::Announced,
+        RoundStatus::Bidding,
+        RoundStatus::Suspended,
+        RoundStatus::Sold,
+        RoundStatus::Failed,
+        RoundStatus::Withdrawn,
+    ];
+
     pub fn parse(text: &str) -> Option<RoundStatus> {
-        [
-            RoundStatus::Draft,
-            RoundStatus::Announced,
-            RoundStatus::Bidding,
-            RoundStatus::Suspended,
-            RoundStatus::Sold,
-            RoundStatus::Failed,
-            RoundStatus::Withdrawn,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
+        RoundStatus::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
     /// The bidding is over for good: bidder identities may now be revealed (R40).

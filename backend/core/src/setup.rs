@@ -243,18 +243,46 @@ impl PublishError {
     }
 }
 
+/// What R18 asks of a listing's reference price when one of its rounds is announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceValidity {
+    pub valid_until: Instant,
+    /// When the listing's first auction announcement was published, if one was.
+    pub first_announced_at: Option<Instant>,
+    /// When the round being announced ends.
+    pub round_ends_at: Instant,
+}
+
+impl PriceValidity {
+    /// Whether the price still serves at `now`: within its validity; or, once expired, when the first
+    /// announcement fell within it and the round ends no later than six months after it (R18) — later
+    /// rounds then need no new price.
+    pub fn serves(&self, now: Instant) -> bool {
+        if now <= self.valid_until {
+            return true;
+        }
+        let grace_ends = self
+            .valid_until
+            .checked_add_months(Months::new(6))
+            .unwrap_or(self.valid_until);
+        self.first_announced_at.is_some_and(|first| first <= self.valid_until) && self.round_ends_at <= grace_ends
+    }
+}
+
 /// Whether a round may be announced at `now` (R18, R26).
 pub fn check_publish(
     category: Category,
     kind: RoundKind,
-    reference_valid_until: Option<Instant>,
+    price: Option<PriceValidity>,
     bidding_starts_at: Instant,
     now: Instant,
 ) -> Result<(), PublishError> {
-    if let Some(valid_until) = reference_valid_until
-        && now > valid_until
+    if let Some(price) = price
+        && !price.serves(now)
     {
-        return Err(PublishError::ReferencePriceExpired { valid_until });
+        return Err(PublishError::ReferencePriceExpired {
+            valid_until: price.valid_until,
+        });
     }
     let required = required_notice_days(category, kind);
     let actual = beijing_days_between(now, bidding_starts_at);
@@ -444,14 +472,47 @@ mod tests {
         let fixed = at("2026-01-01T00:00:00Z");
         let until = reference_valid_until(fixed);
         assert_eq!(until, at("2027-01-01T00:00:00Z"));
+        let price = PriceValidity {
+            valid_until: until,
+            first_announced_at: None,
+            round_ends_at: at("2027-03-02T00:00:00Z"),
+        };
         let err = check_publish(
             Category::Movable,
             RoundKind::First,
-            Some(until),
+            Some(price),
             at("2027-03-01T00:00:00Z"),
             at("2027-01-02T00:00:00Z"),
         );
         assert_eq!(err.map_err(|e| e.code()), Err("reference_price_expired"));
+    }
+
+    #[test]
+    fn a_first_announcement_within_validity_carries_later_rounds_six_months_past_it() {
+        let until = at("2027-01-01T00:00:00Z");
+        let within = PriceValidity {
+            valid_until: until,
+            first_announced_at: Some(at("2026-12-01T00:00:00Z")),
+            round_ends_at: at("2027-07-01T00:00:00Z"),
+        };
+        let later = at("2027-06-01T00:00:00Z");
+        assert!(within.serves(at("2026-12-31T23:59:59Z")));
+        assert!(within.serves(later), "ends exactly six months after validity");
+        let a_second_too_late = PriceValidity {
+            round_ends_at: at("2027-07-01T00:00:01Z"),
+            ..within
+        };
+        assert!(!a_second_too_late.serves(later));
+        let first_after_validity = PriceValidity {
+            first_announced_at: Some(at("2027-01-01T00:00:01Z")),
+            ..within
+        };
+        assert!(!first_after_validity.serves(later));
+        let never_announced = PriceValidity {
+            first_announced_at: None,
+            ..within
+        };
+        assert!(!never_announced.serves(later));
     }
 
     #[test]

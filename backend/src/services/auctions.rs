@@ -5,7 +5,7 @@ use auction_core::deal::BALANCE_DUE_DAYS;
 use auction_core::deal::DealStatus;
 use auction_core::next_round::{NextRound, NoNextRound, PastRound};
 use auction_core::setup::{
-    Category, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
+    Category, PriceValidity, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
     required_notice_days, starting_price_floor,
 };
 use auction_core::{Instant, Money, RoundStatus};
@@ -249,13 +249,19 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
         };
         check_terms(kind, reference, first_round_start, &terms)?;
         let category = convert::category(&listing.category)?;
-        check_publish(
-            category,
-            kind,
-            listing.reference_valid_until.map(instant),
-            locked.round.bidding_starts_at,
-            now,
-        )?;
+        let first_announced_at = auction::Entity::find()
+            .filter(auction::Column::ListingId.eq(listing.id))
+            .filter(auction::Column::PublishedAt.is_not_null())
+            .order_by_asc(auction::Column::PublishedAt)
+            .one(&**tx)
+            .await?
+            .and_then(|first| first.published_at.map(instant));
+        let price = listing.reference_valid_until.map(|valid_until| PriceValidity {
+            valid_until: instant(valid_until),
+            first_announced_at,
+            round_ends_at: locked.round.bidding_ends_at,
+        });
+        check_publish(category, kind, price, locked.round.bidding_starts_at, now)?;
         locked.row.reference_price = reference.map(Money::cents).unwrap_or_default();
         locked.record(state, tx, transition, None).await
     })

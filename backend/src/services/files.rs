@@ -9,10 +9,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::listings;
+use super::rounds::{Access, update_round};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::millis;
-use crate::persistence::entities::listing_file;
+use crate::persistence::entities::{auction, listing_file};
 use crate::state::AppState;
 
 pub const MAX_PHOTO_BYTES: u64 = 10 << 20;
@@ -125,6 +126,7 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
     tokio::fs::write(dir.join(id.to_string()), &bytes)
         .await
         .map_err(ApiError::internal)?;
+    let now = state.clock.now();
     let record = listing_file::ActiveModel {
         id: Set(id),
         listing_id: Set(listing.id),
@@ -134,10 +136,27 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
         size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
         sha256: Set(hex::encode(Sha256::digest(&bytes))),
         uploaded_by: Set(caller.user_id),
-        created_at: Set(millis(state.clock.now())),
-    }
-    .insert(state.db.conn())
-    .await?;
+        created_at: Set(millis(now)),
+    };
+    let announced = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing.id))
+        .filter(auction::Column::PublishedAt.is_not_null())
+        .order_by_desc(auction::Column::PublishedAt)
+        .one(state.db.conn())
+        .await?;
+    let record = match announced {
+        // A file added once a round is announced becomes part of that round's record (R70).
+        Some(round) => {
+            update_round(state, round.id, now, Access::System, async |locked, tx| {
+                let record = record.insert(&**tx).await?;
+                locked.record_file(&record, now);
+                Ok(record)
+            })
+            .await?
+            .value
+        }
+        None => record.insert(state.db.conn()).await?,
+    };
     tracing::info!(listing.id = %listing.id, file.id = %id, file.kind = kind, size, "listing file stored");
     Ok(record)
 }

@@ -1,7 +1,7 @@
 //! Cases, listings and their reference price (R13, R14, R18).
 
 use auction_core::setup::{Category, ReferenceMethod, reference_price_from_quotes, reference_valid_until};
-use auction_core::{Instant, Money};
+use auction_core::{Instant, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::json;
@@ -99,6 +99,28 @@ pub async fn find_for_judge(state: &AppState, caller: &Caller, id: Uuid) -> ApiR
     Ok(listing)
 }
 
+/// A listing's reference price may be fixed anew whenever none of its rounds is live (R18): before its
+/// first announcement, between rounds, after a sale is undone. While one is announced, bidding or
+/// suspended, 409 `reference_price_locked`.
+pub async fn ensure_price_may_change(tx: &WriteTx, listing_id: Uuid) -> ApiResult<()> {
+    let live = RoundStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_live())
+        .map(RoundStatus::as_str);
+    let live_rounds = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing_id))
+        .filter(auction::Column::Status.is_in(live))
+        .count(&**tx)
+        .await?;
+    if live_rounds > 0 {
+        return Err(ApiError::conflict(
+            "reference_price_locked",
+            "the reference price cannot change while an auction of this listing is announced or running",
+        ));
+    }
+    Ok(())
+}
+
 async fn has_published_round(state: &AppState, listing_id: Uuid) -> ApiResult<bool> {
     let published = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing_id))
@@ -150,17 +172,7 @@ pub async fn add_valuation(
     let tx = state.db.write().await?;
     let listing = lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
-    let published = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::PublishedAt.is_not_null())
-        .count(&*tx)
-        .await?;
-    if published > 0 {
-        return Err(ApiError::conflict(
-            "reference_price_locked",
-            "the reference price cannot change once an auction of this listing has been published",
-        ));
-    }
+    ensure_price_may_change(&tx, listing.id).await?;
     let listing = set_reference_price(
         &tx,
         state.clock.now(),

@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis};
-use crate::persistence::entities::{auction, case, court, listing, negotiation, negotiation_offer, negotiation_party};
+use crate::persistence::entities::{case, court, listing, negotiation, negotiation_offer, negotiation_party};
 use crate::persistence::vocabulary::NegotiationStatus;
 use crate::state::AppState;
 
@@ -33,15 +33,6 @@ fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-async fn has_published_round(tx: &WriteTx, listing_id: Uuid) -> ApiResult<bool> {
-    Ok(auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing_id))
-        .filter(auction::Column::PublishedAt.is_not_null())
-        .count(&**tx)
-        .await?
-        > 0)
 }
 
 fn closed() -> ApiError {
@@ -68,12 +59,7 @@ pub async fn open(
     let tx = state.db.write().await?;
     let listing = listings::lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
-    if has_published_round(&tx, listing.id).await? {
-        return Err(ApiError::conflict(
-            "reference_price_locked",
-            "the reference price cannot change once an auction of this listing has been published",
-        ));
-    }
+    listings::ensure_price_may_change(&tx, listing.id).await?;
     let already_open = negotiation::Entity::find()
         .filter(negotiation::Column::ListingId.eq(listing.id))
         .filter(negotiation::Column::Status.eq(NegotiationStatus::Open.as_str()))
@@ -240,12 +226,7 @@ pub async fn offer(state: &AppState, token: &str, amount: Money) -> ApiResult<(n
     if let (Some(a), Some(b)) = (latest("applicant"), latest("respondent"))
         && a == b
     {
-        if has_published_round(&tx, listing.id).await? {
-            return Err(ApiError::conflict(
-                "reference_price_locked",
-                "an auction of this listing has been published",
-            ));
-        }
+        listings::ensure_price_may_change(&tx, listing.id).await?;
         let quotes = [
             Quote {
                 source: "申请执行人 applicant".into(),

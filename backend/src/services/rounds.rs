@@ -9,7 +9,10 @@
 //! new ledger entries in the same transaction.
 
 use auction_core::deal::{DealStatus, deal_terms};
-use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, transition_event};
+use auction_core::ledger::{
+    AnnouncedTerms, LedgerEntry, LedgerHead, announced_terms, bid_events, default_event, file_added_event,
+    transition_event,
+};
 use auction_core::round::{AcceptedBid, Outcome};
 use auction_core::{DepositStatus, Instant, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
@@ -26,7 +29,7 @@ use crate::live::LiveMessage;
 use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{apply_round, instant, millis, money, round};
-use crate::persistence::entities::{auction, deal, ledger_entry, listing, registration, user};
+use crate::persistence::entities::{auction, deal, ledger_entry, listing, listing_file, registration, user};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
 use crate::views::AuctionView;
@@ -213,7 +216,20 @@ impl LockedRound {
         transition: Transition,
         reason: Option<&str>,
     ) -> ApiResult<()> {
-        let (kind, payload) = transition_event(&self.row.id.to_string(), &transition, reason);
+        let (kind, mut payload) = transition_event(&self.row.id.to_string(), &transition, reason);
+        if matches!(transition, Transition::Published { .. }) {
+            payload["terms"] = announced_terms(&AnnouncedTerms {
+                round_kind: &self.row.round_kind,
+                starting_price: self.round.starting_price,
+                deposit: money(self.row.deposit)?,
+                increment: self.round.increment,
+                bidding_starts_at: self.round.bidding_starts_at,
+                bidding_ends_at: self.round.bidding_ends_at,
+                announcement: self.row.announcement.as_deref().unwrap_or_default(),
+                bidding_instructions: self.row.bidding_instructions.as_deref().unwrap_or_default(),
+                special_reminders: self.row.special_reminders.as_deref().unwrap_or_default(),
+            });
+        }
         self.append(kind, payload);
         let notices = Notices {
             state,
@@ -371,6 +387,18 @@ impl LockedRound {
             &deal.id.to_string(),
             &deal.winner_code,
             forfeited,
+            at,
+        );
+        self.append(kind, payload);
+    }
+
+    /// Records a file added to the listing after this round was announced (the file row is the caller's).
+    pub fn record_file(&mut self, file: &listing_file::Model, at: Instant) {
+        let (kind, payload) = file_added_event(
+            &self.row.id.to_string(),
+            &file.id.to_string(),
+            &file.file_name,
+            &file.sha256,
             at,
         );
         self.append(kind, payload);

@@ -125,3 +125,47 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn a_price_that_expires_between_rounds_serves_six_months_more_or_is_fixed_anew(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let t0 = app.now().await;
+        let (near, far) = (app.new_listing(&judge, "real_estate").await, app.new_listing(&judge, "real_estate").await);
+        for listing in [&near, &far] {
+            app.appraise(&judge, listing, "1000000").await; // valid one year: until t0 + 365 days
+        }
+        // Round 1 of each announced within the validity, failing just before it ends.
+        app.set_clock(t0 + Duration::days(320)).await;
+        let mut ends = t0;
+        for listing in [&near, &far] {
+            let (_, round) = app.create_round(&judge, listing, terms("700000", "70000", app.now().await + Duration::days(31))).await;
+            let id = round["id"].as_str().unwrap().to_owned();
+            app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+            ends = parse_time(&round["bidding_ends_at"]);
+        }
+        app.set_clock(ends).await;
+        app.set_clock(t0 + Duration::days(370)).await; // the price has expired
+
+        // Round 2 ending within six months of the expiry needs no new price (R18).
+        let (_, second) = app.create_round(&judge, &near, terms("560000", "56000", app.now().await + Duration::days(16))).await;
+        let second_id = second["id"].as_str().unwrap();
+        let published = app.post_ok(&format!("/api/auctions/{second_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        assert_eq!(published["status"], "announced");
+        // While it is announced the price is locked.
+        let (status, error) = app
+            .post(&format!("/api/listings/{near}/valuations"), Some(&judge.token), json!({ "method": "appraisal", "quotes": [{ "source": "a", "amount": "900000" }] }))
+            .await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "reference_price_locked"));
+
+        // One ending later than that needs a new price, which may be fixed now that no round is live.
+        let (_, late) = app.create_round(&judge, &far, terms("560000", "56000", app.now().await + Duration::days(200))).await;
+        let late_id = late["id"].as_str().unwrap();
+        let (status, error) = app.post(&format!("/api/auctions/{late_id}/publish"), Some(&judge.token), json!({})).await;
+        assert_eq!((status.as_u16(), code(&error)), (422, "reference_price_expired"));
+        let repriced = app.appraise(&judge, &far, "950000").await;
+        assert_eq!(repriced["reference_price"], "950000.00");
+        app.post_ok(&format!("/api/auctions/{late_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.finish().await;
+    }
+);

@@ -265,3 +265,34 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn the_ledger_keeps_the_terms_announced_and_every_file_added_after(db) {
+        use sha2::{Digest, Sha256};
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap();
+        let entries = app.verified_ledger(id).await;
+        let terms = &entries[0].payload["terms"];
+        assert_eq!(entries[0].payload["status"], "announced");
+        assert_eq!(terms["starting_price"], round["starting_price"], "{terms}");
+        assert_eq!(terms["deposit"], round["deposit"]);
+        assert_eq!(terms["increment"], round["increment"]);
+        assert_eq!(terms["bidding_ends_at"], round["bidding_ends_at"]);
+        assert_eq!(terms["round_kind"], "first");
+        let full = app.auction(id).await;
+        let announcement = full["announcement"].as_str().unwrap();
+        assert_eq!(terms["announcement_sha256"], hex::encode(Sha256::digest(announcement.as_bytes())));
+
+        let listing = round["listing_id"].as_str().unwrap();
+        let (status, file) = crate::helpers::upload(&app, &judge.token, listing, "补充说明.png", crate::helpers::PNG, None).await;
+        assert_eq!(status, 201, "{file}");
+        let entries = app.verified_ledger(id).await;
+        let last = entries.last().unwrap();
+        assert_eq!(last.kind, "file_added");
+        assert_eq!(last.payload["file_id"], file["id"]);
+        assert_eq!(last.payload["file_name"], "补充说明.png");
+        app.finish().await;
+    }
+);

@@ -264,6 +264,16 @@ impl From<auction_core::setup::PublishError> for ApiError {
     }
 }
 
+impl From<auction_core::deal::AfterSaleError> for ApiError {
+    fn from(err: auction_core::deal::AfterSaleError) -> ApiError {
+        use auction_core::deal::AfterSaleError;
+        match err {
+            AfterSaleError::InvalidTime => ApiError::unprocessable(err.code(), err.to_string()),
+            _ => ApiError::conflict(err.code(), err.to_string()),
+        }
+    }
+}
+
 impl From<auction_core::round::StatusConflict> for ApiError {
     fn from(err: auction_core::round::StatusConflict) -> ApiError {
         ApiError::conflict(err.code(), err.to_string())

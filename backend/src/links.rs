@@ -8,6 +8,11 @@ pub fn confirmation_path(deal_id: Uuid) -> String {
     format!("/api/deals/{deal_id}/confirmation")
 }
 
+/// The sale ruling (成交裁定), public once issued (R52).
+pub fn ruling_path(deal_id: Uuid) -> String {
+    format!("/api/deals/{deal_id}/ruling")
+}
+
 /// A round's page in the web app.
 pub fn round_page(public_url: &str, round_id: Uuid) -> String {
     format!("{public_url}/auctions/{round_id}")

@@ -17,6 +17,7 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in templates![
         "pages/confirmation.html",
+        "pages/ruling.html",
         "email/layout.html",
         "email/negotiation_link.txt",
         "email/negotiation_link.html",
@@ -58,7 +59,13 @@ mod tests {
         for (name, _) in ENVIRONMENT.templates() {
             assert!(ENVIRONMENT.get_template(name).is_ok(), "{name}");
         }
-        assert_eq!(ENVIRONMENT.templates().count(), 18);
+        // Every file under backend/templates is registered.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let files: usize = ["email", "pages"]
+            .iter()
+            .map(|sub| std::fs::read_dir(dir.join(sub)).map_or(0, |entries| entries.count()))
+            .sum();
+        assert_eq!(ENVIRONMENT.templates().count(), files);
         let context = minijinja::context! { name => "<b>张三</b>", title => "x", deposit => "1.00", outcome => "结束", outcome_en => "ended" };
         let html = render("email/deposit_released.html", &context).unwrap();
         assert!(

@@ -615,10 +615,21 @@ pub struct DealView {
     #[schema(value_type = String)]
     pub balance_due: Money,
     pub balance_due_at: String,
-    /// `awaiting_balance`, `paid` or `defaulted`.
+    /// `awaiting_balance`, `paid`, `defaulted`, `ruling_issued` or `handed_over`.
     pub status: String,
     pub paid_at: Option<String>,
     pub confirmation_url: String,
+    /// For housing: `qualified` or `not_qualified`, once the court has checked (R32).
+    pub qualification: Option<String>,
+    /// The sale ruling is due by then (ten days after payment), once paid.
+    pub ruling_due_at: Option<String>,
+    pub ruling_issued_at: Option<String>,
+    /// The public ruling (R52), once issued.
+    pub ruling_url: Option<String>,
+    pub served_at: Option<String>,
+    /// The hand-over is due by then (fifteen days after service), once served.
+    pub handover_due_at: Option<String>,
+    pub handed_over_at: Option<String>,
 }
 
 impl DealView {
@@ -636,6 +647,17 @@ impl DealView {
             status: d.status.clone(),
             paid_at: d.paid_at.map(|t| rfc3339(instant(t))),
             confirmation_url: crate::links::confirmation_path(d.id),
+            qualification: d.qualification.clone(),
+            ruling_due_at: d
+                .paid_at
+                .map(|at| rfc3339(instant(at) + auction_core::deal::RULING_WITHIN)),
+            ruling_issued_at: d.ruling_issued_at.map(|at| rfc3339(instant(at))),
+            ruling_url: d.ruling_issued_at.map(|_| crate::links::ruling_path(d.id)),
+            served_at: d.served_at.map(|at| rfc3339(instant(at))),
+            handover_due_at: d
+                .served_at
+                .map(|at| rfc3339(instant(at) + auction_core::deal::HANDOVER_WITHIN)),
+            handed_over_at: d.handed_over_at.map(|at| rfc3339(instant(at))),
         })
     }
 }

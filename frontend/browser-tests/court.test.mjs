@@ -236,6 +236,30 @@ test('after the end the judge sees the registrants and records the balance paid 
   const last = ledger.entries.at(-1);
   assert.equal(last.kind, 'offline_payment');
   assert.equal(last.payload.recorded_by, '王法官');
+
+  // After payment (R32, R52): the housing buyer's qualification, the ruling, its service, the hand-over.
+  await page.getByRole('button', { name: '出具成交裁定' }).click();
+  await page.getByRole('alert').filter({ hasText: '购房资格' }).waitFor();
+  await page.getByRole('combobox', { name: '购房资格审查结果' }).selectOption({ label: '符合购房条件' });
+  await page.getByLabel('审查依据').fill('杭州市住建局复函：符合购房条件');
+  await page.getByRole('button', { name: '登记资格审查' }).click();
+  await page.getByText('符合购房条件').first().waitFor();
+  await page.getByRole('button', { name: '出具成交裁定' }).click();
+  await page.getByTestId('deal-status').filter({ hasText: '已出具成交裁定' }).waitFor();
+  const rulingHref = await page.getByRole('link', { name: '成交裁定书' }).getAttribute('href');
+  const ruling = await fetch(`${server.url}${rulingHref}`);
+  assert.equal(ruling.status, 200);
+  assert.match(await ruling.text(), new RegExp(BUYER));
+  // Served a few minutes after the ruling (the inputs are to the minute).
+  const later = new Date(Date.parse(await server.now()) + 5 * 60_000).toISOString();
+  await server.setClock(later);
+  const now = beijingInput(Date.parse(later));
+  await page.getByLabel('送达时间').fill(now);
+  await page.getByRole('button', { name: '登记送达' }).click();
+  await page.getByLabel('交付时间').fill(now);
+  await page.getByRole('button', { name: '登记交付' }).click();
+  await page.getByTestId('deal-status').filter({ hasText: '已交付' }).waitFor();
+  await expectNoSeriousViolations(page, 'round page after the hand-over');
 });
 
 test('a judge of another court sees none of it, and the administrator sees both courts', async () => {

@@ -10,6 +10,7 @@ mod m20261124_000001_foundation;
 mod m20261124_000002_lifecycle;
 mod m20261127_000003_identity;
 mod m20261127_000004_court_console;
+mod m20261127_000005_after_sale;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_lifecycle::Migration),
             Box::new(m20261127_000003_identity::Migration),
             Box::new(m20261127_000004_court_console::Migration),
+            Box::new(m20261127_000005_after_sale::Migration),
         ]
     }
 }

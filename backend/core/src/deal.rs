@@ -1,4 +1,5 @@
-//! After a sale: the deal's balance arithmetic and deadline (R53–R55).
+//! After a sale: the deal's balance arithmetic and deadline (R53–R55), and what follows payment — the
+//! purchase qualification of a housing buyer (R32), the sale ruling, its service and the hand-over (R52).
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -17,21 +18,159 @@ pub enum DealStatus {
     AwaitingBalance,
     Paid,
     Defaulted,
+    /// The sale ruling (成交裁定) is issued; it takes effect when served on the buyer.
+    RulingIssued,
+    HandedOver,
 }
 
 impl DealStatus {
+    pub const ALL: [DealStatus; 5] = [
+        DealStatus::AwaitingBalance,
+        DealStatus::Paid,
+        DealStatus::Defaulted,
+        DealStatus::RulingIssued,
+        DealStatus::HandedOver,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DealStatus::AwaitingBalance => "awaiting_balance",
             DealStatus::Paid => "paid",
             DealStatus::Defaulted => "defaulted",
+            DealStatus::RulingIssued => "ruling_issued",
+            DealStatus::HandedOver => "handed_over",
         }
     }
 
     pub fn parse(text: &str) -> Option<DealStatus> {
-        [DealStatus::AwaitingBalance, DealStatus::Paid, DealStatus::Defaulted]
+        DealStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// The sale ruling is due within ten days of payment, the hand-over within fifteen of the ruling's service.
+pub const RULING_WITHIN: Duration = Duration::days(10);
+pub const HANDOVER_WITHIN: Duration = Duration::days(15);
+
+/// A housing buyer's purchase qualification (R32), as the court found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Qualification {
+    Qualified,
+    NotQualified,
+}
+
+impl Qualification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualification::Qualified => "qualified",
+            Qualification::NotQualified => "not_qualified",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Qualification> {
+        [Qualification::Qualified, Qualification::NotQualified]
             .into_iter()
-            .find(|status| status.as_str() == text)
+            .find(|q| q.as_str() == text)
+    }
+}
+
+/// A deal after payment, as the next steps need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterSale {
+    pub status: DealStatus,
+    pub is_housing: bool,
+    pub qualification: Option<Qualification>,
+    pub ruling_issued_at: Option<Instant>,
+    pub served_at: Option<Instant>,
+}
+
+/// Why a step after payment is refused. `code()` is the API's error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AfterSaleError {
+    #[error("the balance has not been paid")]
+    NotPaid,
+    #[error("the buyer's purchase qualification for housing must be checked before the ruling (R32)")]
+    QualificationRequired,
+    #[error("the buyer is not qualified to buy this housing (R32); the sale may be revoked")]
+    NotQualified,
+    #[error("the purchase qualification concerns housing only")]
+    NotHousing,
+    #[error("the sale ruling has not been issued")]
+    RulingNotIssued,
+    #[error("the ruling has not been served on the buyer")]
+    NotServed,
+    #[error("this step has been taken already")]
+    AlreadyDone,
+    #[error("that time is before the step it follows, or in the future")]
+    InvalidTime,
+}
+
+impl AfterSaleError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AfterSaleError::NotPaid => "deal_not_paid",
+            AfterSaleError::QualificationRequired => "qualification_required",
+            AfterSaleError::NotQualified => "buyer_not_qualified",
+            AfterSaleError::NotHousing => "not_housing",
+            AfterSaleError::RulingNotIssued => "ruling_not_issued",
+            AfterSaleError::NotServed => "ruling_not_served",
+            AfterSaleError::AlreadyDone => "already_done",
+            AfterSaleError::InvalidTime => "invalid_time",
+        }
+    }
+}
+
+impl AfterSale {
+    /// The court records a housing buyer's qualification, after payment and before the ruling.
+    pub fn check_qualification(&self) -> Result<(), AfterSaleError> {
+        match self.status {
+            _ if !self.is_housing => Err(AfterSaleError::NotHousing),
+            DealStatus::Paid => Ok(()),
+            DealStatus::RulingIssued | DealStatus::HandedOver => Err(AfterSaleError::AlreadyDone),
+            _ => Err(AfterSaleError::NotPaid),
+        }
+    }
+
+    /// The ruling follows payment, and for housing a finding that the buyer is qualified (R32, R52).
+    pub fn check_ruling(&self) -> Result<(), AfterSaleError> {
+        match self.status {
+            DealStatus::Paid => {}
+            DealStatus::RulingIssued | DealStatus::HandedOver => return Err(AfterSaleError::AlreadyDone),
+            _ => return Err(AfterSaleError::NotPaid),
+        }
+        match (self.is_housing, self.qualification) {
+            (false, _) | (true, Some(Qualification::Qualified)) => Ok(()),
+            (true, None) => Err(AfterSaleError::QualificationRequired),
+            (true, Some(Qualification::NotQualified)) => Err(AfterSaleError::NotQualified),
+        }
+    }
+
+    /// The ruling is served on the buyer at `served_at`: after it was issued, not in the future; ownership
+    /// passes then (R52).
+    pub fn check_service(&self, served_at: Instant, now: Instant) -> Result<(), AfterSaleError> {
+        let issued = match (self.status, self.ruling_issued_at) {
+            (DealStatus::RulingIssued, Some(issued)) if self.served_at.is_none() => issued,
+            (DealStatus::RulingIssued | DealStatus::HandedOver, _) => return Err(AfterSaleError::AlreadyDone),
+            _ => return Err(AfterSaleError::RulingNotIssued),
+        };
+        if served_at < issued || served_at > now {
+            return Err(AfterSaleError::InvalidTime);
+        }
+        Ok(())
+    }
+
+    /// The property is handed over at `at`: after service, not in the future.
+    pub fn check_handover(&self, at: Instant, now: Instant) -> Result<(), AfterSaleError> {
+        let served = match (self.status, self.served_at) {
+            (DealStatus::HandedOver, _) => return Err(AfterSaleError::AlreadyDone),
+            (DealStatus::RulingIssued, Some(served)) => served,
+            (DealStatus::RulingIssued, None) => return Err(AfterSaleError::NotServed),
+            _ => return Err(AfterSaleError::RulingNotIssued),
+        };
+        if at < served || at > now {
+            return Err(AfterSaleError::InvalidTime);
+        }
+        Ok(())
     }
 }
 
@@ -94,5 +233,85 @@ mod tests {
             terms.balance_due_at,
             terms.balance_due_at
         ));
+    }
+
+    mod after_sale {
+        use super::super::*;
+        use chrono::{DateTime, Utc};
+
+        fn at(text: &str) -> Instant {
+            DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        }
+
+        fn paid(is_housing: bool, qualification: Option<Qualification>) -> AfterSale {
+            AfterSale {
+                status: DealStatus::Paid,
+                is_housing,
+                qualification,
+                ruling_issued_at: None,
+                served_at: None,
+            }
+        }
+
+        #[test]
+        fn housing_needs_a_qualified_buyer_before_the_ruling() {
+            assert_eq!(paid(false, None).check_ruling(), Ok(()));
+            assert_eq!(
+                paid(true, None).check_ruling(),
+                Err(AfterSaleError::QualificationRequired)
+            );
+            assert_eq!(
+                paid(true, Some(Qualification::NotQualified)).check_ruling(),
+                Err(AfterSaleError::NotQualified)
+            );
+            assert_eq!(paid(true, Some(Qualification::Qualified)).check_ruling(), Ok(()));
+            assert_eq!(paid(false, None).check_qualification(), Err(AfterSaleError::NotHousing));
+            let unpaid = AfterSale {
+                status: DealStatus::AwaitingBalance,
+                ..paid(true, None)
+            };
+            assert_eq!(unpaid.check_ruling(), Err(AfterSaleError::NotPaid));
+            assert_eq!(unpaid.check_qualification(), Err(AfterSaleError::NotPaid));
+        }
+
+        #[test]
+        fn service_follows_the_ruling_and_the_handover_follows_service() {
+            let issued = at("2027-03-01T02:00:00Z");
+            let now = at("2027-03-10T02:00:00Z");
+            let ruled = AfterSale {
+                status: DealStatus::RulingIssued,
+                ruling_issued_at: Some(issued),
+                ..paid(false, None)
+            };
+            assert_eq!(
+                paid(false, None).check_service(now, now),
+                Err(AfterSaleError::RulingNotIssued)
+            );
+            assert_eq!(
+                ruled.check_service(issued - Duration::seconds(1), now),
+                Err(AfterSaleError::InvalidTime)
+            );
+            assert_eq!(
+                ruled.check_service(now + Duration::seconds(1), now),
+                Err(AfterSaleError::InvalidTime)
+            );
+            assert_eq!(ruled.check_service(issued, now), Ok(()));
+            assert_eq!(ruled.check_handover(now, now), Err(AfterSaleError::NotServed));
+            let served = AfterSale {
+                served_at: Some(at("2027-03-02T02:00:00Z")),
+                ..ruled
+            };
+            assert_eq!(served.check_service(now, now), Err(AfterSaleError::AlreadyDone));
+            assert_eq!(
+                served.check_handover(at("2027-03-01T02:00:00Z"), now),
+                Err(AfterSaleError::InvalidTime)
+            );
+            assert_eq!(served.check_handover(now, now), Ok(()));
+            let done = AfterSale {
+                status: DealStatus::HandedOver,
+                ..served
+            };
+            assert_eq!(done.check_handover(now, now), Err(AfterSaleError::AlreadyDone));
+        }
     }
 }

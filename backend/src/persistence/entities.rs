@@ -249,6 +249,12 @@ pub mod deal {
         pub updated_at: i64,
         pub reminder_sent_at: Option<i64>,
         pub defaulted_at: Option<i64>,
+        /// A housing buyer's purchase qualification (R32) and what the court relied on.
+        pub qualification: Option<String>,
+        pub qualification_evidence: Option<String>,
+        pub ruling_issued_at: Option<i64>,
+        pub served_at: Option<i64>,
+        pub handed_over_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

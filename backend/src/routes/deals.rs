@@ -1,16 +1,18 @@
 //! Deals: the buyer's and court's view, the public confirmation page, and the balance payment.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::payments::{OfflinePaymentRequest, view as payment_view};
 use crate::auth::Caller;
-use crate::error::{ApiResult, ErrorBody};
+use auction_core::deal::Qualification;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::money;
-use crate::services::{deals, payments};
+use crate::services::{after_sale, deals, parse_instant, payments};
 use crate::state::AppState;
 use crate::views::{DealView, PaymentView};
 
@@ -83,5 +85,116 @@ pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(get_deal)
         .service(deal_confirmation)
         .service(start_balance_payment)
-        .service(record_offline_balance);
+        .service(record_offline_balance)
+        .service(record_qualification)
+        .service(issue_ruling)
+        .service(ruling_page)
+        .service(record_service)
+        .service(record_handover);
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct QualificationRequest {
+    /// `qualified` or `not_qualified`.
+    #[schema(pattern = "^(qualified|not_qualified)$")]
+    pub result: String,
+    /// What the court relied on (the housing authority's answer, documents).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub evidence: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ServedRequest {
+    /// When the ruling was served on the buyer (RFC 3339): ownership passes then.
+    #[schema(format = DateTime)]
+    pub served_at: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HandoverRequest {
+    /// When the property was handed over (RFC 3339).
+    #[schema(format = DateTime)]
+    pub handed_over_at: String,
+}
+
+/// Record a housing buyer's purchase qualification (R32), after payment and before the ruling.
+#[utoipa::path(tag = "deals", request_body = QualificationRequest, responses(
+    (status = 200, body = DealView),
+    (status = 409, description = "not_housing, deal_not_paid, already_done", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/deals/{id}/qualification")]
+pub async fn record_qualification(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<QualificationRequest>,
+) -> ApiResult<web::Json<DealView>> {
+    let body = body.into_inner();
+    let result = Qualification::parse(&body.result)
+        .ok_or_else(|| ApiError::unprocessable("invalid_result", "result is qualified or not_qualified"))?;
+    let step = after_sale::Step::Qualification {
+        result,
+        evidence: body.evidence,
+    };
+    let deal = after_sale::take(&state, &caller, id.into_inner(), step).await?;
+    Ok(web::Json(DealView::of(&deal)?))
+}
+
+/// Issue the sale ruling (成交裁定) after payment; for housing only once the buyer is found qualified (R52).
+#[utoipa::path(tag = "deals", responses(
+    (status = 200, body = DealView),
+    (status = 409, description = "deal_not_paid, qualification_required, buyer_not_qualified, already_done", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/deals/{id}/ruling")]
+pub async fn issue_ruling(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<DealView>> {
+    let deal = after_sale::take(&state, &caller, id.into_inner(), after_sale::Step::Ruling).await?;
+    Ok(web::Json(DealView::of(&deal)?))
+}
+
+/// The sale ruling as a public HTML page, once issued.
+#[utoipa::path(tag = "deals", responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
+#[get("/api/deals/{id}/ruling")]
+pub async fn ruling_page(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let html = deals::ruling_html(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+}
+
+/// Record when the ruling was served on the buyer (ownership passes then, R52).
+#[utoipa::path(tag = "deals", request_body = ServedRequest, responses(
+    (status = 200, body = DealView),
+    (status = 409, description = "ruling_not_issued, already_done", body = ErrorBody),
+    (status = 422, description = "invalid_time: before the ruling or in the future", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/deals/{id}/service")]
+pub async fn record_service(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ServedRequest>,
+) -> ApiResult<web::Json<DealView>> {
+    let at = parse_instant(&body.served_at, "served_at")?;
+    let deal = after_sale::take(&state, &caller, id.into_inner(), after_sale::Step::Service { at }).await?;
+    Ok(web::Json(DealView::of(&deal)?))
+}
+
+/// Record the hand-over of the property, after service.
+#[utoipa::path(tag = "deals", request_body = HandoverRequest, responses(
+    (status = 200, body = DealView),
+    (status = 409, description = "ruling_not_issued, ruling_not_served, already_done", body = ErrorBody),
+    (status = 422, description = "invalid_time: before service or in the future", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/deals/{id}/handover")]
+pub async fn record_handover(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<HandoverRequest>,
+) -> ApiResult<web::Json<DealView>> {
+    let at = parse_instant(&body.handed_over_at, "handed_over_at")?;
+    let deal = after_sale::take(&state, &caller, id.into_inner(), after_sale::Step::Handover { at }).await?;
+    Ok(web::Json(DealView::of(&deal)?))
 }

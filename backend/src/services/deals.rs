@@ -153,6 +153,42 @@ fn beijing_text(at: Instant) -> String {
     in_beijing(at).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// The sale ruling (成交裁定) as a public page, once issued (R52): the buyer, the property, the price.
+pub async fn ruling_html(state: &AppState, id: Uuid) -> ApiResult<String> {
+    let deal = find(state, id).await?;
+    let Some(ruled_at) = deal.ruling_issued_at else {
+        return Err(ApiError::not_found("ruling"));
+    };
+    let round = round_of(state, &deal).await?;
+    let listing = listing::Entity::find_by_id(deal.listing_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::internal("deal without its listing"))?;
+    let case_number = case::Entity::find_by_id(listing.case_id)
+        .one(state.db.conn())
+        .await?
+        .map(|c| c.case_number)
+        .unwrap_or_default();
+    let court_name = court::Entity::find_by_id(round.court_id)
+        .one(state.db.conn())
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let context = minijinja::context! {
+        deal_id => deal.id.to_string(),
+        buyer_name => deal.buyer_name,
+        winner_code => deal.winner_code,
+        court_name,
+        case_number,
+        title => round.title,
+        location => listing.location,
+        final_price => money(deal.final_price)?.to_string(),
+        paid_at => deal.paid_at.map(|at| beijing_text(instant(at))).unwrap_or_default(),
+        ruled_at => beijing_text(instant(ruled_at)),
+    };
+    crate::templates::render("pages/ruling.html", &context)
+}
+
 /// The public deal confirmation as an HTML page; all user-supplied text is escaped by the template.
 pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> {
     let deal = find(state, id).await?;
@@ -181,6 +217,8 @@ pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> 
         DealStatus::AwaitingBalance => "待付尾款 · awaiting balance",
         DealStatus::Paid => "已付清 · paid in full",
         DealStatus::Defaulted => "悔拍 · defaulted",
+        DealStatus::RulingIssued => "已出具成交裁定 · sale ruling issued",
+        DealStatus::HandedOver => "已交付 · handed over",
     };
     let context = minijinja::context! {
         deal_id => deal.id.to_string(),

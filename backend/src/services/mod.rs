@@ -2,6 +2,7 @@
 //! and persists it. Handlers stay thin around these functions.
 
 pub mod accounts;
+pub mod after_sale;
 pub mod announcement;
 pub mod auctions;
 pub mod bidding;

@@ -392,6 +392,12 @@ impl LockedRound {
         self.append(kind, payload);
     }
 
+    /// Records a step after payment — qualification, ruling, service, hand-over (the deal row is the caller's).
+    pub fn record_after_sale(&mut self, kind: &str, mut payload: serde_json::Value) {
+        payload["auction_id"] = serde_json::json!(self.row.id.to_string());
+        self.append(kind, payload);
+    }
+
     /// Records a file added to the listing after this round was announced (the file row is the caller's).
     pub fn record_file(&mut self, file: &listing_file::Model, at: Instant) {
         let (kind, payload) = file_added_event(
@@ -454,6 +460,11 @@ impl LockedRound {
             updated_at: Set(now),
             reminder_sent_at: Set(None),
             defaulted_at: Set(None),
+            qualification: Set(None),
+            qualification_evidence: Set(None),
+            ruling_issued_at: Set(None),
+            served_at: Set(None),
+            handed_over_at: Set(None),
         }
         .insert(&**tx)
         .await?;

@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{OpenRound, TestApp, code, parse_time};
+use crate::helpers::{OpenRound, TestApp, code, parse_time, rfc};
 
 /// A round of `open` sold to Alice at its opening bid; returns the deal's id.
 async fn sold_to_alice(app: &TestApp, open: &OpenRound) -> String {
@@ -237,6 +237,64 @@ db_test!(
         assert_eq!(registrants[0]["real_name"], json!(alice.real_name));
         assert_eq!(registrants[0]["id_number"], json!(alice.id_number));
         assert_eq!(registrants[0]["deposit_status"], "applied");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn after_payment_the_court_checks_the_buyer_rules_serves_and_hands_over(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let court_id = open.round["court_id"].as_str().unwrap().to_owned();
+        let deal_id = sold_to_alice(&app, &open).await;
+        let judge = app.judge_of(&court_id).await;
+        let step = |path: &str| format!("/api/deals/{deal_id}/{path}");
+
+        // Nothing before payment.
+        let (status, body) = app.post(&step("ruling"), Some(&judge), json!({})).await;
+        assert_eq!((status.as_u16(), code(&body)), (409, "deal_not_paid"));
+        let order = app.post_ok(&format!("/api/deals/{deal_id}/balance-payment"), Some(&open.alice.token), json!({}), 201).await;
+        let order_id = order["order_id"].as_str().unwrap();
+        app.post_ok(&format!("/api/payments/{order_id}/sandbox-complete"), Some(&open.alice.token), json!({}), 200).await;
+        let paid = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&judge)).await;
+        assert_eq!(paid["status"], "paid");
+        assert_eq!(parse_time(&paid["ruling_due_at"]) - parse_time(&paid["paid_at"]), Duration::days(10));
+
+        // Housing: the buyer's qualification first (R32); a buyer found not qualified gets no ruling.
+        let (status, body) = app.post(&step("ruling"), Some(&judge), json!({})).await;
+        assert_eq!((status.as_u16(), code(&body)), (409, "qualification_required"));
+        let (status, _) = app.post(&step("qualification"), Some(&open.alice.token), json!({ "result": "qualified", "evidence": "x" })).await;
+        assert_eq!(status, 403, "the court records it, not the buyer");
+        app.post_ok(&step("qualification"), Some(&judge), json!({ "result": "not_qualified", "evidence": "住建局复函：名下已有两套住房" }), 200).await;
+        let (status, body) = app.post(&step("ruling"), Some(&judge), json!({})).await;
+        assert_eq!((status.as_u16(), code(&body)), (409, "buyer_not_qualified"));
+        app.post_ok(&step("qualification"), Some(&judge), json!({ "result": "qualified", "evidence": "住建局复函：符合购房条件" }), 200).await;
+
+        // The ruling, public; its service; the hand-over — each in order and in the round's ledger.
+        let (status, _) = app.get(&step("ruling"), None).await;
+        assert_eq!(status, 404, "no ruling page before the ruling");
+        let ruled = app.post_ok(&step("ruling"), Some(&judge), json!({}), 200).await;
+        assert_eq!(ruled["status"], "ruling_issued");
+        assert_eq!(ruled["ruling_url"], json!(format!("/api/deals/{deal_id}/ruling")));
+        let (status, html) = app.get(&step("ruling"), None).await;
+        assert_eq!(status, 200);
+        let html = html.as_str().unwrap();
+        assert!(html.contains("执行裁定书") && html.contains(&open.alice.real_name), "{html}");
+        let (status, body) = app.post(&step("handover"), Some(&judge), json!({ "handed_over_at": rfc(app.now().await) })).await;
+        assert_eq!((status.as_u16(), code(&body)), (409, "ruling_not_served"));
+        let later = app.advance(3600).await;
+        let (status, body) = app.post(&step("service"), Some(&judge), json!({ "served_at": rfc(later + Duration::hours(1)) })).await;
+        assert_eq!((status.as_u16(), code(&body)), (422, "invalid_time"), "not in the future");
+        let served = app.post_ok(&step("service"), Some(&judge), json!({ "served_at": rfc(later) }), 200).await;
+        assert_eq!(parse_time(&served["handover_due_at"]) - later, Duration::days(15));
+        let handed = app.post_ok(&step("handover"), Some(&judge), json!({ "handed_over_at": rfc(later) }), 200).await;
+        assert_eq!(handed["status"], "handed_over");
+        let (status, body) = app.post(&step("handover"), Some(&judge), json!({ "handed_over_at": rfc(later) })).await;
+        assert_eq!((status.as_u16(), code(&body)), (409, "already_done"));
+
+        let kinds: Vec<String> = app.verified_ledger(&open.id).await.iter().map(|e| e.kind.clone()).collect();
+        let tail = &kinds[kinds.len() - 5..];
+        assert_eq!(tail, ["qualification", "qualification", "ruling", "served", "handed_over"]);
         app.finish().await;
     }
 );

@@ -275,6 +275,8 @@ db_test!(
         assert_eq!(status, 404, "no ruling page before the ruling");
         let ruled = app.post_ok(&step("ruling"), Some(&judge), json!({}), 200).await;
         assert_eq!(ruled["status"], "ruling_issued");
+        let awaiting_service = app.get_ok("/api/court/deals?status=ruling_issued", Some(&judge)).await;
+        assert_eq!(awaiting_service["items"][0]["id"], json!(deal_id), "on the court's dashboard");
         assert_eq!(ruled["ruling_url"], json!(format!("/api/deals/{deal_id}/ruling")));
         let (status, html) = app.get(&step("ruling"), None).await;
         assert_eq!(status, 200);

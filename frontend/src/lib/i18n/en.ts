@@ -465,4 +465,6 @@ export const en: Messages = {
   'errors.already_done': 'This step has been taken already.',
   'errors.invalid_time': 'The time cannot be before the previous step or in the future.',
   'errors.not_housing': 'Purchase qualification concerns housing only.',
+  'court.section.afterSale': 'Ruling and hand-over',
+  'court.awaitingService': 'ruling to be served',
 };

@@ -463,4 +463,6 @@ export const zh = {
   'errors.already_done': '该步骤已完成。',
   'errors.invalid_time': '时间不能早于上一步骤，也不能晚于现在。',
   'errors.not_housing': '购房资格审查仅适用于住宅。',
+  'court.section.afterSale': '待裁定与交付',
+  'court.awaitingService': '待送达裁定',
 } as const;

@@ -16,6 +16,7 @@ macro_rules! templates {
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in templates![
+        "pages/document.html",
         "pages/confirmation.html",
         "pages/ruling.html",
         "email/layout.html",

@@ -78,25 +78,30 @@ pub async fn list_mine(
 
 /// The buyer starts paying the balance: an order for what is due (the same pending order if one exists).
 pub async fn start_balance_payment(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<payment_order::Model> {
-    let tx = state.db.write().await?;
-    // Under the deal's lock (FOR UPDATE on PostgreSQL; SQLite's write transaction is already exclusive),
-    // so two requests at once find one pending order instead of making two.
-    let deal = deal::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(&*tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found("deal"))?;
-    if deal.buyer_id != caller.user_id {
-        return Err(ApiError::forbidden("only the buyer pays the balance"));
-    }
-    let order = pending_balance_order(state, &tx, &deal).await?;
-    tx.commit().await?;
-    Ok(order)
+    balance_order(state, id, |deal, _| {
+        if deal.buyer_id == caller.user_id {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only the buyer pays the balance"))
+        }
+    })
+    .await
 }
 
 /// The balance order a court records a bank transfer against (R54): the buyer's pending one, or a new
 /// one for the buyer.
 pub async fn balance_order_for_court(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<payment_order::Model> {
+    balance_order(state, id, |_, court_id| caller.require_judge_of(court_id)).await
+}
+
+/// The deal's balance order for whoever `may` admit (given the deal and its court): under the deal's lock
+/// (FOR UPDATE on PostgreSQL; SQLite's write transaction is already exclusive), so two requests at once
+/// find one pending order instead of making two.
+async fn balance_order(
+    state: &AppState,
+    id: Uuid,
+    may: impl FnOnce(&deal::Model, Uuid) -> ApiResult<()>,
+) -> ApiResult<payment_order::Model> {
     let tx = state.db.write().await?;
     let deal = deal::Entity::find_by_id(id)
         .lock_exclusive()
@@ -107,14 +112,14 @@ pub async fn balance_order_for_court(state: &AppState, caller: &Caller, id: Uuid
         .one(&*tx)
         .await?
         .ok_or_else(|| ApiError::internal("deal without its round"))?;
-    caller.require_judge_of(round.court_id)?;
+    may(&deal, round.court_id)?;
     let order = pending_balance_order(state, &tx, &deal).await?;
     tx.commit().await?;
     Ok(order)
 }
 
 /// The deal's pending balance order, made for its buyer if there is none; 409 unless the deal is
-/// awaiting its balance. Called under the deal's lock, so two callers find one order.
+/// awaiting its balance. Called under the deal's lock.
 async fn pending_balance_order(
     state: &AppState,
     tx: &crate::persistence::WriteTx,

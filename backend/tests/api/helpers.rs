@@ -522,17 +522,9 @@ impl TestApp {
             )
             .await;
         let court_id: Uuid = serde_json::from_value(court["id"].clone()).expect("court id");
-        let email = format!("judge-{}@court.test", Uuid::new_v4().simple());
-        self.post_ok(
-            "/api/admin/judges",
-            Some(&admin),
-            json!({ "email": email, "password": PASSWORD, "real_name": "王法官", "court_id": court_id }),
-            201,
-        )
-        .await;
         Judge {
             court_id,
-            token: self.login(&email, PASSWORD).await,
+            token: self.judge_of(&court_id.to_string()).await,
         }
     }
 

@@ -21,15 +21,18 @@ pub enum DealStatus {
     /// The sale ruling (成交裁定) is issued; it takes effect when served on the buyer.
     RulingIssued,
     HandedOver,
+    /// Set aside on an upheld objection (R65): the buyer is refunded.
+    Revoked,
 }
 
 impl DealStatus {
-    pub const ALL: [DealStatus; 5] = [
+    pub const ALL: [DealStatus; 6] = [
         DealStatus::AwaitingBalance,
         DealStatus::Paid,
         DealStatus::Defaulted,
         DealStatus::RulingIssued,
         DealStatus::HandedOver,
+        DealStatus::Revoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl DealStatus {
             DealStatus::Defaulted => "defaulted",
             DealStatus::RulingIssued => "ruling_issued",
             DealStatus::HandedOver => "handed_over",
+            DealStatus::Revoked => "revoked",
         }
     }
 
@@ -195,6 +199,30 @@ pub fn deal_terms(final_price: Money, deposit: Money, closed_at: Instant, balanc
     }
 }
 
+impl DealTerms {
+    /// A deal whose price the deposit covers — a sell-off sold at its price, its prepayment applied — is
+    /// paid at once; any other awaits its balance.
+    pub fn initial_status(&self) -> DealStatus {
+        if self.balance_due.is_zero() {
+            DealStatus::Paid
+        } else {
+            DealStatus::AwaitingBalance
+        }
+    }
+}
+
+/// What a defaulting buyer loses and gets back: the forfeitable deposit is kept (R55); the rest of a
+/// sell-off prepayment is paid back (R58). Returns `(forfeited, refunded)`.
+pub fn default_forfeiture(paid_in: Money, forfeitable: Money) -> (Money, Money) {
+    let forfeited = forfeitable.min(paid_in);
+    (forfeited, paid_in.checked_sub(forfeited).unwrap_or(Money::ZERO))
+}
+
+/// Whether a deal may be set aside on an upheld objection: not once it defaulted or was revoked.
+pub fn is_revocable(status: DealStatus) -> bool {
+    !matches!(status, DealStatus::Defaulted | DealStatus::Revoked)
+}
+
 /// A deal still awaiting its balance defaults at the first instant `now ≥ balance_due_at` (R55).
 pub fn is_in_default(status: DealStatus, balance_due_at: Instant, now: Instant) -> bool {
     status == DealStatus::AwaitingBalance && now >= balance_due_at
@@ -233,6 +261,35 @@ mod tests {
             terms.balance_due_at,
             terms.balance_due_at
         ));
+    }
+
+    #[test]
+    fn a_sell_off_sold_at_its_price_is_paid_by_the_prepayment_and_a_raised_one_owes_the_rest() {
+        let closed = DateTime::parse_from_rfc3339("2027-03-11T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let at_price = deal_terms(m("560000"), m("560000"), closed, 10);
+        assert_eq!(
+            (at_price.balance_due, at_price.initial_status()),
+            (Money::ZERO, DealStatus::Paid)
+        );
+        let raised = deal_terms(m("562000"), m("560000"), closed, 10);
+        assert_eq!(
+            (raised.balance_due, raised.initial_status()),
+            (m("2000"), DealStatus::AwaitingBalance)
+        );
+    }
+
+    #[test]
+    fn a_defaulting_sell_off_buyer_loses_the_deposit_and_gets_the_rest_back() {
+        assert_eq!(default_forfeiture(m("560000"), m("56000")), (m("56000"), m("504000")));
+        assert_eq!(
+            default_forfeiture(m("70000"), m("70000")),
+            (m("70000"), Money::ZERO),
+            "an auction deposit is kept whole"
+        );
+        assert!(is_revocable(DealStatus::HandedOver));
+        assert!(!is_revocable(DealStatus::Defaulted) && !is_revocable(DealStatus::Revoked));
     }
 
     mod after_sale {

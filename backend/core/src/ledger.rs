@@ -153,6 +153,17 @@ pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Val
             "priority_match": bid.priority_match,
         }),
     )];
+    if bid.opened_window {
+        events.push((
+            "sell_off_window",
+            json!({
+                "auction_id": auction_id,
+                "bid_seq": bid.seq,
+                "from": rfc3339(bid.previous_ends_at),
+                "to": rfc3339(bid.ends_at),
+            }),
+        ));
+    }
     if bid.extended() {
         events.push((
             "extension",
@@ -175,7 +186,10 @@ pub fn transition_event(auction_id: &str, transition: &Transition, reason: Optio
         "status": transition.status_after().as_str(),
     });
     let fields = match transition {
-        Transition::Published { at } | Transition::Opened { at } | Transition::Withdrawn { at } => {
+        Transition::Published { at }
+        | Transition::Opened { at }
+        | Transition::Withdrawn { at }
+        | Transition::Revoked { at } => {
             json!({ "at": rfc3339(*at) })
         }
         Transition::Closed {
@@ -203,7 +217,11 @@ pub fn transition_event(auction_id: &str, transition: &Transition, reason: Optio
             into.insert("reason".into(), Value::from(reason));
         }
     }
-    ("status", payload)
+    let kind = match transition {
+        Transition::Revoked { .. } => "revocation",
+        _ => "status",
+    };
+    (kind, payload)
 }
 
 /// What a round was announced with (R70): its kind, prices and window, and the SHA-256 of each text
@@ -284,12 +302,14 @@ pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (&'static str, Valu
     ("offline_payment", payload)
 }
 
-/// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit.
+/// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit, and what
+/// was paid back (the rest of a sell-off prepayment, R58).
 pub fn default_event(
     auction_id: &str,
     deal_id: &str,
     winner_code: &str,
     forfeited_deposit: crate::Money,
+    refunded: crate::Money,
     at: crate::Instant,
 ) -> (&'static str, Value) {
     let payload = json!({
@@ -297,6 +317,7 @@ pub fn default_event(
         "deal_id": deal_id,
         "winner_code": winner_code,
         "forfeited_deposit": forfeited_deposit.to_string(),
+        "refunded": refunded.to_string(),
         "at": rfc3339(at),
     });
     ("default", payload)

@@ -9,6 +9,7 @@ pub mod identity;
 pub mod ledger;
 pub mod money;
 pub mod next_round;
+pub mod objection;
 pub mod round;
 pub mod setup;
 pub mod time;

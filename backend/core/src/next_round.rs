@@ -1,5 +1,6 @@
-//! What a listing's history allows next: a first auction, the second after a failed first (R25, R27), a
-//! re-auction after a buyer's default (R55) — or nothing (a round still running, a sale, a failed second).
+//! What a listing's history allows next: a first auction, the second after a failed first (R25, R27), the
+//! sell-off (变卖) after a failed second (R57, R58), a re-auction after a buyer's default (R55) or a revoked sale
+//! (R65) — or nothing (a round still running, a sale, a failed sell-off).
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,8 @@ use crate::time::Instant;
 
 /// The second auction is set up within 30 days of the failed first (R27).
 pub const SECOND_ROUND_WITHIN: Duration = Duration::days(30);
+/// The sell-off is announced within 15 days of the failed second auction (R58).
+pub const SELL_OFF_WITHIN: Duration = Duration::days(15);
 
 /// Which kind of round this is, derived from the listing's earlier rounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +24,8 @@ pub enum RoundKind {
     Second,
     /// 重新拍卖: a new auction after the buyer of `of` defaulted; it keeps that round's floor (R55).
     Reauction { of: ReauctionOf },
+    /// 变卖: the sale at a fixed price after a failed second auction (R57, R58).
+    SellOff,
 }
 
 /// The kind of round that a re-auction repeats.
@@ -32,13 +37,14 @@ pub enum ReauctionOf {
 }
 
 impl RoundKind {
-    pub const ALL: [RoundKind; 4] = [
+    pub const ALL: [RoundKind; 5] = [
         RoundKind::First,
         RoundKind::Second,
         RoundKind::Reauction { of: ReauctionOf::First },
         RoundKind::Reauction {
             of: ReauctionOf::Second,
         },
+        RoundKind::SellOff,
     ];
 
     /// The name stored and shown: `first`, `second`, `reauction_of_first`, `reauction_of_second`.
@@ -50,6 +56,7 @@ impl RoundKind {
             RoundKind::Reauction {
                 of: ReauctionOf::Second,
             } => "reauction_of_second",
+            RoundKind::SellOff => "sell_off",
         }
     }
 
@@ -57,14 +64,25 @@ impl RoundKind {
         RoundKind::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
-    /// Whether the round counts as a first or a second auction, for what may follow it.
-    pub fn stage(self) -> ReauctionOf {
+    /// Whether the round counts as a first or a second auction, for what may follow it; a sell-off is
+    /// neither.
+    pub fn stage(self) -> Option<ReauctionOf> {
         match self {
-            RoundKind::First | RoundKind::Reauction { of: ReauctionOf::First } => ReauctionOf::First,
+            RoundKind::First | RoundKind::Reauction { of: ReauctionOf::First } => Some(ReauctionOf::First),
             RoundKind::Second
             | RoundKind::Reauction {
                 of: ReauctionOf::Second,
-            } => ReauctionOf::Second,
+            } => Some(ReauctionOf::Second),
+            RoundKind::SellOff => None,
+        }
+    }
+
+    /// What repeats this round after its buyer defaulted or its sale was revoked: an auction of the same
+    /// stage (keeping its floor, R55), or another sell-off at the same price.
+    pub fn repeated(self) -> RoundKind {
+        match self.stage() {
+            Some(of) => RoundKind::Reauction { of },
+            None => RoundKind::SellOff,
         }
     }
 }
@@ -89,6 +107,9 @@ pub struct NextRound {
     pub number: u32,
     /// Round 1's starting price, for round 2's floor (R25).
     pub first_round_start: Option<Money>,
+    /// A sell-off's fixed price: the failed second auction's starting price (R58), or the price of the
+    /// sell-off it repeats.
+    pub sell_off_price: Option<Money>,
 }
 
 /// Why a listing may have no round now. `code()` is the API's error code.
@@ -98,10 +119,12 @@ pub enum NoNextRound {
     RoundInProgress,
     #[error("this listing has been sold")]
     ListingSold,
-    #[error("a second auction has failed: the next step is sell-off (变卖), which Fapai does not offer yet")]
+    #[error("the sell-off has failed: no further sale follows; the court may release the property")]
     NoFurtherRound,
     #[error("a second auction must be set up within 30 days of the failed first auction (R27)")]
     SecondRoundTooLate,
+    #[error("a sell-off must be set up within 15 days of the failed second auction (R58)")]
+    SellOffTooLate,
 }
 
 impl NoNextRound {
@@ -111,6 +134,7 @@ impl NoNextRound {
             NoNextRound::ListingSold => "listing_sold",
             NoNextRound::NoFurtherRound => "no_further_round",
             NoNextRound::SecondRoundTooLate => "second_round_too_late",
+            NoNextRound::SellOffTooLate => "sell_off_too_late",
         }
     }
 }
@@ -126,24 +150,30 @@ pub fn next_round(history: &[PastRound], now: Instant) -> Result<NextRound, NoNe
         .rev()
         .find(|r| r.kind == RoundKind::First)
         .map(|r| r.starting_price);
-    let kind = match counted.last() {
-        None => RoundKind::First,
-        Some(last) if last.status == RoundStatus::Failed => {
-            if last.kind.stage() == ReauctionOf::Second {
-                return Err(NoNextRound::NoFurtherRound);
+    let (kind, sell_off_price) = match counted.last() {
+        None => (RoundKind::First, None),
+        Some(last) if last.status == RoundStatus::Failed => match last.kind.stage() {
+            None => return Err(NoNextRound::NoFurtherRound),
+            Some(ReauctionOf::Second) if now > last.closed_at + SELL_OFF_WITHIN => {
+                return Err(NoNextRound::SellOffTooLate);
             }
-            if now > last.closed_at + SECOND_ROUND_WITHIN {
+            Some(ReauctionOf::Second) => (RoundKind::SellOff, Some(last.starting_price)),
+            Some(ReauctionOf::First) if now > last.closed_at + SECOND_ROUND_WITHIN => {
                 return Err(NoNextRound::SecondRoundTooLate);
             }
-            RoundKind::Second
+            Some(ReauctionOf::First) => (RoundKind::Second, None),
+        },
+        Some(last) if last.defaulted || last.status == RoundStatus::Revoked => {
+            let kind = last.kind.repeated();
+            (kind, (kind == RoundKind::SellOff).then_some(last.starting_price))
         }
-        Some(last) if last.defaulted => RoundKind::Reauction { of: last.kind.stage() },
         Some(_) => return Err(NoNextRound::ListingSold),
     };
     Ok(NextRound {
         kind,
         number: u32::try_from(counted.len() + 1).unwrap_or(u32::MAX),
         first_round_start,
+        sell_off_price,
     })
 }
 
@@ -190,19 +220,56 @@ mod tests {
     }
 
     #[test]
-    fn after_a_failed_second_round_nothing_follows_yet() {
+    fn a_failed_second_round_allows_a_sell_off_at_its_price_within_fifteen_days() {
         for second in [
             RoundKind::Second,
             RoundKind::Reauction {
                 of: ReauctionOf::Second,
             },
         ] {
-            let history = [
-                past(RoundKind::First, RoundStatus::Failed, CLOSED),
-                past(second, RoundStatus::Failed, CLOSED),
-            ];
-            assert_eq!(next_round(&history, at(CLOSED)), Err(NoNextRound::NoFurtherRound));
+            let mut failed_second = past(second, RoundStatus::Failed, CLOSED);
+            failed_second.starting_price = Money::parse_positive("560000").unwrap();
+            let history = [past(RoundKind::First, RoundStatus::Failed, CLOSED), failed_second];
+            let next = next_round(&history, at("2027-01-25T02:00:00Z")).unwrap();
+            assert_eq!((next.kind, next.number), (RoundKind::SellOff, 3));
+            assert_eq!(next.sell_off_price, Some(Money::parse_positive("560000").unwrap()));
+            assert_eq!(
+                next_round(&history, at("2027-01-25T02:00:01Z")),
+                Err(NoNextRound::SellOffTooLate)
+            );
         }
+    }
+
+    #[test]
+    fn a_failed_sell_off_ends_the_sales_and_a_defaulted_one_is_repeated_at_its_price() {
+        let mut sell_off = past(RoundKind::SellOff, RoundStatus::Failed, CLOSED);
+        let history = [
+            past(RoundKind::First, RoundStatus::Failed, CLOSED),
+            past(RoundKind::Second, RoundStatus::Failed, CLOSED),
+            sell_off.clone(),
+        ];
+        assert_eq!(next_round(&history, at(CLOSED)), Err(NoNextRound::NoFurtherRound));
+        sell_off.status = RoundStatus::Sold;
+        sell_off.defaulted = true;
+        sell_off.starting_price = Money::parse_positive("560000").unwrap();
+        let history = [
+            past(RoundKind::First, RoundStatus::Failed, CLOSED),
+            past(RoundKind::Second, RoundStatus::Failed, CLOSED),
+            sell_off,
+        ];
+        let next = next_round(&history, at("2027-06-01T00:00:00Z")).unwrap();
+        assert_eq!((next.kind, next.number), (RoundKind::SellOff, 4));
+        assert_eq!(next.sell_off_price, Some(Money::parse_positive("560000").unwrap()));
+    }
+
+    #[test]
+    fn a_revoked_sale_is_auctioned_again_at_the_same_stage() {
+        let history = [past(RoundKind::First, RoundStatus::Revoked, CLOSED)];
+        let next = next_round(&history, at(CLOSED)).unwrap();
+        assert_eq!(
+            (next.kind, next.number),
+            (RoundKind::Reauction { of: ReauctionOf::First }, 2)
+        );
     }
 
     #[test]

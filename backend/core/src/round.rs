@@ -8,7 +8,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-use crate::time::{EXTENSION, Instant};
+use crate::time::{EXTENSION, Instant, SELL_OFF_BIDDING_WINDOW};
 
 /// Where a round is in its life. Stored and shown as the snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -21,6 +21,8 @@ pub enum RoundStatus {
     Sold,
     Failed,
     Withdrawn,
+    /// A sale set aside on an upheld objection (R65).
+    Revoked,
 }
 
 impl RoundStatus {
@@ -33,10 +35,11 @@ impl RoundStatus {
             RoundStatus::Sold => "sold",
             RoundStatus::Failed => "failed",
             RoundStatus::Withdrawn => "withdrawn",
+            RoundStatus::Revoked => "revoked",
         }
     }
 
-    pub const ALL: [RoundStatus; 7] = [
+    pub const ALL: [RoundStatus; 8] = [
         RoundStatus::Draft,
         RoundStatus::Announced,
         RoundStatus::Bidding,
@@ -44,6 +47,7 @@ impl RoundStatus {
         RoundStatus::Sold,
         RoundStatus::Failed,
         RoundStatus::Withdrawn,
+        RoundStatus::Revoked,
     ];
 
     pub fn parse(text: &str) -> Option<RoundStatus> {
@@ -52,7 +56,10 @@ impl RoundStatus {
 
     /// The bidding is over for good: bidder identities may now be revealed (R40).
     pub fn is_closed(self) -> bool {
-        matches!(self, RoundStatus::Sold | RoundStatus::Failed | RoundStatus::Withdrawn)
+        matches!(
+            self,
+            RoundStatus::Sold | RoundStatus::Failed | RoundStatus::Withdrawn | RoundStatus::Revoked
+        )
     }
 
     /// Published and not yet over: registration is open (R38), identities stay secret (R40).
@@ -107,6 +114,8 @@ pub struct Round {
     pub bid_count: u32,
     pub extension_count: u32,
     pub suspension: Option<Suspension>,
+    /// A sell-off (R58): the first bid must be the price and sets the end 24 hours after it.
+    pub sell_off: bool,
 }
 
 /// The deposit states of a registration (R23, R53, R55).
@@ -118,6 +127,8 @@ pub enum DepositStatus {
     Released,
     Applied,
     Forfeited,
+    /// Paid back after the sale was revoked (R65).
+    Refunded,
 }
 
 impl DepositStatus {
@@ -128,6 +139,7 @@ impl DepositStatus {
             DepositStatus::Released => "released",
             DepositStatus::Applied => "applied",
             DepositStatus::Forfeited => "forfeited",
+            DepositStatus::Refunded => "refunded",
         }
     }
 
@@ -138,6 +150,7 @@ impl DepositStatus {
             DepositStatus::Released,
             DepositStatus::Applied,
             DepositStatus::Forfeited,
+            DepositStatus::Refunded,
         ]
         .into_iter()
         .find(|status| status.as_str() == text)
@@ -176,6 +189,8 @@ pub struct AcceptedBid {
     pub previous_ends_at: Instant,
     pub ends_at: Instant,
     pub extension_count: u32,
+    /// The first bid of a sell-off, which opened its 24-hour bidding window (R58).
+    pub opened_window: bool,
 }
 
 impl AcceptedBid {
@@ -200,6 +215,8 @@ pub enum BidRejection {
     NotOnIncrement { increment: Money },
     #[error("the bid is too low: the minimum you may bid now is {minimum}")]
     BidTooLow { minimum: Money },
+    #[error("the first bid in a sell-off must be exactly the sell-off price of {price}")]
+    NotSellOffPrice { price: Money },
 }
 
 impl BidRejection {
@@ -211,6 +228,7 @@ impl BidRejection {
             BidRejection::BelowStartingPrice { .. } => "below_starting_price",
             BidRejection::NotOnIncrement { .. } => "not_on_increment",
             BidRejection::BidTooLow { .. } => "bid_too_low",
+            BidRejection::NotSellOffPrice { .. } => "not_sell_off_price",
         }
     }
 }
@@ -251,6 +269,10 @@ pub enum Transition {
     Withdrawn {
         at: Instant,
     },
+    /// The sale set aside on an upheld objection (R65).
+    Revoked {
+        at: Instant,
+    },
 }
 
 impl Transition {
@@ -269,6 +291,7 @@ impl Transition {
             Transition::Suspended { .. } => RoundStatus::Suspended,
             Transition::Resumed { status, .. } => *status,
             Transition::Withdrawn { .. } => RoundStatus::Withdrawn,
+            Transition::Revoked { .. } => RoundStatus::Revoked,
         }
     }
 }
@@ -388,10 +411,21 @@ impl Round {
             _ => false,
         };
 
+        let opens_window = self.sell_off && self.current_price.is_none();
+        if opens_window && amount != self.starting_price {
+            return Err(BidRejection::NotSellOffPrice {
+                price: self.starting_price,
+            });
+        }
         let previous_ends_at = self.bidding_ends_at;
-        self.bidding_ends_at = previous_ends_at.max(t + EXTENSION);
-        if self.bidding_ends_at > previous_ends_at {
-            self.extension_count += 1;
+        if opens_window {
+            // The sell-off period gives way to a 24-hour bidding window from this bid (R58).
+            self.bidding_ends_at = t + SELL_OFF_BIDDING_WINDOW;
+        } else {
+            self.bidding_ends_at = previous_ends_at.max(t + EXTENSION);
+            if self.bidding_ends_at > previous_ends_at {
+                self.extension_count += 1;
+            }
         }
         self.bid_count += 1;
         self.current_price = Some(amount);
@@ -409,6 +443,7 @@ impl Round {
             previous_ends_at,
             ends_at: self.bidding_ends_at,
             extension_count: self.extension_count,
+            opened_window: opens_window,
         })
     }
 
@@ -467,6 +502,18 @@ impl Round {
             status: self.status,
             bidding_ends_at: self.bidding_ends_at,
         })
+    }
+
+    /// Sets a sale aside on an upheld objection (R65): the deal is revoked and the buyer refunded.
+    pub fn revoke(&mut self, at: Instant) -> Result<Transition, StatusConflict> {
+        if self.status != RoundStatus::Sold {
+            return Err(StatusConflict {
+                status: self.status,
+                action: "revoked",
+            });
+        }
+        self.status = RoundStatus::Revoked;
+        Ok(Transition::Revoked { at })
     }
 
     /// Withdraws the round (撤回): no sale; every deposit is released.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
 pub use crate::next_round::{ReauctionOf, RoundKind};
-use crate::time::{Instant, MIN_BIDDING_WINDOW, beijing_days_between};
+use crate::time::{Instant, MIN_BIDDING_WINDOW, SELL_OFF_PERIOD, beijing_days_between};
 
 /// What is being sold; it decides the notice period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +126,8 @@ pub enum TermsError {
     InvalidIncrement,
     #[error("bidding must last at least 24 hours")]
     BiddingTooShort,
+    #[error("a sell-off runs for exactly 60 days from its start (R58)")]
+    SellOffPeriod,
 }
 
 impl TermsError {
@@ -136,13 +138,15 @@ impl TermsError {
             TermsError::DepositOutOfRange { .. } => "deposit_out_of_range",
             TermsError::InvalidIncrement => "invalid_increment",
             TermsError::BiddingTooShort => "bidding_too_short",
+            TermsError::SellOffPeriod => "invalid_sell_off_period",
         }
     }
 }
 
 /// The floor a round's starting price must reach: round 1 ≥ 70 % of the reference price (R24); round 2
-/// ≥ 80 % of round 1's start (R25); a re-auction keeps the floor of the round it repeats. The floor is
-/// rounded up to the next 分, so `start ≥ floor` is the exact legal comparison.
+/// ≥ 80 % of round 1's start (R25); a re-auction keeps the floor of the round it repeats; a sell-off,
+/// whose price is the failed second auction's start, never below half the reference price ([AS] Art. 32,
+/// R58). The floor is rounded up to the next 分, so `start ≥ floor` is the exact legal comparison.
 pub fn starting_price_floor(kind: RoundKind, reference: Money, first_round_start: Option<Money>) -> Money {
     let seventy_percent = ceil_percent(reference, 70);
     match kind {
@@ -155,6 +159,7 @@ pub fn starting_price_floor(kind: RoundKind, reference: Money, first_round_start
             // Without a first round on record, fall back to the combined 56 % floor (70 % × 80 %).
             None => ceil_percent(seventy_percent, 80),
         },
+        RoundKind::SellOff => ceil_percent(reference, 50),
     }
 }
 
@@ -195,13 +200,18 @@ pub fn check_terms(
     if terms.increment.is_zero() || terms.increment > terms.starting_price {
         return Err(TermsError::InvalidIncrement);
     }
-    if terms.bidding_ends_at - terms.bidding_starts_at < MIN_BIDDING_WINDOW {
+    let window = terms.bidding_ends_at - terms.bidding_starts_at;
+    if kind == RoundKind::SellOff && window != SELL_OFF_PERIOD {
+        return Err(TermsError::SellOffPeriod);
+    }
+    if window < MIN_BIDDING_WINDOW {
         return Err(TermsError::BiddingTooShort);
     }
     Ok(())
 }
 
-/// The publicity period, in Beijing calendar days between the publish date and the bidding start date (R26).
+/// The publicity period, in Beijing calendar days between the publish date and the bidding start date
+/// (R26); a sell-off is announced as a second auction is (R58).
 pub fn required_notice_days(category: Category, kind: RoundKind) -> i64 {
     let second = matches!(
         kind,
@@ -209,6 +219,7 @@ pub fn required_notice_days(category: Category, kind: RoundKind) -> i64 {
             | RoundKind::Reauction {
                 of: ReauctionOf::Second
             }
+            | RoundKind::SellOff
     );
     match (category, second) {
         (Category::Movable, false) => 15,
@@ -314,6 +325,31 @@ mod tests {
             bidding_starts_at: starts,
             bidding_ends_at: starts + Duration::hours(24),
         }
+    }
+
+    #[test]
+    fn a_sell_off_runs_sixty_days_is_announced_like_a_second_auction_and_keeps_half_the_reference() {
+        let starts = at("2027-01-10T02:00:00Z");
+        let sell_off = |days: i64| RoundTerms {
+            starting_price: m("560000"),
+            deposit: m("56000"),
+            increment: m("1000"),
+            bidding_starts_at: starts,
+            bidding_ends_at: starts + Duration::days(days),
+        };
+        let reference = Some(m("1000000"));
+        assert_eq!(check_terms(RoundKind::SellOff, reference, None, &sell_off(60)), Ok(()));
+        assert_eq!(
+            check_terms(RoundKind::SellOff, reference, None, &sell_off(59)),
+            Err(TermsError::SellOffPeriod)
+        );
+        assert_eq!(
+            starting_price_floor(RoundKind::SellOff, m("1000000.01"), None),
+            m("500000.01")
+        );
+        assert_eq!(required_notice_days(Category::RealEstate, RoundKind::SellOff), 15);
+        assert_eq!(required_notice_days(Category::OtherRight, RoundKind::SellOff), 15);
+        assert_eq!(required_notice_days(Category::Movable, RoundKind::SellOff), 7);
     }
 
     #[test]

@@ -11,6 +11,11 @@ pub const MIN_BIDDING_WINDOW: Duration = Duration::hours(24);
 /// A bid in the last five minutes moves the end to five minutes after that bid (R46).
 pub const EXTENSION: Duration = Duration::minutes(5);
 
+/// A sell-off runs for 60 days (R58) …
+pub const SELL_OFF_PERIOD: Duration = Duration::days(60);
+/// … and its first bid opens a 24-hour bidding window (R58).
+pub const SELL_OFF_BIDDING_WINDOW: Duration = Duration::hours(24);
+
 /// Beijing time, UTC+8 (China has no daylight saving time).
 const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     Some(offset) => offset,

@@ -1,0 +1,402 @@
+//! Objections to an online auction (异议, R61–R65): who may object and on which grounds, when the round
+//! must stop at once, when the decision is due, and what an upheld or rejected objection does to the round.
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::deal::{DealStatus, is_revocable};
+use crate::round::RoundStatus;
+use crate::time::Instant;
+
+/// An objection is decided within 15 days (R64).
+pub const DECISION_WITHIN: Duration = Duration::days(15);
+
+/// Who objects (R63).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectorRole {
+    /// A party to the case: the applicant or the debtor.
+    Party,
+    Bidder,
+    PriorityHolder,
+    /// Someone outside the case who claims the property (案外人).
+    ThirdParty,
+}
+
+impl ObjectorRole {
+    pub const ALL: [ObjectorRole; 4] = [
+        ObjectorRole::Party,
+        ObjectorRole::Bidder,
+        ObjectorRole::PriorityHolder,
+        ObjectorRole::ThirdParty,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectorRole::Party => "party",
+            ObjectorRole::Bidder => "bidder",
+            ObjectorRole::PriorityHolder => "priority_holder",
+            ObjectorRole::ThirdParty => "third_party",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ObjectorRole> {
+        ObjectorRole::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// A third party's objection to the property stops the round at once (R61); the others leave it to
+    /// the court, which may suspend the round itself.
+    pub fn suspends_at_once(self) -> bool {
+        self == ObjectorRole::ThirdParty
+    }
+}
+
+/// The grounds on which an online auction must be set aside (R65, numbered as there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ground {
+    /// (1) Seriously untrue descriptions, photos or defect statements.
+    UntrueDescription,
+    /// (2) A system failure, virus, intrusion or data error produced a wrong result.
+    SystemFailure,
+    /// (3) Collusion among bidders, or between bidders and the platform.
+    Collusion,
+    /// (4) The buyer lacked the legal qualification to buy.
+    BuyerNotQualified,
+    /// (5) Bidders unlawfully restricted, or equally entitled bidders treated differently.
+    UnequalTreatment,
+    /// (6) Another serious breach of procedure.
+    ProceduralBreach,
+}
+
+impl Ground {
+    pub const ALL: [Ground; 6] = [
+        Ground::UntrueDescription,
+        Ground::SystemFailure,
+        Ground::Collusion,
+        Ground::BuyerNotQualified,
+        Ground::UnequalTreatment,
+        Ground::ProceduralBreach,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ground::UntrueDescription => "untrue_description",
+            Ground::SystemFailure => "system_failure",
+            Ground::Collusion => "collusion",
+            Ground::BuyerNotQualified => "buyer_not_qualified",
+            Ground::UnequalTreatment => "unequal_treatment",
+            Ground::ProceduralBreach => "procedural_breach",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Ground> {
+        Ground::ALL.into_iter().find(|ground| ground.as_str() == text)
+    }
+}
+
+/// Where an objection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionStatus {
+    Pending,
+    Rejected,
+    Upheld,
+}
+
+impl ObjectionStatus {
+    pub const ALL: [ObjectionStatus; 3] = [
+        ObjectionStatus::Pending,
+        ObjectionStatus::Rejected,
+        ObjectionStatus::Upheld,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectionStatus::Pending => "pending",
+            ObjectionStatus::Rejected => "rejected",
+            ObjectionStatus::Upheld => "upheld",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ObjectionStatus> {
+        ObjectionStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// Why an objection cannot be filed or decided. `code()` is the API's error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectionError {
+    #[error("an objection needs at least one ground, each named once")]
+    NoGrounds,
+    #[error("the round is not published: there is nothing to object to yet")]
+    NotPublished,
+    #[error("the round was withdrawn or its sale revoked: there is nothing left to object to")]
+    NothingToObjectTo,
+    #[error("the property has been handed over: the enforcement procedure has ended (R63)")]
+    EnforcementEnded,
+    #[error("this objection has been decided already")]
+    AlreadyDecided,
+}
+
+impl ObjectionError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ObjectionError::NoGrounds => "invalid_grounds",
+            ObjectionError::NotPublished => "auction_not_published",
+            ObjectionError::NothingToObjectTo => "nothing_to_object_to",
+            ObjectionError::EnforcementEnded => "enforcement_ended",
+            ObjectionError::AlreadyDecided => "objection_decided",
+        }
+    }
+}
+
+/// The round an objection concerns, as the rules need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectedRound {
+    pub status: RoundStatus,
+    /// The deal, if the round sold.
+    pub deal: Option<DealStatus>,
+}
+
+/// What filing an objection does to its round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filing {
+    pub decide_by: Instant,
+    /// The round stops at once (R61).
+    pub suspend: bool,
+}
+
+/// Checks an objection as filed at `now` and says what it does (R61, R63, R64).
+pub fn file(
+    round: ObjectedRound,
+    role: ObjectorRole,
+    grounds: &[Ground],
+    now: Instant,
+) -> Result<Filing, ObjectionError> {
+    let distinct = grounds
+        .iter()
+        .enumerate()
+        .all(|(i, ground)| !grounds[..i].contains(ground));
+    if grounds.is_empty() || !distinct {
+        return Err(ObjectionError::NoGrounds);
+    }
+    match round.status {
+        RoundStatus::Draft => return Err(ObjectionError::NotPublished),
+        RoundStatus::Withdrawn | RoundStatus::Revoked => return Err(ObjectionError::NothingToObjectTo),
+        _ => {}
+    }
+    if round.deal == Some(DealStatus::HandedOver) {
+        return Err(ObjectionError::EnforcementEnded);
+    }
+    Ok(Filing {
+        decide_by: now + DECISION_WITHIN,
+        suspend: role.suspends_at_once() && matches!(round.status, RoundStatus::Announced | RoundStatus::Bidding),
+    })
+}
+
+/// How the court decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Rejected,
+    Upheld,
+}
+
+impl Decision {
+    pub fn parse(text: &str) -> Option<Decision> {
+        match text {
+            "rejected" => Some(Decision::Rejected),
+            "upheld" => Some(Decision::Upheld),
+            _ => None,
+        }
+    }
+
+    pub fn status(self) -> ObjectionStatus {
+        match self {
+            Decision::Rejected => ObjectionStatus::Rejected,
+            Decision::Upheld => ObjectionStatus::Upheld,
+        }
+    }
+}
+
+/// What a decision does to the round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consequence {
+    /// Nothing changes: a rejected objection on a running round, or an upheld one with nothing left to undo.
+    Nothing,
+    /// The round the objection stopped goes on (R60: resumed within five days).
+    Resume,
+    /// An upheld objection before the sale: the round is withdrawn and every deposit released (R62).
+    Withdraw,
+    /// An upheld objection after the sale: the sale is set aside and the buyer refunded (R65).
+    Revoke,
+}
+
+/// What deciding a pending objection does; `suspended_by_it` says whether the round is suspended because
+/// of this objection.
+pub fn decide(
+    status: ObjectionStatus,
+    decision: Decision,
+    round: ObjectedRound,
+    suspended_by_it: bool,
+) -> Result<Consequence, ObjectionError> {
+    if status != ObjectionStatus::Pending {
+        return Err(ObjectionError::AlreadyDecided);
+    }
+    let live = matches!(
+        round.status,
+        RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
+    );
+    Ok(match decision {
+        Decision::Rejected if suspended_by_it && round.status == RoundStatus::Suspended => Consequence::Resume,
+        Decision::Rejected => Consequence::Nothing,
+        Decision::Upheld if live => Consequence::Withdraw,
+        Decision::Upheld if round.status == RoundStatus::Sold && round.deal.is_some_and(is_revocable) => {
+            Consequence::Revoke
+        }
+        Decision::Upheld => Consequence::Nothing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn at(text: &str) -> Instant {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn round(status: RoundStatus, deal: Option<DealStatus>) -> ObjectedRound {
+        ObjectedRound { status, deal }
+    }
+
+    #[test]
+    fn a_third_party_stops_a_running_round_at_once_and_the_decision_is_due_in_fifteen_days() {
+        let now = at("2027-01-10T02:00:00Z");
+        for status in [RoundStatus::Announced, RoundStatus::Bidding] {
+            let filing = file(
+                round(status, None),
+                ObjectorRole::ThirdParty,
+                &[Ground::UntrueDescription],
+                now,
+            )
+            .unwrap();
+            assert!(filing.suspend);
+            assert_eq!(filing.decide_by, at("2027-01-25T02:00:00Z"));
+            for role in [ObjectorRole::Party, ObjectorRole::Bidder, ObjectorRole::PriorityHolder] {
+                assert!(
+                    !file(round(status, None), role, &[Ground::Collusion], now)
+                        .unwrap()
+                        .suspend
+                );
+            }
+        }
+        let sold = round(RoundStatus::Sold, Some(DealStatus::Paid));
+        assert!(
+            !file(sold, ObjectorRole::ThirdParty, &[Ground::Collusion], now)
+                .unwrap()
+                .suspend,
+            "nothing runs to stop"
+        );
+    }
+
+    #[test]
+    fn an_objection_needs_distinct_grounds_and_something_to_object_to() {
+        let now = at("2027-01-10T02:00:00Z");
+        let bidding = round(RoundStatus::Bidding, None);
+        assert_eq!(
+            file(bidding, ObjectorRole::Party, &[], now),
+            Err(ObjectionError::NoGrounds)
+        );
+        assert_eq!(
+            file(
+                bidding,
+                ObjectorRole::Party,
+                &[Ground::Collusion, Ground::Collusion],
+                now
+            ),
+            Err(ObjectionError::NoGrounds)
+        );
+        let refusals = [
+            (round(RoundStatus::Draft, None), ObjectionError::NotPublished),
+            (round(RoundStatus::Withdrawn, None), ObjectionError::NothingToObjectTo),
+            (
+                round(RoundStatus::Revoked, Some(DealStatus::Revoked)),
+                ObjectionError::NothingToObjectTo,
+            ),
+            (
+                round(RoundStatus::Sold, Some(DealStatus::HandedOver)),
+                ObjectionError::EnforcementEnded,
+            ),
+        ];
+        for (objected, refusal) in refusals {
+            assert_eq!(file(objected, ObjectorRole::Party, &Ground::ALL, now), Err(refusal));
+        }
+    }
+
+    #[test]
+    fn an_upheld_objection_withdraws_a_running_round_and_revokes_a_sale() {
+        let pending = ObjectionStatus::Pending;
+        for status in [RoundStatus::Announced, RoundStatus::Bidding, RoundStatus::Suspended] {
+            assert_eq!(
+                decide(pending, Decision::Upheld, round(status, None), false),
+                Ok(Consequence::Withdraw)
+            );
+        }
+        for deal in [DealStatus::AwaitingBalance, DealStatus::Paid, DealStatus::RulingIssued] {
+            let sold = round(RoundStatus::Sold, Some(deal));
+            assert_eq!(decide(pending, Decision::Upheld, sold, false), Ok(Consequence::Revoke));
+        }
+        let defaulted = round(RoundStatus::Sold, Some(DealStatus::Defaulted));
+        assert_eq!(
+            decide(pending, Decision::Upheld, defaulted, false),
+            Ok(Consequence::Nothing)
+        );
+        let failed = round(RoundStatus::Failed, None);
+        assert_eq!(
+            decide(pending, Decision::Upheld, failed, false),
+            Ok(Consequence::Nothing)
+        );
+    }
+
+    #[test]
+    fn a_rejected_objection_lets_the_round_it_stopped_go_on_and_a_decision_is_made_once() {
+        let suspended = round(RoundStatus::Suspended, None);
+        let pending = ObjectionStatus::Pending;
+        assert_eq!(
+            decide(pending, Decision::Rejected, suspended, true),
+            Ok(Consequence::Resume)
+        );
+        assert_eq!(
+            decide(pending, Decision::Rejected, suspended, false),
+            Ok(Consequence::Nothing),
+            "the court's own suspension is the court's to lift"
+        );
+        for decided in [ObjectionStatus::Rejected, ObjectionStatus::Upheld] {
+            assert_eq!(
+                decide(decided, Decision::Upheld, suspended, true),
+                Err(ObjectionError::AlreadyDecided)
+            );
+        }
+    }
+
+    #[test]
+    fn every_name_reads_back() {
+        for role in ObjectorRole::ALL {
+            assert_eq!(ObjectorRole::parse(role.as_str()), Some(role));
+        }
+        for ground in Ground::ALL {
+            assert_eq!(Ground::parse(ground.as_str()), Some(ground));
+        }
+        for status in ObjectionStatus::ALL {
+            assert_eq!(ObjectionStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(
+            Decision::parse("upheld").map(Decision::status),
+            Some(ObjectionStatus::Upheld)
+        );
+        assert_eq!(Decision::parse("maybe"), None);
+    }
+}

@@ -230,6 +230,7 @@ impl From<auction_core::round::BidRejection> for ApiError {
         let error = ApiError::new(status, rejection.code(), rejection.to_string());
         match rejection {
             BidRejection::BidTooLow { minimum } => error.with_details(serde_json::json!({ "minimum": minimum })),
+            BidRejection::NotSellOffPrice { price } => error.with_details(serde_json::json!({ "price": price })),
             _ => error,
         }
     }
@@ -269,6 +270,16 @@ impl From<auction_core::deal::AfterSaleError> for ApiError {
         use auction_core::deal::AfterSaleError;
         match err {
             AfterSaleError::InvalidTime => ApiError::unprocessable(err.code(), err.to_string()),
+            _ => ApiError::conflict(err.code(), err.to_string()),
+        }
+    }
+}
+
+impl From<auction_core::objection::ObjectionError> for ApiError {
+    fn from(err: auction_core::objection::ObjectionError) -> ApiError {
+        use auction_core::objection::ObjectionError;
+        match err {
+            ObjectionError::NoGrounds => ApiError::unprocessable(err.code(), err.to_string()),
             _ => ApiError::conflict(err.code(), err.to_string()),
         }
     }

@@ -43,6 +43,14 @@ impl SandboxGateway {
         Ok(hex::encode(mac.finalize().into_bytes()))
     }
 
+    /// Pays `amount` back to the payer of the platform's refund `refund_id` and returns the gateway's
+    /// reference for it. The sandbox settles at once; its reference is signed, so a reference that this
+    /// gateway did not issue can be told apart.
+    pub fn refund(&self, refund_id: Uuid, amount: &str) -> ApiResult<String> {
+        let signature = self.sign(format!("refund:{refund_id}:{amount}").as_bytes())?;
+        Ok(format!("SANDBOX-REFUND-{}", &signature[..24]))
+    }
+
     /// Constant-time check of a callback's signature.
     pub fn verify(&self, body: &[u8], signature: &str) -> ApiResult<bool> {
         let Ok(expected) = hex::decode(signature.trim()) else {

@@ -27,3 +27,8 @@ pub fn deal_page(public_url: &str, deal_id: Uuid) -> String {
 pub fn negotiation_page(public_url: &str, token: &str) -> String {
     format!("{public_url}/negotiate/{token}")
 }
+
+/// The court console's dashboard in the web app.
+pub fn court_console(public_url: &str) -> String {
+    format!("{public_url}/court")
+}

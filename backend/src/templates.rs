@@ -36,6 +36,10 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email/default_notice.html",
         "email/court_action.txt",
         "email/court_action.html",
+        "email/sale_revoked.txt",
+        "email/sale_revoked.html",
+        "email/court_deadline.txt",
+        "email/court_deadline.html",
     ] {
         // A syntax error is caught by the unit test that renders every template.
         if let Err(err) = env.add_template(name, source) {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{instant, money, money_opt};
 use crate::persistence::entities::{
-    auction, bid, case, court, deal, ledger_entry, listing, listing_file, registration, user,
+    auction, bid, case, court, deal, ledger_entry, listing, listing_file, refund, registration, user,
 };
 
 /// A money amount as the client sent it. Only a decimal *string* is accepted; anything else, or a
@@ -281,8 +281,9 @@ pub struct AuctionView {
     pub title: String,
     pub category: String,
     pub round: i32,
-    /// `first`, `second`, or `reauction_of_first` / `reauction_of_second` after a buyer's default
-    /// (a re-auction keeps the floor of the round it repeats).
+    /// `first`, `second`, `sell_off` (变卖, after a failed second), or `reauction_of_first` /
+    /// `reauction_of_second` after a buyer's default or a revoked sale (a re-auction keeps the floor of the
+    /// round it repeats).
     pub round_kind: String,
     #[schema(example = "bidding")]
     pub status: String,
@@ -290,8 +291,12 @@ pub struct AuctionView {
     pub reference_price: Money,
     #[schema(value_type = String)]
     pub starting_price: Money,
+    /// The deposit; in a sell-off, the part of the prepayment a defaulting buyer loses (R58).
     #[schema(value_type = String)]
     pub deposit: Money,
+    /// What a registrant pays in: the deposit, or in a sell-off the whole price (变卖预缴款, R58).
+    #[schema(value_type = String)]
+    pub prepayment: Money,
     #[schema(value_type = String)]
     pub increment: Money,
     #[schema(value_type = Option<String>)]
@@ -305,6 +310,8 @@ pub struct AuctionView {
     /// The current end, moved by extensions.
     pub bidding_ends_at: String,
     pub scheduled_ends_at: String,
+    /// A sell-off's 60-day period ends here unless a first bid opened its 24-hour window (R58).
+    pub sell_off_ends_at: Option<String>,
     pub registrations_count: i32,
     pub balance_due_days: i32,
     pub published_at: Option<String>,
@@ -337,7 +344,8 @@ pub struct AuctionView {
 /// One step of a round's public history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimelineEvent {
-    /// `announced`, `opened`, `extended`, `suspended`, `resumed`, `sold`, `failed`, `withdrawn`, `defaulted`.
+    /// `announced`, `opened`, `window_opened` (a sell-off's first bid), `extended`, `suspended`, `resumed`,
+    /// `sold`, `failed`, `withdrawn`, `defaulted`, `objection`, `revoked`, `released`.
     pub event: String,
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -350,6 +358,8 @@ pub struct TimelineEvent {
 impl AuctionView {
     pub fn of(row: &auction::Model, server_time: auction_core::Instant) -> ApiResult<AuctionView> {
         let round = crate::persistence::convert::round(row)?;
+        let kind = crate::persistence::convert::kind(&row.round_kind)?;
+        let deposit = money(row.deposit)?;
         Ok(AuctionView {
             id: row.id,
             listing_id: row.listing_id,
@@ -361,7 +371,8 @@ impl AuctionView {
             status: row.status.clone(),
             reference_price: money(row.reference_price)?,
             starting_price: round.starting_price,
-            deposit: money(row.deposit)?,
+            deposit,
+            prepayment: auction_core::setup::paid_in(kind, round.starting_price, deposit).0,
             increment: round.increment,
             current_price: round.current_price,
             minimum_next_bid: round.minimum_next_bid(),
@@ -371,6 +382,7 @@ impl AuctionView {
             bidding_starts_at: rfc3339(instant(row.bidding_starts_at)),
             bidding_ends_at: rfc3339(instant(row.bidding_ends_at)),
             scheduled_ends_at: rfc3339(instant(row.scheduled_ends_at)),
+            sell_off_ends_at: round.sell_off.then(|| rfc3339(instant(row.scheduled_ends_at))),
             registrations_count: row.registrations_count,
             balance_due_days: row.balance_due_days,
             published_at: row.published_at.map(|t| rfc3339(instant(t))),
@@ -413,7 +425,11 @@ impl AuctionView {
                 ("status", Some(RoundStatus::Bidding)) => "opened",
                 ("status", Some(status)) => status.as_str(),
                 ("extension", _) => "extended",
+                ("sell_off_window", _) => "window_opened",
                 ("default", _) => "defaulted",
+                ("revocation", _) => "revoked",
+                ("objection", _) => "objection",
+                ("release", _) => "released",
                 _ => continue,
             };
             timeline.push(TimelineEvent {
@@ -430,9 +446,13 @@ impl AuctionView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DepositView {
+    /// What is paid in: the deposit, or in a sell-off the prepayment (the whole price, R58).
     #[schema(value_type = String)]
     pub amount: Money,
-    /// `unpaid`, `frozen`, `released`, `applied` or `forfeited`.
+    /// What a defaulting buyer loses of it: all of a deposit, the deposit's part of a prepayment.
+    #[schema(value_type = String)]
+    pub forfeitable: Money,
+    /// `unpaid`, `frozen`, `released`, `applied`, `forfeited` or `refunded`.
     pub status: String,
 }
 
@@ -466,6 +486,7 @@ impl RegistrationView {
             priority_rank: r.priority_rank,
             deposit: DepositView {
                 amount: money(r.deposit_amount)?,
+                forfeitable: money(r.deposit_forfeitable.unwrap_or(r.deposit_amount))?,
                 status: r.deposit_status.clone(),
             },
             payment: order.map(|order_id| PaymentRef { order_id }),
@@ -590,7 +611,7 @@ pub struct LedgerView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResultView {
-    /// `sold`, `failed` or `withdrawn`.
+    /// `sold`, `failed`, `withdrawn`, or `revoked` (a sale set aside on an objection, R65).
     pub status: String,
     #[schema(value_type = Option<String>)]
     pub final_price: Option<Money>,
@@ -615,9 +636,14 @@ pub struct DealView {
     #[schema(value_type = String)]
     pub balance_due: Money,
     pub balance_due_at: String,
-    /// `awaiting_balance`, `paid`, `defaulted`, `ruling_issued` or `handed_over`.
+    /// `awaiting_balance`, `paid`, `defaulted`, `ruling_issued`, `handed_over` or `revoked`.
     pub status: String,
     pub paid_at: Option<String>,
+    /// When the sale was set aside on an upheld objection (R65).
+    pub revoked_at: Option<String>,
+    /// Money paid back to the buyer: a revoked sale's deposit and balance, the rest of a defaulted
+    /// sell-off prepayment.
+    pub refunds: Vec<RefundView>,
     pub confirmation_url: String,
     /// For housing: `qualified` or `not_qualified`, once the court has checked (R32).
     pub qualification: Option<String>,
@@ -646,6 +672,8 @@ impl DealView {
             balance_due_at: rfc3339(instant(d.balance_due_at)),
             status: d.status.clone(),
             paid_at: d.paid_at.map(|t| rfc3339(instant(t))),
+            revoked_at: d.revoked_at.map(|t| rfc3339(instant(t))),
+            refunds: Vec::new(),
             confirmation_url: crate::links::confirmation_path(d.id),
             qualification: d.qualification.clone(),
             ruling_due_at: d
@@ -658,6 +686,50 @@ impl DealView {
                 .served_at
                 .map(|at| rfc3339(instant(at) + auction_core::deal::HANDOVER_WITHIN)),
             handed_over_at: d.handed_over_at.map(|at| rfc3339(instant(at))),
+        })
+    }
+}
+
+impl DealView {
+    /// Adds the deal's refunds (from a list that may hold other deals' too).
+    pub fn with_refunds(mut self, refunds: &[refund::Model]) -> ApiResult<DealView> {
+        self.refunds = refunds
+            .iter()
+            .filter(|r| r.deal_id == Some(self.id))
+            .map(RefundView::of)
+            .collect::<ApiResult<_>>()?;
+        Ok(self)
+    }
+}
+
+/// Money paid back through the gateway.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    pub id: Uuid,
+    /// `deposit`, `prepayment` or `balance`.
+    pub purpose: String,
+    /// `revocation` or `default`.
+    pub reason: String,
+    #[schema(value_type = String)]
+    pub amount: Money,
+    /// `completed`.
+    pub status: String,
+    pub gateway_reference: String,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+}
+
+impl RefundView {
+    pub fn of(r: &refund::Model) -> ApiResult<RefundView> {
+        Ok(RefundView {
+            id: r.id,
+            purpose: r.purpose.clone(),
+            reason: r.reason.clone(),
+            amount: money(r.amount)?,
+            status: r.status.clone(),
+            gateway_reference: r.gateway_reference.clone(),
+            created_at: rfc3339(instant(r.created_at)),
+            completed_at: r.completed_at.map(|t| rfc3339(instant(t))),
         })
     }
 }

@@ -178,7 +178,7 @@ test('the judge follows the round: a count and no names, suspension and resumpti
     body: { ...buyer, real_name: BUYER, id_number: idNumber() },
   });
   const token = await server.login(buyer.email, buyer.password);
-  const registration = await server.api('POST', `/api/auctions/${roundId}/registrations`, { token, body: { accept_terms: true } });
+  const registration = await server.api('POST', `/api/auctions/${roundId}/registrations`, { token, body: { accept_terms: true, housing_qualification_commitment: true } });
   await server.api('POST', `/api/payments/${registration.payment.order_id}/sandbox-complete`, { token, body: {} });
   await server.setClock(round.bidding_starts_at);
   await page.reload();

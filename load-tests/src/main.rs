@@ -231,7 +231,7 @@ async fn prepare(api: &Api, bidders: usize) -> (Value, Vec<String>) {
                 "POST",
                 &format!("/api/auctions/{id}/registrations"),
                 Some(&token),
-                json!({ "accept_terms": true }),
+                json!({ "accept_terms": true, "housing_qualification_commitment": true }),
             )
             .await;
         let order = registration["payment"]["order_id"]

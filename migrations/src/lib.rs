@@ -11,6 +11,7 @@ mod m20261124_000002_lifecycle;
 mod m20261127_000003_identity;
 mod m20261127_000004_court_console;
 mod m20261127_000005_after_sale;
+mod m20261127_000006_after_failure;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_identity::Migration),
             Box::new(m20261127_000004_court_console::Migration),
             Box::new(m20261127_000005_after_sale::Migration),
+            Box::new(m20261127_000006_after_failure::Migration),
         ]
     }
 }

@@ -159,6 +159,7 @@ pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Val
             json!({
                 "auction_id": auction_id,
                 "bid_seq": bid.seq,
+                "at": rfc3339(bid.placed_at),
                 "from": rfc3339(bid.previous_ends_at),
                 "to": rfc3339(bid.ends_at),
             }),

@@ -181,6 +181,15 @@ pub fn deposit_range(starting_price: Money) -> (Money, Money) {
     (ceil_percent(starting_price, 5), floor_percent(starting_price, 20))
 }
 
+/// What a registrant pays in, and how much of it a defaulting buyer loses: in an auction the deposit, all
+/// of it (R23, R55); in a sell-off the whole price as a prepayment, of which the deposit (R58).
+pub fn paid_in(kind: RoundKind, starting_price: Money, deposit: Money) -> (Money, Money) {
+    match kind {
+        RoundKind::SellOff => (starting_price, deposit),
+        _ => (deposit, deposit),
+    }
+}
+
 /// Checks a judge's proposed terms for a round of `kind` (R23–R25, R45).
 pub fn check_terms(
     kind: RoundKind,
@@ -350,6 +359,8 @@ mod tests {
         assert_eq!(required_notice_days(Category::RealEstate, RoundKind::SellOff), 15);
         assert_eq!(required_notice_days(Category::OtherRight, RoundKind::SellOff), 15);
         assert_eq!(required_notice_days(Category::Movable, RoundKind::SellOff), 7);
+        assert_eq!(paid_in(RoundKind::SellOff, m("560000"), m("56000")), (m("560000"), m("56000")));
+        assert_eq!(paid_in(RoundKind::Second, m("560000"), m("56000")), (m("56000"), m("56000")));
     }
 
     #[test]

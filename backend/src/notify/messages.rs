@@ -17,6 +17,22 @@ pub enum CourtActionNotice {
     Withdrawn,
 }
 
+/// One refund as a message names it.
+pub struct RefundLine {
+    pub label: &'static str,
+    pub label_en: &'static str,
+    pub amount: Money,
+    pub reference: String,
+}
+
+/// One deadline as a reminder names it.
+pub struct DeadlineLine {
+    pub what: &'static str,
+    pub what_en: &'static str,
+    pub title: String,
+    pub due: Instant,
+}
+
 pub struct Email {
     /// What the message is about (stored with it in the outbox).
     pub kind: &'static str,
@@ -149,11 +165,46 @@ impl Email {
         Email::new("balance_reminder", "balance_reminder", to, subject, context)
     }
 
-    pub fn default_notice(to: &str, name: &str, title: &str, deposit: Money, balance_due_at: Instant) -> Email {
+    /// `refunded`: the rest of a sell-off prepayment, paid back (R58).
+    pub fn default_notice(
+        to: &str,
+        name: &str,
+        title: &str,
+        deposit: Money,
+        refunded: Option<Money>,
+        balance_due_at: Instant,
+    ) -> Email {
         let subject = format!("【法拍】悔拍通知：保证金不予退还 · Default: deposit forfeited — {title}");
-        let context =
-            context! { name, title, deposit => deposit.to_string(), balance_due_at => beijing(balance_due_at) };
+        let context = context! {
+            name, title, deposit => deposit.to_string(), refunded => refunded.map(|r| r.to_string()),
+            balance_due_at => beijing(balance_due_at),
+        };
         Email::new("default_notice", "default_notice", to, subject, context)
+    }
+
+    /// The sale was set aside on an upheld objection (R65): to the buyer with the refunds, to every other
+    /// registrant without.
+    pub fn sale_revoked(to: &str, name: &str, title: &str, reason: Option<&str>, refunds: &[RefundLine], link: &str) -> Email {
+        let subject = format!("【法拍】拍卖成交已撤销 · Sale set aside — {title}");
+        let refunds: Vec<Value> = refunds
+            .iter()
+            .map(|r| {
+                context! { label => r.label, label_en => r.label_en, amount => r.amount.to_string(), reference => r.reference.clone() }
+            })
+            .collect();
+        let context = context! { name, title, reason, refunds, link };
+        Email::new("sale_revoked", "sale_revoked", to, subject, context)
+    }
+
+    /// A judge is reminded of legal deadlines near their end: rulings, hand-overs, objection decisions.
+    pub fn court_deadline(to: &str, name: &str, items: &[DeadlineLine], link: &str) -> Email {
+        let subject = format!("【法拍】法定期限提醒（{} 项） · Deadlines near", items.len());
+        let items: Vec<Value> = items
+            .iter()
+            .map(|d| context! { what => d.what, what_en => d.what_en, title => d.title.clone(), due => beijing(d.due) })
+            .collect();
+        let context = context! { name, items, link };
+        Email::new("court_deadline", "court_deadline", to, subject, context)
     }
 
     /// A court action on a round the person registered for.
@@ -220,7 +271,33 @@ mod tests {
             ),
             Email::deposit_released("a@x.test", "张三", "房产", m("1000"), RoundStatus::Sold),
             Email::balance_reminder("a@x.test", "张三", "房产", m("7000"), t, "http://x"),
-            Email::default_notice("a@x.test", "张三", "房产", m("1000"), t),
+            Email::default_notice("a@x.test", "张三", "房产", m("1000"), None, t),
+            Email::default_notice("a@x.test", "张三", "房产", m("1000"), Some(m("9000")), t),
+            Email::sale_revoked(
+                "a@x.test",
+                "张三",
+                "房产",
+                Some("标的物描述严重失实"),
+                &[RefundLine {
+                    label: "保证金",
+                    label_en: "deposit",
+                    amount: m("1000"),
+                    reference: "R1".into(),
+                }],
+                "http://x",
+            ),
+            Email::sale_revoked("a@x.test", "张三", "房产", None, &[], "http://x"),
+            Email::court_deadline(
+                "a@x.test",
+                "张三",
+                &[DeadlineLine {
+                    what: "出具成交裁定",
+                    what_en: "the sale ruling",
+                    title: "房产".into(),
+                    due: t,
+                }],
+                "http://x",
+            ),
             Email::court_action(
                 "a@x.test",
                 "张三",

@@ -86,6 +86,7 @@ pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
         bid_count: count(row.bid_count),
         extension_count: count(row.extension_count),
         suspension,
+        sell_off: kind(&row.round_kind)? == RoundKind::SellOff,
     })
 }
 

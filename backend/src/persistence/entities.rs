@@ -196,6 +196,10 @@ pub mod registration {
         pub terms_version: String,
         pub created_at: i64,
         pub updated_at: i64,
+        /// In a sell-off, the part of the prepayment a defaulting buyer loses (R58); else the whole deposit.
+        pub deposit_forfeitable: Option<i64>,
+        /// When a housing bidder committed to holding the purchase qualification (R32).
+        pub housing_commitment_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -255,6 +259,10 @@ pub mod deal {
         pub ruling_issued_at: Option<i64>,
         pub served_at: Option<i64>,
         pub handed_over_at: Option<i64>,
+        pub revoked_at: Option<i64>,
+        /// When the court's judges were reminded of the ruling's and the hand-over's deadlines (R52).
+        pub ruling_reminder_sent_at: Option<i64>,
+        pub handover_reminder_sent_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -453,6 +461,69 @@ pub mod listing_file {
         pub sha256: String,
         pub uploaded_by: Uuid,
         pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod refund {
+    use sea_orm::entity::prelude::*;
+
+    /// Money paid back through the gateway: a revoked sale's deposit and balance (R65), the rest of a
+    /// defaulted sell-off prepayment (R58).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refunds")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub auction_id: Uuid,
+        pub deal_id: Option<Uuid>,
+        pub registration_id: Option<Uuid>,
+        pub purpose: String,
+        pub reason: String,
+        pub amount: i64,
+        pub status: String,
+        pub gateway_reference: String,
+        pub created_at: i64,
+        pub completed_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod objection {
+    use sea_orm::entity::prelude::*;
+
+    /// An objection to a round (异议, R61–R65), as a judge recorded it, and the court's decision.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "objections")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub court_id: Uuid,
+        pub objector_name: String,
+        pub objector_email: String,
+        pub objector_role: String,
+        /// The R65 ground codes, as a JSON array.
+        pub grounds: String,
+        pub statement: String,
+        pub status: String,
+        pub filed_by: Uuid,
+        pub filed_at: i64,
+        pub decide_by: i64,
+        pub suspended_round: bool,
+        pub decided_at: Option<i64>,
+        pub decided_by: Option<Uuid>,
+        pub reasoning: Option<String>,
+        pub reminder_sent_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,6 +55,25 @@ vocabulary!(
         Withdrawn = "withdrawn",
         /// The buyer did not pay: a re-auction may follow.
         Defaulted = "defaulted",
+        /// Its sale was set aside on an objection (R65): it may be auctioned again.
+        Revoked = "revoked",
+        /// Its sell-off failed and the court released it (R57): no further sale here.
+        Released = "released",
+    }
+);
+
+vocabulary!(
+    /// What a refund pays back.
+    RefundPurpose { Deposit = "deposit", Prepayment = "prepayment", Balance = "balance" }
+);
+
+vocabulary!(
+    /// Why money is paid back.
+    RefundReason {
+        /// The sale was set aside on an upheld objection (R65).
+        Revocation = "revocation",
+        /// A defaulting sell-off buyer gets back what exceeds the deposit (R58).
+        Default = "default",
     }
 );
 

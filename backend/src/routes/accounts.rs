@@ -207,7 +207,11 @@ pub async fn my_deals(
 ) -> ApiResult<web::Json<Page<DealView>>> {
     let (page, per_page) = query.resolve()?;
     let (rows, total) = deals::list_mine(&state, &caller, page, per_page).await?;
-    let items = rows.iter().map(DealView::of).collect::<ApiResult<Vec<_>>>()?;
+    let refunds = crate::services::refunds::of_deals(&state, rows.iter().map(|d| d.id).collect()).await?;
+    let items = rows
+        .iter()
+        .map(|deal| DealView::of(deal)?.with_refunds(&refunds))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 

@@ -25,15 +25,19 @@ fn view(state: &AppState, row: &crate::persistence::entities::auction::Model) ->
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateAuctionRequest {
-    pub starting_price: MoneyInput,
+    /// Required, except in a sell-off, whose price is the failed second auction's start (R58).
+    pub starting_price: Option<MoneyInput>,
+    /// In a sell-off, the part of the prepayment a defaulting buyer loses (R58).
     pub deposit: MoneyInput,
-    pub increment: MoneyInput,
+    /// Required, except in a sell-off, which keeps the failed round's increment when none is given.
+    pub increment: Option<MoneyInput>,
     /// RFC 3339.
     #[schema(format = DateTime)]
     pub bidding_starts_at: String,
-    /// RFC 3339; at least 24 hours after the start (R45).
+    /// RFC 3339; at least 24 hours after the start (R45). Required, except in a sell-off, which ends 60
+    /// days after its start (R58).
     #[schema(format = DateTime)]
-    pub bidding_ends_at: String,
+    pub bidding_ends_at: Option<String>,
     /// Days the buyer has to pay the balance after the close (1–90, default 10).
     #[schema(minimum = 1, maximum = 90)]
     #[serde(default, deserialize_with = "crate::views::optional_whole_number")]
@@ -49,11 +53,11 @@ pub struct CreateAuctionRequest {
     pub special_reminders: Vec<String>,
 }
 
-/// Create a round of a listing (draft). Its kind — first, second, re-auction — follows from the listing's history.
+/// Create a round of a listing (draft). Its kind — first, second, sell-off, re-auction — follows from the listing's history.
 #[utoipa::path(tag = "auctions", request_body = CreateAuctionRequest, responses(
     (status = 201, body = AuctionView),
-    (status = 422, description = "no_reference_price, starting_price_below_floor, deposit_out_of_range, invalid_increment, bidding_too_short, invalid_amount", body = ErrorBody),
-    (status = 409, description = "round_in_progress, listing_sold, no_further_round", body = ErrorBody),
+    (status = 422, description = "no_reference_price, starting_price_below_floor, deposit_out_of_range, invalid_increment, bidding_too_short, invalid_amount, missing_field, sell_off_price_fixed, invalid_sell_off_period, second_round_too_late, sell_off_too_late", body = ErrorBody),
+    (status = 409, description = "round_in_progress, listing_sold, no_further_round, listing_released", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/listings/{id}/auctions")]
 pub async fn create_auction(
@@ -64,11 +68,15 @@ pub async fn create_auction(
 ) -> ApiResult<HttpResponse> {
     caller.judge_court()?;
     let input = NewRound {
-        starting_price: body.starting_price.parse("starting_price")?,
+        starting_price: body.starting_price.as_ref().map(|m| m.parse("starting_price")).transpose()?,
         deposit: body.deposit.parse("deposit")?,
-        increment: body.increment.parse("increment")?,
+        increment: body.increment.as_ref().map(|m| m.parse("increment")).transpose()?,
         bidding_starts_at: parse_instant(&body.bidding_starts_at, "bidding_starts_at")?,
-        bidding_ends_at: parse_instant(&body.bidding_ends_at, "bidding_ends_at")?,
+        bidding_ends_at: body
+            .bidding_ends_at
+            .as_deref()
+            .map(|t| parse_instant(t, "bidding_ends_at"))
+            .transpose()?,
         balance_due_days: body.balance_due_days,
         announcement: body.announcement.clone(),
         bidding_instructions: body.bidding_instructions.clone(),
@@ -89,7 +97,7 @@ pub struct RoundLimitsQuery {
 /// The legal limits of a listing's next round, as creating it would apply them.
 #[derive(Serialize, ToSchema)]
 pub struct RoundLimitsView {
-    /// `first`, `second`, `reauction_of_first` or `reauction_of_second`.
+    /// `first`, `second`, `reauction_of_first`, `reauction_of_second` or `sell_off`.
     pub round_kind: String,
     pub round_number: i32,
     #[schema(value_type = Option<String>)]
@@ -110,6 +118,11 @@ pub struct RoundLimitsView {
     pub min_bidding_hours: i64,
     pub balance_due_days_default: i64,
     pub balance_due_days_max: i64,
+    /// A sell-off's fixed price (R58): also its prepayment; the deposit range is then this price's.
+    #[schema(value_type = Option<String>)]
+    pub sell_off_price: Option<auction_core::Money>,
+    /// A sell-off's period in days (R58).
+    pub sell_off_days: Option<i64>,
 }
 
 /// The limits the law puts on the listing's next round, for the console's form (its judge only).
@@ -144,6 +157,10 @@ pub async fn round_limits(
         min_bidding_hours: auction_core::time::MIN_BIDDING_WINDOW.num_hours(),
         balance_due_days_default: i64::from(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS),
         balance_due_days_max: i64::from(*balance_days.end()),
+        sell_off_price: limits.sell_off_price,
+        sell_off_days: limits
+            .sell_off_price
+            .map(|_| auction_core::time::SELL_OFF_PERIOD.num_days()),
     }))
 }
 
@@ -347,12 +364,15 @@ pub struct RegisterForAuctionRequest {
     #[serde(default)]
     #[schema(required = true)]
     pub accept_terms: bool,
+    /// For housing: the bidder commits to holding the local purchase qualification (R32); required there.
+    #[serde(default)]
+    pub housing_qualification_commitment: bool,
 }
 
 /// Register for a round: a random bidder code, and a deposit order to pay.
 #[utoipa::path(tag = "bidding", request_body = RegisterForAuctionRequest, responses(
     (status = 201, body = RegistrationView),
-    (status = 422, description = "terms_not_accepted", body = ErrorBody),
+    (status = 422, description = "terms_not_accepted, housing_commitment_required", body = ErrorBody),
     (status = 409, description = "already_registered, registration_closed", body = ErrorBody),
     (status = 403, description = "barred", body = ErrorBody),
 ), security(("bearer" = [])))]
@@ -363,8 +383,8 @@ pub async fn register_for_auction(
     id: web::Path<Uuid>,
     body: Option<web::Json<RegisterForAuctionRequest>>,
 ) -> ApiResult<HttpResponse> {
-    let accept_terms = body.is_some_and(|b| b.accept_terms);
-    let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms).await?;
+    let (accept_terms, commitment) = body.map_or((false, false), |b| (b.accept_terms, b.housing_qualification_commitment));
+    let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment).await?;
     let view = RegistrationView::of(&registered.registration, &registered.round, Some(registered.order_id))?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -576,7 +596,7 @@ pub async fn get_result(
             "the result is published when bidding has ended",
         ));
     }
-    let deal = if status == RoundStatus::Sold {
+    let deal = if matches!(status, RoundStatus::Sold | RoundStatus::Revoked) {
         deals::for_round(&state, round.id).await?
     } else {
         None

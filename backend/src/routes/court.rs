@@ -147,8 +147,8 @@ pub struct CourtDealView {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CourtDealsQuery {
-    /// `awaiting_balance`, `paid`, `defaulted`, `ruling_issued` or `handed_over`.
-    #[param(pattern = "^(awaiting_balance|paid|defaulted|ruling_issued|handed_over)$")]
+    /// `awaiting_balance`, `paid`, `defaulted`, `ruling_issued`, `handed_over` or `revoked`.
+    #[param(pattern = "^(awaiting_balance|paid|defaulted|ruling_issued|handed_over|revoked)$")]
     pub status: Option<String>,
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u64>,
@@ -175,7 +175,7 @@ pub async fn court_deals(
     {
         return Err(crate::error::ApiError::bad_request(
             "invalid_query",
-            "status is awaiting_balance, paid, defaulted, ruling_issued or handed_over",
+            "status is awaiting_balance, paid, defaulted, ruling_issued, handed_over or revoked",
         ));
     }
     let (rows, total) = court::deals(&state, &caller, status, page, per_page).await?;

@@ -12,7 +12,7 @@ use auction_core::deal::Qualification;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::money;
-use crate::services::{after_sale, deals, parse_instant, payments};
+use crate::services::{after_sale, deals, parse_instant, payments, refunds};
 use crate::state::AppState;
 use crate::views::{DealView, PaymentView};
 
@@ -25,7 +25,8 @@ pub async fn get_deal(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<DealView>> {
     let deal = deals::find_for(&state, &caller, id.into_inner()).await?;
-    Ok(web::Json(DealView::of(&deal)?))
+    let refunds = refunds::of_deals(&state, vec![deal.id]).await?;
+    Ok(web::Json(DealView::of(&deal)?.with_refunds(&refunds)?))
 }
 
 /// The deal confirmation (成交确认书) as a public HTML page (R51).

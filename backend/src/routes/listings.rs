@@ -227,8 +227,34 @@ pub async fn add_valuation(
     Ok(HttpResponse::Created().json(ListingView::of(&listing)?))
 }
 
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ReleaseRequest {
+    /// Why, for the record (e.g. the applicant declined to take the property in settlement).
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+/// Release a listing whose sell-off failed (R57): no further sale on the platform; the release is kept in
+/// the failed sell-off's ledger.
+#[utoipa::path(tag = "listings", request_body = ReleaseRequest, responses(
+    (status = 200, body = ListingView),
+    (status = 409, description = "release_not_allowed, listing_released", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/release")]
+pub async fn release_listing(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<ReleaseRequest>>,
+) -> ApiResult<web::Json<ListingView>> {
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let listing = crate::services::auctions::release(&state, &caller, id.into_inner(), reason.as_deref()).await?;
+    Ok(web::Json(ListingView::of(&listing)?))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_case)
+        .service(release_listing)
         .service(create_listing)
         .service(get_listing)
         .service(add_valuation)

@@ -8,6 +8,7 @@ pub mod deals;
 pub mod listings;
 pub mod live;
 pub mod negotiations;
+pub mod objections;
 pub mod payments;
 mod request_rules;
 pub mod system;
@@ -39,6 +40,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
         (name = "bidding", description = "Registration, deposits, bids, the ledger, results"),
         (name = "payments", description = "Payment orders and the sandbox gateway"),
         (name = "deals", description = "After a sale"),
+        (name = "objections", description = "Objections to a round and the court's decisions (R61–R65)"),
         (name = "court", description = "A judge's own court"),
         (name = "system", description = "Health and time"),
         (name = "test", description = "The manual test clock"),
@@ -145,4 +147,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     live::config(cfg);
     payments::config(cfg);
     deals::config(cfg);
+    objections::config(cfg);
 }

@@ -1,7 +1,9 @@
 //! What the request schemas say beyond their field attributes, taken from where the rule lives so the two
 //! cannot drift: the characters a text may hold (`services::text_pattern`), the categories and valuation
-//! methods (`auction-core`), the terms a registration must accept, and the limits of array items.
+//! methods, the objectors' roles and the grounds of an objection (`auction-core`), the terms a
+//! registration must accept, and the limits of array items.
 
+use auction_core::objection::{Ground, ObjectorRole};
 use auction_core::setup::{Category, ReferenceMethod};
 use serde_json::Value;
 use utoipa::Modify;
@@ -37,6 +39,23 @@ impl Modify for RequestRules {
         field("RegisterForAuctionRequest", "accept_terms", &|o| {
             o.enum_values = Some(vec![Value::Bool(true)]);
         });
+        field("ObjectorInput", "role", &|o| {
+            o.enum_values = Some(ObjectorRole::ALL.iter().map(|r| r.as_str().into()).collect());
+        });
+        field("DecisionRequest", "outcome", &|o| {
+            o.enum_values = Some(vec!["rejected".into(), "upheld".into()]);
+        });
+        if let Some(RefOr::T(Schema::Object(request))) = components.schemas.get_mut("FileObjectionRequest")
+            && let Some(RefOr::T(Schema::Array(grounds))) = request.properties.get_mut("grounds")
+        {
+            grounds.min_items = Some(1);
+            grounds.unique_items = true;
+            if let ArrayItems::RefOrSchema(item) = &mut grounds.items
+                && let RefOr::T(Schema::Object(item)) = item.as_mut()
+            {
+                item.enum_values = Some(Ground::ALL.iter().map(|g| g.as_str().into()).collect());
+            }
+        }
         if let Some(RefOr::T(Schema::Object(request))) = components.schemas.get_mut("CreateAuctionRequest")
             && let Some(RefOr::T(Schema::Array(reminders))) = request.properties.get_mut("special_reminders")
             && let ArrayItems::RefOrSchema(item) = &mut reminders.items

@@ -83,7 +83,7 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
         let deal = row.update(&**tx).await?;
         payload["deal_id"] = json!(deal.id.to_string());
         payload["at"] = json!(rfc3339(now));
-        locked.record_after_sale(kind, payload);
+        locked.record_event(kind, payload);
         Ok(deal)
     })
     .await?;

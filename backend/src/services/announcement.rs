@@ -31,13 +31,20 @@ pub struct RoundFacts<'a> {
     pub bidding_starts_at: auction_core::Instant,
     pub bidding_ends_at: auction_core::Instant,
     pub balance_due_days: i64,
+    /// Housing: buyers must hold the local purchase qualification (R32, R73).
+    pub is_housing: bool,
 }
+
+/// What a housing announcement and its reminders say about the purchase qualification (R32, R73).
+const HOUSING_QUALIFICATION: &str = "本标的为住房，受当地住房限购政策约束：竞买人报名时须承诺具备购房资格，\
+    买受人付清价款后、法院出具成交裁定前将审核其购房资格；不具备资格的，拍卖成交可依法撤销。";
 
 fn round_label(kind: RoundKind) -> &'static str {
     match kind {
         RoundKind::First => "第一次拍卖",
         RoundKind::Second => "第二次拍卖",
         RoundKind::Reauction { .. } => "重新拍卖",
+        RoundKind::SellOff => "变卖",
     }
 }
 
@@ -57,12 +64,40 @@ pub fn generate(
     instructions: Option<String>,
     extra_reminders: &[String],
 ) -> RoundTexts {
+    let sell_off = facts.kind == RoundKind::SellOff;
+    let housing = if facts.is_housing {
+        format!("\n{HOUSING_QUALIFICATION}")
+    } else {
+        String::new()
+    };
     let announcement = announcement.unwrap_or_else(|| {
+        if sell_off {
+            return format!(
+                "{court}将于{starts}起至{ends}止在法拍 Fapai 网络司法变卖平台上对下列财产进行变卖（第二次拍卖流拍后依法变卖）。\n\
+                 变卖标的：{title}，位于{location}。\n\
+                 变卖价 ¥{start}（即第二次拍卖的起拍价），变卖预缴款 ¥{start}，其中保证金 ¥{deposit}，加价幅度 ¥{increment}；变卖周期60天。\n\
+                 竞买人交纳全额变卖预缴款后取得应买资格。变卖期内第一位以变卖价出价者启动24小时竞价程序，其他应买人可在此期间加价，\
+                 竞价结束前五分钟内有人出价的顺延五分钟；60天内无人出价的，变卖不成交。\n\
+                 权利负担及已知瑕疵：{burdens}{housing}\n\
+                 变卖成交后，买受人预缴款抵作价款，余款须在{days}日内付清；买受人悔拍的，扣除保证金金额，其余预缴款退还。\n\
+                 咨询与监督：{court}。",
+                court = facts.court,
+                starts = beijing(facts.bidding_starts_at),
+                ends = beijing(facts.bidding_ends_at),
+                title = facts.title,
+                location = facts.location,
+                start = facts.starting_price,
+                deposit = facts.deposit,
+                increment = facts.increment,
+                burdens = facts.encumbrances.unwrap_or("无已知权利负担"),
+                days = facts.balance_due_days,
+            );
+        }
         format!(
             "{court}将于{starts}起至{ends}止（延时除外）在法拍 Fapai 网络司法拍卖平台上进行公开拍卖活动（{label}）。\n\
              拍卖标的：{title}，位于{location}。\n\
              参考价 ¥{reference}（{method}），起拍价 ¥{start}，保证金 ¥{deposit}，加价幅度 ¥{increment}。\n\
-             权利负担及已知瑕疵：{burdens}\n\
+             权利负担及已知瑕疵：{burdens}{housing}\n\
              竞买人应具备完全民事行为能力，法律、行政法规和司法解释对买受人有资格限制的，应具备相应资格。\n\
              拍卖成交后，买受人应在{days}日内付清尾款；悔拍的，保证金不予退还。\n\
              本公告、竞买须知及特别提示同日在本平台公示。咨询与监督：{court}。",
@@ -82,6 +117,21 @@ pub fn generate(
         )
     });
     let bidding_instructions = instructions.unwrap_or_else(|| {
+        if sell_off {
+            return format!(
+                "一、应买人须实名注册，并在变卖期内交纳全额变卖预缴款 ¥{start}；预缴款冻结成功后取得应买代码，出价时仅显示该代码。\n\
+                 二、每位应买人在本次变卖中仅能取得一个应买代码。\n\
+                 三、第一次出价须等于变卖价 ¥{start}，并自该出价时起进入24小时竞价程序；此后每次出价须为变卖价加上加价幅度 ¥{increment} 的整数倍，并高于当前价。\n\
+                 四、当前领先者不得连续出价。竞价程序结束前五分钟内有人出价的，竞价时间自该出价时点顺延五分钟。出价时间以进入平台服务器的时间为准。\n\
+                 五、未成交者的预缴款在变卖结束后解冻；买受人的预缴款抵作价款，余款须在变卖结束后{days}日内付清。\n\
+                 六、买受人悔拍的，扣除相当于保证金 ¥{deposit} 的金额，其余预缴款退还。\n\
+                 七、恶意出价、串通应买的，依法承担法律责任。",
+                deposit = facts.deposit,
+                start = facts.starting_price,
+                increment = facts.increment,
+                days = facts.balance_due_days,
+            );
+        }
         format!(
             "一、竞买人须实名注册，并在竞价程序结束前交纳保证金 ¥{deposit}；保证金冻结成功后取得竞买代码，竞价时仅显示该代码。\n\
              二、每位竞买人在本场拍卖中仅能取得一个竞买代码。\n\
@@ -104,8 +154,15 @@ pub fn generate(
         "拍卖财产以实物现状为准，竞买人可以申请实地看样。".to_owned(),
         "竞买人决定参与竞买的，视为对拍卖财产完全了解，并接受拍卖财产一切已知和未知瑕疵。".to_owned(),
         "载明买受人真实身份的拍卖成交确认书将在网络司法拍卖平台上公示。".to_owned(),
-        "买受人悔拍后保证金不予退还。".to_owned(),
+        if sell_off {
+            "买受人悔拍的，扣除相当于保证金的金额，其余变卖预缴款退还。".to_owned()
+        } else {
+            "买受人悔拍后保证金不予退还。".to_owned()
+        },
     ];
+    if facts.is_housing {
+        special_reminders.push(HOUSING_QUALIFICATION.to_owned());
+    }
     special_reminders.extend(
         extra_reminders
             .iter()
@@ -151,6 +208,7 @@ mod tests {
             bidding_starts_at: starts,
             bidding_ends_at: starts + Duration::hours(24),
             balance_due_days: 10,
+            is_housing: false,
         }
     }
 
@@ -171,6 +229,31 @@ mod tests {
         assert_eq!(texts.special_reminders.len(), 7, "the seven reminders of R30");
         assert!(texts.special_reminders[2].contains("抵押权人"));
         assert_eq!(texts.terms_version.len(), 16);
+    }
+
+    #[test]
+    fn a_housing_round_states_the_purchase_qualification_and_a_sell_off_its_prepayment() {
+        let housing = RoundFacts {
+            is_housing: true,
+            ..facts()
+        };
+        let texts = generate(&housing, None, None, &[]);
+        assert!(texts.announcement.contains("购房资格"));
+        assert_eq!(texts.special_reminders.len(), 8);
+        assert!(texts.special_reminders[7].contains("限购"));
+        assert_ne!(texts.terms_version, generate(&facts(), None, None, &[]).terms_version);
+
+        let sell_off = RoundFacts {
+            kind: RoundKind::SellOff,
+            bidding_ends_at: facts().bidding_starts_at + auction_core::time::SELL_OFF_PERIOD,
+            ..facts()
+        };
+        let texts = generate(&sell_off, None, None, &[]);
+        for needle in ["变卖预缴款 ¥2940000.00", "保证金 ¥294000.00", "60天", "24小时"] {
+            assert!(texts.announcement.contains(needle), "{needle}");
+        }
+        assert!(texts.bidding_instructions.contains("须等于变卖价 ¥2940000.00"));
+        assert!(texts.special_reminders[6].contains("其余变卖预缴款退还"));
     }
 
     #[test]

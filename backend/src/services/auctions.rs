@@ -5,7 +5,7 @@ use auction_core::deal::BALANCE_DUE_DAYS;
 use auction_core::deal::DealStatus;
 use auction_core::next_round::{NextRound, NoNextRound, PastRound};
 use auction_core::setup::{
-    Category, PriceValidity, RoundKind, RoundTerms, check_publish, check_terms, deposit_range, earliest_bidding_start,
+    Category, PriceValidity, RoundKind, RoundTerms, TermsError, check_publish, check_terms, deposit_range, earliest_bidding_start,
     required_notice_days, starting_price_floor,
 };
 use auction_core::{Instant, Money, RoundStatus};
@@ -24,17 +24,21 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, instant, millis, money, money_opt};
 use crate::persistence::entities::{auction, court, deal, listing, listing_file, priority_holder, registration, user};
+use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
 
 /// The longest special reminder a court may add to the seven of R30.
 pub const MAX_REMINDER_CHARS: usize = 2000;
 
+/// A round as the judge proposes it. A sell-off's price and end are fixed by law (R58): they may be left
+/// out; every other round needs them.
 pub struct NewRound {
-    pub starting_price: Money,
+    pub starting_price: Option<Money>,
     pub deposit: Money,
-    pub increment: Money,
+    /// A sell-off keeps the failed round's increment when none is given.
+    pub increment: Option<Money>,
     pub bidding_starts_at: Instant,
-    pub bidding_ends_at: Instant,
+    pub bidding_ends_at: Option<Instant>,
     pub balance_due_days: Option<i64>,
     /// The court's own announcement (拍卖公告); generated from the round's facts when absent.
     pub announcement: Option<String>,
@@ -73,7 +77,9 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
         .collect::<ApiResult<Vec<_>>>()?;
     auction_core::next_round::next_round(&history, now).map_err(|refusal| {
         let status = match refusal {
-            NoNextRound::SecondRoundTooLate => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            NoNextRound::SecondRoundTooLate | NoNextRound::SellOffTooLate => {
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+            }
             _ => actix_web::http::StatusCode::CONFLICT,
         };
         ApiError::new(status, refusal.code(), refusal.to_string())
@@ -92,6 +98,8 @@ pub struct RoundLimits {
     pub notice_days: i64,
     /// If the announcement were published now.
     pub earliest_bidding_start: Instant,
+    /// A sell-off's fixed price (R58).
+    pub sell_off_price: Option<Money>,
 }
 
 pub async fn limits(
@@ -105,6 +113,7 @@ pub async fn limits(
     let tx = state.db.write().await?;
     let listing = listings::lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
+    refuse_if_released(&listing)?;
     let next = next_round(&tx, listing.id, now).await?;
     let category = convert::category(&listing.category)?;
     let reference_price = money_opt(listing.reference_price)?;
@@ -112,9 +121,11 @@ pub async fn limits(
         kind: next.kind,
         number: i32::try_from(next.number).unwrap_or(i32::MAX),
         reference_price,
-        starting_price_floor: reference_price
-            .map(|reference| starting_price_floor(next.kind, reference, next.first_round_start)),
-        deposit_range: starting_price.map(deposit_range),
+        starting_price_floor: next.sell_off_price.or_else(|| {
+            reference_price.map(|reference| starting_price_floor(next.kind, reference, next.first_round_start))
+        }),
+        deposit_range: starting_price.or(next.sell_off_price).map(deposit_range),
+        sell_off_price: next.sell_off_price,
         notice_days: required_notice_days(category, next.kind),
         earliest_bidding_start: earliest_bidding_start(category, next.kind, now),
     })
@@ -136,13 +147,17 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     let tx = state.db.write().await?;
     let listing = listings::lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
+    refuse_if_released(&listing)?;
     let next = next_round(&tx, listing.id, now).await?;
-    let terms = RoundTerms {
-        starting_price: input.starting_price,
-        deposit: input.deposit,
-        increment: input.increment,
-        bidding_starts_at: input.bidding_starts_at,
-        bidding_ends_at: input.bidding_ends_at,
+    let terms = match next.sell_off_price {
+        Some(price) => sell_off_terms(&tx, &listing, price, &input).await?,
+        None => RoundTerms {
+            starting_price: input.starting_price.ok_or_else(|| missing("starting_price"))?,
+            deposit: input.deposit,
+            increment: input.increment.ok_or_else(|| missing("increment"))?,
+            bidding_starts_at: input.bidding_starts_at,
+            bidding_ends_at: input.bidding_ends_at.ok_or_else(|| missing("bidding_ends_at"))?,
+        },
     };
     let reference = money_opt(listing.reference_price)?;
     check_terms(next.kind, reference, next.first_round_start, &terms)?;
@@ -172,6 +187,7 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
             bidding_starts_at: terms.bidding_starts_at,
             bidding_ends_at: terms.bidding_ends_at,
             balance_due_days,
+            is_housing: listing.is_housing,
         },
         optional_text(input.announcement, "announcement")?,
         optional_text(input.bidding_instructions, "bidding_instructions")?,
@@ -224,6 +240,109 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     tx.commit().await?;
     tracing::info!(auction.id = %row.id, listing.id = %listing.id, round = row.round, kind = %row.round_kind, "round created");
     Ok(row)
+}
+
+fn missing(field: &str) -> ApiError {
+    ApiError::unprocessable("missing_field", format!("`{field}` is required for this round"))
+        .with_details(serde_json::json!({ "field": field }))
+}
+
+/// A sell-off's terms (R58): the price is the failed second auction's start, the period 60 days from the
+/// start, the increment the failed round's unless the judge sets one; the judge sets the deposit (the part
+/// of the prepayment a defaulting buyer loses) and the start.
+async fn sell_off_terms(tx: &WriteTx, listing: &listing::Model, price: Money, input: &NewRound) -> ApiResult<RoundTerms> {
+    if input.starting_price.is_some_and(|given| given != price) {
+        return Err(ApiError::unprocessable(
+            "sell_off_price_fixed",
+            format!("a sell-off's price is the failed second auction's starting price, {price} (R58)"),
+        )
+        .with_details(serde_json::json!({ "price": price.to_string() })));
+    }
+    let ends = input.bidding_starts_at + auction_core::time::SELL_OFF_PERIOD;
+    if input.bidding_ends_at.is_some_and(|given| given != ends) {
+        return Err(TermsError::SellOffPeriod.into());
+    }
+    let increment = match input.increment {
+        Some(increment) => increment,
+        None => {
+            let last = auction::Entity::find()
+                .filter(auction::Column::ListingId.eq(listing.id))
+                .filter(auction::Column::Status.ne(RoundStatus::Withdrawn.as_str()))
+                .order_by_desc(auction::Column::CreatedAt)
+                .one(&**tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("a sell-off without an earlier round"))?;
+            money(last.increment)?
+        }
+    };
+    Ok(RoundTerms {
+        starting_price: price,
+        deposit: input.deposit,
+        increment,
+        bidding_starts_at: input.bidding_starts_at,
+        bidding_ends_at: ends,
+    })
+}
+
+/// A released listing (after a failed sell-off) has left the platform's sales for good.
+fn refuse_if_released(listing: &listing::Model) -> ApiResult<()> {
+    if listing.status == ListingStatus::Released.as_str() {
+        return Err(ApiError::conflict(
+            "listing_released",
+            "this listing was released after its sell-off failed; it can no longer be sold here",
+        ));
+    }
+    Ok(())
+}
+
+/// Releases a listing whose sell-off failed (R57): it leaves the platform's sales for good, and the failed
+/// sell-off's ledger records the release.
+pub async fn release(state: &AppState, caller: &Caller, listing_id: Uuid, reason: Option<&str>) -> ApiResult<listing::Model> {
+    let reason = super::optional_text(reason, "reason", 2000)?;
+    let listing = listing::Entity::find_by_id(listing_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("listing"))?;
+    caller.require_judge_of(listing.court_id)?;
+    let last = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing.id))
+        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn.as_str()))
+        .order_by_desc(auction::Column::CreatedAt)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(release_refused)?;
+    let now = state.clock.now();
+    let updated = update_round(state, last.id, now, Access::Court(caller), async |locked, tx| {
+        let listing = listings::lock(tx, listing_id).await?;
+        refuse_if_released(&listing)?;
+        let failed_sell_off = locked.round.sell_off && locked.round.status == RoundStatus::Failed;
+        if !failed_sell_off {
+            return Err(release_refused());
+        }
+        locked.record_event(
+            "release",
+            serde_json::json!({
+                "listing_id": listing.id.to_string(),
+                "reason": reason,
+                "at": auction_core::time::rfc3339(now),
+            }),
+        );
+        super::rounds::set_listing_status(tx, listing.id, ListingStatus::Released, now).await?;
+        Ok(listing)
+    })
+    .await?;
+    tracing::info!(listing.id = %listing_id, "listing released after a failed sell-off");
+    let mut released = updated.value;
+    released.status = ListingStatus::Released.as_str().to_owned();
+    released.updated_at = millis(now);
+    Ok(released)
+}
+
+fn release_refused() -> ApiError {
+    ApiError::conflict(
+        "release_not_allowed",
+        "a listing is released only once its sell-off has failed (R57)",
+    )
 }
 
 /// Announces a draft round: the notice period (R26) and the reference price's validity (R18) are

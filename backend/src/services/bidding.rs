@@ -193,12 +193,20 @@ pub async fn list_mine(
     Ok((items, total))
 }
 
-/// What a round's timeline is made of: its status changes and a default, in order, and its latest
-/// extension — read through the (round, kind) index, never through the bids.
+/// What a round's timeline is made of: its status changes, a sell-off's opening bid, a default, objections,
+/// a revocation and a release, in order, and its latest extension — read through the (round, kind) index,
+/// never through the bids.
 pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
     let mut entries = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AuctionId.eq(round.id))
-        .filter(ledger_entry::Column::Kind.is_in(["status", "default"]))
+        .filter(ledger_entry::Column::Kind.is_in([
+            "status",
+            "sell_off_window",
+            "default",
+            "objection",
+            "revocation",
+            "release",
+        ]))
         .order_by_asc(ledger_entry::Column::Seq)
         .all(state.db.conn())
         .await?;

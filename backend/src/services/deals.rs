@@ -3,7 +3,7 @@
 
 use auction_core::DepositStatus;
 use auction_core::deal::DealStatus;
-use auction_core::deal::is_in_default;
+use auction_core::deal::{default_forfeiture, is_in_default};
 use auction_core::time::{Instant, in_beijing};
 use chrono::Duration;
 use sea_orm::ActiveValue::Set;
@@ -24,7 +24,8 @@ use crate::persistence::entities::{auction, case, court, deal, listing, payment_
 
 /// The buyer is reminded this long before the balance deadline.
 const REMINDER_BEFORE: Duration = Duration::days(2);
-use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus};
+use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::services::refunds::{self, RefundDue};
 use crate::state::AppState;
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<deal::Model> {
@@ -216,6 +217,7 @@ pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> 
     let round_label = match round.round_kind.as_str() {
         "first" => "第一次拍卖 · first auction",
         "second" => "第二次拍卖 · second auction",
+        "sell_off" => "变卖 · sell-off",
         _ => "重新拍卖 · re-auction",
     };
     let status_label = match status {
@@ -224,6 +226,7 @@ pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> 
         DealStatus::Defaulted => "悔拍 · defaulted",
         DealStatus::RulingIssued => "已出具成交裁定 · sale ruling issued",
         DealStatus::HandedOver => "已交付 · handed over",
+        DealStatus::Revoked => "已撤销 · set aside",
     };
     let context = minijinja::context! {
         deal_id => deal.id.to_string(),
@@ -277,22 +280,35 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
                 .one(&**tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("deal without its registration"))?;
-            let forfeited = money(registration.deposit_amount)?;
+            let paid_in = money(registration.deposit_amount)?;
+            let forfeitable = money(registration.deposit_forfeitable.unwrap_or(registration.deposit_amount))?;
+            let (forfeited, refunded) = default_forfeiture(paid_in, forfeitable);
+            let registration_id = registration.id;
             let mut registration = registration.into_active_model();
             registration.deposit_status = Set(DepositStatus::Forfeited.as_str().to_owned());
             registration.updated_at = Set(millis(now));
             registration.update(&**tx).await?;
-            locked.record_default(&deal, forfeited, at);
+            locked.record_default(&deal, forfeited, refunded, at);
+            if !refunded.is_zero() {
+                let due = RefundDue {
+                    user_id: deal.buyer_id,
+                    auction_id: locked.row.id,
+                    deal_id: Some(deal.id),
+                    registration_id: Some(registration_id),
+                    purpose: RefundPurpose::Prepayment,
+                    reason: RefundReason::Default,
+                    amount: refunded,
+                };
+                let refund = refunds::pay_back(state, tx, due, now).await?;
+                locked.record_refund(&refund)?;
+            }
             let buyer = user::Entity::find_by_id(deal.buyer_id)
                 .one(&**tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
-            notify::queue(
-                tx,
-                Email::default_notice(&buyer.email, &buyer.real_name, &locked.row.title.clone(), forfeited, at),
-                now,
-            )
-            .await?;
+            let refunded = (!refunded.is_zero()).then_some(refunded);
+            let email = Email::default_notice(&buyer.email, &buyer.real_name, &locked.row.title, forfeited, refunded, at);
+            notify::queue(tx, email, now).await?;
             set_listing_status(tx, deal.listing_id, ListingStatus::Defaulted, at).await?;
             let mut active = deal.into_active_model();
             active.status = Set(DealStatus::Defaulted.as_str().to_owned());

@@ -158,11 +158,11 @@ impl Demo {
             judge,
             listing,
             NewRound {
-                starting_price: yuan(terms[0])?,
+                starting_price: Some(yuan(terms[0])?),
                 deposit: yuan(terms[1])?,
-                increment: yuan(terms[2])?,
+                increment: Some(yuan(terms[2])?),
                 bidding_starts_at: starts,
-                bidding_ends_at: starts + Duration::hours(24),
+                bidding_ends_at: Some(starts + Duration::hours(24)),
                 balance_due_days: Some(balance_days),
                 announcement: None,
                 bidding_instructions: None,
@@ -175,7 +175,7 @@ impl Demo {
     }
 
     async fn register_and_pay(&self, bidder: &Caller, round: Uuid) -> ApiResult<()> {
-        let registered = registrations::register(&self.state, bidder, round, true).await?;
+        let registered = registrations::register(&self.state, bidder, round, true, true).await?;
         payments::sandbox_complete(&self.state, bidder, registered.order_id).await?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Registration for a round (报名): one bidder code per person per round, a deposit to pay (R23, R38, R39).
 
 use auction_core::deal::DealStatus;
+use auction_core::setup::paid_in;
 use auction_core::{DepositStatus, RoundStatus};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
@@ -12,8 +13,8 @@ use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::millis;
-use crate::persistence::entities::{auction, deal, payment_order, priority_holder, registration};
+use crate::persistence::convert::{millis, money};
+use crate::persistence::entities::{auction, deal, listing, payment_order, priority_holder, registration};
 use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
 
@@ -73,6 +74,7 @@ pub async fn register(
     caller: &Caller,
     auction_id: Uuid,
     accept_terms: bool,
+    housing_commitment: bool,
 ) -> ApiResult<Registered> {
     caller.require_bidder()?;
     if !accept_terms {
@@ -115,6 +117,19 @@ pub async fn register(
                 "a buyer who defaulted on this property may not bid on it again (R55)",
             ));
         }
+        let is_housing = listing::Entity::find_by_id(locked.row.listing_id)
+            .one(&**tx)
+            .await?
+            .is_some_and(|listing| listing.is_housing);
+        if is_housing && !housing_commitment {
+            return Err(ApiError::unprocessable(
+                "housing_commitment_required",
+                "this is housing: commit that you hold the local purchase qualification \
+                 (housing_qualification_commitment: true); it is checked before the sale ruling (R32)",
+            ));
+        }
+        let kind = crate::persistence::convert::kind(&locked.row.round_kind)?;
+        let (amount, forfeitable) = paid_in(kind, money(locked.row.starting_price)?, money(locked.row.deposit)?);
         let priority_rank = priority_holder::Entity::find()
             .filter(priority_holder::Column::AuctionId.eq(auction_id))
             .filter(priority_holder::Column::UserId.eq(caller.user_id))
@@ -130,12 +145,14 @@ pub async fn register(
             identity: Set(identity.clone()),
             bidder_code: Set(code),
             priority_rank: Set(priority_rank),
-            deposit_amount: Set(locked.row.deposit),
+            deposit_amount: Set(amount.cents()),
+            deposit_forfeitable: Set(Some(forfeitable.cents())),
             deposit_status: Set(DepositStatus::Unpaid.as_str().to_owned()),
             // Which bidding instructions and special reminders (R30) the bidder accepted.
             terms_version: Set(locked.row.terms_version.clone().unwrap_or_default()),
             created_at: Set(at),
             updated_at: Set(at),
+            housing_commitment_at: Set(is_housing.then_some(at)),
         }
         .insert(&**tx)
         .await?;
@@ -145,7 +162,7 @@ pub async fn register(
             Some(registration.id),
             None,
             caller.user_id,
-            locked.row.deposit,
+            amount.cents(),
             now,
         )
         .await?;

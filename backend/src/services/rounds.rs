@@ -29,8 +29,11 @@ use crate::live::LiveMessage;
 use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{apply_round, instant, millis, money, round};
-use crate::persistence::entities::{auction, deal, ledger_entry, listing, listing_file, registration, user};
-use crate::persistence::vocabulary::ListingStatus;
+use crate::persistence::entities::{
+    auction, deal, ledger_entry, listing, listing_file, payment_order, refund, registration, user,
+};
+use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::services::refunds::{self, RefundDue};
 use crate::state::AppState;
 use crate::views::AuctionView;
 
@@ -244,6 +247,7 @@ impl LockedRound {
             Transition::Withdrawn { at } => self.withdrawn(&notices, reason, *at).await?,
             Transition::Suspended { .. } => self.suspended_or_resumed(&notices, reason, false).await?,
             Transition::Resumed { .. } => self.suspended_or_resumed(&notices, reason, true).await?,
+            Transition::Revoked { at } => self.revoked(&notices, reason, *at).await?,
         }
         self.transitions.push(transition);
         Ok(())
@@ -380,20 +384,117 @@ impl LockedRound {
         Ok(())
     }
 
+    /// Revoked on an upheld objection (R65): the deal set aside, the buyer's deposit (or prepayment) and any
+    /// paid balance refunded through the gateway, each refund in the ledger; the listing may be auctioned
+    /// again; the buyer and every other registrant told.
+    async fn revoked(&mut self, notices: &Notices<'_>, reason: Option<&str>, at: Instant) -> ApiResult<()> {
+        let tx = notices.tx;
+        let deal = deal::Entity::find()
+            .filter(deal::Column::AuctionId.eq(self.row.id))
+            .lock_exclusive()
+            .one(&**tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("a sold round without its deal"))?;
+        let sell_off = crate::persistence::convert::kind(&self.row.round_kind)? == auction_core::setup::RoundKind::SellOff;
+        let mut refunds = Vec::new();
+        let deposit = money(deal.deposit_applied)?;
+        if !deposit.is_zero() {
+            registration::Entity::update_many()
+                .col_expr(registration::Column::DepositStatus, Expr::value(DepositStatus::Refunded.as_str()))
+                .filter(registration::Column::Id.eq(deal.registration_id))
+                .exec(&**tx)
+                .await?;
+            let purpose = if sell_off {
+                RefundPurpose::Prepayment
+            } else {
+                RefundPurpose::Deposit
+            };
+            refunds.push((purpose, deposit));
+        }
+        let balance_paid = payment_order::Entity::find()
+            .filter(payment_order::Column::DealId.eq(deal.id))
+            .filter(payment_order::Column::Purpose.eq(PaymentPurpose::Balance.as_str()))
+            .filter(payment_order::Column::Status.eq(PaymentStatus::Paid.as_str()))
+            .all(&**tx)
+            .await?
+            .iter()
+            .map(|order| order.amount)
+            .sum::<i64>();
+        if balance_paid > 0 {
+            refunds.push((RefundPurpose::Balance, money(balance_paid)?));
+        }
+        let mut lines = Vec::new();
+        for (purpose, amount) in refunds {
+            let due = RefundDue {
+                user_id: deal.buyer_id,
+                auction_id: self.row.id,
+                deal_id: Some(deal.id),
+                registration_id: Some(deal.registration_id),
+                purpose,
+                reason: RefundReason::Revocation,
+                amount,
+            };
+            let refund = refunds::pay_back(notices.state, tx, due, notices.now).await?;
+            self.record_refund(&refund)?;
+            lines.push(refunds::line(&refund)?);
+        }
+        let mut active = deal.clone().into_active_model();
+        active.status = Set(DealStatus::Revoked.as_str().to_owned());
+        active.revoked_at = Set(Some(millis(at)));
+        active.updated_at = Set(millis(notices.now));
+        active.update(&**tx).await?;
+        self.row.status_reason = reason.map(str::to_owned);
+        for (registration, person) in registrants(&**tx, self.row.id).await? {
+            let own = if registration.id == deal.registration_id {
+                &lines[..]
+            } else {
+                &[]
+            };
+            let email = Email::sale_revoked(&person.email, &person.real_name, &self.row.title, reason, own, &notices.round_link());
+            notices.send(email).await?;
+        }
+        set_listing_status(tx, self.row.listing_id, ListingStatus::Revoked, at).await
+    }
+
+    /// Records money paid back (the refund row is the caller's).
+    pub fn record_refund(&mut self, refund: &refund::Model) -> ApiResult<()> {
+        self.record_event(
+            "refund",
+            serde_json::json!({
+                "refund_id": refund.id.to_string(),
+                "deal_id": refund.deal_id.map(|id| id.to_string()),
+                "purpose": refund.purpose,
+                "reason": refund.reason,
+                "amount": money(refund.amount)?.to_string(),
+                "gateway_reference": refund.gateway_reference,
+                "at": auction_core::time::rfc3339(instant(refund.created_at)),
+            }),
+        );
+        Ok(())
+    }
+
     /// Records the buyer's default in the round's ledger (the deal and deposit rows are the caller's).
-    pub fn record_default(&mut self, deal: &deal::Model, forfeited: auction_core::Money, at: Instant) {
+    pub fn record_default(
+        &mut self,
+        deal: &deal::Model,
+        forfeited: auction_core::Money,
+        refunded: auction_core::Money,
+        at: Instant,
+    ) {
         let (kind, payload) = default_event(
             &self.row.id.to_string(),
             &deal.id.to_string(),
             &deal.winner_code,
             forfeited,
+            refunded,
             at,
         );
         self.append(kind, payload);
     }
 
-    /// Records a step after payment — qualification, ruling, service, hand-over (the deal row is the caller's).
-    pub fn record_after_sale(&mut self, kind: &str, mut payload: serde_json::Value) {
+    /// Records a step that is not a status change — after payment (qualification, ruling, service,
+    /// hand-over), an objection and its decision, a refund, a release; the rows it concerns are the caller's.
+    pub fn record_event(&mut self, kind: &str, mut payload: serde_json::Value) {
         payload["auction_id"] = serde_json::json!(self.row.id.to_string());
         self.append(kind, payload);
     }
@@ -441,6 +542,7 @@ impl LockedRound {
             .ok_or_else(|| ApiError::internal("the winning account is missing"))?;
         let days = u32::try_from(self.row.balance_due_days).unwrap_or(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS);
         let terms = deal_terms(price, money(registration.deposit_amount)?, closed_at, days);
+        let status = terms.initial_status();
         let now = millis(closed_at);
         let deal = deal::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -454,8 +556,9 @@ impl LockedRound {
             deposit_applied: Set(terms.deposit_applied.cents()),
             balance_due: Set(terms.balance_due.cents()),
             balance_due_at: Set(millis(terms.balance_due_at)),
-            status: Set(DealStatus::AwaitingBalance.as_str().to_owned()),
-            paid_at: Set(None),
+            status: Set(status.as_str().to_owned()),
+            // A deal the prepayment covers is paid when the round closes.
+            paid_at: Set((status == DealStatus::Paid).then_some(now)),
             created_at: Set(now),
             updated_at: Set(now),
             reminder_sent_at: Set(None),
@@ -465,6 +568,9 @@ impl LockedRound {
             ruling_issued_at: Set(None),
             served_at: Set(None),
             handed_over_at: Set(None),
+            revoked_at: Set(None),
+            ruling_reminder_sent_at: Set(None),
+            handover_reminder_sent_at: Set(None),
         }
         .insert(&**tx)
         .await?;

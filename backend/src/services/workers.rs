@@ -1,5 +1,5 @@
 //! Background work driven by the clock: rounds open and close, negotiations expire at their deadline,
-//! buyers are reminded of and default on their balance.
+//! buyers are reminded of and default on their balance, judges are reminded of their legal deadlines.
 //!
 //! The same `run_due` runs from the worker loop and from the test clock's POST, so a test that moves
 //! the manual clock exercises exactly the production code path.
@@ -11,7 +11,7 @@ use auction_core::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::rounds::lock_next_due;
-use super::{deals, negotiations};
+use super::{deadlines, deals, negotiations};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -21,6 +21,7 @@ pub async fn run_due(state: &AppState, now: Instant) -> ApiResult<()> {
     negotiations::expire_due(state, now).await?;
     deals::send_reminders(state, now).await?;
     deals::apply_defaults(state, now).await?;
+    deadlines::remind(state, now).await?;
     Ok(())
 }
 

@@ -20,13 +20,13 @@ db_test!(
         // Registration: terms must be accepted, one registration per person.
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": false })).await;
         assert_eq!((status.as_u16(), code(&error)), (422, "terms_not_accepted"));
-        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true }), 201).await;
+        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true }), 201).await;
         assert_eq!(registration["deposit"], json!({ "amount": "70000.00", "status": "unpaid" }));
         assert_eq!(registration["priority_rank"], Value::Null);
         let alice_code = registration["bidder_code"].as_str().unwrap().to_owned();
-        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true })).await;
+        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "already_registered"));
-        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&judge.token), json!({ "accept_terms": true })).await;
+        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&judge.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (403, "forbidden"));
 
         // Paying the deposit is idempotent, and only the payer may pay.
@@ -42,7 +42,7 @@ db_test!(
         assert_eq!(mine["items"][0]["deposit"]["status"], "frozen");
         let bob_code = app.register_and_pay(&bob, &id).await;
         // Carol registers but never pays.
-        app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&carol.token), json!({ "accept_terms": true }), 201).await;
+        app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&carol.token), json!({ "accept_terms": true, "housing_qualification_commitment": true }), 201).await;
         assert_eq!(app.auction(&id).await["registrations_count"], 3);
 
         // Before the start, nobody bids.
@@ -255,7 +255,7 @@ db_test!(
         assert_eq!(listing["status"], "unsold");
         // Registration and deposits are closed too.
         let late = app.new_bidder("迟到者").await;
-        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&late.token), json!({ "accept_terms": true })).await;
+        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&late.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "registration_closed"));
         let entries = app.verified_ledger(id).await;
         assert_eq!(entries.last().unwrap().payload["status"], "failed");
@@ -270,7 +270,7 @@ db_test!(
         let round = app.published_round(&judge).await;
         let id = round["id"].as_str().unwrap();
         let alice = app.new_bidder("陈爱丽").await;
-        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true }), 201).await;
+        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true }), 201).await;
         app.set_clock(parse_time(&round["bidding_ends_at"])).await;
         let order = registration["payment"]["order_id"].as_str().unwrap();
         let (status, error) = app.post(&format!("/api/payments/{order}/sandbox-complete"), Some(&alice.token), json!({})).await;

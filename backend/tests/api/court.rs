@@ -78,7 +78,7 @@ db_test!(
         let id = round["id"].as_str().unwrap();
         let carol = app.new_bidder("林可").await;
         let registration = app
-            .post_ok(&format!("/api/auctions/{id}/registrations"), Some(&carol.token), json!({ "accept_terms": true }), 201)
+            .post_ok(&format!("/api/auctions/{id}/registrations"), Some(&carol.token), json!({ "accept_terms": true, "housing_qualification_commitment": true }), 201)
             .await;
         let order = registration["payment"]["order_id"].as_str().unwrap();
         let deposit = registration["deposit"]["amount"].as_str().unwrap();

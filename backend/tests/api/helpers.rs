@@ -682,7 +682,7 @@ impl TestApp {
             .post_ok(
                 &format!("/api/auctions/{auction_id}/registrations"),
                 Some(&bidder.token),
-                json!({ "accept_terms": true }),
+                json!({ "accept_terms": true, "housing_qualification_commitment": true }),
                 201,
             )
             .await;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod after_failure;
 mod bidding;
 mod concurrency;
 mod court;

@@ -260,7 +260,7 @@ db_test!(
         assert!(list["items"][0].get("announcement").is_none(), "lists stay light");
 
         let alice = app.new_bidder("陈爱丽").await;
-        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true }), 201).await;
+        let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true }), 201).await;
         assert_eq!(registration["terms_version"], version);
         app.finish().await;
     }

@@ -345,7 +345,7 @@ pub struct AuctionView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimelineEvent {
     /// `announced`, `opened`, `window_opened` (a sell-off's first bid), `extended`, `suspended`, `resumed`,
-    /// `sold`, `failed`, `withdrawn`, `defaulted`, `objection`, `revoked`, `released`.
+    /// `sold`, `failed`, `withdrawn`, `defaulted`, `objection`, `revoked`, `listing_released`.
     pub event: String,
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -429,7 +429,7 @@ impl AuctionView {
                 ("default", _) => "defaulted",
                 ("revocation", _) => "revoked",
                 ("objection", _) => "objection",
-                ("release", _) => "released",
+                ("release", _) => "listing_released",
                 _ => continue,
             };
             timeline.push(TimelineEvent {

@@ -79,6 +79,10 @@ async function registerAndPay(page) {
   await page.getByRole('button', { name: '报名参拍' }).click();
   const dialog = page.getByRole('dialog', { name: '报名参拍' });
   await dialog.getByRole('checkbox', { name: '我已阅读并同意竞买须知和特别提示' }).check();
+  // The flat is housing: registration takes the purchase-qualification commitment (R32).
+  await dialog.getByRole('button', { name: '确认报名' }).click();
+  await dialog.getByRole('alert').filter({ hasText: '购房资格' }).waitFor();
+  await dialog.getByTestId('housing-commitment').check();
   await dialog.getByRole('button', { name: '确认报名' }).click();
   await dialog.getByRole('button', { name: '支付保证金' }).click();
   await page.getByRole('heading', { name: '沙盒支付网关' }).waitFor();

@@ -295,7 +295,12 @@ impl MigrationTrait for Migration {
 }
 
 /// `CREATE [UNIQUE] INDEX ix_<table>_<cols> ON table (cols)`.
-pub(crate) async fn index(manager: &SchemaManager<'_>, table: &str, columns: &[&str], unique: bool) -> Result<(), DbErr> {
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
     let mut statement = Index::create();
     statement
         .name(format!("ix_{table}_{}", columns.join("_")))

@@ -68,11 +68,29 @@ impl MigrationTrait for Migration {
 
         // One column a statement: SQLite adds columns one at a time.
         let columns = [
-            ("registrations", ColumnDef::new("deposit_forfeitable").big_integer().null().to_owned()),
-            ("registrations", ColumnDef::new("housing_commitment_at").big_integer().null().to_owned()),
+            (
+                "registrations",
+                ColumnDef::new("deposit_forfeitable").big_integer().null().to_owned(),
+            ),
+            (
+                "registrations",
+                ColumnDef::new("housing_commitment_at").big_integer().null().to_owned(),
+            ),
             ("deals", ColumnDef::new("revoked_at").big_integer().null().to_owned()),
-            ("deals", ColumnDef::new("ruling_reminder_sent_at").big_integer().null().to_owned()),
-            ("deals", ColumnDef::new("handover_reminder_sent_at").big_integer().null().to_owned()),
+            (
+                "deals",
+                ColumnDef::new("ruling_reminder_sent_at")
+                    .big_integer()
+                    .null()
+                    .to_owned(),
+            ),
+            (
+                "deals",
+                ColumnDef::new("handover_reminder_sent_at")
+                    .big_integer()
+                    .null()
+                    .to_owned(),
+            ),
         ];
         for (table, mut column) in columns {
             manager

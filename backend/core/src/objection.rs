@@ -204,12 +204,15 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 2] = [Decision::Rejected, Decision::Upheld];
+
+    /// A decision is spelled as the status it gives the objection.
+    pub fn as_str(self) -> &'static str {
+        self.status().as_str()
+    }
+
     pub fn parse(text: &str) -> Option<Decision> {
-        match text {
-            "rejected" => Some(Decision::Rejected),
-            "upheld" => Some(Decision::Upheld),
-            _ => None,
-        }
+        Decision::ALL.into_iter().find(|decision| decision.as_str() == text)
     }
 
     pub fn status(self) -> ObjectionStatus {

@@ -359,8 +359,14 @@ mod tests {
         assert_eq!(required_notice_days(Category::RealEstate, RoundKind::SellOff), 15);
         assert_eq!(required_notice_days(Category::OtherRight, RoundKind::SellOff), 15);
         assert_eq!(required_notice_days(Category::Movable, RoundKind::SellOff), 7);
-        assert_eq!(paid_in(RoundKind::SellOff, m("560000"), m("56000")), (m("560000"), m("56000")));
-        assert_eq!(paid_in(RoundKind::Second, m("560000"), m("56000")), (m("56000"), m("56000")));
+        assert_eq!(
+            paid_in(RoundKind::SellOff, m("560000"), m("56000")),
+            (m("560000"), m("56000"))
+        );
+        assert_eq!(
+            paid_in(RoundKind::Second, m("560000"), m("56000")),
+            (m("56000"), m("56000"))
+        );
     }
 
     #[test]

@@ -184,7 +184,14 @@ impl Email {
 
     /// The sale was set aside on an upheld objection (R65): to the buyer with the refunds, to every other
     /// registrant without.
-    pub fn sale_revoked(to: &str, name: &str, title: &str, reason: Option<&str>, refunds: &[RefundLine], link: &str) -> Email {
+    pub fn sale_revoked(
+        to: &str,
+        name: &str,
+        title: &str,
+        reason: Option<&str>,
+        refunds: &[RefundLine],
+        link: &str,
+    ) -> Email {
         let subject = format!("【法拍】拍卖成交已撤销 · Sale set aside — {title}");
         let refunds: Vec<Value> = refunds
             .iter()
@@ -282,7 +289,7 @@ mod tests {
                     label: "保证金",
                     label_en: "deposit",
                     amount: m("1000"),
-                    reference: "R1".into(),
+                    reference: "SANDBOX-REFUND-1".into(),
                 }],
                 "http://x",
             ),

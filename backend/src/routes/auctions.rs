@@ -68,7 +68,11 @@ pub async fn create_auction(
 ) -> ApiResult<HttpResponse> {
     caller.judge_court()?;
     let input = NewRound {
-        starting_price: body.starting_price.as_ref().map(|m| m.parse("starting_price")).transpose()?,
+        starting_price: body
+            .starting_price
+            .as_ref()
+            .map(|m| m.parse("starting_price"))
+            .transpose()?,
         deposit: body.deposit.parse("deposit")?,
         increment: body.increment.as_ref().map(|m| m.parse("increment")).transpose()?,
         bidding_starts_at: parse_instant(&body.bidding_starts_at, "bidding_starts_at")?,
@@ -383,7 +387,8 @@ pub async fn register_for_auction(
     id: web::Path<Uuid>,
     body: Option<web::Json<RegisterForAuctionRequest>>,
 ) -> ApiResult<HttpResponse> {
-    let (accept_terms, commitment) = body.map_or((false, false), |b| (b.accept_terms, b.housing_qualification_commitment));
+    let (accept_terms, commitment) =
+        body.map_or((false, false), |b| (b.accept_terms, b.housing_qualification_commitment));
     let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment).await?;
     let view = RegistrationView::of(&registered.registration, &registered.round, Some(registered.order_id))?;
     Ok(HttpResponse::Created().json(view))

@@ -180,8 +180,15 @@ pub async fn court_objections(
         per_page: query.per_page,
     }
     .resolve()?;
-    let (rows, total) =
-        objections::list(&state, &caller, query.auction_id, query.status.as_deref(), page, per_page).await?;
+    let (rows, total) = objections::list(
+        &state,
+        &caller,
+        query.auction_id,
+        query.status.as_deref(),
+        page,
+        per_page,
+    )
+    .await?;
     let items = rows.iter().map(ObjectionView::of).collect::<ApiResult<Vec<_>>>()?;
     Ok(web::Json(Page::of(items, total, page, per_page)))
 }

@@ -3,7 +3,7 @@
 //! methods, the objectors' roles and the grounds of an objection (`auction-core`), the terms a
 //! registration must accept, and the limits of array items.
 
-use auction_core::objection::{Ground, ObjectorRole};
+use auction_core::objection::{Decision, Ground, ObjectorRole};
 use auction_core::setup::{Category, ReferenceMethod};
 use serde_json::Value;
 use utoipa::Modify;
@@ -43,7 +43,7 @@ impl Modify for RequestRules {
             o.enum_values = Some(ObjectorRole::ALL.iter().map(|r| r.as_str().into()).collect());
         });
         field("DecisionRequest", "outcome", &|o| {
-            o.enum_values = Some(vec!["rejected".into(), "upheld".into()]);
+            o.enum_values = Some(Decision::ALL.iter().map(|d| d.as_str().into()).collect());
         });
         if let Some(RefOr::T(Schema::Object(request))) = components.schemas.get_mut("FileObjectionRequest")
             && let Some(RefOr::T(Schema::Array(grounds))) = request.properties.get_mut("grounds")

@@ -5,8 +5,8 @@ use auction_core::deal::BALANCE_DUE_DAYS;
 use auction_core::deal::DealStatus;
 use auction_core::next_round::{NextRound, NoNextRound, PastRound};
 use auction_core::setup::{
-    Category, PriceValidity, RoundKind, RoundTerms, TermsError, check_publish, check_terms, deposit_range, earliest_bidding_start,
-    required_notice_days, starting_price_floor,
+    Category, PriceValidity, RoundKind, RoundTerms, TermsError, check_publish, check_terms, deposit_range,
+    earliest_bidding_start, required_notice_days, starting_price_floor,
 };
 use auction_core::{Instant, Money, RoundStatus};
 use std::collections::HashMap;
@@ -250,7 +250,12 @@ fn missing(field: &str) -> ApiError {
 /// A sell-off's terms (R58): the price is the failed second auction's start, the period 60 days from the
 /// start, the increment the failed round's unless the judge sets one; the judge sets the deposit (the part
 /// of the prepayment a defaulting buyer loses) and the start.
-async fn sell_off_terms(tx: &WriteTx, listing: &listing::Model, price: Money, input: &NewRound) -> ApiResult<RoundTerms> {
+async fn sell_off_terms(
+    tx: &WriteTx,
+    listing: &listing::Model,
+    price: Money,
+    input: &NewRound,
+) -> ApiResult<RoundTerms> {
     if input.starting_price.is_some_and(|given| given != price) {
         return Err(ApiError::unprocessable(
             "sell_off_price_fixed",
@@ -297,7 +302,12 @@ fn refuse_if_released(listing: &listing::Model) -> ApiResult<()> {
 
 /// Releases a listing whose sell-off failed (R57): it leaves the platform's sales for good, and the failed
 /// sell-off's ledger records the release.
-pub async fn release(state: &AppState, caller: &Caller, listing_id: Uuid, reason: Option<&str>) -> ApiResult<listing::Model> {
+pub async fn release(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    reason: Option<&str>,
+) -> ApiResult<listing::Model> {
     let reason = super::optional_text(reason, "reason", 2000)?;
     let listing = listing::Entity::find_by_id(listing_id)
         .one(state.db.conn())

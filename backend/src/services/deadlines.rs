@@ -57,7 +57,12 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
         .await?;
     for deal in paid {
         if let Some(paid_at) = deal.paid_at {
-            due.push((Deadline::Ruling, deal.id, deal.auction_id, instant(paid_at) + RULING_WITHIN));
+            due.push((
+                Deadline::Ruling,
+                deal.id,
+                deal.auction_id,
+                instant(paid_at) + RULING_WITHIN,
+            ));
         }
     }
     // Served, not handed over: due fifteen days after service.
@@ -69,11 +74,21 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
         .await?;
     for deal in served {
         if let Some(served_at) = deal.served_at {
-            due.push((Deadline::Handover, deal.id, deal.auction_id, instant(served_at) + HANDOVER_WITHIN));
+            due.push((
+                Deadline::Handover,
+                deal.id,
+                deal.auction_id,
+                instant(served_at) + HANDOVER_WITHIN,
+            ));
         }
     }
     for pending in objections::due_for_reminder(state, now, REMIND_BEFORE).await? {
-        due.push((Deadline::Decision, pending.id, pending.auction_id, instant(pending.decide_by)));
+        due.push((
+            Deadline::Decision,
+            pending.id,
+            pending.auction_id,
+            instant(pending.decide_by),
+        ));
     }
 
     let mut reminded = 0;
@@ -81,24 +96,30 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
         let tx = state.db.write().await?;
         // Marked first, under the write lock: a reminder another process sent is not sent again.
         let marked = match deadline {
-            Deadline::Ruling => deal::Entity::update_many()
-                .col_expr(deal::Column::RulingReminderSentAt, Expr::value(millis(now)))
-                .filter(deal::Column::Id.eq(id))
-                .filter(deal::Column::RulingReminderSentAt.is_null())
-                .exec(&*tx)
-                .await?,
-            Deadline::Handover => deal::Entity::update_many()
-                .col_expr(deal::Column::HandoverReminderSentAt, Expr::value(millis(now)))
-                .filter(deal::Column::Id.eq(id))
-                .filter(deal::Column::HandoverReminderSentAt.is_null())
-                .exec(&*tx)
-                .await?,
-            Deadline::Decision => objection::Entity::update_many()
-                .col_expr(objection::Column::ReminderSentAt, Expr::value(millis(now)))
-                .filter(objection::Column::Id.eq(id))
-                .filter(objection::Column::ReminderSentAt.is_null())
-                .exec(&*tx)
-                .await?,
+            Deadline::Ruling => {
+                deal::Entity::update_many()
+                    .col_expr(deal::Column::RulingReminderSentAt, Expr::value(millis(now)))
+                    .filter(deal::Column::Id.eq(id))
+                    .filter(deal::Column::RulingReminderSentAt.is_null())
+                    .exec(&*tx)
+                    .await?
+            }
+            Deadline::Handover => {
+                deal::Entity::update_many()
+                    .col_expr(deal::Column::HandoverReminderSentAt, Expr::value(millis(now)))
+                    .filter(deal::Column::Id.eq(id))
+                    .filter(deal::Column::HandoverReminderSentAt.is_null())
+                    .exec(&*tx)
+                    .await?
+            }
+            Deadline::Decision => {
+                objection::Entity::update_many()
+                    .col_expr(objection::Column::ReminderSentAt, Expr::value(millis(now)))
+                    .filter(objection::Column::Id.eq(id))
+                    .filter(objection::Column::ReminderSentAt.is_null())
+                    .exec(&*tx)
+                    .await?
+            }
         };
         if marked.rows_affected == 1 {
             let round = auction::Entity::find_by_id(auction_id)
@@ -114,7 +135,12 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
             let link = crate::links::court_console(&state.settings.public_url);
             for judge in judges {
                 let lines = [deadline.line(round.title.clone(), due_at)];
-                notify::queue(&tx, Email::court_deadline(&judge.email, &judge.real_name, &lines, &link), now).await?;
+                notify::queue(
+                    &tx,
+                    Email::court_deadline(&judge.email, &judge.real_name, &lines, &link),
+                    now,
+                )
+                .await?;
             }
             reminded += 1;
         }

@@ -307,7 +307,14 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
                 .await?
                 .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
             let refunded = (!refunded.is_zero()).then_some(refunded);
-            let email = Email::default_notice(&buyer.email, &buyer.real_name, &locked.row.title, forfeited, refunded, at);
+            let email = Email::default_notice(
+                &buyer.email,
+                &buyer.real_name,
+                &locked.row.title,
+                forfeited,
+                refunded,
+                at,
+            );
             notify::queue(tx, email, now).await?;
             set_listing_status(tx, deal.listing_id, ListingStatus::Defaulted, at).await?;
             let mut active = deal.into_active_model();

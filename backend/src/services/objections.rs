@@ -23,7 +23,8 @@ use crate::persistence::entities::{deal, objection};
 use crate::state::AppState;
 
 /// The public reason a round stopped by a third party's objection shows (R60, R61).
-const THIRD_PARTY_REASON: &str = "案外人对拍卖标的提出异议，依法中止拍卖 · suspended on a third party's objection to the property (R61)";
+const THIRD_PARTY_REASON: &str =
+    "案外人对拍卖标的提出异议，依法中止拍卖 · suspended on a third party's objection to the property (R61)";
 
 /// An objection as a judge records it.
 pub struct NewObjection {
@@ -51,10 +52,7 @@ async fn objected(locked: &LockedRound, tx: &WriteTx) -> ApiResult<ObjectedRound
 
 pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> ApiResult<objection::Model> {
     let role = ObjectorRole::parse(&input.role).ok_or_else(|| {
-        ApiError::unprocessable(
-            "invalid_role",
-            "role is party, bidder, priority_holder or third_party",
-        )
+        ApiError::unprocessable("invalid_role", "role is party, bidder, priority_holder or third_party")
     })?;
     let grounds = input
         .grounds
@@ -71,51 +69,60 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
     let name = super::required_text(&input.objector_name, "objector.name", 200)?;
     let email = super::required_text(&input.objector_email, "objector.email", 254)?;
     if !email.contains('@') {
-        return Err(ApiError::unprocessable("invalid_email", "the objector's email is not an email address"));
+        return Err(ApiError::unprocessable(
+            "invalid_email",
+            "the objector's email is not an email address",
+        ));
     }
     let statement = super::required_text(&input.statement, "statement", 20_000)?;
     let now = state.clock.now();
-    let updated = update_round(state, input.auction_id, now, Access::Court(caller), async |locked, tx| {
-        let filing = auction_core::objection::file(objected(locked, tx).await?, role, &grounds, now)?;
-        let row = objection::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            auction_id: Set(locked.id()),
-            court_id: Set(locked.row.court_id),
-            objector_name: Set(name.clone()),
-            objector_email: Set(email.to_lowercase()),
-            objector_role: Set(role.as_str().to_owned()),
-            grounds: Set(json!(grounds.iter().map(|g| g.as_str()).collect::<Vec<_>>()).to_string()),
-            statement: Set(statement.clone()),
-            status: Set(ObjectionStatus::Pending.as_str().to_owned()),
-            filed_by: Set(caller.user_id),
-            filed_at: Set(millis(now)),
-            decide_by: Set(millis(filing.decide_by)),
-            suspended_round: Set(filing.suspend),
-            decided_at: Set(None),
-            decided_by: Set(None),
-            reasoning: Set(None),
-            reminder_sent_at: Set(None),
-        }
-        .insert(&**tx)
-        .await?;
-        // The public ledger names the objector's role and grounds, not the person.
-        locked.record_event(
-            "objection",
-            json!({
-                "objection_id": row.id.to_string(),
-                "objector_role": role.as_str(),
-                "grounds": grounds.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-                "decide_by": rfc3339(filing.decide_by),
-                "suspends": filing.suspend,
-                "at": rfc3339(now),
-            }),
-        );
-        if filing.suspend {
-            let transition = locked.round.suspend(now)?;
-            locked.record(state, tx, transition, Some(THIRD_PARTY_REASON)).await?;
-        }
-        Ok(row)
-    })
+    let updated = update_round(
+        state,
+        input.auction_id,
+        now,
+        Access::Court(caller),
+        async |locked, tx| {
+            let filing = auction_core::objection::file(objected(locked, tx).await?, role, &grounds, now)?;
+            let row = objection::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                auction_id: Set(locked.id()),
+                court_id: Set(locked.row.court_id),
+                objector_name: Set(name.clone()),
+                objector_email: Set(email.to_lowercase()),
+                objector_role: Set(role.as_str().to_owned()),
+                grounds: Set(json!(grounds.iter().map(|g| g.as_str()).collect::<Vec<_>>()).to_string()),
+                statement: Set(statement.clone()),
+                status: Set(ObjectionStatus::Pending.as_str().to_owned()),
+                filed_by: Set(caller.user_id),
+                filed_at: Set(millis(now)),
+                decide_by: Set(millis(filing.decide_by)),
+                suspended_round: Set(filing.suspend),
+                decided_at: Set(None),
+                decided_by: Set(None),
+                reasoning: Set(None),
+                reminder_sent_at: Set(None),
+            }
+            .insert(&**tx)
+            .await?;
+            // The public ledger names the objector's role and grounds, not the person.
+            locked.record_event(
+                "objection",
+                json!({
+                    "objection_id": row.id.to_string(),
+                    "objector_role": role.as_str(),
+                    "grounds": grounds.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+                    "decide_by": rfc3339(filing.decide_by),
+                    "suspends": filing.suspend,
+                    "at": rfc3339(now),
+                }),
+            );
+            if filing.suspend {
+                let transition = locked.round.suspend(now)?;
+                locked.record(state, tx, transition, Some(THIRD_PARTY_REASON)).await?;
+            }
+            Ok(row)
+        },
+    )
     .await?;
     crate::notify::flush(state).await;
     tracing::info!(objection.id = %updated.value.id, auction.id = %input.auction_id, role = role.as_str(), "objection filed");
@@ -203,9 +210,8 @@ pub async fn list(
         condition = condition.add(objection::Column::AuctionId.eq(auction_id));
     }
     if let Some(status) = status.filter(|s| !s.is_empty()) {
-        let status = ObjectionStatus::parse(status).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", "status is pending, rejected or upheld")
-        })?;
+        let status = ObjectionStatus::parse(status)
+            .ok_or_else(|| ApiError::bad_request("invalid_query", "status is pending, rejected or upheld"))?;
         condition = condition.add(objection::Column::Status.eq(status.as_str()));
     }
     let paginator = objection::Entity::find()
@@ -221,7 +227,11 @@ pub async fn list(
 }
 
 /// Pending objections whose decision is due within `within` of `now` and not yet reminded of.
-pub async fn due_for_reminder(state: &AppState, now: Instant, within: chrono::Duration) -> ApiResult<Vec<objection::Model>> {
+pub async fn due_for_reminder(
+    state: &AppState,
+    now: Instant,
+    within: chrono::Duration,
+) -> ApiResult<Vec<objection::Model>> {
     Ok(objection::Entity::find()
         .filter(objection::Column::Status.eq(ObjectionStatus::Pending.as_str()))
         .filter(objection::Column::ReminderSentAt.is_null())

@@ -395,12 +395,16 @@ impl LockedRound {
             .one(&**tx)
             .await?
             .ok_or_else(|| ApiError::internal("a sold round without its deal"))?;
-        let sell_off = crate::persistence::convert::kind(&self.row.round_kind)? == auction_core::setup::RoundKind::SellOff;
+        let sell_off =
+            crate::persistence::convert::kind(&self.row.round_kind)? == auction_core::setup::RoundKind::SellOff;
         let mut refunds = Vec::new();
         let deposit = money(deal.deposit_applied)?;
         if !deposit.is_zero() {
             registration::Entity::update_many()
-                .col_expr(registration::Column::DepositStatus, Expr::value(DepositStatus::Refunded.as_str()))
+                .col_expr(
+                    registration::Column::DepositStatus,
+                    Expr::value(DepositStatus::Refunded.as_str()),
+                )
                 .filter(registration::Column::Id.eq(deal.registration_id))
                 .exec(&**tx)
                 .await?;
@@ -450,7 +454,14 @@ impl LockedRound {
             } else {
                 &[]
             };
-            let email = Email::sale_revoked(&person.email, &person.real_name, &self.row.title, reason, own, &notices.round_link());
+            let email = Email::sale_revoked(
+                &person.email,
+                &person.real_name,
+                &self.row.title,
+                reason,
+                own,
+                &notices.round_link(),
+            );
             notices.send(email).await?;
         }
         set_listing_status(tx, self.row.listing_id, ListingStatus::Revoked, at).await

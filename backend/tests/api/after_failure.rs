@@ -27,8 +27,13 @@ async fn failed_twice(app: &TestApp, judge: &Judge) -> String {
         .await;
     assert_eq!(status, 201, "{second}");
     let second_id = second["id"].as_str().unwrap();
-    app.post_ok(&format!("/api/auctions/{second_id}/publish"), Some(&judge.token), json!({}), 200)
-        .await;
+    app.post_ok(
+        &format!("/api/auctions/{second_id}/publish"),
+        Some(&judge.token),
+        json!({}),
+        200,
+    )
+    .await;
     app.set_clock(parse_time(&second["bidding_ends_at"])).await;
     assert_eq!(app.auction(second_id).await["status"], "failed");
     listing
@@ -39,12 +44,21 @@ async fn published_sell_off(app: &TestApp, judge: &Judge) -> Value {
     let listing = failed_twice(app, judge).await;
     let starts = app.now().await + Duration::days(15);
     let (status, sell_off) = app
-        .create_round(judge, &listing, json!({ "deposit": "56000", "bidding_starts_at": rfc(starts) }))
+        .create_round(
+            judge,
+            &listing,
+            json!({ "deposit": "56000", "bidding_starts_at": rfc(starts) }),
+        )
         .await;
     assert_eq!(status, 201, "{sell_off}");
     let id = sell_off["id"].as_str().unwrap();
-    app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200)
-        .await
+    app.post_ok(
+        &format!("/api/auctions/{id}/publish"),
+        Some(&judge.token),
+        json!({}),
+        200,
+    )
+    .await
 }
 
 fn kinds(entries: &[auction_core::ledger::LedgerEntry]) -> Vec<&str> {
@@ -320,15 +334,31 @@ async fn sold_to_bob_and_paid(app: &TestApp, open: &OpenRound) -> String {
     assert_eq!(app.bid(&open.alice, &open.id, "700000").await.0, 201);
     assert_eq!(app.bid(&open.bob, &open.id, "701000").await.0, 201);
     app.set_clock(parse_time(&open.round["bidding_ends_at"])).await;
-    let deal_id = app.get_ok(&format!("/api/auctions/{}/result", open.id), None).await["deal_id"].as_str().unwrap().to_owned();
+    let deal_id = app.get_ok(&format!("/api/auctions/{}/result", open.id), None).await["deal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     pay_balance(app, &open.bob, &deal_id).await;
     deal_id
 }
 
 async fn pay_balance(app: &TestApp, buyer: &Bidder, deal_id: &str) {
-    let order = app.post_ok(&format!("/api/deals/{deal_id}/balance-payment"), Some(&buyer.token), json!({}), 201).await;
+    let order = app
+        .post_ok(
+            &format!("/api/deals/{deal_id}/balance-payment"),
+            Some(&buyer.token),
+            json!({}),
+            201,
+        )
+        .await;
     let order_id = order["order_id"].as_str().unwrap();
-    app.post_ok(&format!("/api/payments/{order_id}/sandbox-complete"), Some(&buyer.token), json!({}), 200).await;
+    app.post_ok(
+        &format!("/api/payments/{order_id}/sandbox-complete"),
+        Some(&buyer.token),
+        json!({}),
+        200,
+    )
+    .await;
 }
 
 db_test!(

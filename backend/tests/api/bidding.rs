@@ -21,7 +21,7 @@ db_test!(
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": false })).await;
         assert_eq!((status.as_u16(), code(&error)), (422, "terms_not_accepted"));
         let registration = app.post_ok(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true }), 201).await;
-        assert_eq!(registration["deposit"], json!({ "amount": "70000.00", "status": "unpaid" }));
+        assert_eq!(registration["deposit"], json!({ "amount": "70000.00", "forfeitable": "70000.00", "status": "unpaid" }));
         assert_eq!(registration["priority_rank"], Value::Null);
         let alice_code = registration["bidder_code"].as_str().unwrap().to_owned();
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;

@@ -253,7 +253,7 @@ db_test!(
         assert!(announcement.contains("杭州市上城区人民法院") && announcement.contains("¥700000.00"), "{announcement}");
         assert!(detail["bidding_instructions"].as_str().unwrap().contains("五分钟"));
         let reminders = detail["special_reminders"].as_array().unwrap();
-        assert_eq!(reminders.len(), 8, "the seven of R30 and the court's own");
+        assert_eq!(reminders.len(), 9, "the seven of R30, the housing qualification (R32) and the court's own");
         assert!(reminders[2].as_str().unwrap().contains("抵押权人"), "the listing's burdens are disclosed");
         let version = detail["terms_version"].as_str().unwrap();
         let list = app.get_ok("/api/auctions", None).await;

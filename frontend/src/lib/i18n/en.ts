@@ -472,7 +472,7 @@ export const en: Messages = {
   'timeline.revoked': "sale set aside",
   'timeline.window_opened': "first offer: 24 hours of bidding",
   'timeline.objection': "objection received",
-  'timeline.released': "released from sale",
+  'timeline.listing_released': "released from sale",
   'listing.status.revoked': "sale set aside",
   'listing.status.released': "released",
   'deposit.refunded': "refunded",
@@ -541,4 +541,7 @@ export const en: Messages = {
   'errors.objection_decided': "This objection has been decided.",
   'errors.auction_not_published': "This round is not published yet.",
   'errors.missing_field': "Fill in this field.",
+  'register.payPrepayment': "Pay the prepayment",
+  'register.prepaymentAmount': "Prepayment due: {amount} (the sell-off price; a defaulting buyer loses {deposit} of it, the rest is refunded)",
+  'court.sellOffPriceHint': "The sell-off price is round 2's starting price (R58).",
 };

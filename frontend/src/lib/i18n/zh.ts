@@ -470,7 +470,7 @@ export const zh = {
   'timeline.revoked': "撤销成交",
   'timeline.window_opened': "首次应买，进入24小时竞价",
   'timeline.objection': "收到异议",
-  'timeline.released': "解除查封、退出变卖",
+  'timeline.listing_released': "解除查封、退出变卖",
   'listing.status.revoked': "成交已撤销",
   'listing.status.released': "已退出变卖",
   'deposit.refunded': "已退还",
@@ -539,4 +539,7 @@ export const zh = {
   'errors.objection_decided': "该异议已审查完毕。",
   'errors.auction_not_published': "本轮拍卖尚未发布。",
   'errors.missing_field': "请填写此项。",
+  'register.payPrepayment': "支付变卖预缴款",
+  'register.prepaymentAmount': "应付变卖预缴款 {amount}（等于变卖价；悔拍时扣除其中保证金 {deposit}，其余退还）",
+  'court.sellOffPriceHint': "变卖价为第二次拍卖的起拍价（R58）。",
 } as const;

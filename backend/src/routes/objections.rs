@@ -89,6 +89,7 @@ impl ObjectionView {
 /// a running round at once (R61); the decision is due in 15 days (R64).
 #[utoipa::path(tag = "objections", request_body = FileObjectionRequest, responses(
     (status = 201, body = ObjectionView),
+    (status = 404, description = "not_found: no such auction (or another court's draft)", body = ErrorBody),
     (status = 409, description = "auction_not_published, nothing_to_object_to, enforcement_ended", body = ErrorBody),
     (status = 422, description = "invalid_role, invalid_grounds, invalid_email", body = ErrorBody),
 ), security(("bearer" = [])))]

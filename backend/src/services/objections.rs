@@ -209,7 +209,7 @@ pub async fn list(
     if let Some(auction_id) = auction_id {
         condition = condition.add(objection::Column::AuctionId.eq(auction_id));
     }
-    if let Some(status) = status.filter(|s| !s.is_empty()) {
+    if let Some(status) = status {
         let status = ObjectionStatus::parse(status)
             .ok_or_else(|| ApiError::bad_request("invalid_query", "status is pending, rejected or upheld"))?;
         condition = condition.add(objection::Column::Status.eq(status.as_str()));

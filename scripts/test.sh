@@ -30,6 +30,9 @@ frontend_deps
 log "Rust: cargo test --workspace"
 cargo test --workspace
 
+log "Rust: the bid tests again on the one-bid reference path (FAPAI_BID_PATH=single)"
+FAPAI_TEST_BID_PATH=single cargo test -p backend --test api -- bidding:: concurrency:: crash:: live::
+
 log "API conformance: schemathesis against the OpenAPI description, as a bidder and as a judge"
 bash scripts/api-conformance.sh "${CARGO_TARGET_DIR:-$PWD/target}/debug/fapai"
 

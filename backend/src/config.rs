@@ -15,6 +15,14 @@ pub enum ClockMode {
     Manual,
 }
 
+/// How bids are committed: `group` (a round's waiting bids share one transaction) or `single` (one each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BidPath {
+    Group,
+    Single,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -56,6 +64,7 @@ pub struct Settings {
     pub demo: bool,
     pub worker_interval_ms: u64,
     pub log_format: LogFormat,
+    pub bid_path: BidPath,
 }
 
 impl std::fmt::Debug for Settings {

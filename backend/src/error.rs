@@ -28,6 +28,20 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl ApiError {
+    /// The same refusal again, for each of several requests one failure answers (a bid batch).
+    pub fn duplicate(&self) -> ApiError {
+        ApiError {
+            status: self.status,
+            code: self.code.clone(),
+            message: self.message.clone(),
+            details: self.details.clone(),
+            retry_after: self.retry_after,
+            cause: self.cause.clone(),
+        }
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,

@@ -82,6 +82,9 @@ pub async fn metrics_page(state: web::Data<AppState>, req: HttpRequest) -> ApiRe
     metrics::gauge!("fapai_db_pool_connections").set(f64::from(size));
     metrics::gauge!("fapai_db_pool_idle").set(idle as f64);
     metrics::gauge!("fapai_db_statements").set(state.db.statement_count() as f64);
+    let batches = state.bid_queue.stats();
+    metrics::gauge!("fapai_bid_batches").set(batches.batches as f64);
+    metrics::gauge!("fapai_bid_batched_bids").set(batches.bids as f64);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render()))

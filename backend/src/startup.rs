@@ -115,6 +115,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             db,
             clock,
+            bid_queue: Default::default(),
         });
         if !settings.admin_email.is_empty() {
             accounts::ensure_admin(&state, &settings.admin_email, &settings.admin_password)

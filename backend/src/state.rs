@@ -26,4 +26,6 @@ pub struct AppState {
     pub identity: IdentityVerifier,
     /// Proxies whose `X-Forwarded-For` names the client (`FAPAI_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The bids waiting for their round's next batch (`bid_path = "group"`).
+    pub bid_queue: crate::services::bid_queue::BidQueue,
 }

@@ -1,6 +1,7 @@
 //! The bid engine: one serial order per round, the rules decided by `auction-core` under that order,
-//! and the bid, the new price, the new end and the ledger entries written in one transaction before
-//! the bid is acknowledged (R46, R47, c.1–c.3, c.22).
+//! and the bid, the new price, the new end and the ledger entries written in a transaction that commits
+//! before the bid is acknowledged (R46, R47, c.1–c.3, c.22) — one transaction per bid, or one per batch of
+//! the round's waiting bids (`bid_queue`).
 //!
 //! Work per bid is constant: a primary-key lock of the round, two unique-index lookups (registration,
 //! request id), one bid insert, one or two ledger inserts and one row update — none of it scans earlier bids.
@@ -15,10 +16,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::rounds::{Access, update_round};
+use actix_web::web;
+
+use super::rounds::{Access, LockedRound, update_round};
 use crate::auth::Caller;
+use crate::config::BidPath;
 use crate::error::{ApiError, ApiResult};
 use crate::live::LiveMessage;
+use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, millis};
 use crate::persistence::entities::{auction, bid, ledger_entry, registration};
 use crate::state::AppState;
@@ -39,91 +44,139 @@ pub enum BidOutcome {
     Replayed(PlaceBidResponse),
 }
 
-pub async fn place_bid(state: &AppState, caller: &Caller, command: PlaceBid) -> ApiResult<BidOutcome> {
+/// Places a bid by the path the settings choose: grouped with the round's other waiting bids into one
+/// transaction (`bid_queue`, the default), or one transaction per bid (`bid_path = "single"`, the
+/// reference). Both decide each bid with [`decide`] and acknowledge it only after its commit.
+pub async fn place_bid(state: &web::Data<AppState>, caller: &Caller, command: PlaceBid) -> ApiResult<BidOutcome> {
+    match state.settings.bid_path {
+        BidPath::Group => super::bid_queue::submit(state.clone().into_inner(), caller.user_id, command).await,
+        BidPath::Single => place_one(state, caller.user_id, command).await,
+    }
+}
+
+/// One bid in its own transaction: lock, decide, save, commit, then acknowledge and announce.
+pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> ApiResult<BidOutcome> {
     let t = command.received_at;
     let updated = update_round(state, command.auction_id, t, Access::Public, async |locked, tx| {
-        let registration = registration::Entity::find()
-            .filter(registration::Column::AuctionId.eq(command.auction_id))
-            .filter(registration::Column::UserId.eq(caller.user_id))
-            .one(&**tx)
-            .await?
-            .ok_or_else(|| {
-                ApiError::forbidden_because(
-                    "not_registered",
-                    "register and pay the deposit before bidding on this auction",
-                )
-            })?;
-        if let Some(previous) = bid::Entity::find()
-            .filter(bid::Column::AuctionId.eq(command.auction_id))
-            .filter(bid::Column::RequestId.eq(command.request_id))
-            .one(&**tx)
-            .await?
-        {
-            if previous.registration_id != registration.id {
-                return Err(ApiError::conflict(
-                    "request_id_reused",
-                    "this request_id was already used for another bid",
-                ));
-            }
-            return Ok(Placed::Replayed(previous));
-        }
-        let bidder = Bidder {
-            code: registration.bidder_code.clone(),
-            priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
-            deposit: convert::deposit_status(&registration.deposit_status)?,
-        };
-        let accepted = locked.round.place_bid(&bidder, command.amount, t)?;
-        let row = bid::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            auction_id: Set(command.auction_id),
-            seq: Set(i32::try_from(accepted.seq).unwrap_or(i32::MAX)),
-            registration_id: Set(registration.id),
-            bidder_code: Set(accepted.bidder_code.clone()),
-            amount: Set(accepted.amount.cents()),
-            placed_at: Set(millis(accepted.placed_at)),
-            priority: Set(accepted.priority),
-            priority_match: Set(accepted.priority_match),
-            ends_at_after: Set(millis(accepted.ends_at)),
-            extension_count_after: Set(i32::try_from(accepted.extension_count).unwrap_or(i32::MAX)),
-            request_id: Set(command.request_id),
-            created_at: Set(millis(state.clock.now())),
-        }
-        .insert(&**tx)
-        .await?;
-        locked.record_bid(&accepted, registration.id);
-        tracing::info!(auction.id = %command.auction_id, bid.seq = accepted.seq, extended = accepted.extended(), "bid accepted");
-        Ok(Placed::Accepted(row))
+        decide(state, bidder_id, &command, locked, tx).await
     })
     .await?;
-
-    let row = match updated.value {
-        Placed::Replayed(previous) => return Ok(BidOutcome::Replayed(PlaceBidResponse::of(&previous)?)),
-        Placed::Accepted(row) => row,
-    };
-    let response = PlaceBidResponse::of(&row)?;
-    let status = convert::status(&updated.row.status)?;
-    if let (Ok(view), Ok(bid_view)) = (
-        AuctionView::of(&updated.row, state.clock.now()),
-        BidView::of(&row, row.seq, status),
-    ) {
-        state
-            .live
-            .publish(
-                command.auction_id,
-                LiveMessage::Bid {
-                    bid: &bid_view,
-                    auction: &view,
-                },
-            )
-            .await;
+    if let Placed::Accepted(row) = &updated.value {
+        announce(state, &updated.row, std::slice::from_ref(row)).await;
     }
-    Ok(BidOutcome::Accepted(response))
+    updated.value.answer()
+}
+
+/// Decides one bid under the round's lock, at the time it reached the server: the bidder's registration,
+/// a retry of an accepted request, the rules (`auction_core::Round::place_bid`); an accepted bid's row is
+/// inserted and its ledger entries recorded in the caller's transaction. A refusal writes nothing.
+pub async fn decide(
+    state: &AppState,
+    bidder_id: Uuid,
+    command: &PlaceBid,
+    locked: &mut LockedRound,
+    tx: &WriteTx,
+) -> ApiResult<Placed> {
+    let t = command.received_at;
+    let registration = registration::Entity::find()
+        .filter(registration::Column::AuctionId.eq(command.auction_id))
+        .filter(registration::Column::UserId.eq(bidder_id))
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| {
+            ApiError::forbidden_because(
+                "not_registered",
+                "register and pay the deposit before bidding on this auction",
+            )
+        })?;
+    if let Some(previous) = bid::Entity::find()
+        .filter(bid::Column::AuctionId.eq(command.auction_id))
+        .filter(bid::Column::RequestId.eq(command.request_id))
+        .one(&**tx)
+        .await?
+    {
+        if previous.registration_id != registration.id {
+            return Err(ApiError::conflict(
+                "request_id_reused",
+                "this request_id was already used for another bid",
+            ));
+        }
+        return Ok(Placed::Replayed(previous));
+    }
+    let bidder = Bidder {
+        code: registration.bidder_code.clone(),
+        priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
+        deposit: convert::deposit_status(&registration.deposit_status)?,
+    };
+    let accepted = locked.round.place_bid(&bidder, command.amount, t)?;
+    let row = bid::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        auction_id: Set(command.auction_id),
+        seq: Set(i32::try_from(accepted.seq).unwrap_or(i32::MAX)),
+        registration_id: Set(registration.id),
+        bidder_code: Set(accepted.bidder_code.clone()),
+        amount: Set(accepted.amount.cents()),
+        placed_at: Set(millis(accepted.placed_at)),
+        priority: Set(accepted.priority),
+        priority_match: Set(accepted.priority_match),
+        ends_at_after: Set(millis(accepted.ends_at)),
+        extension_count_after: Set(i32::try_from(accepted.extension_count).unwrap_or(i32::MAX)),
+        request_id: Set(command.request_id),
+        created_at: Set(millis(state.clock.now())),
+    }
+    .insert(&**tx)
+    .await?;
+    locked.record_bid(&accepted, registration.id);
+    tracing::debug!(auction.id = %command.auction_id, bid.seq = accepted.seq, extended = accepted.extended(), "bid accepted");
+    Ok(Placed::Accepted(row))
+}
+
+/// Tells the round's watchers about bids just committed, in order. Each message carries the round as it
+/// stood right after that bid (its price, leader, count and end), so a watcher never sees a later bid's
+/// price beside an earlier bid.
+pub async fn announce(state: &AppState, round: &auction::Model, bids: &[bid::Model]) {
+    let Ok(status) = convert::status(&round.status) else {
+        return;
+    };
+    let now = state.clock.now();
+    for row in bids {
+        let mut as_of = round.clone();
+        if row.seq < round.bid_count {
+            as_of.current_price = Some(row.amount);
+            as_of.leader_code = Some(row.bidder_code.clone());
+            as_of.bid_count = row.seq;
+            as_of.bidding_ends_at = row.ends_at_after;
+            as_of.extension_count = row.extension_count_after;
+        }
+        if let (Ok(view), Ok(bid_view)) = (AuctionView::of(&as_of, now), BidView::of(row, as_of.bid_count, status)) {
+            state
+                .live
+                .publish(
+                    row.auction_id,
+                    LiveMessage::Bid {
+                        bid: &bid_view,
+                        auction: &view,
+                    },
+                )
+                .await;
+        }
+    }
 }
 
 /// What the decision under the lock produced: a new bid, or the one an earlier try of the request made.
-enum Placed {
+pub enum Placed {
     Accepted(bid::Model),
     Replayed(bid::Model),
+}
+
+impl Placed {
+    /// The answer once the bid's transaction has committed.
+    pub fn answer(&self) -> ApiResult<BidOutcome> {
+        Ok(match self {
+            Placed::Accepted(row) => BidOutcome::Accepted(PlaceBidResponse::of(row)?),
+            Placed::Replayed(row) => BidOutcome::Replayed(PlaceBidResponse::of(row)?),
+        })
+    }
 }
 
 /// The public bid record, newest first (R47). The total is the round's own counter, so a page costs

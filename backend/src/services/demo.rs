@@ -188,7 +188,7 @@ impl Demo {
             request_id: Uuid::new_v4(),
             received_at: at,
         };
-        bidding::place_bid(&self.state, bidder, command).await?;
+        bidding::place_one(&self.state, bidder.user_id, command).await?;
         Ok(())
     }
 }
@@ -220,6 +220,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             hashing: Hashing::new(0),
             identity: IdentityVerifier::Sandbox,
             trusted_proxies: Vec::new(),
+            bid_queue: Default::default(),
         },
     };
     accounts::ensure_admin(&demo.state, "admin@demo.fapai", DEMO_PASSWORD).await?;

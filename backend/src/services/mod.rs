@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod after_sale;
 pub mod announcement;
 pub mod auctions;
+pub mod bid_queue;
 pub mod bidding;
 pub mod court;
 pub mod deadlines;

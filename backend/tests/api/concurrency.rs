@@ -106,6 +106,12 @@ db_test!(
         }
         let entries = app.verified_ledger(&id).await;
         assert_eq!(entries.iter().filter(|e| e.kind == "bid").count(), accepted.len());
+        if app.state().settings.bid_path == backend::config::BidPath::Group {
+            // Bids that arrived together shared commits: fewer batches than bids decided.
+            let stats = app.state().bid_queue.stats();
+            assert_eq!(stats.bids, (accepted.len() + refused.len()) as u64, "every bid went through a batch");
+            assert!(stats.batches < stats.bids, "{stats:?}");
+        }
         app.finish().await;
     }
 );

@@ -249,6 +249,11 @@ pub fn test_env(database_url: &str, data_dir: &std::path::Path) -> HashMap<Strin
         // Tests make many accounts from 127.0.0.1; the address limits have tests of their own.
         ("FAPAI_LOGINS_PER_ADDRESS_PER_MINUTE", "0".to_owned()),
         ("FAPAI_SIGNUPS_PER_ADDRESS_PER_HOUR", "0".to_owned()),
+        // `FAPAI_TEST_BID_PATH=single` runs the same tests on the one-bid reference path.
+        (
+            "FAPAI_BID_PATH",
+            std::env::var("FAPAI_TEST_BID_PATH").unwrap_or_else(|_| "group".to_owned()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

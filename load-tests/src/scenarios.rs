@@ -1,0 +1,385 @@
+//! The scenarios over HTTP and WebSocket. Each prepares its rounds through the API, opens bidding by moving
+//! the server's manual clock, runs for the given time, and checks the rounds afterwards.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use awc::ws::Frame;
+use futures_util::StreamExt;
+use futures_util::future::join_all;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::api::{Api, INCREMENT_CENTS, START_CENTS, check_rounds, prepare, yuan};
+use crate::stats::{Latencies, Outcome};
+
+/// The administrator the set-up signs in as.
+#[derive(Clone)]
+pub struct Admin {
+    pub email: String,
+    pub password: String,
+}
+
+impl Admin {
+    fn pair(&self) -> (&str, &str) {
+        (&self.email, &self.password)
+    }
+}
+
+/// A progress bar over the run's seconds, with the accepted count, on the terminal (hidden otherwise).
+fn progress(
+    seconds: u64,
+    what: &'static str,
+    count: Rc<Cell<u64>>,
+) -> (indicatif::ProgressBar, actix_rt::task::JoinHandle<()>) {
+    let bar = indicatif::ProgressBar::new(seconds);
+    let ticker = {
+        let bar = bar.clone();
+        let started = Instant::now();
+        actix_rt::spawn(async move {
+            loop {
+                bar.set_position(started.elapsed().as_secs());
+                bar.set_message(format!("{} {what}", count.get()));
+                actix_rt::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} s  {msg}") {
+        bar.set_style(style);
+    }
+    (bar, ticker)
+}
+
+/// Sends one bid and records its answer; returns whether it was accepted.
+async fn bid(api: &Api, token: &str, round: &str, amount_cents: i64, outcome: &RefCell<Outcome>) -> bool {
+    let body = json!({ "amount": yuan(amount_cents), "request_id": Uuid::new_v4() });
+    let answer = api
+        .call("POST", &format!("/api/auctions/{round}/bids"), Some(token), Some(body))
+        .await;
+    let mut outcome = outcome.borrow_mut();
+    match answer.status {
+        201 => {
+            outcome.accepted.record(answer.took);
+            true
+        }
+        400..=499 => {
+            outcome.refused.record(answer.took);
+            false
+        }
+        _ => {
+            outcome.errors += 1;
+            false
+        }
+    }
+}
+
+/// `storm`: every bidder reads the minimum and bids it or a step above, as fast as it can, on one round —
+/// most requests collide on the same amount, as in an extension war.
+pub async fn storm(api: &Api, admin: &Admin, label: &str, bidders: usize, seconds: u64) -> Result<Outcome, String> {
+    let setup = prepare(api, admin.pair(), 1, bidders, |_, _| true).await?;
+    setup.open(api).await?;
+    let round = setup.rounds[0].clone();
+    let outcome = RefCell::new(Outcome::new("storm (colliding, one round)", label, bidders));
+    let accepted = Rc::new(Cell::new(0u64));
+    let (bar, ticker) = progress(seconds, "accepted", accepted.clone());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    join_all(setup.bidders.iter().enumerate().map(|(i, token)| {
+        let (round, outcome, accepted) = (&round, &outcome, accepted.clone());
+        async move {
+            let mut step = i as i64 % 3;
+            while Instant::now() < deadline {
+                let view = api.call("GET", &format!("/api/auctions/{round}"), None, None).await;
+                let minimum = crate::api::cents(&view.body["minimum_next_bid"]);
+                if bid(api, token, round, minimum + step * INCREMENT_CENTS, outcome).await {
+                    accepted.set(accepted.get() + 1);
+                }
+                step = (step + 1) % 3;
+            }
+        }
+    }))
+    .await;
+    let mut outcome = outcome.into_inner();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    ticker.abort();
+    bar.finish_and_clear();
+    outcome
+        .notes
+        .push(check_rounds(api, &[round], &[accepted.get()]).await?);
+    Ok(outcome)
+}
+
+/// `rising` (one hot round) and `spread` (N rounds): every bid meant to be valid, so each accepted bid is a
+/// commit. On one round the connections take their amounts from one rising counter (a bid that arrives
+/// after a higher one is refused); over N rounds each connection owns its rounds and alternates two bidders
+/// in each, so every bid is valid.
+pub async fn rising(
+    api: &Api,
+    admin: &Admin,
+    label: &str,
+    rounds: usize,
+    connections: usize,
+    seconds: u64,
+) -> Result<Outcome, String> {
+    let rounds = rounds.max(1);
+    let hot = rounds == 1;
+    // Hot: one bidder per connection, all on the round. Spread: connection w has bidders 2w and 2w+1,
+    // registered for the rounds w owns (r % connections == w).
+    let bidders = if hot { connections } else { 2 * connections };
+    let setup = prepare(api, admin.pair(), rounds, bidders, |b, r| {
+        hot || r % connections == b / 2
+    })
+    .await?;
+    setup.open(api).await?;
+    let scenario = if hot {
+        "rising (every bid valid, one hot round)".to_owned()
+    } else {
+        format!("spread (every bid valid, {rounds} rounds)")
+    };
+    let outcome = RefCell::new(Outcome::new(&scenario, label, connections));
+    let acknowledged: Vec<Cell<u64>> = (0..rounds).map(|_| Cell::new(0)).collect();
+    let next_step = Cell::new(0i64);
+    let accepted = Rc::new(Cell::new(0u64));
+    let (bar, ticker) = progress(seconds, "accepted", accepted.clone());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    join_all((0..connections).map(|w| {
+        let (setup, outcome, acknowledged, next_step, accepted) =
+            (&setup, &outcome, &acknowledged, &next_step, accepted.clone());
+        async move {
+            if hot {
+                while Instant::now() < deadline {
+                    let step = next_step.get();
+                    next_step.set(step + 1);
+                    if bid(
+                        api,
+                        &setup.bidders[w],
+                        &setup.rounds[0],
+                        START_CENTS + step * INCREMENT_CENTS,
+                        outcome,
+                    )
+                    .await
+                    {
+                        acknowledged[0].set(acknowledged[0].get() + 1);
+                        accepted.set(accepted.get() + 1);
+                    }
+                }
+                return;
+            }
+            let owned: Vec<usize> = (w..rounds).step_by(connections).collect();
+            let mut steps = vec![0i64; owned.len()];
+            let mut turn = 0usize;
+            while !owned.is_empty() && Instant::now() < deadline {
+                let k = turn % owned.len();
+                let r = owned[k];
+                // Alternate the two bidders so the leader never bids twice in a row.
+                let token = &setup.bidders[2 * w + (steps[k] % 2) as usize];
+                if bid(
+                    api,
+                    token,
+                    &setup.rounds[r],
+                    START_CENTS + steps[k] * INCREMENT_CENTS,
+                    outcome,
+                )
+                .await
+                {
+                    steps[k] += 1;
+                    acknowledged[r].set(acknowledged[r].get() + 1);
+                    accepted.set(accepted.get() + 1);
+                }
+                turn += 1;
+            }
+        }
+    }))
+    .await;
+    let mut outcome = outcome.into_inner();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    ticker.abort();
+    bar.finish_and_clear();
+    let counts: Vec<u64> = acknowledged.iter().map(Cell::get).collect();
+    outcome.notes.push(check_rounds(api, &setup.rounds, &counts).await?);
+    Ok(outcome)
+}
+
+/// The resident memory of process `pid`, in KiB (Linux).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The amount of a live `bid` message, found without parsing the whole message (thousands of watchers
+/// share one thread of the load generator).
+fn bid_amount(text: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(text).ok()?;
+    if !text.contains("\"type\":\"bid\"") {
+        return None;
+    }
+    let start = text.find("\"amount\":\"")? + 10;
+    let end = start + text[start..].find('"')?;
+    auction_core::Money::parse_positive(&text[start..end])
+        .ok()
+        .map(|m| m.cents())
+}
+
+/// `watchers`: N WebSocket clients follow one round while two bidders alternate valid bids back to back;
+/// each bid's latency to each watcher is measured from the moment its request was sent.
+pub async fn watchers(
+    api: &Api,
+    admin: &Admin,
+    label: &str,
+    watchers: usize,
+    seconds: u64,
+    server_pid: Option<u32>,
+) -> Result<Outcome, String> {
+    let setup = prepare(api, admin.pair(), 1, 2, |_, _| true).await?;
+    setup.open(api).await?;
+    let round = setup.rounds[0].clone();
+    let before = server_pid.and_then(rss_kib);
+    let sent_at: Rc<RefCell<HashMap<i64, Instant>>> = Rc::default();
+    let delivery = Rc::new(RefCell::new(Latencies::default()));
+    let received: Rc<Vec<Cell<u64>>> = Rc::new((0..watchers).map(|_| Cell::new(0)).collect());
+    let connected = Rc::new(Cell::new(0usize));
+    let stop = Rc::new(Cell::new(false));
+    let client = awc::Client::builder()
+        .connector(awc::Connector::new().limit(0))
+        .timeout(Duration::from_secs(60))
+        .finish();
+    let url = format!("{}/api/auctions/{round}/live", api.url.replacen("http", "ws", 1));
+    let mut tasks = Vec::new();
+    for w in 0..watchers {
+        let (client, url) = (client.clone(), url.clone());
+        let (sent_at, delivery, received, connected, stop) = (
+            sent_at.clone(),
+            delivery.clone(),
+            received.clone(),
+            connected.clone(),
+            stop.clone(),
+        );
+        tasks.push(actix_rt::spawn(async move {
+            let Ok((_, mut socket)) = client.ws(url).max_frame_size(1 << 20).connect().await else {
+                return;
+            };
+            connected.set(connected.get() + 1);
+            while !stop.get() {
+                match actix_rt::time::timeout(Duration::from_millis(500), socket.next()).await {
+                    Ok(Some(Ok(Frame::Text(text)))) => {
+                        if let Some(amount) = bid_amount(&text)
+                            && let Some(sent) = sent_at.borrow().get(&amount)
+                        {
+                            delivery.borrow_mut().record(sent.elapsed());
+                            received[w].set(received[w].get() + 1);
+                        }
+                    }
+                    Ok(Some(Ok(_))) | Err(_) => {}
+                    Ok(None) | Ok(Some(Err(_))) => return,
+                }
+            }
+        }));
+    }
+    let waiting = Instant::now();
+    while connected.get() < watchers && waiting.elapsed() < Duration::from_secs(120) {
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    actix_rt::time::sleep(Duration::from_secs(1)).await;
+    let after = server_pid.and_then(rss_kib);
+
+    let outcome = RefCell::new(Outcome::new(
+        &format!("watchers ({watchers} WebSockets, one round)"),
+        label,
+        1,
+    ));
+    let accepted = Rc::new(Cell::new(0u64));
+    let (bar, ticker) = progress(seconds, "bids", accepted.clone());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut step = 0i64;
+    while Instant::now() < deadline {
+        let amount = START_CENTS + step * INCREMENT_CENTS;
+        sent_at.borrow_mut().insert(amount, Instant::now());
+        if bid(api, &setup.bidders[(step % 2) as usize], &round, amount, &outcome).await {
+            step += 1;
+            accepted.set(accepted.get() + 1);
+        }
+    }
+    let mut outcome = outcome.into_inner();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    ticker.abort();
+    bar.finish_and_clear();
+    // The last bids' messages on their way.
+    actix_rt::time::sleep(Duration::from_secs(2)).await;
+    stop.set(true);
+    join_all(tasks).await;
+    let complete = received.iter().filter(|n| n.get() >= accepted.get()).count();
+    let (p50, p99, deliveries) = {
+        let delivery = delivery.borrow();
+        (delivery.ms(0.5), delivery.ms(0.99), delivery.count())
+    };
+    outcome.notes.push(format!(
+        "{} of {watchers} connected, {complete} received all {} bids; bid → watcher p50 / p99 {p50:.0} / {p99:.0} ms ({deliveries} deliveries)",
+        connected.get(),
+        accepted.get(),
+    ));
+    if let (Some(before), Some(after)) = (before, after) {
+        let per = after.saturating_sub(before) as f64 / connected.get().max(1) as f64;
+        outcome.notes.push(format!(
+            "server memory {before} → {after} KiB: {per:.1} KiB per watcher"
+        ));
+    }
+    outcome
+        .notes
+        .push(check_rounds(api, &[round], &[accepted.get()]).await?);
+    Ok(outcome)
+}
+
+/// `reads`: N clients read the round (with its timeline) and its bid record, after 200 bids.
+pub async fn reads(api: &Api, admin: &Admin, label: &str, clients: usize, seconds: u64) -> Result<Outcome, String> {
+    let setup = prepare(api, admin.pair(), 1, 2, |_, _| true).await?;
+    setup.open(api).await?;
+    let round = setup.rounds[0].clone();
+    let warmup = RefCell::new(Outcome::new("warm-up", label, 1));
+    for step in 0..200i64 {
+        bid(
+            api,
+            &setup.bidders[(step % 2) as usize],
+            &round,
+            START_CENTS + step * INCREMENT_CENTS,
+            &warmup,
+        )
+        .await;
+    }
+    let outcome = RefCell::new(Outcome::new("reads (round view and bid record)", label, clients));
+    let done = Rc::new(Cell::new(0u64));
+    let (bar, ticker) = progress(seconds, "reads", done.clone());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    join_all((0..clients).map(|i| {
+        let (round, outcome, done) = (&round, &outcome, done.clone());
+        async move {
+            while Instant::now() < deadline {
+                let path = if i % 2 == 0 {
+                    format!("/api/auctions/{round}")
+                } else {
+                    format!("/api/auctions/{round}/bids")
+                };
+                let answer = api.call("GET", &path, None, None).await;
+                let mut outcome = outcome.borrow_mut();
+                if answer.status == 200 {
+                    outcome.accepted.record(answer.took);
+                    done.set(done.get() + 1);
+                } else {
+                    outcome.errors += 1;
+                }
+            }
+        }
+    }))
+    .await;
+    let mut outcome = outcome.into_inner();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    ticker.abort();
+    bar.finish_and_clear();
+    outcome.notes.push("accepted/s = reads/s".to_owned());
+    Ok(outcome)
+}

@@ -2,6 +2,7 @@
 //! events, around the pure rules of `auction-core`.
 
 pub mod auth;
+pub mod bid_batches;
 pub mod clock;
 pub mod config;
 pub mod error;

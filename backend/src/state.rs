@@ -27,5 +27,5 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the client (`FAPAI_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The bids waiting for their round's next batch (`bid_path = "group"`).
-    pub bid_queue: crate::services::bid_queue::BidQueue,
+    pub bid_queue: crate::bid_batches::BidQueue,
 }

@@ -77,6 +77,9 @@ enum Scenario {
     Watchers {
         #[arg(long, default_value_t = 1000)]
         watchers: usize,
+        /// The bids per second the two bidders place while the watchers follow.
+        #[arg(long, default_value_t = 5)]
+        bids_per_second: u32,
         /// The server's process id, to read its memory before and after the watchers connect.
         #[arg(long)]
         server_pid: Option<u32>,
@@ -146,8 +149,12 @@ async fn run(cli: &Cli) -> Result<Outcome, String> {
             scenarios::rising(&api, &admin, label, *rounds, *connections, seconds).await?,
             (*rounds, *connections),
         ),
-        Scenario::Watchers { watchers, server_pid } => (
-            scenarios::watchers(&api, &admin, label, *watchers, seconds, *server_pid).await?,
+        Scenario::Watchers {
+            watchers,
+            bids_per_second,
+            server_pid,
+        } => (
+            scenarios::watchers(&api, &admin, label, *watchers, seconds, *bids_per_second, *server_pid).await?,
             (1, 1),
         ),
         Scenario::Reads { clients } => (

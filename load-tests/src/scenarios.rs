@@ -224,14 +224,16 @@ fn bid_amount(text: &[u8]) -> Option<i64> {
         .map(|m| m.cents())
 }
 
-/// `watchers`: N WebSocket clients follow one round while two bidders alternate valid bids back to back;
-/// each bid's latency to each watcher is measured from the moment its request was sent.
+/// `watchers`: N WebSocket clients follow one round while two bidders alternate valid bids at a steady
+/// rate; each bid's latency to each watcher is measured from the moment its request was sent. (The watchers
+/// share the load generator's one thread: at 10,000 watchers a faster bid rate measures the generator.)
 pub async fn watchers(
     api: &Api,
     admin: &Admin,
     label: &str,
     watchers: usize,
     seconds: u64,
+    bids_per_second: u32,
     server_pid: Option<u32>,
 ) -> Result<Outcome, String> {
     let setup = prepare(api, admin.pair(), 1, 2, |_, _| true).await?;
@@ -296,13 +298,16 @@ pub async fn watchers(
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut step = 0i64;
+    let pause = Duration::from_secs(1) / bids_per_second.max(1);
     while Instant::now() < deadline {
+        let next = Instant::now() + pause;
         let amount = START_CENTS + step * INCREMENT_CENTS;
         sent_at.borrow_mut().insert(amount, Instant::now());
         if bid(api, &setup.bidders[(step % 2) as usize], &round, amount, &outcome).await {
             step += 1;
             accepted.set(accepted.get() + 1);
         }
+        actix_rt::time::sleep_until(next.into()).await;
     }
     let mut outcome = outcome.into_inner();
     outcome.seconds = started.elapsed().as_secs_f64();

@@ -627,7 +627,11 @@ pub async fn get_result(
 }
 
 pub fn config(cfg: &mut ServiceConfig) {
-    cfg.service(create_auction)
+    // The hottest first: bids, the round, its record (see `routes::configure`).
+    cfg.service(place_bid)
+        .service(get_auction)
+        .service(list_bids)
+        .service(create_auction)
         .service(round_limits)
         .service(publish_auction)
         .service(suspend_auction)
@@ -635,10 +639,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(withdraw_auction)
         .service(add_priority_holder)
         .service(list_auctions)
-        .service(get_auction)
         .service(register_for_auction)
-        .service(place_bid)
-        .service(list_bids)
         .service(get_ledger)
         .service(get_result);
 }

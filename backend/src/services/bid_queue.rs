@@ -1,15 +1,14 @@
 //! Group commit per round. A bid that arrives while its round's previous batch is committing waits here;
 //! the next batch takes every waiting bid of the round, decides them in arrival order under one lock of the
 //! round (each with `bidding::decide`, at the time it reached the server), writes them in one transaction
-//! and acknowledges each accepted bid only once that transaction has committed. A refused bid is answered as
-//! soon as it is decided. On one hot round this turns one commit (one WAL flush) per bid into one per batch;
+//! and answers each bid only once that transaction has committed — a refusal too, because what it says (a
+//! higher price, a round that just closed) must already be visible when the bidder reads the round. On one
+//! hot round this turns one commit (one WAL flush) per bid into one per batch;
 //! every guarantee of the one-bid path holds, because the decision, the lock and the durability before the
 //! answer are the same — only more bids share a commit. Across processes the round's row lock (PostgreSQL)
 //! or the database's write lock (SQLite) still orders the batches.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
@@ -17,33 +16,9 @@ use uuid::Uuid;
 
 use super::bidding::{self, BidOutcome, PlaceBid, Placed};
 use super::rounds::{Access, update_round_in};
+use crate::bid_batches::Waiting;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// A batch holds at most this many bids, so one transaction stays short.
-pub const MAX_BATCH: usize = 256;
-
-/// A bid waiting for its round's next batch, with the way back to its request.
-struct Waiting {
-    bidder_id: Uuid,
-    command: PlaceBid,
-    reply: oneshot::Sender<ApiResult<BidOutcome>>,
-}
-
-/// The bids waiting per round. A round has an entry exactly while a task is draining it.
-#[derive(Default)]
-pub struct BidQueue {
-    rounds: Mutex<HashMap<Uuid, Vec<Waiting>>>,
-    batches: AtomicU64,
-    bids: AtomicU64,
-}
-
-/// How many batches were committed and how many bids they decided, since the process started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchStats {
-    pub batches: u64,
-    pub bids: u64,
-}
 
 /// Queues the bid for its round's next batch and waits for its answer. The first bid of an idle round
 /// starts the task that drains the round; it runs apart from any request, so a client that goes away
@@ -56,51 +31,13 @@ pub async fn submit(state: Arc<AppState>, bidder_id: Uuid, command: PlaceBid) ->
         command,
         reply,
     };
-    let start_drain = {
-        let mut rounds = state.bid_queue.lock();
-        match rounds.get_mut(&round_id) {
-            Some(queue) => {
-                queue.push(waiting);
-                false
-            }
-            None => {
-                rounds.insert(round_id, vec![waiting]);
-                true
-            }
-        }
-    };
-    if start_drain {
+    if state.bid_queue.push(waiting) {
         tokio::spawn(drain(state, round_id));
     }
-    answer
+    let placed = answer
         .await
-        .unwrap_or_else(|_| Err(ApiError::internal("the bid's batch ended without an answer")))
-}
-
-impl BidQueue {
-    pub fn stats(&self) -> BatchStats {
-        BatchStats {
-            batches: self.batches.load(Ordering::Relaxed),
-            bids: self.bids.load(Ordering::Relaxed),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Waiting>>> {
-        // A panic while holding this lock cannot leave the map half-changed (each change is one call).
-        self.rounds.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The round's next batch, or `None` — and the round's entry removed — when nothing waits.
-    fn next_batch(&self, round_id: Uuid) -> Option<Vec<Waiting>> {
-        let mut rounds = self.lock();
-        let queue = rounds.get_mut(&round_id)?;
-        if queue.is_empty() {
-            rounds.remove(&round_id);
-            return None;
-        }
-        let take = queue.len().min(MAX_BATCH);
-        Some(queue.drain(..take).collect())
-    }
+        .unwrap_or_else(|_| Err(ApiError::internal("the bid's batch ended without an answer")))?;
+    bidding::answer(&placed)
 }
 
 /// Decides and commits the round's batches until no bid waits.
@@ -123,20 +60,7 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
     batch.sort_by_key(|w| w.command.received_at);
     let size = batch.len();
     let first_arrival = batch[0].command.received_at;
-    let (work, replies): (Vec<_>, Vec<_>) = batch
-        .into_iter()
-        .map(|w| ((w.bidder_id, w.command), Mutex::new(Some(w.reply))))
-        .unzip();
-    let reply = |index: usize, answer: ApiResult<BidOutcome>| {
-        let sender = replies[index]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(sender) = sender {
-            // The request may have gone away; its bid stands all the same.
-            let _ = sender.send(answer);
-        }
-    };
+    let (work, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| ((w.bidder_id, w.command), w.reply)).unzip();
 
     let committed = async {
         let tx = state.db.write().await?;
@@ -147,16 +71,15 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
             first_arrival,
             Access::Public,
             async |locked, tx| {
-                let mut placed = Vec::new();
-                for (index, (bidder_id, command)) in work.iter().enumerate() {
+                let mut decisions = Vec::with_capacity(work.len());
+                for (bidder_id, command) in &work {
                     locked.advance(state, tx, command.received_at).await?;
                     match bidding::decide(state, *bidder_id, command, locked, tx).await {
-                        Ok(bid) => placed.push((index, bid)),
                         Err(error) if error.status.is_server_error() => return Err(error),
-                        Err(refusal) => reply(index, Err(refusal)),
+                        decision => decisions.push(decision),
                     }
                 }
-                Ok(placed)
+                Ok(decisions)
             },
         )
         .await?;
@@ -169,29 +92,26 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
     .await;
 
     match committed {
-        Ok((placed, round)) => {
-            let accepted: Vec<_> = placed
+        Ok((decisions, round)) => {
+            let accepted: Vec<_> = decisions
                 .iter()
-                .filter_map(|(_, bid)| match bid {
-                    Placed::Accepted(row) => Some(row.clone()),
-                    Placed::Replayed(_) => None,
+                .filter_map(|decision| match decision {
+                    Ok(Placed::Accepted(row)) => Some(row.clone()),
+                    _ => None,
                 })
                 .collect();
-            for (index, bid) in &placed {
-                reply(*index, bid.answer());
+            for (reply, decision) in replies.into_iter().zip(decisions) {
+                // The request may have gone away; its bid stands all the same.
+                let _ = reply.send(decision);
             }
-            state.bid_queue.batches.fetch_add(1, Ordering::Relaxed);
-            state
-                .bid_queue
-                .bids
-                .fetch_add(u64::try_from(size).unwrap_or(u64::MAX), Ordering::Relaxed);
+            state.bid_queue.committed(size);
             tracing::debug!(auction.id = %round_id, batch = size, accepted = accepted.len(), "bid batch committed");
             bidding::announce(state, &round, &accepted).await;
         }
         Err(error) => {
-            // Nothing of the batch was committed: every bid not yet refused gets the error.
-            for index in 0..size {
-                reply(index, Err(error.duplicate()));
+            // Nothing of the batch was committed: every bid gets the error.
+            for reply in replies {
+                let _ = reply.send(Err(error.duplicate()));
             }
         }
     }

@@ -3,16 +3,17 @@
 //! before the bid is acknowledged (R46, R47, c.1–c.3, c.22) — one transaction per bid, or one per batch of
 //! the round's waiting bids (`bid_queue`).
 //!
-//! Work per bid is constant: a primary-key lock of the round, two unique-index lookups (registration,
-//! request id), one bid insert, one or two ledger inserts and one row update — none of it scans earlier bids.
+//! Work per bid is constant: a primary-key lock of the round, one statement for two unique-index lookups
+//! (registration, request id), one bid insert, and per transaction one ledger insert and one row update —
+//! none of it scans earlier bids.
 
 use std::collections::HashMap;
 
 use auction_core::round::Bidder;
-use auction_core::{Instant, Money};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use uuid::Uuid;
 
@@ -29,14 +30,7 @@ use crate::persistence::entities::{auction, bid, ledger_entry, registration};
 use crate::state::AppState;
 use crate::views::{AuctionView, BidView, PlaceBidResponse};
 
-/// A bid as it entered the server.
-pub struct PlaceBid {
-    pub auction_id: Uuid,
-    pub amount: Money,
-    pub request_id: Uuid,
-    /// The server time when the request reached the engine: the bid's legal time (R46, c.2).
-    pub received_at: Instant,
-}
+pub use crate::bid_batches::{PlaceBid, Placed};
 
 pub enum BidOutcome {
     Accepted(PlaceBidResponse),
@@ -64,7 +58,7 @@ pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> 
     if let Placed::Accepted(row) = &updated.value {
         announce(state, &updated.row, std::slice::from_ref(row)).await;
     }
-    updated.value.answer()
+    answer(&updated.value)
 }
 
 /// Decides one bid under the round's lock, at the time it reached the server: the bidder's registration,
@@ -78,29 +72,23 @@ pub async fn decide(
     tx: &WriteTx,
 ) -> ApiResult<Placed> {
     let t = command.received_at;
-    let registration = registration::Entity::find()
-        .filter(registration::Column::AuctionId.eq(command.auction_id))
-        .filter(registration::Column::UserId.eq(bidder_id))
-        .one(&**tx)
-        .await?
-        .ok_or_else(|| {
-            ApiError::forbidden_because(
-                "not_registered",
-                "register and pay the deposit before bidding on this auction",
-            )
-        })?;
-    if let Some(previous) = bid::Entity::find()
-        .filter(bid::Column::AuctionId.eq(command.auction_id))
-        .filter(bid::Column::RequestId.eq(command.request_id))
-        .one(&**tx)
-        .await?
-    {
-        if previous.registration_id != registration.id {
+    let registration = lookup(tx, bidder_id, command).await?.ok_or_else(|| {
+        ApiError::forbidden_because(
+            "not_registered",
+            "register and pay the deposit before bidding on this auction",
+        )
+    })?;
+    if let Some(replayed) = registration.replay_id {
+        if registration.replay_registration != Some(registration.id) {
             return Err(ApiError::conflict(
                 "request_id_reused",
                 "this request_id was already used for another bid",
             ));
         }
+        let previous = bid::Entity::find_by_id(replayed)
+            .one(&**tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("a replayed bid vanished"))?;
         return Ok(Placed::Replayed(previous));
     }
     let bidder = Bidder {
@@ -129,6 +117,33 @@ pub async fn decide(
     locked.record_bid(&accepted, registration.id);
     tracing::debug!(auction.id = %command.auction_id, bid.seq = accepted.seq, extended = accepted.extended(), "bid accepted");
     Ok(Placed::Accepted(row))
+}
+
+/// The caller's registration for the round, and the bid an earlier try of this request made, if any.
+#[derive(Debug, FromQueryResult)]
+struct Lookup {
+    id: Uuid,
+    bidder_code: String,
+    priority_rank: Option<i32>,
+    deposit_status: String,
+    replay_id: Option<Uuid>,
+    replay_registration: Option<Uuid>,
+}
+
+/// The registration and the request id looked up in one statement (the bid path's profile counts every
+/// round trip); the parameters appear in order, as SQLite numbers `$n` by first appearance.
+async fn lookup(tx: &WriteTx, bidder_id: Uuid, command: &PlaceBid) -> ApiResult<Option<Lookup>> {
+    const SQL: &str = "SELECT r.id, r.bidder_code, r.priority_rank, r.deposit_status, \
+         b.id AS replay_id, b.registration_id AS replay_registration \
+         FROM (SELECT id, bidder_code, priority_rank, deposit_status, auction_id FROM registrations \
+               WHERE auction_id = $1 AND user_id = $2) AS r \
+         LEFT JOIN bids AS b ON b.auction_id = r.auction_id AND b.request_id = $3";
+    let statement = Statement::from_sql_and_values(
+        tx.get_database_backend(),
+        SQL,
+        [command.auction_id.into(), bidder_id.into(), command.request_id.into()],
+    );
+    Ok(Lookup::find_by_statement(statement).one(&**tx).await?)
 }
 
 /// Tells the round's watchers about bids just committed, in order. Each message carries the round as it
@@ -163,20 +178,12 @@ pub async fn announce(state: &AppState, round: &auction::Model, bids: &[bid::Mod
     }
 }
 
-/// What the decision under the lock produced: a new bid, or the one an earlier try of the request made.
-pub enum Placed {
-    Accepted(bid::Model),
-    Replayed(bid::Model),
-}
-
-impl Placed {
-    /// The answer once the bid's transaction has committed.
-    pub fn answer(&self) -> ApiResult<BidOutcome> {
-        Ok(match self {
-            Placed::Accepted(row) => BidOutcome::Accepted(PlaceBidResponse::of(row)?),
-            Placed::Replayed(row) => BidOutcome::Replayed(PlaceBidResponse::of(row)?),
-        })
-    }
+/// The answer to a bid once its transaction has committed.
+pub fn answer(placed: &Placed) -> ApiResult<BidOutcome> {
+    Ok(match placed {
+        Placed::Accepted(row) => BidOutcome::Accepted(PlaceBidResponse::of(row)?),
+        Placed::Replayed(row) => BidOutcome::Replayed(PlaceBidResponse::of(row)?),
+    })
 }
 
 /// The public bid record, newest first (R47). The total is the round's own counter, so a page costs

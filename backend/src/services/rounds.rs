@@ -591,8 +591,11 @@ impl LockedRound {
     /// Writes the row (rule state, ledger head) and the new ledger entries.
     pub async fn save(mut self, tx: &WriteTx, now: Instant) -> ApiResult<SavedRound> {
         let created_at = millis(now);
-        for entry in &self.entries {
-            ledger_entry::ActiveModel {
+        // One statement for the entries of a whole bid batch (in chunks within SQLite's variable limit).
+        let rows: Vec<ledger_entry::ActiveModel> = self
+            .entries
+            .iter()
+            .map(|entry| ledger_entry::ActiveModel {
                 id: Set(Uuid::new_v4()),
                 auction_id: Set(self.row.id),
                 seq: Set(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
@@ -601,9 +604,10 @@ impl LockedRound {
                 prev_hash: Set(entry.prev_hash.clone()),
                 hash: Set(entry.hash.clone()),
                 created_at: Set(created_at),
-            }
-            .insert(&**tx)
-            .await?;
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&**tx).await?;
         }
         self.row.ledger_seq = i64::try_from(self.ledger.seq).unwrap_or(i64::MAX);
         self.row.ledger_head = self.ledger.hash.clone();

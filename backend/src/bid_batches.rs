@@ -1,0 +1,102 @@
+//! The bids waiting for their round's next batch (group commit; the batches are decided and committed by
+//! `services::bid_queue`), kept per round in the process's state, and what a decided bid is.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use auction_core::{Instant, Money};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::error::ApiResult;
+use crate::persistence::entities::bid;
+
+/// A batch holds at most this many bids, so one transaction stays short.
+pub const MAX_BATCH: usize = 256;
+
+/// A bid as it entered the server.
+pub struct PlaceBid {
+    pub auction_id: Uuid,
+    pub amount: Money,
+    pub request_id: Uuid,
+    /// The server time when the request reached the engine: the bid's legal time (R46, c.2).
+    pub received_at: Instant,
+}
+
+/// What the decision under the lock produced: a new bid, or the one an earlier try of the request made.
+pub enum Placed {
+    Accepted(bid::Model),
+    Replayed(bid::Model),
+}
+
+/// A bid waiting for its round's next batch, with the way back to its request.
+pub struct Waiting {
+    pub bidder_id: Uuid,
+    pub command: PlaceBid,
+    pub reply: oneshot::Sender<ApiResult<Placed>>,
+}
+
+/// The bids waiting per round. A round has an entry exactly while a task is draining it.
+#[derive(Default)]
+pub struct BidQueue {
+    rounds: Mutex<HashMap<Uuid, Vec<Waiting>>>,
+    batches: AtomicU64,
+    bids: AtomicU64,
+}
+
+/// How many batches were committed and how many bids they decided, since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchStats {
+    pub batches: u64,
+    pub bids: u64,
+}
+
+impl BidQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Waiting>>> {
+        // A panic while holding this lock cannot leave the map half-changed (each change is one call).
+        self.rounds.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues the bid; `true` when its round was idle, so the caller starts the task that drains it.
+    pub fn push(&self, waiting: Waiting) -> bool {
+        let round_id = waiting.command.auction_id;
+        let mut rounds = self.lock();
+        match rounds.get_mut(&round_id) {
+            Some(queue) => {
+                queue.push(waiting);
+                false
+            }
+            None => {
+                rounds.insert(round_id, vec![waiting]);
+                true
+            }
+        }
+    }
+
+    /// The round's next batch, or `None` — and the round's entry removed — when nothing waits.
+    pub fn next_batch(&self, round_id: Uuid) -> Option<Vec<Waiting>> {
+        let mut rounds = self.lock();
+        let queue = rounds.get_mut(&round_id)?;
+        if queue.is_empty() {
+            rounds.remove(&round_id);
+            return None;
+        }
+        let take = queue.len().min(MAX_BATCH);
+        Some(queue.drain(..take).collect())
+    }
+
+    /// Counts a committed batch of `size` bids.
+    pub fn committed(&self, size: usize) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.bids
+            .fetch_add(u64::try_from(size).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    pub fn stats(&self) -> BatchStats {
+        BatchStats {
+            batches: self.batches.load(Ordering::Relaxed),
+            bids: self.bids.load(Ordering::Relaxed),
+        }
+    }
+}

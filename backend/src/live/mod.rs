@@ -10,6 +10,7 @@ pub mod socket;
 
 pub use event::LiveMessage;
 
+use bytestring::ByteString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -35,7 +36,8 @@ struct Envelope {
 /// One event as every subscriber of a round receives it: the JSON text, and for a `bid` message its
 /// sequence, read once here rather than by each subscriber.
 pub struct LiveEvent {
-    pub text: String,
+    /// Shared, not copied, by the subscribers (a round may have thousands).
+    pub text: ByteString,
     pub bid_seq: Option<i64>,
 }
 
@@ -161,7 +163,7 @@ impl LiveHub {
                 .then(|| envelope.message["bid"]["seq"].as_i64())
                 .flatten();
             let event = LiveEvent {
-                text: envelope.message.to_string(),
+                text: envelope.message.to_string().into(),
                 bid_seq,
             };
             let _ = sender.send(Arc::new(event));

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, MessageStream, Session};
+use bytestring::ByteString;
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::broadcast::error::RecvError;
@@ -25,7 +26,7 @@ const PONG_DEADLINE: Duration = Duration::from_secs(50);
 const SEND_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Sends one text message within the deadline; false if the client is gone or too slow.
-async fn send(session: &mut Session, text: String) -> bool {
+async fn send(session: &mut Session, text: ByteString) -> bool {
     matches!(
         tokio::time::timeout(SEND_DEADLINE, session.text(text)).await,
         Ok(Ok(()))
@@ -119,14 +120,14 @@ async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) ->
 }
 
 /// The messages of a catch-up that this subscriber has not been sent yet; marks them sent.
-fn unsent(catch_up: CatchUp, sent: &mut SentBids) -> Vec<String> {
-    let mut messages = vec![catch_up.snapshot];
+fn unsent(catch_up: CatchUp, sent: &mut SentBids) -> Vec<ByteString> {
+    let mut messages = vec![ByteString::from(catch_up.snapshot)];
     if catch_up.reset {
-        messages.push(LiveMessage::Reset.to_text());
+        messages.push(LiveMessage::Reset.to_text().into());
     }
     for (seq, text) in catch_up.bids {
         if sent.mark(seq) {
-            messages.push(text);
+            messages.push(text.into());
         }
     }
     // Everything up to the snapshot is now in the client's hands: in the snapshot, these bids or the

@@ -474,6 +474,8 @@ pub struct RegistrationView {
     pub auction_status: String,
     /// The version of the bidding instructions and special reminders accepted.
     pub terms_version: String,
+    /// For housing: when the bidder committed to holding the purchase qualification (R32).
+    pub housing_commitment_at: Option<String>,
     pub created_at: String,
 }
 
@@ -493,6 +495,7 @@ impl RegistrationView {
             auction_title: round.title.clone(),
             auction_status: round.status.clone(),
             terms_version: r.terms_version.clone(),
+            housing_commitment_at: r.housing_commitment_at.map(|t| rfc3339(instant(t))),
             created_at: rfc3339(instant(r.created_at)),
         })
     }

@@ -5,7 +5,16 @@
 // and the buyer's deal page shows the refund.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, DESKTOP, Server, idNumber, launchBrowser, screenshot, seriousViolations } from './support.mjs';
+import {
+  ADMIN,
+  Server,
+  idNumber,
+  launchBrowser,
+  newPage as sharedNewPage,
+  screenshot,
+  seriousViolations,
+  signIn as sharedSignIn,
+} from './support.mjs';
 
 const TITLE = '杭州市西湖区文三路99号2幢502室';
 let server;
@@ -74,20 +83,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function newPage() {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  return page;
-}
-
-async function signIn(page, person, landing) {
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('邮箱').fill(person.email);
-  await page.getByLabel('密码').fill(person.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(landing);
-}
+const newPage = () => sharedNewPage(browser);
+const signIn = (page, person, landing) => sharedSignIn(page, server, person, landing);
 
 async function expectNoSeriousViolations(page, where) {
   const violations = await seriousViolations(page);
@@ -101,10 +98,11 @@ test('after round 2 fails the judge sets up the sell-off at its fixed price and 
   const terms = page.getByTestId('sell-off-terms');
   await terms.waitFor();
   assert.match(await terms.innerText(), /560,000\.00/);
-  assert.equal(await page.getByLabel('变卖价（法定，不可更改）').inputValue(), '560000.00');
+  assert.equal(await page.getByLabel('起拍价').inputValue(), '560000.00');
+  assert.equal(await page.getByLabel('起拍价').getAttribute('readonly'), '', 'the price is fixed');
   assert.equal(await page.getByLabel('竞价结束时间').count(), 0, 'the period is fixed: no end to choose');
   await page.getByTestId('sell-off-ends').filter({ hasText: '60 天' }).waitFor();
-  await page.getByLabel('保证金（预缴款中悔拍时扣除的部分）').fill('56000');
+  await page.getByLabel('保证金').fill('56000');
   await expectNoSeriousViolations(page, 'sell-off form');
   await screenshot(page, 'court-sell-off-form-desktop');
   await page.getByRole('button', { name: '创建拍卖' }).click();
@@ -117,7 +115,7 @@ test('after round 2 fails the judge sets up the sell-off at its fixed price and 
   await page.context().close();
 });
 
-test('a bidder registers with the housing commitment, prepays the price and buys with the first offer', async () => {
+test('a bidder registers, committed to the housing qualification, prepays the price and buys with the first offer', async () => {
   await server.api('POST', '/api/auth/register', {
     body: { email: buyer.email, password: buyer.password, real_name: buyer.name, id_number: idNumber() },
   });
@@ -130,12 +128,12 @@ test('a bidder registers with the housing commitment, prepays the price and buys
   await page.getByRole('button', { name: '报名参拍' }).click();
   const dialog = page.getByRole('dialog', { name: '报名参拍' });
   await dialog.getByRole('checkbox', { name: '我已阅读并同意竞买须知和特别提示' }).check();
-  await dialog.getByTestId('housing-commitment').check();
+  await dialog.getByTestId('housing-commitment').filter({ hasText: '购房资格' }).waitFor();
   await dialog.getByRole('button', { name: '确认报名' }).click();
   await dialog.getByText('应付变卖预缴款 ¥560,000.00').waitFor();
   await expectNoSeriousViolations(page, 'sell-off registration');
   await screenshot(page, 'sell-off-registration-desktop');
-  await dialog.getByRole('button', { name: '支付变卖预缴款' }).click();
+  await dialog.getByRole('button', { name: '支付保证金' }).click();
   await page.getByRole('button', { name: '确认支付（沙盒）' }).click();
   await page.waitForURL(`**/auctions/${sellOffId}`);
 
@@ -196,6 +194,8 @@ test('the judge records an objection, upholds it, and the buyer sees the sale se
   await screenshot(buyerPage, 'deal-revoked-desktop');
   await buyerPage.context().close();
 
+  const registrations = await server.api('GET', '/api/me/registrations', { token: await server.login(buyer.email, buyer.password) });
+  assert.ok(registrations.items[0].housing_commitment_at, 'the commitment is recorded');
   const ledger = await server.api('GET', `/api/auctions/${sellOffId}/ledger`);
   const kinds = ledger.entries.map((e) => e.kind);
   assert.deepEqual(kinds.slice(-4), ['objection', 'objection_decision', 'revocation', 'refund']);

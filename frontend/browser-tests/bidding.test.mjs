@@ -15,6 +15,7 @@ import {
   amountOf,
   idNumber,
   launchBrowser,
+  newPage as sharedNewPage,
   publishedRound,
   screenshot,
   seriousViolations,
@@ -43,12 +44,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function newPage(viewport) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  return page;
-}
+const newPage = (viewport) => sharedNewPage(browser, viewport);
 
 const text = async (page, testId) => (await page.getByTestId(testId).textContent())?.trim() ?? '';
 
@@ -79,10 +75,8 @@ async function registerAndPay(page) {
   await page.getByRole('button', { name: '报名参拍' }).click();
   const dialog = page.getByRole('dialog', { name: '报名参拍' });
   await dialog.getByRole('checkbox', { name: '我已阅读并同意竞买须知和特别提示' }).check();
-  // The flat is housing: registration takes the purchase-qualification commitment (R32).
-  await dialog.getByRole('button', { name: '确认报名' }).click();
-  await dialog.getByRole('alert').filter({ hasText: '购房资格' }).waitFor();
-  await dialog.getByTestId('housing-commitment').check();
+  // The flat is housing: the dialog says that registering commits to the purchase qualification (R32).
+  await dialog.getByTestId('housing-commitment').filter({ hasText: '购房资格' }).waitFor();
   await dialog.getByRole('button', { name: '确认报名' }).click();
   await dialog.getByRole('button', { name: '支付保证金' }).click();
   await page.getByRole('heading', { name: '沙盒支付网关' }).waitFor();

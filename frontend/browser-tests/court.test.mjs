@@ -6,7 +6,16 @@
 // A judge of another court sees none of it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, DESKTOP, Server, idNumber, launchBrowser, screenshot, seriousViolations } from './support.mjs';
+import {
+  ADMIN,
+  Server,
+  idNumber,
+  launchBrowser,
+  newPage as sharedNewPage,
+  screenshot,
+  seriousViolations,
+  signIn as sharedSignIn,
+} from './support.mjs';
 
 // A 1×1 PNG, as a photo of the flat.
 const PNG = Buffer.from(
@@ -43,20 +52,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function newPage() {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  return page;
-}
-
-async function signIn(page, person) {
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('邮箱').fill(person.email);
-  await page.getByLabel('密码').fill(person.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(/\/court$/);
-}
+const newPage = () => sharedNewPage(browser);
+const signIn = (page, person) => sharedSignIn(page, server, person);
 
 async function expectNoSeriousViolations(page, where) {
   const violations = await seriousViolations(page);

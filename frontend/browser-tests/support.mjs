@@ -189,6 +189,23 @@ export async function launchBrowser() {
 }
 
 export const DESKTOP = { width: 1280, height: 900 };
+
+/** A fresh page in its own context: Chinese, Beijing time, page errors printed. */
+export async function newPage(browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  return page;
+}
+
+/** Signs `person` in on the sign-in page and waits for the page it lands on (the console by default). */
+export async function signIn(page, server, person, landing = /\/court$/) {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('邮箱').fill(person.email);
+  await page.getByLabel('密码').fill(person.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(landing);
+}
 export const PHONE = { width: 375, height: 812 };
 
 /** Serious and critical accessibility violations axe-core finds on the page as it is now. */

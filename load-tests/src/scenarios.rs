@@ -28,28 +28,52 @@ impl Admin {
     }
 }
 
-/// A progress bar over the run's seconds, with the accepted count, on the terminal (hidden otherwise).
-fn progress(
-    seconds: u64,
-    what: &'static str,
-    count: Rc<Cell<u64>>,
-) -> (indicatif::ProgressBar, actix_rt::task::JoinHandle<()>) {
-    let bar = indicatif::ProgressBar::new(seconds);
-    let ticker = {
-        let bar = bar.clone();
+/// A timed run: its deadline, and a progress bar over its seconds with a live count on the terminal (hidden
+/// otherwise).
+struct Timed {
+    deadline: Instant,
+    started: Instant,
+    bar: indicatif::ProgressBar,
+    ticker: actix_rt::task::JoinHandle<()>,
+}
+
+impl Timed {
+    fn start(seconds: u64, what: &'static str, count: Rc<Cell<u64>>) -> Timed {
+        let bar = indicatif::ProgressBar::new(seconds);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} s  {msg}") {
+            bar.set_style(style);
+        }
         let started = Instant::now();
-        actix_rt::spawn(async move {
-            loop {
-                bar.set_position(started.elapsed().as_secs());
-                bar.set_message(format!("{} {what}", count.get()));
-                actix_rt::time::sleep(Duration::from_millis(250)).await;
-            }
-        })
-    };
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} s  {msg}") {
-        bar.set_style(style);
+        let ticker = {
+            let bar = bar.clone();
+            actix_rt::spawn(async move {
+                loop {
+                    bar.set_position(started.elapsed().as_secs());
+                    bar.set_message(format!("{} {what}", count.get()));
+                    actix_rt::time::sleep(Duration::from_millis(250)).await;
+                }
+            })
+        };
+        Timed {
+            deadline: started + Duration::from_secs(seconds),
+            started,
+            bar,
+            ticker,
+        }
     }
-    (bar, ticker)
+
+    fn running(&self) -> bool {
+        Instant::now() < self.deadline
+    }
+
+    /// The outcome with the run's length, the bar cleared.
+    fn finish(self, outcome: RefCell<Outcome>) -> Outcome {
+        let mut outcome = outcome.into_inner();
+        outcome.seconds = self.started.elapsed().as_secs_f64();
+        self.ticker.abort();
+        self.bar.finish_and_clear();
+        outcome
+    }
 }
 
 /// Sends one bid and records its answer; returns whether it was accepted.
@@ -83,14 +107,12 @@ pub async fn storm(api: &Api, admin: &Admin, label: &str, bidders: usize, second
     let round = setup.rounds[0].clone();
     let outcome = RefCell::new(Outcome::new("storm (colliding, one round)", label, bidders));
     let accepted = Rc::new(Cell::new(0u64));
-    let (bar, ticker) = progress(seconds, "accepted", accepted.clone());
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
+    let run = Timed::start(seconds, "accepted", accepted.clone());
     join_all(setup.bidders.iter().enumerate().map(|(i, token)| {
-        let (round, outcome, accepted) = (&round, &outcome, accepted.clone());
+        let (round, outcome, accepted, run) = (&round, &outcome, accepted.clone(), &run);
         async move {
             let mut step = i as i64 % 3;
-            while Instant::now() < deadline {
+            while run.running() {
                 let view = api.call("GET", &format!("/api/auctions/{round}"), None, None).await;
                 let minimum = crate::api::cents(&view.body["minimum_next_bid"]);
                 if bid(api, token, round, minimum + step * INCREMENT_CENTS, outcome).await {
@@ -101,10 +123,7 @@ pub async fn storm(api: &Api, admin: &Admin, label: &str, bidders: usize, second
         }
     }))
     .await;
-    let mut outcome = outcome.into_inner();
-    outcome.seconds = started.elapsed().as_secs_f64();
-    ticker.abort();
-    bar.finish_and_clear();
+    let mut outcome = run.finish(outcome);
     outcome
         .notes
         .push(check_rounds(api, &[round], &[accepted.get()]).await?);
@@ -142,15 +161,13 @@ pub async fn rising(
     let acknowledged: Vec<Cell<u64>> = (0..rounds).map(|_| Cell::new(0)).collect();
     let next_step = Cell::new(0i64);
     let accepted = Rc::new(Cell::new(0u64));
-    let (bar, ticker) = progress(seconds, "accepted", accepted.clone());
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
+    let run = Timed::start(seconds, "accepted", accepted.clone());
     join_all((0..connections).map(|w| {
         let (setup, outcome, acknowledged, next_step, accepted) =
             (&setup, &outcome, &acknowledged, &next_step, accepted.clone());
         async move {
             if hot {
-                while Instant::now() < deadline {
+                while run.running() {
                     let step = next_step.get();
                     next_step.set(step + 1);
                     if bid(
@@ -171,7 +188,7 @@ pub async fn rising(
             let owned: Vec<usize> = (w..rounds).step_by(connections).collect();
             let mut steps = vec![0i64; owned.len()];
             let mut turn = 0usize;
-            while !owned.is_empty() && Instant::now() < deadline {
+            while !owned.is_empty() && run.running() {
                 let k = turn % owned.len();
                 let r = owned[k];
                 // Alternate the two bidders so the leader never bids twice in a row.
@@ -194,10 +211,7 @@ pub async fn rising(
         }
     }))
     .await;
-    let mut outcome = outcome.into_inner();
-    outcome.seconds = started.elapsed().as_secs_f64();
-    ticker.abort();
-    bar.finish_and_clear();
+    let mut outcome = run.finish(outcome);
     let counts: Vec<u64> = acknowledged.iter().map(Cell::get).collect();
     outcome.notes.push(check_rounds(api, &setup.rounds, &counts).await?);
     Ok(outcome)
@@ -294,12 +308,10 @@ pub async fn watchers(
         1,
     ));
     let accepted = Rc::new(Cell::new(0u64));
-    let (bar, ticker) = progress(seconds, "bids", accepted.clone());
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
+    let run = Timed::start(seconds, "bids", accepted.clone());
     let mut step = 0i64;
     let pause = Duration::from_secs(1) / bids_per_second.max(1);
-    while Instant::now() < deadline {
+    while run.running() {
         let next = Instant::now() + pause;
         let amount = START_CENTS + step * INCREMENT_CENTS;
         sent_at.borrow_mut().insert(amount, Instant::now());
@@ -309,10 +321,7 @@ pub async fn watchers(
         }
         actix_rt::time::sleep_until(next.into()).await;
     }
-    let mut outcome = outcome.into_inner();
-    outcome.seconds = started.elapsed().as_secs_f64();
-    ticker.abort();
-    bar.finish_and_clear();
+    let mut outcome = run.finish(outcome);
     // The last bids' messages on their way.
     actix_rt::time::sleep(Duration::from_secs(2)).await;
     stop.set(true);
@@ -357,13 +366,11 @@ pub async fn reads(api: &Api, admin: &Admin, label: &str, clients: usize, second
     }
     let outcome = RefCell::new(Outcome::new("reads (round view and bid record)", label, clients));
     let done = Rc::new(Cell::new(0u64));
-    let (bar, ticker) = progress(seconds, "reads", done.clone());
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
+    let run = Timed::start(seconds, "reads", done.clone());
     join_all((0..clients).map(|i| {
-        let (round, outcome, done) = (&round, &outcome, done.clone());
+        let (round, outcome, done, run) = (&round, &outcome, done.clone(), &run);
         async move {
-            while Instant::now() < deadline {
+            while run.running() {
                 let path = if i % 2 == 0 {
                     format!("/api/auctions/{round}")
                 } else {
@@ -381,10 +388,7 @@ pub async fn reads(api: &Api, admin: &Admin, label: &str, clients: usize, second
         }
     }))
     .await;
-    let mut outcome = outcome.into_inner();
-    outcome.seconds = started.elapsed().as_secs_f64();
-    ticker.abort();
-    bar.finish_and_clear();
+    let mut outcome = run.finish(outcome);
     outcome.notes.push("accepted/s = reads/s".to_owned());
     Ok(outcome)
 }

@@ -368,9 +368,10 @@ pub struct RegisterForAuctionRequest {
     #[serde(default)]
     #[schema(required = true)]
     pub accept_terms: bool,
-    /// For housing: the bidder commits to holding the local purchase qualification (R32); required there.
+    /// For housing, accepting the terms commits the bidder to holding the local purchase qualification (R32),
+    /// which the special reminders state; `false` declines it and is refused. Absent: the terms' commitment.
     #[serde(default)]
-    pub housing_qualification_commitment: bool,
+    pub housing_qualification_commitment: Option<bool>,
 }
 
 /// Register for a round: a random bidder code, and a deposit order to pay.
@@ -388,7 +389,7 @@ pub async fn register_for_auction(
     body: Option<web::Json<RegisterForAuctionRequest>>,
 ) -> ApiResult<HttpResponse> {
     let (accept_terms, commitment) =
-        body.map_or((false, false), |b| (b.accept_terms, b.housing_qualification_commitment));
+        body.map_or((false, None), |b| (b.accept_terms, b.housing_qualification_commitment));
     let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment).await?;
     let view = RegistrationView::of(&registered.registration, &registered.round, Some(registered.order_id))?;
     Ok(HttpResponse::Created().json(view))

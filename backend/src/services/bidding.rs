@@ -154,8 +154,15 @@ pub async fn announce(state: &AppState, round: &auction::Model, bids: &[bid::Mod
         return;
     };
     let now = state.clock.now();
+    // The round's long texts are not part of a live view: copy the row without them, once.
+    let light = auction::Model {
+        announcement: None,
+        bidding_instructions: None,
+        special_reminders: None,
+        ..round.clone()
+    };
     for row in bids {
-        let mut as_of = round.clone();
+        let mut as_of = light.clone();
         if row.seq < round.bid_count {
             as_of.current_price = Some(row.amount);
             as_of.leader_code = Some(row.bidder_code.clone());

@@ -175,7 +175,7 @@ impl Demo {
     }
 
     async fn register_and_pay(&self, bidder: &Caller, round: Uuid) -> ApiResult<()> {
-        let registered = registrations::register(&self.state, bidder, round, true, true).await?;
+        let registered = registrations::register(&self.state, bidder, round, true, None).await?;
         payments::sandbox_complete(&self.state, bidder, registered.order_id).await?;
         Ok(())
     }

@@ -74,7 +74,7 @@ pub async fn register(
     caller: &Caller,
     auction_id: Uuid,
     accept_terms: bool,
-    housing_commitment: bool,
+    housing_commitment: Option<bool>,
 ) -> ApiResult<Registered> {
     caller.require_bidder()?;
     if !accept_terms {
@@ -121,11 +121,13 @@ pub async fn register(
             .one(&**tx)
             .await?
             .is_some_and(|listing| listing.is_housing);
-        if is_housing && !housing_commitment {
+        // For housing the accepted special reminders state the purchase-qualification commitment (R32): accepting
+        // them makes it, and it is recorded; a bidder who says outright that they do not commit is refused.
+        if is_housing && housing_commitment == Some(false) {
             return Err(ApiError::unprocessable(
                 "housing_commitment_required",
-                "this is housing: commit that you hold the local purchase qualification \
-                 (housing_qualification_commitment: true); it is checked before the sale ruling (R32)",
+                "this is housing: registering commits you to holding the local purchase qualification, \
+                 which is checked before the sale ruling (R32)",
             ));
         }
         let kind = crate::persistence::convert::kind(&locked.row.round_kind)?;

@@ -429,9 +429,17 @@ db_test!(
         assert!(details["announcement"].as_str().unwrap().contains("购房资格"));
         assert!(details["special_reminders"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("限购")));
         let buyer = app.new_bidder("赵买").await;
-        let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&buyer.token), json!({ "accept_terms": true })).await;
+        let (status, error) = app
+            .post(&format!("/api/auctions/{id}/registrations"), Some(&buyer.token), json!({ "accept_terms": true, "housing_qualification_commitment": false }))
+            .await;
         assert_eq!((status.as_u16(), code(&error)), (422, "housing_commitment_required"));
-        app.register_and_pay(&buyer, &id).await;
+        // As the contract has it: accepting the terms, whose reminders state the commitment, makes it.
+        let registration = app
+            .post_ok(&format!("/api/auctions/{id}/registrations"), Some(&buyer.token), json!({ "accept_terms": true }), 201)
+            .await;
+        assert!(registration["housing_commitment_at"].is_string(), "{registration}");
+        let order = registration["payment"]["order_id"].as_str().unwrap();
+        app.post_ok(&format!("/api/payments/{order}/sandbox-complete"), Some(&buyer.token), json!({}), 200).await;
         app.open_bidding(&round).await;
         assert_eq!(app.bid(&buyer, &id, "700000").await.0, 201);
         app.set_clock(parse_time(&round["bidding_ends_at"])).await;

@@ -163,8 +163,8 @@ pub async fn rising(
     let accepted = Rc::new(Cell::new(0u64));
     let run = Timed::start(seconds, "accepted", accepted.clone());
     join_all((0..connections).map(|w| {
-        let (setup, outcome, acknowledged, next_step, accepted) =
-            (&setup, &outcome, &acknowledged, &next_step, accepted.clone());
+        let (setup, outcome, acknowledged, next_step, accepted, run) =
+            (&setup, &outcome, &acknowledged, &next_step, accepted.clone(), &run);
         async move {
             if hot {
                 while run.running() {

@@ -86,6 +86,11 @@ impl BidQueue {
         Some(queue.drain(..take).collect())
     }
 
+    /// How many bids of the round wait for its next batch.
+    pub fn waiting(&self, round_id: Uuid) -> usize {
+        self.lock().get(&round_id).map_or(0, Vec::len)
+    }
+
     /// Counts a committed batch of `size` bids.
     pub fn committed(&self, size: usize) {
         self.batches.fetch_add(1, Ordering::Relaxed);

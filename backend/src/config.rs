@@ -63,6 +63,8 @@ pub struct Settings {
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
     pub worker_interval_ms: u64,
+    /// On SIGTERM: how long requests in flight may take to finish before the server stops anyway.
+    pub stop_timeout_seconds: u64,
     pub log_format: LogFormat,
     pub bid_path: BidPath,
 }

@@ -162,8 +162,24 @@ impl ResponseError for ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> ApiError {
-        ApiError::internal(err)
+        ApiError::internal(error_chain(&err))
     }
+}
+
+/// An error with every cause under it (`source()`), outermost first, so a logged 500 explains itself.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        // Some wrappers repeat their source's text in their own; say each thing once.
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Whether a database error is a unique-constraint violation (e.g. a concurrent duplicate insert).
@@ -307,6 +323,20 @@ impl From<auction_core::round::StatusConflict> for ApiError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_server_error_logs_every_cause_under_it() {
+        let io = std::io::Error::other("connection reset by peer");
+        let db = sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(format!("pool: {}", "timed out")));
+        assert_eq!(super::error_chain(&db), db.to_string());
+        #[derive(Debug, thiserror::Error)]
+        #[error("saving the bid")]
+        struct Saving(#[source] std::io::Error);
+        assert_eq!(
+            super::error_chain(&Saving(io)),
+            "saving the bid: connection reset by peer"
+        );
+    }
+
     use super::*;
 
     #[test]

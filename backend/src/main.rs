@@ -44,6 +44,7 @@ async fn main() -> std::process::ExitCode {
 async fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!(settings = ?settings, "starting fapai");
     let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+    actix_web::rt::spawn(backend::startup::begin_stop_on_signal(app.state()));
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }
 

@@ -1,12 +1,17 @@
 //! Building and running the application: database, clock, keys, routes, workers — started together,
-//! stopped together (HTTP first, then the workers, then the database).
+//! stopped together (new requests refused, those in flight finished, then the workers, the HTTP server
+//! and the database: see `shutdown`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
-use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONNECTION, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{App, HttpResponse, HttpServer, ResponseError, middleware, web};
 use rand::RngCore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +25,7 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
+use crate::error::ApiError;
 use crate::gateway::SandboxGateway;
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::Mailer;
@@ -72,6 +78,55 @@ fn security_headers(hsts: bool) -> middleware::DefaultHeaders {
     }
 }
 
+/// Middleware: counts each request in flight, and refuses new ones once the stop has begun. Liveness
+/// (`/api/health`) is always answered, so a process that is stopping is not mistaken for a dead one.
+async fn admit_unless_stopping(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    if req.path() == "/api/health" {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    let Some(_in_flight) = state.shutdown.admit() else {
+        let refusal = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "this server is stopping; please try again in a moment",
+        )
+        .with_retry_after(crate::shutdown::RETRY_AFTER_SECONDS);
+        let mut response = refusal.error_response();
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return Ok(req.into_response(response).map_into_right_body());
+    };
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+/// Begins the stop on SIGTERM or SIGINT (Ctrl-C); the binary installs this, tests stop through
+/// `Shutdown::begin`.
+pub async fn begin_stop_on_signal(state: web::Data<AppState>) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = terminate => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+    }
+    state.shutdown.begin();
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         crate::prometheus::handle();
@@ -116,6 +171,8 @@ impl Application {
             db,
             clock,
             bid_queue: Default::default(),
+            hooks: Default::default(),
+            shutdown: Default::default(),
         });
         if !settings.admin_email.is_empty() {
             accounts::ensure_admin(&state, &settings.admin_email, &settings.admin_password)
@@ -152,6 +209,7 @@ impl Application {
             app.app_data(methods)
                 .service(crate::prometheus::metrics_page)
                 .wrap(security_headers(hsts))
+                .wrap(middleware::from_fn(admit_unless_stopping))
                 .wrap(middleware::from_fn(crate::telemetry::request_span))
                 .wrap(middleware::Compress::default())
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api))
@@ -172,7 +230,9 @@ impl Application {
             address: settings.listen.clone(),
             source,
         })?
-        .shutdown_timeout(10)
+        // The stop is ours (`shutdown`): in-flight requests finish before any HTTP worker stops.
+        .disable_signals()
+        .shutdown_timeout(settings.stop_timeout_seconds)
         .run();
         tracing::info!("listening on http://{address}");
 
@@ -207,18 +267,48 @@ impl Application {
         self.state.clone()
     }
 
-    /// A handle that stops the HTTP server gracefully (for tests and signal handling).
-    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
-    }
-
-    /// Serves until the server stops (Ctrl-C / SIGTERM or a handle), then stops the workers.
+    /// Serves until the stop begins (`state.shutdown.begin()`: SIGTERM or Ctrl-C in the binary, see
+    /// `shutdown::begin_on_signal`), then stops in the order `shutdown` explains: refuse new requests,
+    /// finish those in flight, stop the workers, shut the HTTP server, close the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
-        self.cancel.cancel();
-        for worker in self.workers {
+        let Application {
+            server,
+            state,
+            workers,
+            cancel,
+            ..
+        } = self;
+        let handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        tokio::select! {
+            result = &mut server => {
+                cancel.cancel();
+                for worker in workers {
+                    let _ = worker.await;
+                }
+                return result;
+            }
+            () = state.shutdown.begun() => {}
+        }
+        let within = Duration::from_secs(state.settings.stop_timeout_seconds);
+        tracing::info!(
+            in_flight = state.shutdown.in_flight(),
+            "stopping: new requests are refused, those in flight are finished"
+        );
+        if !state.shutdown.drained(within).await {
+            tracing::warn!(
+                in_flight = state.shutdown.in_flight(),
+                "stopping: requests still in flight after the stop timeout"
+            );
+        }
+        cancel.cancel();
+        for worker in workers {
             let _ = worker.await;
         }
+        // The server future carries out the stop command, so it is polled while the command waits.
+        let ((), result) = futures_util::join!(handle.stop(true), server);
+        state.db.clone().close().await;
+        tracing::info!("stopped");
         result
     }
 }

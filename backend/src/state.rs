@@ -28,4 +28,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The bids waiting for their round's next batch (`bid_path = "group"`).
     pub bid_queue: crate::bid_batches::BidQueue,
+    /// Points where an in-process test can hold the server (never armed outside tests).
+    pub hooks: crate::hooks::Hooks,
+    /// The graceful stop: requests in flight, and whether new ones are refused.
+    pub shutdown: crate::shutdown::Shutdown,
 }

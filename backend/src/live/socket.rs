@@ -165,6 +165,12 @@ pub fn spawn(
         let mut ping = tokio::time::interval(PING_EVERY);
         loop {
             tokio::select! {
+                // The process is stopping: the client reconnects (elsewhere) and catches up by `after_seq`.
+                () = state.shutdown.begun() => {
+                    let away = actix_ws::CloseReason { code: actix_ws::CloseCode::Away, description: None };
+                    let _ = session.close(Some(away)).await;
+                    return;
+                }
                 event = events.recv() => {
                     let texts = match event {
                         Ok(event) => {

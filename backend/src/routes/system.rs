@@ -116,7 +116,7 @@ pub async fn move_clock(
         .clock
         .set(target)
         .map_err(|e| ApiError::conflict("clock_backwards", e.to_string()))?;
-    workers::run_due(&state, now).await?;
+    workers::run_due(&state, now, workers::DueBy::ClockMove).await?;
     // What those transitions sent is delivered too, so a test can read it at once.
     crate::notify::flush(&state).await;
     Ok(web::Json(TimeView { now: rfc3339(now) }))

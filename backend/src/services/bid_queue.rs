@@ -18,6 +18,7 @@ use super::bidding::{self, BidOutcome, PlaceBid, Placed};
 use super::rounds::{Access, update_round_in};
 use crate::bid_batches::Waiting;
 use crate::error::{ApiError, ApiResult};
+use crate::hooks::HoldPoint;
 use crate::state::AppState;
 
 /// Queues the bid for its round's next batch and waits for its answer. The first bid of an idle round
@@ -84,6 +85,7 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
         )
         .await?;
         if decided.changed {
+            state.hooks.pass(HoldPoint::BatchBeforeCommit).await;
             tx.commit().await?;
             decided.saved.announce(state).await;
         }

@@ -66,7 +66,7 @@ impl Demo {
 
     async fn advance_to(&self, t: Instant) -> ApiResult<()> {
         self.at(t)?;
-        workers::run_due(&self.state, t).await
+        workers::run_due(&self.state, t, workers::DueBy::ClockMove).await
     }
 
     async fn bidder(&self, email: &str, name: &str, id_number: String) -> ApiResult<Caller> {
@@ -221,6 +221,8 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             identity: IdentityVerifier::Sandbox,
             trusted_proxies: Vec::new(),
             bid_queue: Default::default(),
+            hooks: Default::default(),
+            shutdown: Default::default(),
         },
     };
     accounts::ensure_admin(&demo.state, "admin@demo.fapai", DEMO_PASSWORD).await?;

@@ -717,9 +717,12 @@ pub async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: ListingS
     Ok(())
 }
 
-/// Rounds with an opening or closing due at `now`: one id per call, skipping rounds another
-/// transaction holds (`SKIP LOCKED` on PostgreSQL), so several workers and processes share the work.
-pub async fn lock_next_due(tx: &WriteTx, now: Instant) -> ApiResult<Option<LockedRound>> {
+/// A round with an opening or closing due at `now`, locked: one per call. With `skip_held` it skips
+/// rounds another transaction holds (`SKIP LOCKED` on PostgreSQL), so several workers and processes
+/// share the work; without, it waits for them, and PostgreSQL re-reads a waited-for row and passes it
+/// over if it is no longer due (READ COMMITTED). On SQLite the write transaction already excludes
+/// every other writer.
+pub async fn lock_next_due(tx: &WriteTx, now: Instant, skip_held: bool) -> ApiResult<Option<LockedRound>> {
     use sea_orm::Condition;
     use sea_orm::sea_query::{LockBehavior, LockType};
     let now = millis(now);
@@ -734,10 +737,12 @@ pub async fn lock_next_due(tx: &WriteTx, now: Instant) -> ApiResult<Option<Locke
                 .add(auction::Column::Status.eq(RoundStatus::Bidding.as_str()))
                 .add(auction::Column::BiddingEndsAt.lte(now)),
         );
-    let row = auction::Entity::find()
-        .filter(due)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .one(&**tx)
-        .await?;
+    let query = auction::Entity::find().filter(due);
+    let query = if skip_held {
+        query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+    } else {
+        query.lock_exclusive()
+    };
+    let row = query.one(&**tx).await?;
     row.map(LockedRound::from_row).transpose()
 }

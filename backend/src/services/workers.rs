@@ -13,11 +13,23 @@ use tokio_util::sync::CancellationToken;
 use super::rounds::lock_next_due;
 use super::{deadlines, deals, negotiations};
 use crate::error::ApiResult;
+use crate::hooks::HoldPoint;
 use crate::state::AppState;
 
+/// Who is applying what became due, which decides how it treats a round another transaction holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueBy {
+    /// The background loop: it skips a round another worker or process holds, so they share the work.
+    Worker,
+    /// A move of the test clock (or the demo's seeding): it waits for every round another transaction
+    /// holds and then reads it afresh, so when it returns every transition due at `now` is committed,
+    /// whoever applied it.
+    ClockMove,
+}
+
 /// Applies everything due at `now`.
-pub async fn run_due(state: &AppState, now: Instant) -> ApiResult<()> {
-    apply_due_transitions(state, now).await?;
+pub async fn run_due(state: &AppState, now: Instant, by: DueBy) -> ApiResult<()> {
+    apply_due_transitions(state, now, by).await?;
     negotiations::expire_due(state, now).await?;
     deals::send_reminders(state, now).await?;
     deals::apply_defaults(state, now).await?;
@@ -27,11 +39,11 @@ pub async fn run_due(state: &AppState, now: Instant) -> ApiResult<()> {
 
 /// Opens and closes every round due at `now`, each in its own transaction, each exactly once: the
 /// status is re-read under the round's lock, so a round another worker closed is no longer due.
-pub async fn apply_due_transitions(state: &AppState, now: Instant) -> ApiResult<usize> {
+pub async fn apply_due_transitions(state: &AppState, now: Instant, by: DueBy) -> ApiResult<usize> {
     let mut applied = 0;
     loop {
         let tx = state.db.write().await?;
-        let Some(mut locked) = lock_next_due(&tx, now).await? else {
+        let Some(mut locked) = lock_next_due(&tx, now, by == DueBy::Worker).await? else {
             break;
         };
         locked.advance(state, &tx, now).await?;
@@ -39,6 +51,9 @@ pub async fn apply_due_transitions(state: &AppState, now: Instant) -> ApiResult<
             break;
         }
         let saved = locked.save(&tx, now).await?;
+        if by == DueBy::Worker {
+            state.hooks.pass(HoldPoint::TransitionBeforeCommit).await;
+        }
         tx.commit().await?;
         tracing::info!(auction.id = %saved.row.id, status = %saved.row.status, "round transition applied");
         saved.announce(state).await;
@@ -56,7 +71,7 @@ pub fn spawn(state: web::Data<AppState>, interval: Duration, cancel: Cancellatio
                 _ = tokio::time::sleep(interval) => {}
             }
             let now = state.clock.now();
-            if let Err(err) = run_due(&state, now).await {
+            if let Err(err) = run_due(&state, now, DueBy::Worker).await {
                 tracing::warn!(error = %err, "background work failed; retrying on the next tick");
             }
         }

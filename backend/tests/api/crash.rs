@@ -1,5 +1,6 @@
 //! An acknowledged bid survives the server being killed (SIGKILL) or stopped (SIGTERM) in the middle of
-//! bidding; a stop answers what it has taken in, never with a 5xx.
+//! bidding; a stop answers what it has taken in, never with a server error (a bid that comes after the
+//! stop began is refused `503 unavailable`, to be sent again).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -102,7 +103,13 @@ db_test!(
             interrupted_burst(&app, &id, [&alice, &bob], 40, "700000", server.terminate(Duration::from_secs(15))).await;
         assert!(stopped_cleanly, "fapai stops within 15 s of SIGTERM");
         for (status, body) in &answers {
-            assert!(status.as_u16() < 500, "an in-flight request answered {status}: {body}");
+            // A bid that arrived after the stop began is refused as `unavailable` (try again elsewhere).
+            let refused_late = status.as_u16() == 503 && body["error"]["code"] == "unavailable";
+            assert!(
+                status.as_u16() < 500 || refused_late,
+                "an in-flight request answered {status}: {body}\n{}",
+                server.log()
+            );
         }
         let acknowledged: Vec<_> = answers.iter().filter(|(s, _)| s.as_u16() == 201).map(|(_, b)| b).collect();
         eprintln!("{} of 40 in-flight bids were answered before the stop, {} accepted", answers.len(), acknowledged.len());

@@ -278,7 +278,6 @@ pub struct TestApp {
     pub client: awc::Client,
     /// The in-process server's state; `None` when driving an external `fapai` process.
     pub state: Option<actix_web::web::Data<backend::state::AppState>>,
-    server: Option<actix_web::dev::ServerHandle>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     database: Option<TestDatabase>,
     admin: OnceCell<String>,
@@ -367,7 +366,6 @@ impl TestApp {
             db,
             client,
             state: None,
-            server: None,
             task: None,
             database: None,
             admin: OnceCell::new(),
@@ -402,7 +400,6 @@ impl TestApp {
     pub async fn spawn_with(db: Db, settings: Settings, database: Option<TestDatabase>) -> TestApp {
         let app = Application::build(settings).await.expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let server = app.server_handle();
         let state = app.state();
         let task = tokio::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
@@ -411,7 +408,6 @@ impl TestApp {
             db,
             client,
             state: Some(state),
-            server: Some(server),
             task: Some(task),
             database,
             admin: OnceCell::new(),
@@ -420,8 +416,8 @@ impl TestApp {
 
     /// Stops the server and removes its database.
     pub async fn finish(mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop(true).await;
+        if let Some(state) = &self.state {
+            state.shutdown.begin();
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;

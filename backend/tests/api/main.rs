@@ -15,6 +15,7 @@ mod hardening;
 mod later_rounds;
 mod live;
 mod negotiations;
+mod races;
 mod rounds;
 mod system;
 mod web;

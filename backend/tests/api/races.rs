@@ -1,0 +1,120 @@
+//! Races held open on purpose: a test arms a hold point in the in-process server (`backend::hooks`), so
+//! the racy interleaving happens every time instead of once in a hundred runs under load.
+
+use std::time::Duration;
+
+use backend::config::BidPath;
+use backend::hooks::HoldPoint;
+use futures_util::future::join_all;
+use serde_json::json;
+
+use crate::db_test;
+use crate::helpers::{OpenRound, TestApp, parse_time, plus};
+
+/// Long enough that a request that was going to return early has done so.
+const SETTLE: Duration = Duration::from_millis(300);
+
+db_test!(
+    async fn a_clock_move_returns_only_after_a_transition_the_worker_is_committing(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let opens = parse_time(&round["bidding_starts_at"]);
+
+        // The background worker finds the round due and is held just before it commits the opening.
+        let hold = app.state().hooks.hold(HoldPoint::TransitionBeforeCommit);
+        app.state().clock.set(opens).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), hold.reached(1))
+            .await
+            .expect("the worker reaches the opening");
+
+        // The test clock is moved meanwhile: the contract says the opening is applied before it answers.
+        // The round is read the moment the clock answers; the hold is let go only after a while.
+        let moving = async {
+            let (status, body) = app.post("/api/test/clock", None, json!({ "advance_seconds": 0 })).await;
+            assert_eq!(status.as_u16(), 200, "{body}");
+            app.auction(&id).await["status"].clone()
+        };
+        let release_later = async {
+            tokio::time::sleep(SETTLE).await;
+            hold.release();
+        };
+        let (status_when_answered, ()) = futures_util::join!(moving, release_later);
+        assert_eq!(
+            status_when_answered, "bidding",
+            "the clock answered before the opening it made due was committed"
+        );
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_stop_answers_every_queued_bid_and_refuses_new_ones_with_503(db) {
+        let app = TestApp::spawn_tuned(db, |s| s.bid_path = BidPath::Group).await;
+        let OpenRound { id, alice, bob, .. } = app.round_open_to_two().await;
+        let round_id: uuid::Uuid = id.parse().unwrap();
+
+        // The first bid's batch is held before its commit; eight more bids queue up behind it, sent on
+        // connections of their own, so they are spread over the HTTP workers.
+        let hold = app.state().hooks.hold(HoldPoint::BatchBeforeCommit);
+        let first = app.bid(&alice, &id, "700000");
+        let queued = async {
+            tokio::time::timeout(Duration::from_secs(10), hold.reached(1))
+                .await
+                .expect("the first batch is held");
+            join_all((1..=8).map(|i| {
+                let who = if i % 2 == 1 { &bob } else { &alice };
+                let amount = plus("700000", i, "1000");
+                let app = &app;
+                let id = &id;
+                async move { app.bid(who, id, &amount).await }
+            }))
+            .await
+        };
+        let stop = async {
+            tokio::time::timeout(Duration::from_secs(10), hold.reached(1))
+                .await
+                .expect("the first batch is held");
+            tokio::time::timeout(Duration::from_secs(20), async {
+                while app.state().bid_queue.waiting(round_id) < 8 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+            .await
+            .expect("eight bids queue behind the held batch");
+            app.state().shutdown.begin();
+
+            // A bid sent after the stop began is refused, with a time to retry after, and changes nothing.
+            let late = awc::Client::default()
+                .post(format!("{}/api/auctions/{id}/bids", app.address))
+                .insert_header(("Authorization", format!("Bearer {}", bob.token)))
+                .send_json(&json!({ "amount": "800000", "request_id": uuid::Uuid::new_v4() }))
+                .await;
+            let mut late = late.expect("the stopping server answers");
+            let body: serde_json::Value = late.json().await.expect("an error body");
+            assert_eq!(late.status().as_u16(), 503, "{body}");
+            assert_eq!(body["error"]["code"], "unavailable");
+            assert!(late.headers().contains_key("retry-after"));
+            tokio::time::sleep(SETTLE).await;
+            hold.release();
+        };
+        let (first, queued, ()) = futures_util::join!(first, queued, stop);
+        let answers: Vec<_> = std::iter::once(first).chain(queued).collect();
+        for (status, body) in &answers {
+            assert!(status.as_u16() < 500, "a bid taken in before the stop was answered {status}: {body}");
+        }
+        // Each was decided under the rules (in arrival order some are outbid or already leading), and
+        // the record holds exactly the accepted ones.
+        let accepted = answers.iter().filter(|(s, _)| s.as_u16() == 201).count();
+        let round = app.state().db.conn().clone();
+        let stored = <backend::persistence::entities::bid::Entity as sea_orm::EntityTrait>::find()
+            .all(&round)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), accepted, "{answers:?}");
+        let state = app.state().clone();
+        app.finish().await;
+        assert_eq!(state.shutdown.in_flight(), 0);
+    }
+);

@@ -173,6 +173,8 @@ impl Application {
             bid_queue: Default::default(),
             hooks: Default::default(),
             shutdown: Default::default(),
+            due_pass: Default::default(),
+            delivery_pass: Default::default(),
         });
         if !settings.admin_email.is_empty() {
             accounts::ensure_admin(&state, &settings.admin_email, &settings.admin_password)

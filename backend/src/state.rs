@@ -32,4 +32,10 @@ pub struct AppState {
     pub hooks: crate::hooks::Hooks,
     /// The graceful stop: requests in flight, and whether new ones are refused.
     pub shutdown: crate::shutdown::Shutdown,
+    /// Held by the background worker for one pass over what is due, and by a move of the test clock, so
+    /// the clock answers only after a pass the worker began has committed (its claims are skipped by
+    /// everyone else).
+    pub due_pass: tokio::sync::Mutex<()>,
+    /// Likewise for one pass of the outbox worker's delivery.
+    pub delivery_pass: tokio::sync::Mutex<()>,
 }

@@ -150,6 +150,7 @@ pub fn spawn(
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(interval) => {}
             }
+            let _pass = state.delivery_pass.lock().await;
             if let Err(err) = deliver_due(&state, state.clock.now()).await {
                 tracing::warn!(error = %err, "outbox delivery failed; retrying on the next tick");
             }

@@ -223,6 +223,8 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             bid_queue: Default::default(),
             hooks: Default::default(),
             shutdown: Default::default(),
+            due_pass: Default::default(),
+            delivery_pass: Default::default(),
         },
     };
     accounts::ensure_admin(&demo.state, "admin@demo.fapai", DEMO_PASSWORD).await?;

@@ -70,6 +70,7 @@ pub fn spawn(state: web::Data<AppState>, interval: Duration, cancel: Cancellatio
                 _ = cancel.cancelled() => break,
                 _ = tokio::time::sleep(interval) => {}
             }
+            let _pass = state.due_pass.lock().await;
             let now = state.clock.now();
             if let Err(err) = run_due(&state, now, DueBy::Worker).await {
                 tracing::warn!(error = %err, "background work failed; retrying on the next tick");

@@ -50,6 +50,40 @@ db_test!(
 );
 
 db_test!(
+    async fn a_clock_move_waits_for_an_opening_another_instance_is_committing(db) {
+        // Two processes on one database; the second one's worker opens the round and is held before its
+        // commit. The first one's clock move must wait for that row and read it afresh.
+        let app = TestApp::spawn(db).await;
+        let other = app.spawn_sibling().await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let opens = parse_time(&round["bidding_starts_at"]);
+
+        let hold = other.state().hooks.hold(HoldPoint::TransitionBeforeCommit);
+        other.state().clock.set(opens).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), hold.reached(1))
+            .await
+            .expect("the other instance's worker reaches the opening");
+        let moving = async {
+            app.set_clock(opens).await;
+            app.auction(&id).await["status"].clone()
+        };
+        let release_later = async {
+            tokio::time::sleep(SETTLE).await;
+            hold.release();
+        };
+        let (status_when_answered, ()) = futures_util::join!(moving, release_later);
+        assert_eq!(status_when_answered, "bidding", "the clock answered before the opening was committed");
+        let ledger = app.verified_ledger(&id).await;
+        let openings = ledger.iter().filter(|e| e.kind == "status" && e.payload["status"] == "bidding").count();
+        assert_eq!(openings, 1, "opened exactly once");
+        other.finish().await;
+        app.finish().await;
+    }
+);
+
+db_test!(
     async fn a_stop_answers_every_queued_bid_and_refuses_new_ones_with_503(db) {
         let app = TestApp::spawn_tuned(db, |s| s.bid_path = BidPath::Group).await;
         let OpenRound { id, alice, bob, .. } = app.round_open_to_two().await;

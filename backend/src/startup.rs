@@ -210,6 +210,7 @@ impl Application {
             let methods = web::Data::new(crate::web_app::ApiMethods::of(&api));
             app.app_data(methods)
                 .service(crate::prometheus::metrics_page)
+                .configure(routes::discovery::config)
                 .wrap(security_headers(hsts))
                 .wrap(middleware::from_fn(admit_unless_stopping))
                 .wrap(middleware::from_fn(crate::telemetry::request_span))

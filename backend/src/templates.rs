@@ -38,6 +38,8 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email/court_action.html",
         "email/sale_revoked.txt",
         "email/sale_revoked.html",
+        "email/watch_reminder.txt",
+        "email/watch_reminder.html",
         "email/court_deadline.txt",
         "email/court_deadline.html",
     ] {

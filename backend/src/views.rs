@@ -14,6 +14,7 @@ use crate::persistence::convert::{instant, money, money_opt};
 use crate::persistence::entities::{
     auction, bid, case, court, deal, ledger_entry, listing, listing_file, refund, registration, user,
 };
+use auction_core::costs::BuyerInformation;
 
 /// A money amount as the client sent it. Only a decimal *string* is accepted; anything else, or a
 /// string that is not a positive amount with ≤ 2 decimals and ≤ 14 integer digits, is `invalid_amount`.
@@ -214,6 +215,93 @@ pub struct ListingView {
     pub created_at: String,
     /// Photos and documents.
     pub files: Vec<FileView>,
+    /// Taxes, arrears and fees, and who bears each (R29, R67).
+    pub costs: Vec<CostView>,
+    pub contact: Option<ContactView>,
+    pub viewing: Option<ViewingView>,
+}
+
+/// One cost besides the price.
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct CostView {
+    pub name: String,
+    /// `buyer` or `seller`.
+    pub borne_by: String,
+    /// `fixed` or `percent_of_price`.
+    pub kind: String,
+    #[schema(value_type = Option<String>)]
+    pub amount: Option<Money>,
+    /// Percent of the price (`"3"`, `"5.6"`).
+    pub percent: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct ContactView {
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct ViewingView {
+    pub how: String,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
+
+/// The buyer's costs at one price: each item and the total.
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct CostEstimateView {
+    #[schema(value_type = String)]
+    pub price: Money,
+    pub items: Vec<CostEstimateItem>,
+    #[schema(value_type = String)]
+    pub total: Money,
+}
+
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct CostEstimateItem {
+    pub name: String,
+    #[schema(value_type = String)]
+    pub amount: Money,
+}
+
+/// The buyer information of a listing, as views show it.
+struct BuyerViews {
+    costs: Vec<CostView>,
+    contact: Option<ContactView>,
+    viewing: Option<ViewingView>,
+}
+
+fn buyer_views(info: &BuyerInformation) -> BuyerViews {
+    use auction_core::costs::CostAmount;
+    BuyerViews {
+        costs: info
+            .costs
+            .iter()
+            .map(|cost| {
+                let (kind, amount, percent) = match cost.amount {
+                    CostAmount::Fixed(amount) => ("fixed", Some(amount), None),
+                    CostAmount::PercentOfPrice(percent) => ("percent_of_price", None, Some(percent.to_string())),
+                };
+                CostView {
+                    name: cost.name.clone(),
+                    borne_by: cost.borne_by.as_str().to_owned(),
+                    kind: kind.to_owned(),
+                    amount,
+                    percent,
+                }
+            })
+            .collect(),
+        contact: info.contact.as_ref().map(|c| ContactView {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+        }),
+        viewing: info.viewing.as_ref().map(|v| ViewingView {
+            how: v.how.clone(),
+            from: v.from.map(rfc3339),
+            until: v.until.map(rfc3339),
+        }),
+    }
 }
 
 /// A photo or document of a listing.
@@ -226,6 +314,14 @@ pub struct FileView {
     pub content_type: String,
     pub size: i64,
     pub url: String,
+    /// A photo's smaller copies (JPEG), for `srcset`.
+    pub variants: Vec<FileVariantView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileVariantView {
+    pub width: u32,
+    pub url: String,
 }
 
 impl From<&listing_file::Model> for FileView {
@@ -237,6 +333,13 @@ impl From<&listing_file::Model> for FileView {
             content_type: f.content_type.clone(),
             size: f.size,
             url: file_path(f.id),
+            variants: crate::persistence::convert::variant_widths(f)
+                .into_iter()
+                .map(|width| FileVariantView {
+                    width,
+                    url: format!("{}?w={width}", file_path(f.id)),
+                })
+                .collect(),
         }
     }
 }
@@ -252,6 +355,7 @@ impl ListingView {
     }
 
     pub fn of(l: &listing::Model) -> ApiResult<ListingView> {
+        let buyer = buyer_views(&crate::persistence::convert::buyer_information(l)?);
         Ok(ListingView {
             id: l.id,
             case_id: l.case_id,
@@ -268,6 +372,9 @@ impl ListingView {
             reference_valid_until: l.reference_valid_until.map(|t| rfc3339(instant(t))),
             created_at: rfc3339(instant(l.created_at)),
             files: Vec::new(),
+            costs: buyer.costs,
+            contact: buyer.contact,
+            viewing: buyer.viewing,
         })
     }
 }
@@ -339,6 +446,34 @@ pub struct AuctionView {
     /// (`extension_count` says how many there were) (single-round view only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TimelineEvent>>,
+    /// How many people watch the round (关注) (the round's own view and lists, not live messages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_count: Option<u64>,
+    /// Whether the caller watches it (signed in, the round's own view).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watching: Option<bool>,
+    /// A sold round's deal: `awaiting_balance`, `paid`, `defaulted` (悔拍) … (not in live messages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deal_status: Option<String>,
+    /// The listing's next round once it is published (after a default, a failure or a revocation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_round_id: Option<Uuid>,
+    /// Taxes, arrears and fees, and who bears each (single-round view only; R29, R67).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub costs: Option<Vec<CostView>>,
+    /// Whom to call at the court (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactView>,
+    /// How to view the property (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viewing: Option<ViewingView>,
+    /// The sum of the buyer's costs at the current (or starting) price (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub buyer_costs_at_current: Option<Money>,
+    /// The buyer's costs item by item at that price (single-round view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_cost_estimate: Option<CostEstimateView>,
 }
 
 /// One step of a round's public history.
@@ -395,11 +530,59 @@ impl AuctionView {
             special_reminders: None,
             terms_version: None,
             timeline: None,
+            watch_count: None,
+            watching: None,
+            deal_status: None,
+            next_round_id: None,
+            costs: None,
+            contact: None,
+            viewing: None,
+            buyer_costs_at_current: None,
+            buyer_cost_estimate: None,
         })
     }
 
-    pub fn with_photo(mut self, file_id: Option<Uuid>) -> AuctionView {
-        self.photo_url = file_id.map(file_path);
+    /// Adds the listing's buyer information and the buyer's costs at the current (or starting) price.
+    pub fn with_buyer_information(mut self, info: &BuyerInformation) -> AuctionView {
+        let views = buyer_views(info);
+        let price = self.current_price.unwrap_or(self.starting_price);
+        let estimate = auction_core::costs::buyer_estimate(&info.costs, price);
+        self.costs = Some(views.costs);
+        self.contact = views.contact;
+        self.viewing = views.viewing;
+        self.buyer_costs_at_current = Some(estimate.total);
+        self.buyer_cost_estimate = Some(CostEstimateView {
+            price,
+            items: estimate
+                .items
+                .into_iter()
+                .map(|(name, amount)| CostEstimateItem { name, amount })
+                .collect(),
+            total: estimate.total,
+        });
+        self
+    }
+
+    /// Adds how many watch the round, and what the public knows after the sale: the deal's status (a
+    /// default shows as 悔拍) and the listing's next round.
+    pub fn with_aftermath(
+        mut self,
+        watch_count: u64,
+        deal_status: Option<String>,
+        next_round_id: Option<Uuid>,
+    ) -> AuctionView {
+        self.watch_count = Some(watch_count);
+        self.deal_status = deal_status;
+        self.next_round_id = next_round_id;
+        self
+    }
+
+    /// The card's photo: the listing's first, as its smallest copy when it has one.
+    pub fn with_photo(mut self, photo: Option<&listing_file::Model>) -> AuctionView {
+        self.photo_url = photo.map(|f| match crate::persistence::convert::variant_widths(f).first() {
+            Some(width) => format!("{}?w={width}", file_path(f.id)),
+            None => file_path(f.id),
+        });
         self
     }
 
@@ -619,10 +802,14 @@ pub struct ResultView {
     #[schema(value_type = Option<String>)]
     pub final_price: Option<Money>,
     pub winner_code: Option<String>,
-    /// The buyer's real name, published after the sale (R51).
+    /// The buyer's real name, published after the sale (R51); withheld once the buyer defaulted or the
+    /// sale was set aside, since they are no longer the buyer.
     pub buyer_name: Option<String>,
     pub deal_id: Option<Uuid>,
     pub confirmation_url: Option<String>,
+    /// The deal's status when there is one (`defaulted` after 悔拍).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deal_status: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

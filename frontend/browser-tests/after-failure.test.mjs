@@ -177,7 +177,7 @@ test('the judge records an objection, upholds it, and the buyer sees the sale se
   await page.getByRole('combobox', { name: '审查结果', exact: true }).selectOption({ label: '成立' });
   await page.getByLabel('理由（公开记入区块记录）').fill('拍卖公告未披露租赁关系，属严重失实（R65）。');
   await page.getByRole('button', { name: '作出裁定' }).click();
-  await page.getByTestId('round-status').filter({ hasText: '已撤销成交' }).waitFor();
+  await page.getByTestId('round-status').filter({ hasText: '已撤销' }).waitFor();
   await page.getByTestId('deal-refunds').filter({ hasText: '560,000.00' }).waitFor();
   await expectNoSeriousViolations(page, 'round after revocation');
   await screenshot(page, 'court-revoked-desktop');

@@ -124,6 +124,11 @@ export class Server {
  * ¥700,000, deposit ¥70,000, increment ¥1,000, bidding from 31 days from now for 24 hours.
  */
 export async function publishedRound(server) {
+  return (await publishedRoundAndJudge(server)).round;
+}
+
+/** As {@link publishedRound}, with the judge's token, for a test that goes on as the court. */
+export async function publishedRoundAndJudge(server) {
   const admin = await server.login(ADMIN.email, ADMIN.password);
   const court = await server.api('POST', '/api/admin/courts', { token: admin, body: { name: '杭州市上城区人民法院' } });
   const judgeEmail = `judge.${Date.now()}@browser.test`;
@@ -170,7 +175,7 @@ export async function publishedRound(server) {
       balance_due_days: 10,
     },
   });
-  return server.api('POST', `/api/auctions/${round.id}/publish`, { token: judge });
+  return { round: await server.api('POST', `/api/auctions/${round.id}/publish`, { token: judge }), judge };
 }
 
 export async function launchBrowser() {
@@ -210,6 +215,11 @@ export const PHONE = { width: 375, height: 812 };
 
 /** Serious and critical accessibility violations axe-core finds on the page as it is now. */
 export async function seriousViolations(page) {
+  return (await violations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Every accessibility violation axe-core finds on the page as it is now, of any impact. */
+export async function violations(page) {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   // Evaluated through the debugging protocol: the app's content policy rightly refuses inline scripts.
   await page.evaluate(source);
@@ -218,7 +228,48 @@ export async function seriousViolations(page) {
     const outcome = await window.axe.run(document, { resultTypes: ['violations'] });
     return outcome.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return result;
+}
+
+/** Signs a new bidder up through the API and in; returns `{ email, password, name, token, user }`. */
+export async function newBidder(server, name) {
+  const email = `${Math.random().toString(36).slice(2)}@browser.test`;
+  const body = { email, password: 'bidder-password', real_name: name, id_number: idNumber(), phone: '13800138000' };
+  await server.api('POST', '/api/auth/register', { body });
+  const session = await server.api('POST', '/api/auth/login', { body: { email, password: body.password } });
+  return { email, password: body.password, name, token: session.token, user: session.user };
+}
+
+/** Registers `bidder` for the round and pays the deposit in the sandbox, through the API. */
+export async function registerAndPayByApi(server, bidder, roundId) {
+  const registration = await server.api('POST', `/api/auctions/${roundId}/registrations`, {
+    token: bidder.token,
+    body: { accept_terms: true },
+  });
+  await server.api('POST', `/api/payments/${registration.payment.order_id}/sandbox-complete`, { token: bidder.token });
+  return registration.bidder_code;
+}
+
+/** Opens the page signed in as `bidder` (the session the sign-in page would keep), in `language`. */
+export async function openAs(page, server, bidder, path, language = 'zh') {
+  await page.goto(`${server.url}/login`);
+  await page.evaluate(
+    ([token, who, lang]) => {
+      localStorage.setItem('fapai.session', JSON.stringify({ token, expires_at: '2099-01-01T00:00:00Z', user: who }));
+      localStorage.setItem('fapai.language', lang);
+    },
+    [bidder.token, bidder.user, language],
+  );
+  await page.goto(`${server.url}${path}`);
+}
+
+/** Whether the page scrolls sideways, and where an element's box lies against the viewport. */
+export async function layout(page, locator) {
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth, height: innerHeight }));
+  const box = locator ? await locator.boundingBox() : null;
+  const inside =
+    box !== null && box.x >= 0 && box.y >= 0 && box.x + box.width <= widths.inner + 0.5 && box.y + box.height <= widths.height + 0.5;
+  return { ...widths, box, inside };
 }
 
 export async function screenshot(page, name) {

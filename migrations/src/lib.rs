@@ -12,6 +12,7 @@ mod m20261127_000003_identity;
 mod m20261127_000004_court_console;
 mod m20261127_000005_after_sale;
 mod m20261127_000006_after_failure;
+mod m20261202_000007_bidder_view;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_court_console::Migration),
             Box::new(m20261127_000005_after_sale::Migration),
             Box::new(m20261127_000006_after_failure::Migration),
+            Box::new(m20261202_000007_bidder_view::Migration),
         ]
     }
 }

@@ -120,6 +120,100 @@ impl Money {
     }
 }
 
+/// Capital numerals (大写) as banks and courts write amounts.
+const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+const PLACES: [&str; 4] = ["", "拾", "佰", "仟"];
+const GROUPS: [&str; 4] = ["", "万", "亿", "万亿"];
+
+/// One group of four digits (0 < value < 10,000) in capitals, a `零` for each run of inner zeros.
+fn group_capital(value: u64) -> String {
+    let mut text = String::new();
+    let mut zero_pending = false;
+    for place in (0..4).rev() {
+        let digit = (value / 10u64.pow(place)) % 10;
+        if digit == 0 {
+            zero_pending = !text.is_empty();
+        } else {
+            if zero_pending {
+                text.push('零');
+            }
+            text.push(DIGITS[digit as usize]);
+            text.push_str(PLACES[place as usize]);
+            zero_pending = false;
+        }
+    }
+    text
+}
+
+impl Money {
+    /// The amount in capital numerals (大写金额), as documents state it beside the figures: `叁佰零陆万元整`,
+    /// `壹佰元零伍分` — the same spelling as the web app's bid confirmation.
+    pub fn capital(self) -> String {
+        let cents = u64::try_from(self.cents()).unwrap_or(0);
+        if cents == 0 {
+            return "零元整".to_owned();
+        }
+        let (yuan, jiao, fen) = (cents / 100, (cents / 10) % 10, cents % 10);
+        let mut text = String::new();
+        if yuan > 0 {
+            let mut groups = Vec::new();
+            let mut rest = yuan;
+            while rest > 0 {
+                groups.push(rest % 10_000);
+                rest /= 10_000;
+            }
+            let mut zero_between = false;
+            for (i, value) in groups.iter().enumerate().rev() {
+                if *value == 0 {
+                    zero_between = !text.is_empty();
+                    continue;
+                }
+                if !text.is_empty() && (zero_between || *value < 1000) {
+                    text.push('零');
+                }
+                text.push_str(&group_capital(*value));
+                text.push_str(GROUPS[i]);
+                zero_between = false;
+            }
+            text.push('元');
+        }
+        if jiao == 0 && fen == 0 {
+            text.push('整');
+            return text;
+        }
+        if jiao > 0 {
+            text.push(DIGITS[jiao as usize]);
+            text.push('角');
+        } else if yuan > 0 {
+            text.push('零');
+        }
+        if fen > 0 {
+            text.push(DIGITS[fen as usize]);
+            text.push('分');
+        }
+        text
+    }
+
+    /// The amount with thousands separators and two decimals, as documents print it: `3,060,000.00`.
+    pub fn grouped(self) -> String {
+        let plain = self.to_string();
+        let (int_part, frac_part) = plain.split_once('.').unwrap_or((&plain, "00"));
+        let mut grouped = String::with_capacity(plain.len() + int_part.len() / 3);
+        for (i, digit) in int_part.chars().enumerate() {
+            if i > 0 && (int_part.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        format!("{grouped}.{frac_part}")
+    }
+
+    /// `¥3,060,000.00（叁佰零陆万元整）`: how the documents state an amount.
+    pub fn in_words(self) -> String {
+        format!("¥{}（{}）", self.grouped(), self.capital())
+    }
+}
+
 impl fmt::Display for Money {
     /// Always exactly two fraction digits: `29400000.00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -154,6 +248,51 @@ mod tests {
 
     fn m(text: &str) -> Money {
         Money::parse_positive(text).expect(text)
+    }
+
+    /// The same cases as the web app's `toCapital` test (`frontend/src/lib/money.test.ts`): documents and
+    /// the bid confirmation spell an amount alike.
+    #[test]
+    fn writes_capital_numerals_as_banks_do() {
+        let cases = [
+            ("3070000.00", "叁佰零柒万元整"),
+            ("3060000.00", "叁佰零陆万元整"),
+            ("10050.00", "壹万零伍拾元整"),
+            ("100000001.00", "壹亿零壹元整"),
+            ("100010000.00", "壹亿零壹万元整"),
+            ("1001.00", "壹仟零壹元整"),
+            ("10.00", "壹拾元整"),
+            ("1234567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
+            ("100.05", "壹佰元零伍分"),
+            ("0.30", "叁角"),
+            ("41999999.99", "肆仟壹佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+        ];
+        for (amount, capital) in cases {
+            assert_eq!(m(amount).capital(), capital, "{amount}");
+        }
+        assert_eq!(Money::ZERO.capital(), "零元整");
+    }
+
+    #[test]
+    fn groups_thousands_in_documents() {
+        assert_eq!(m("3060000").grouped(), "3,060,000.00");
+        assert_eq!(m("999").grouped(), "999.00");
+        assert_eq!(m("1000").grouped(), "1,000.00");
+        assert_eq!(m("0.5").grouped(), "0.50");
+        assert_eq!(m("99999999999999.99").grouped(), "99,999,999,999,999.99");
+        assert_eq!(m("3060000").in_words(), "¥3,060,000.00（叁佰零陆万元整）");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_capital_spelling_is_well_formed(cents in 1i64..=9_999_999_999_999_999) {
+            let amount = Money::from_cents(cents).unwrap();
+            let text = amount.capital();
+            proptest::prop_assert!(text.ends_with('整') || text.ends_with('分') || text.ends_with('角'));
+            proptest::prop_assert!(!text.contains("零零"), "{}", text);
+            proptest::prop_assert!(!text.starts_with('零'), "{}", text);
+            proptest::prop_assert_eq!(amount.grouped().replace(',', ""), amount.to_string());
+        }
     }
 
     #[test]

@@ -17,6 +17,14 @@ pub enum CourtActionNotice {
     Withdrawn,
 }
 
+/// The moment a watcher is reminded of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchMoment {
+    Opened,
+    /// 30 minutes before the round is due to end.
+    EndingSoon,
+}
+
 /// One refund as a message names it.
 pub struct RefundLine {
     pub label: &'static str,
@@ -119,6 +127,25 @@ impl Email {
         let subject = format!("【法拍】竞价已开始 · Bidding is open — {title}");
         let context = context! { name, title, bidder_code, starting_price => starting_price.to_string(), ends => beijing(ends), link };
         Email::new("bidding_opens", "bidding_opens", to, subject, context)
+    }
+
+    /// A reminder to someone watching the round (关注): bidding has opened, or it ends in 30 minutes.
+    pub fn watch_reminder(
+        to: &str,
+        name: &str,
+        title: &str,
+        moment: WatchMoment,
+        price: Money,
+        ends: Instant,
+        link: &str,
+    ) -> Email {
+        let (zh, en, opened) = match moment {
+            WatchMoment::Opened => ("已开始竞价", "bidding is open", true),
+            WatchMoment::EndingSoon => ("将于30分钟后结束", "ends in 30 minutes", false),
+        };
+        let subject = format!("【法拍】您关注的标的{zh} · {en} — {title}");
+        let context = context! { name, title, opened, price => price.grouped(), ends => beijing(ends), link };
+        Email::new("watch_reminder", "watch_reminder", to, subject, context)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -96,6 +96,13 @@ pub mod listing {
         pub reference_valid_until: Option<i64>,
         pub created_at: i64,
         pub updated_at: i64,
+        /// The costs (taxes, arrears, fees) as JSON: see `persistence::convert::costs`.
+        pub costs: Option<String>,
+        pub contact_name: Option<String>,
+        pub contact_phone: Option<String>,
+        pub viewing_how: Option<String>,
+        pub viewing_from: Option<i64>,
+        pub viewing_until: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -170,6 +177,8 @@ pub mod auction {
         pub special_reminders: Option<String>,
         pub terms_version: Option<String>,
         pub status_reason: Option<String>,
+        /// Whether the announcement is the generated one (absent on rounds made before this was kept).
+        pub announcement_generated: Option<bool>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -461,6 +470,31 @@ pub mod listing_file {
         pub sha256: String,
         pub uploaded_by: Uuid,
         pub created_at: i64,
+        /// The widths of a photo's smaller copies, as a JSON array (`[320, 960]`).
+        pub variants: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod watch {
+    use sea_orm::entity::prelude::*;
+
+    /// A signed-in person watching a round (关注), reminded once when bidding opens and once 30 minutes
+    /// before its end.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "watches")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub user_id: Uuid,
+        pub created_at: i64,
+        pub opening_reminded_at: Option<i64>,
+        pub ending_reminded_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use auction_core::RoundStatus;
+use auction_core::deal::DealStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,7 +13,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::{self, money};
 use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
 use crate::services::bidding::{self, BidOutcome, PlaceBid};
-use crate::services::{deals, parse_instant, registrations};
+use crate::services::{deals, listings, parse_instant, registrations, watching};
 use crate::state::AppState;
 use crate::views::{
     AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
@@ -307,14 +308,27 @@ pub async fn get_auction(
 ) -> ApiResult<web::Json<AuctionView>> {
     let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
     let timeline = bidding::timeline_entries(&state, &row).await?;
-    Ok(web::Json(view(&state, &row)?.with_details(&row, &timeline)?))
+    let listing = listings::find_visible(&state, &caller, row.listing_id).await?;
+    let information = crate::persistence::convert::buyer_information(&listing)?;
+    let after = auctions::aftermath(&state, std::slice::from_ref(&row))
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let mut answer = view(&state, &row)?
+        .with_details(&row, &timeline)?
+        .with_buyer_information(&information)
+        .with_aftermath(after.watch_count, after.deal_status, after.next_round_id);
+    if let Some(caller) = caller.0 {
+        answer.watching = Some(watching::is_watching(&state, caller.user_id, row.id).await?);
+    }
+    Ok(web::Json(answer))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuctionListQuery {
-    /// `announced`, `bidding`, `suspended`, `sold`, `failed` or `withdrawn` (empty: any).
-    #[param(pattern = "^(announced|bidding|suspended|sold|failed|withdrawn)?$")]
+    /// `announced`, `bidding`, `suspended`, `sold`, `failed`, `withdrawn` or `revoked` (empty: any).
+    #[param(pattern = "^(announced|bidding|suspended|sold|failed|withdrawn|revoked)?$")]
     pub status: Option<String>,
     /// `real_estate`, `movable` or `other_right` (empty: any).
     #[param(pattern = "^(real_estate|movable|other_right)?$")]
@@ -354,12 +368,24 @@ pub async fn list_auctions(
         include_drafts: false,
     };
     let (rows, total) = auctions::list(&state, filter, page, per_page).await?;
-    let covers = auctions::cover_photos(&state, &rows).await?;
-    let items = rows
-        .iter()
-        .map(|row| Ok(view(&state, row)?.with_photo(covers.get(&row.listing_id).copied())))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(web::Json(Page::of(items, total, page, per_page)))
+    Ok(web::Json(Page::of(cards(&state, &rows).await?, total, page, per_page)))
+}
+
+/// Rounds as cards: each with its listing's first photo, its watchers and its aftermath.
+pub async fn cards(
+    state: &AppState,
+    rows: &[crate::persistence::entities::auction::Model],
+) -> ApiResult<Vec<AuctionView>> {
+    let covers = auctions::cover_photos(state, rows).await?;
+    let mut after = auctions::aftermath(state, rows).await?;
+    rows.iter()
+        .map(|row| {
+            let facts = after.remove(&row.id).unwrap_or_default();
+            Ok(view(state, row)?
+                .with_photo(covers.get(&row.listing_id))
+                .with_aftermath(facts.watch_count, facts.deal_status, facts.next_round_id))
+        })
+        .collect()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -612,9 +638,11 @@ pub async fn get_result(
             status: round.status.clone(),
             final_price: Some(money(deal.final_price)?),
             winner_code: Some(deal.winner_code.clone()),
-            buyer_name: Some(deal.buyer_name.clone()),
+            buyer_name: (deal.status != DealStatus::Defaulted.as_str() && deal.status != DealStatus::Revoked.as_str())
+                .then(|| deal.buyer_name.clone()),
             deal_id: Some(deal.id),
             confirmation_url: Some(crate::links::confirmation_path(deal.id)),
+            deal_status: Some(deal.status.clone()),
         },
         None => ResultView {
             status: round.status.clone(),
@@ -623,6 +651,7 @@ pub async fn get_result(
             buyer_name: None,
             deal_id: None,
             confirmation_url: None,
+            deal_status: None,
         },
     }))
 }

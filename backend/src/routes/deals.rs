@@ -29,11 +29,22 @@ pub async fn get_deal(
     Ok(web::Json(DealView::of(&deal)?.with_refunds(&refunds)?))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentQuery {
+    /// Only the document's body, for the web app to show inside its own frame.
+    pub embed: Option<bool>,
+}
+
 /// The deal confirmation (成交确认书) as a public HTML page (R51).
-#[utoipa::path(tag = "deals", responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "deals", params(DocumentQuery), responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
 #[get("/api/deals/{id}/confirmation")]
-pub async fn deal_confirmation(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let html = deals::confirmation_html(&state, id.into_inner()).await?;
+pub async fn deal_confirmation(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<DocumentQuery>,
+) -> ApiResult<HttpResponse> {
+    let html = deals::confirmation_html(&state, id.into_inner(), query.embed.unwrap_or(false)).await?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }
 
@@ -157,10 +168,14 @@ pub async fn issue_ruling(
 }
 
 /// The sale ruling as a public HTML page, once issued.
-#[utoipa::path(tag = "deals", responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "deals", params(DocumentQuery), responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
 #[get("/api/deals/{id}/ruling")]
-pub async fn ruling_page(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let html = deals::ruling_html(&state, id.into_inner()).await?;
+pub async fn ruling_page(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<DocumentQuery>,
+) -> ApiResult<HttpResponse> {
+    let html = deals::ruling_html(&state, id.into_inner(), query.embed.unwrap_or(false)).await?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }
 

@@ -1,6 +1,6 @@
 //! Cases, listings and valuations (judges of the listing's court).
 
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +16,8 @@ use actix_web::http::header::{
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::services::files;
-use crate::services::listings::{self, NewCase, NewListing, Quote};
+use crate::services::listings::{self, BuyerInformation, Contact, NewCase, NewListing, Quote, Viewing};
+use crate::services::{parse_instant, required_text};
 use crate::state::AppState;
 use crate::views::{CaseView, FileView, ListingView, MoneyInput, Party};
 
@@ -69,6 +70,136 @@ pub struct CreateListingRequest {
     pub encumbrances: Option<String>,
     /// Housing triggers the purchase-qualification rules (R32).
     pub is_housing: Option<bool>,
+    /// Taxes, arrears and fees, and who bears each (R29, R67).
+    #[serde(default)]
+    #[schema(max_items = 30)]
+    pub costs: Vec<CostInput>,
+    /// Whom a bidder calls at the court.
+    pub contact: Option<ContactInput>,
+    /// How and when the property can be viewed.
+    pub viewing: Option<ViewingInput>,
+}
+
+/// One cost besides the price: a tax, an arrear or a fee.
+#[derive(Deserialize, ToSchema)]
+pub struct CostInput {
+    /// e.g. 契税, 物业欠费.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// `buyer` or `seller` (the person subject to enforcement).
+    pub borne_by: String,
+    /// `fixed` (then `amount`) or `percent_of_price` (then `percent`).
+    pub kind: String,
+    pub amount: Option<MoneyInput>,
+    /// Percent of the price, above 0 and at most 100, at most two decimals (`"3"`, `"5.6"`).
+    #[schema(pattern = r"^(100(\.0{1,2})?|[1-9]?[0-9](\.[0-9]{1,2})?)$")]
+    pub percent: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ContactInput {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// Digits, spaces, `+`, `-` and brackets: `0571-87065432`.
+    #[schema(pattern = r"^[0-9+() -]{5,30}$")]
+    pub phone: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ViewingInput {
+    /// How to view it: by appointment, on set days, documents to bring.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub how: String,
+    #[schema(format = DateTime)]
+    pub from: Option<String>,
+    #[schema(format = DateTime)]
+    pub until: Option<String>,
+}
+
+/// A listing's buyer information, replaced as a whole.
+#[derive(Deserialize, ToSchema)]
+pub struct BuyerInformationRequest {
+    #[serde(default)]
+    #[schema(max_items = 30)]
+    pub costs: Vec<CostInput>,
+    pub contact: Option<ContactInput>,
+    pub viewing: Option<ViewingInput>,
+}
+
+/// Reads the buyer information at the edge: each cost's kind with its figure, a phone's characters, the
+/// viewing period's times; 422 `invalid_cost` (with the cost's index), `invalid_phone`, `invalid_viewing`.
+fn buyer_information(
+    costs: Vec<CostInput>,
+    contact: Option<ContactInput>,
+    viewing: Option<ViewingInput>,
+) -> ApiResult<BuyerInformation> {
+    use auction_core::costs::{BorneBy, Cost, CostAmount, Percent};
+    let invalid = |index: usize, why: &str| {
+        ApiError::unprocessable("invalid_cost", format!("cost {index}: {why}"))
+            .with_details(serde_json::json!({ "index": index }))
+    };
+    let costs = costs
+        .into_iter()
+        .enumerate()
+        .map(|(index, cost)| {
+            let name = required_text(&cost.name, "cost_name", 100)
+                .map_err(|_| invalid(index, "name it in 1–100 characters"))?;
+            let borne_by =
+                BorneBy::parse(&cost.borne_by).ok_or_else(|| invalid(index, "borne_by is buyer or seller"))?;
+            let amount = match (cost.kind.as_str(), &cost.amount, &cost.percent) {
+                ("fixed", Some(amount), None) => CostAmount::Fixed(amount.parse(&format!("costs[{index}].amount"))?),
+                ("percent_of_price", None, Some(percent)) => {
+                    CostAmount::PercentOfPrice(Percent::parse(percent).map_err(|e| invalid(index, &e.to_string()))?)
+                }
+                _ => {
+                    return Err(invalid(
+                        index,
+                        "kind is fixed (with an amount) or percent_of_price (with a percent)",
+                    ));
+                }
+            };
+            Ok(Cost { name, borne_by, amount })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let contact = contact
+        .map(|c| {
+            let phone_ok = (5..=30).contains(&c.phone.chars().count())
+                && c.phone.chars().all(|ch| ch.is_ascii_digit() || "+-() ".contains(ch))
+                && c.phone.chars().filter(char::is_ascii_digit).count() >= 5;
+            if !phone_ok {
+                return Err(ApiError::unprocessable(
+                    "invalid_phone",
+                    "a phone number has 5–30 digits, spaces, +, - and brackets",
+                ));
+            }
+            Ok(Contact {
+                name: required_text(&c.name, "contact_name", 100)?,
+                phone: c.phone.trim().to_owned(),
+            })
+        })
+        .transpose()?;
+    let viewing = viewing
+        .map(|v| {
+            Ok::<_, ApiError>(Viewing {
+                how: required_text(&v.how, "viewing_how", 2000)?,
+                from: v
+                    .from
+                    .as_deref()
+                    .map(|t| parse_instant(t, "viewing.from"))
+                    .transpose()?,
+                until: v
+                    .until
+                    .as_deref()
+                    .map(|t| parse_instant(t, "viewing.until"))
+                    .transpose()?,
+            })
+        })
+        .transpose()?;
+    Ok(BuyerInformation {
+        costs,
+        contact,
+        viewing,
+    })
 }
 
 /// List a seized asset of a case; it starts in `pricing`.
@@ -95,10 +226,31 @@ pub async fn create_listing(
             location: body.location,
             encumbrances: body.encumbrances,
             is_housing: body.is_housing,
+            buyer_information: buyer_information(body.costs, body.contact, body.viewing)?,
         },
     )
     .await?;
     Ok(HttpResponse::Created().json(ListingView::of(&listing)?))
+}
+
+/// Replace what a buyer is told before the deposit: the costs and who bears them, the court's contact,
+/// how to view the property (R29, R67). While a round is announced the change is entered in its ledger.
+#[utoipa::path(tag = "listings", request_body = BuyerInformationRequest, responses(
+    (status = 200, body = ListingView),
+    (status = 422, description = "invalid_cost, invalid_phone, invalid_viewing, invalid_amount, invalid_datetime", body = ErrorBody),
+), security(("bearer" = [])))]
+#[put("/api/listings/{id}/buyer-information")]
+pub async fn set_buyer_information(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<BuyerInformationRequest>,
+) -> ApiResult<web::Json<ListingView>> {
+    let body = body.into_inner();
+    let information = buyer_information(body.costs, body.contact, body.viewing)?;
+    let listing = listings::set_buyer_information(&state, &caller, id.into_inner(), information).await?;
+    let files = files::list(&state, listing.id).await?;
+    Ok(web::Json(ListingView::of(&listing)?.with_files(&files)))
 }
 
 /// A listing: public once a round of it is announced; before that, its court only.
@@ -157,11 +309,24 @@ pub async fn upload_file(
     Ok(HttpResponse::Created().json(FileView::from(&stored)))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileQuery {
+    /// A photo's smaller copy of this width (see the file's `variants`); the photo itself otherwise.
+    #[param(minimum = 1, maximum = 10000)]
+    pub w: Option<u32>,
+}
+
 /// A listing's photo or document, with the content type of its content.
-#[utoipa::path(tag = "listings", responses((status = 200, description = "the file's bytes"), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "listings", params(FileQuery), responses((status = 200, description = "the file's bytes"), (status = 404, body = ErrorBody)))]
 #[get("/api/files/{id}")]
-pub async fn get_file(state: web::Data<AppState>, caller: MaybeCaller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let (record, file) = files::open(&state, &caller, id.into_inner()).await?;
+pub async fn get_file(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<Uuid>,
+    query: web::Query<FileQuery>,
+) -> ApiResult<HttpResponse> {
+    let (record, file) = files::open(&state, &caller, id.into_inner(), query.w).await?;
     let length = file.metadata().await.map_err(ApiError::internal)?.len();
     let disposition = ContentDisposition {
         disposition: DispositionType::Inline,
@@ -257,6 +422,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(release_listing)
         .service(create_listing)
         .service(get_listing)
+        .service(set_buyer_information)
         .service(add_valuation)
         .service(upload_file)
         .service(get_file);

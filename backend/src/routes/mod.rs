@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auctions;
 pub mod court;
 pub mod deals;
+pub mod discovery;
 pub mod listings;
 pub mod live;
 pub mod negotiations;
@@ -12,6 +13,7 @@ pub mod objections;
 pub mod payments;
 mod request_rules;
 pub mod system;
+pub mod watching;
 
 use actix_web::web;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -150,4 +152,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     payments::config(cfg);
     deals::config(cfg);
     objections::config(cfg);
+    watching::config(cfg);
 }

@@ -33,6 +33,14 @@ impl Modify for RequestRules {
         field("CreateListingRequest", "category", &|o| {
             o.enum_values = Some(Category::ALL.iter().map(|c| c.as_str().into()).collect());
         });
+        for (name, values) in [
+            ("borne_by", vec!["buyer", "seller"]),
+            ("kind", vec!["fixed", "percent_of_price"]),
+        ] {
+            field("CostInput", name, &|o| {
+                o.enum_values = Some(values.iter().map(|v| (*v).into()).collect());
+            });
+        }
         field("ValuationRequest", "method", &|o| {
             o.enum_values = Some(ReferenceMethod::QUOTED.iter().map(|m| m.as_str().into()).collect());
         });

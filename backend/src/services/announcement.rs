@@ -4,10 +4,12 @@
 //! `terms_version` fingerprints what a bidder accepts on registering.
 
 use auction_core::Money;
+use auction_core::costs::{BorneBy, CostAmount};
 use auction_core::setup::RoundKind;
 use sha2::{Digest, Sha256};
 
 use crate::notify::messages::beijing;
+use auction_core::costs::BuyerInformation;
 
 pub struct RoundTexts {
     pub announcement: String,
@@ -33,6 +35,46 @@ pub struct RoundFacts<'a> {
     pub balance_due_days: i64,
     /// Housing: buyers must hold the local purchase qualification (R32, R73).
     pub is_housing: bool,
+    /// The costs and who bears them, the court's contact, the viewing (R29, R67).
+    pub buyer: &'a BuyerInformation,
+}
+
+/// The announcement's paragraph on what the buyer must know besides the price (R29, R67).
+fn buyer_paragraph(buyer: &BuyerInformation) -> String {
+    let mut lines = Vec::new();
+    if buyer.costs.is_empty() {
+        lines.push("税费负担：拍卖成交后产生的税费按照法律、行政法规规定由相应主体承担。".to_owned());
+    } else {
+        let items: Vec<String> = buyer
+            .costs
+            .iter()
+            .map(|cost| {
+                let who = match cost.borne_by {
+                    BorneBy::Buyer => "买受人承担",
+                    BorneBy::Seller => "被执行人承担",
+                };
+                let amount = match cost.amount {
+                    CostAmount::Fixed(amount) => amount.in_words(),
+                    CostAmount::PercentOfPrice(percent) => format!("成交价的{percent}%"),
+                };
+                format!("{}（{amount}，{who}）", cost.name)
+            })
+            .collect();
+        lines.push(format!("税费及其他费用：{}。", items.join("；")));
+    }
+    if let Some(contact) = &buyer.contact {
+        lines.push(format!("咨询电话：{}（{}）。", contact.phone, contact.name));
+    }
+    if let Some(viewing) = &buyer.viewing {
+        let period = match (viewing.from, viewing.until) {
+            (Some(from), Some(until)) => format!("，看样时间 {} 至 {}", beijing(from), beijing(until)),
+            (Some(from), None) => format!("，看样自 {} 起", beijing(from)),
+            (None, Some(until)) => format!("，看样截至 {}", beijing(until)),
+            (None, None) => String::new(),
+        };
+        lines.push(format!("看样方式：{}{period}。", viewing.how));
+    }
+    lines.join("\n")
 }
 
 /// What a housing announcement and its reminders say about the purchase qualification (R32, R73).
@@ -75,10 +117,11 @@ pub fn generate(
             return format!(
                 "{court}将于{starts}起至{ends}止在法拍 Fapai 网络司法变卖平台上对下列财产进行变卖（第二次拍卖流拍后依法变卖）。\n\
                  变卖标的：{title}，位于{location}。\n\
-                 变卖价 ¥{start}（即第二次拍卖的起拍价），变卖预缴款 ¥{start}，其中保证金 ¥{deposit}，加价幅度 ¥{increment}；变卖周期60天。\n\
+                 变卖价 {start}（即第二次拍卖的起拍价），变卖预缴款 {start}，其中保证金 {deposit}，加价幅度 {increment}；变卖周期60天。\n\
                  竞买人交纳全额变卖预缴款后取得应买资格。变卖期内第一位以变卖价出价者启动24小时竞价程序，其他应买人可在此期间加价，\
                  竞价结束前五分钟内有人出价的顺延五分钟；60天内无人出价的，变卖不成交。\n\
                  权利负担及已知瑕疵：{burdens}{housing}\n\
+                 {buyer}\n\
                  变卖成交后，买受人预缴款抵作价款，余款须在{days}日内付清；买受人悔拍的，扣除保证金金额，其余预缴款退还。\n\
                  咨询与监督：{court}。",
                 court = facts.court,
@@ -86,18 +129,20 @@ pub fn generate(
                 ends = beijing(facts.bidding_ends_at),
                 title = facts.title,
                 location = facts.location,
-                start = facts.starting_price,
-                deposit = facts.deposit,
-                increment = facts.increment,
+                start = facts.starting_price.in_words(),
+                deposit = facts.deposit.in_words(),
+                increment = facts.increment.in_words(),
                 burdens = facts.encumbrances.unwrap_or("无已知权利负担"),
+                buyer = buyer_paragraph(facts.buyer),
                 days = facts.balance_due_days,
             );
         }
         format!(
             "{court}将于{starts}起至{ends}止（延时除外）在法拍 Fapai 网络司法拍卖平台上进行公开拍卖活动（{label}）。\n\
              拍卖标的：{title}，位于{location}。\n\
-             参考价 ¥{reference}（{method}），起拍价 ¥{start}，保证金 ¥{deposit}，加价幅度 ¥{increment}。\n\
+             参考价 {reference}（{method}），起拍价 {start}，保证金 {deposit}，加价幅度 {increment}。\n\
              权利负担及已知瑕疵：{burdens}{housing}\n\
+             {buyer}\n\
              竞买人应具备完全民事行为能力，法律、行政法规和司法解释对买受人有资格限制的，应具备相应资格。\n\
              拍卖成交后，买受人应在{days}日内付清尾款；悔拍的，保证金不予退还。\n\
              本公告、竞买须知及特别提示同日在本平台公示。咨询与监督：{court}。",
@@ -107,42 +152,43 @@ pub fn generate(
             label = round_label(facts.kind),
             title = facts.title,
             location = facts.location,
-            reference = facts.reference_price,
+            reference = facts.reference_price.in_words(),
             method = method_label(facts.reference_method),
-            start = facts.starting_price,
-            deposit = facts.deposit,
-            increment = facts.increment,
+            start = facts.starting_price.in_words(),
+            deposit = facts.deposit.in_words(),
+            increment = facts.increment.in_words(),
             burdens = facts.encumbrances.unwrap_or("无已知权利负担"),
+            buyer = buyer_paragraph(facts.buyer),
             days = facts.balance_due_days,
         )
     });
     let bidding_instructions = instructions.unwrap_or_else(|| {
         if sell_off {
             return format!(
-                "一、应买人须实名注册，并在变卖期内交纳全额变卖预缴款 ¥{start}；预缴款冻结成功后取得应买代码，出价时仅显示该代码。\n\
+                "一、应买人须实名注册，并在变卖期内交纳全额变卖预缴款 {start_words}；预缴款冻结成功后取得应买代码，出价时仅显示该代码。\n\
                  二、每位应买人在本次变卖中仅能取得一个应买代码。\n\
-                 三、第一次出价须等于变卖价 ¥{start}，并自该出价时起进入24小时竞价程序；此后每次出价须为变卖价加上加价幅度 ¥{increment} 的整数倍，并高于当前价。\n\
+                 三、第一次出价须等于变卖价 {start_words}，并自该出价时起进入24小时竞价程序；此后每次出价须为变卖价加上加价幅度 {increment_words} 的整数倍，并高于当前价。\n\
                  四、当前领先者不得连续出价。竞价程序结束前五分钟内有人出价的，竞价时间自该出价时点顺延五分钟。出价时间以进入平台服务器的时间为准。\n\
                  五、未成交者的预缴款在变卖结束后解冻；买受人的预缴款抵作价款，余款须在变卖结束后{days}日内付清。\n\
-                 六、买受人悔拍的，扣除相当于保证金 ¥{deposit} 的金额，其余预缴款退还。\n\
+                 六、买受人悔拍的，扣除相当于保证金 {deposit_words} 的金额，其余预缴款退还。\n\
                  七、恶意出价、串通应买的，依法承担法律责任。",
-                deposit = facts.deposit,
-                start = facts.starting_price,
-                increment = facts.increment,
+                deposit_words = facts.deposit.in_words(),
+                start_words = facts.starting_price.in_words(),
+                increment_words = facts.increment.in_words(),
                 days = facts.balance_due_days,
             );
         }
         format!(
-            "一、竞买人须实名注册，并在竞价程序结束前交纳保证金 ¥{deposit}；保证金冻结成功后取得竞买代码，竞价时仅显示该代码。\n\
+            "一、竞买人须实名注册，并在竞价程序结束前交纳保证金 {deposit_words}；保证金冻结成功后取得竞买代码，竞价时仅显示该代码。\n\
              二、每位竞买人在本场拍卖中仅能取得一个竞买代码。\n\
-             三、首次出价不得低于起拍价 ¥{start}；此后每次出价须为起拍价加上加价幅度 ¥{increment} 的整数倍，并高于当前价。\n\
+             三、首次出价不得低于起拍价 {start_words}；此后每次出价须为起拍价加上加价幅度 {increment_words} 的整数倍，并高于当前价。\n\
              四、当前领先者不得连续出价。经法院确认的优先购买权人可以与当前最高价相同的价格出价，顺序在先者优先。\n\
              五、竞价时间不少于24小时；竞价程序结束前五分钟内有人出价的，竞价时间自该出价时点顺延五分钟。出价时间以进入平台服务器的时间为准。\n\
              六、未竞得者的保证金在竞价结束后解冻；买受人的保证金转为价款，余款须在竞价结束后{days}日内付清。\n\
              七、恶意出价、串通竞买的，依法承担法律责任。",
-            deposit = facts.deposit,
-            start = facts.starting_price,
-            increment = facts.increment,
+            deposit_words = facts.deposit.in_words(),
+            start_words = facts.starting_price.in_words(),
+            increment_words = facts.increment.in_words(),
             days = facts.balance_due_days,
         )
     });
@@ -189,6 +235,9 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Duration, Utc};
 
+    static NO_BUYER_INFORMATION: std::sync::LazyLock<BuyerInformation> =
+        std::sync::LazyLock::new(BuyerInformation::default);
+
     fn facts() -> RoundFacts<'static> {
         let starts = DateTime::parse_from_rfc3339("2027-01-10T02:00:00Z")
             .unwrap()
@@ -209,6 +258,7 @@ mod tests {
             bidding_ends_at: starts + Duration::hours(24),
             balance_due_days: 10,
             is_housing: false,
+            buyer: &NO_BUYER_INFORMATION,
         }
     }
 
@@ -218,8 +268,8 @@ mod tests {
         for needle in [
             "杭州市上城区人民法院",
             "2027-01-10 10:00",
-            "¥2940000.00",
-            "¥294000.00",
+            "¥2,940,000.00（贰佰玖拾肆万元整）",
+            "¥294,000.00（贰拾玖万肆仟元整）",
             "当事人议价",
             "抵押权人：工商银行",
             "10日",
@@ -249,11 +299,78 @@ mod tests {
             ..facts()
         };
         let texts = generate(&sell_off, None, None, &[]);
-        for needle in ["变卖预缴款 ¥2940000.00", "保证金 ¥294000.00", "60天", "24小时"] {
+        for needle in ["变卖预缴款 ¥2,940,000.00", "保证金 ¥294,000.00", "60天", "24小时"] {
             assert!(texts.announcement.contains(needle), "{needle}");
         }
-        assert!(texts.bidding_instructions.contains("须等于变卖价 ¥2940000.00"));
+        assert!(
+            texts
+                .bidding_instructions
+                .contains("须等于变卖价 ¥2,940,000.00（贰佰玖拾肆万元整）")
+        );
         assert!(texts.special_reminders[6].contains("其余变卖预缴款退还"));
+    }
+
+    #[test]
+    fn the_announcement_states_the_costs_who_bears_them_the_contact_and_the_viewing() {
+        use auction_core::costs::{Contact, Viewing};
+        use auction_core::costs::{Cost, Percent};
+        let m = |t: &str| Money::parse_positive(t).unwrap();
+        let buyer = BuyerInformation {
+            costs: vec![
+                Cost {
+                    name: "契税".into(),
+                    borne_by: BorneBy::Buyer,
+                    amount: CostAmount::PercentOfPrice(Percent::parse("3").unwrap()),
+                },
+                Cost {
+                    name: "物业欠费".into(),
+                    borne_by: BorneBy::Buyer,
+                    amount: CostAmount::Fixed(m("12800")),
+                },
+                Cost {
+                    name: "增值税".into(),
+                    borne_by: BorneBy::Seller,
+                    amount: CostAmount::PercentOfPrice(Percent::parse("5.6").unwrap()),
+                },
+            ],
+            contact: Some(Contact {
+                name: "王法官".into(),
+                phone: "0571-87000000".into(),
+            }),
+            viewing: Some(Viewing {
+                how: "预约后由法院工作人员带看".into(),
+                from: Some(facts().bidding_starts_at - Duration::days(10)),
+                until: None,
+            }),
+        };
+        let texts = generate(
+            &RoundFacts {
+                buyer: &buyer,
+                ..facts()
+            },
+            None,
+            None,
+            &[],
+        );
+        for needle in [
+            "契税（成交价的3%，买受人承担）",
+            "物业欠费（¥12,800.00（壹万贰仟捌佰元整），买受人承担）",
+            "增值税（成交价的5.6%，被执行人承担）",
+            "咨询电话：0571-87000000（王法官）",
+            "看样方式：预约后由法院工作人员带看，看样自 2026-12-31 10:00 起",
+        ] {
+            assert!(
+                texts.announcement.contains(needle),
+                "{needle} in {}",
+                texts.announcement
+            );
+        }
+        let without = generate(&facts(), None, None, &[]);
+        assert!(
+            without
+                .announcement
+                .contains("税费按照法律、行政法规规定由相应主体承担")
+        );
     }
 
     #[test]

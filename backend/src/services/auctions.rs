@@ -167,32 +167,19 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         .iter()
         .map(|reminder| super::required_text(reminder, "special_reminders", MAX_REMINDER_CHARS))
         .collect::<ApiResult<Vec<_>>>()?;
-    let court = court::Entity::find_by_id(listing.court_id)
-        .one(&*tx)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let texts = announcement::generate(
-        &RoundFacts {
-            court: &court,
-            title: &listing.title,
-            location: &listing.location,
-            encumbrances: listing.encumbrances.as_deref(),
-            kind: next.kind,
-            reference_price: reference.unwrap_or_default(),
-            reference_method: listing.reference_method.as_deref(),
-            starting_price: terms.starting_price,
-            deposit: terms.deposit,
-            increment: terms.increment,
-            bidding_starts_at: terms.bidding_starts_at,
-            bidding_ends_at: terms.bidding_ends_at,
-            balance_due_days,
-            is_housing: listing.is_housing,
-        },
-        optional_text(input.announcement, "announcement")?,
+    let announcement_text = optional_text(input.announcement, "announcement")?;
+    let announcement_generated = announcement_text.is_none();
+    let texts = round_texts(
+        &tx,
+        &listing,
+        next.kind,
+        &terms,
+        balance_due_days,
+        announcement_text,
         optional_text(input.bidding_instructions, "bidding_instructions")?,
         &extra_reminders,
-    );
+    )
+    .await?;
     let created_at = millis(now);
     let row = auction::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -234,12 +221,92 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         )),
         terms_version: Set(Some(texts.terms_version)),
         status_reason: Set(None),
+        announcement_generated: Set(Some(announcement_generated)),
     }
     .insert(&*tx)
     .await?;
     tx.commit().await?;
     tracing::info!(auction.id = %row.id, listing.id = %listing.id, round = row.round, kind = %row.round_kind, "round created");
     Ok(row)
+}
+
+/// A round's texts from its listing, court and terms (`announcement::generate`), with the court's own
+/// announcement or instructions where it wrote them.
+#[allow(clippy::too_many_arguments)]
+async fn round_texts(
+    tx: &WriteTx,
+    listing: &listing::Model,
+    kind: RoundKind,
+    terms: &RoundTerms,
+    balance_due_days: i64,
+    announcement: Option<String>,
+    instructions: Option<String>,
+    extra_reminders: &[String],
+) -> ApiResult<announcement::RoundTexts> {
+    let court = court::Entity::find_by_id(listing.court_id)
+        .one(&**tx)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let buyer = convert::buyer_information(listing)?;
+    Ok(announcement::generate(
+        &RoundFacts {
+            court: &court,
+            title: &listing.title,
+            location: &listing.location,
+            encumbrances: listing.encumbrances.as_deref(),
+            kind,
+            reference_price: money_opt(listing.reference_price)?.unwrap_or_default(),
+            reference_method: listing.reference_method.as_deref(),
+            starting_price: terms.starting_price,
+            deposit: terms.deposit,
+            increment: terms.increment,
+            bidding_starts_at: terms.bidding_starts_at,
+            bidding_ends_at: terms.bidding_ends_at,
+            balance_due_days,
+            is_housing: listing.is_housing,
+            buyer: &buyer,
+        },
+        announcement,
+        instructions,
+        extra_reminders,
+    ))
+}
+
+/// After a listing's facts changed: each draft whose announcement is the generated one says them anew.
+/// (Published announcements are fixed; what changes after publication goes into the round's ledger.)
+pub async fn regenerate_draft_announcements(tx: &WriteTx, listing: &listing::Model) -> ApiResult<()> {
+    let drafts = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing.id))
+        .filter(auction::Column::Status.eq(RoundStatus::Draft.as_str()))
+        .filter(auction::Column::AnnouncementGenerated.eq(true))
+        .all(&**tx)
+        .await?;
+    for draft in drafts {
+        let terms = RoundTerms {
+            starting_price: money(draft.starting_price)?,
+            deposit: money(draft.deposit)?,
+            increment: money(draft.increment)?,
+            bidding_starts_at: instant(draft.bidding_starts_at),
+            bidding_ends_at: instant(draft.scheduled_ends_at),
+        };
+        let kind = convert::kind(&draft.round_kind)?;
+        let texts = round_texts(
+            tx,
+            listing,
+            kind,
+            &terms,
+            i64::from(draft.balance_due_days),
+            None,
+            None,
+            &[],
+        )
+        .await?;
+        let mut row: auction::ActiveModel = draft.into();
+        row.announcement = Set(Some(texts.announcement));
+        row.update(&**tx).await?;
+    }
+    Ok(())
 }
 
 fn missing(field: &str) -> ApiError {
@@ -613,7 +680,10 @@ pub async fn list(
 }
 
 /// The first photo of each of these rounds' listings, by listing: one query for a whole page of cards.
-pub async fn cover_photos(state: &AppState, rounds: &[auction::Model]) -> ApiResult<HashMap<Uuid, Uuid>> {
+pub async fn cover_photos(
+    state: &AppState,
+    rounds: &[auction::Model],
+) -> ApiResult<HashMap<Uuid, listing_file::Model>> {
     let listing_ids: Vec<Uuid> = rounds.iter().map(|r| r.listing_id).collect();
     if listing_ids.is_empty() {
         return Ok(HashMap::new());
@@ -627,7 +697,103 @@ pub async fn cover_photos(state: &AppState, rounds: &[auction::Model]) -> ApiRes
         .await?;
     let mut covers = HashMap::new();
     for photo in photos {
-        covers.entry(photo.listing_id).or_insert(photo.id);
+        covers.entry(photo.listing_id).or_insert(photo);
     }
     Ok(covers)
+}
+
+/// What a round's public view says beyond its own row.
+#[derive(Debug, Clone, Default)]
+pub struct Aftermath {
+    pub watch_count: u64,
+    /// A sold (or revoked) round's deal status.
+    pub deal_status: Option<String>,
+    /// The listing's next published round.
+    pub next_round_id: Option<Uuid>,
+}
+
+/// The aftermath of each of these rounds, in three queries for a whole page: watch counts, the deals of
+/// sold and revoked rounds, and the published rounds of their listings (the next round of a round is the
+/// first of its listing created after it).
+pub async fn aftermath(state: &AppState, rounds: &[auction::Model]) -> ApiResult<HashMap<Uuid, Aftermath>> {
+    let ids: Vec<Uuid> = rounds.iter().map(|r| r.id).collect();
+    let watchers = super::watching::counts(state, &ids).await?;
+    let ended: Vec<Uuid> = rounds
+        .iter()
+        .filter(|r| r.status == RoundStatus::Sold.as_str() || r.status == RoundStatus::Revoked.as_str())
+        .map(|r| r.id)
+        .collect();
+    let deals: HashMap<Uuid, String> = if ended.is_empty() {
+        HashMap::new()
+    } else {
+        deal::Entity::find()
+            .filter(deal::Column::AuctionId.is_in(ended))
+            .all(state.db.conn())
+            .await?
+            .into_iter()
+            .map(|d| (d.auction_id, d.status))
+            .collect()
+    };
+    let listing_ids: Vec<Uuid> = rounds.iter().map(|r| r.listing_id).collect();
+    let siblings = auction::Entity::find()
+        .filter(auction::Column::ListingId.is_in(listing_ids))
+        .filter(auction::Column::PublishedAt.is_not_null())
+        .order_by_asc(auction::Column::CreatedAt)
+        .all(state.db.conn())
+        .await?;
+    Ok(rounds
+        .iter()
+        .map(|round| {
+            let next_round_id = siblings
+                .iter()
+                .find(|s| s.listing_id == round.listing_id && s.created_at > round.created_at)
+                .map(|s| s.id);
+            let facts = Aftermath {
+                watch_count: watchers.get(&round.id).copied().unwrap_or(0),
+                deal_status: deals.get(&round.id).cloned(),
+                next_round_id,
+            };
+            (round.id, facts)
+        })
+        .collect())
+}
+
+/// The most recently announced public rounds, newest first, with their courts' names: for the Atom feed.
+pub async fn recent_announcements(state: &AppState, limit: u64) -> ApiResult<Vec<(auction::Model, String)>> {
+    use sea_orm::QuerySelect;
+    let rounds = auction::Entity::find()
+        .filter(auction::Column::PublishedAt.is_not_null())
+        .order_by_desc(auction::Column::PublishedAt)
+        .order_by_desc(auction::Column::Id)
+        .limit(limit)
+        .all(state.db.conn())
+        .await?;
+    let courts: HashMap<Uuid, String> = court::Entity::find()
+        .all(state.db.conn())
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(rounds
+        .into_iter()
+        .map(|r| {
+            let court = courts.get(&r.court_id).cloned().unwrap_or_default();
+            (r, court)
+        })
+        .collect())
+}
+
+/// Every public round's id and last change, newest first, at most `limit`: for the sitemap.
+pub async fn public_round_stamps(state: &AppState, limit: u64) -> ApiResult<Vec<(Uuid, i64)>> {
+    use sea_orm::QuerySelect;
+    Ok(auction::Entity::find()
+        .select_only()
+        .column(auction::Column::Id)
+        .column(auction::Column::UpdatedAt)
+        .filter(auction::Column::PublishedAt.is_not_null())
+        .order_by_desc(auction::Column::UpdatedAt)
+        .limit(limit)
+        .into_tuple::<(Uuid, i64)>()
+        .all(state.db.conn())
+        .await?)
 }

@@ -160,7 +160,7 @@ fn beijing_text(at: Instant) -> String {
 }
 
 /// The sale ruling (成交裁定) as a public page, once issued (R52): the buyer, the property, the price.
-pub async fn ruling_html(state: &AppState, id: Uuid) -> ApiResult<String> {
+pub async fn ruling_html(state: &AppState, id: Uuid, embed: bool) -> ApiResult<String> {
     let deal = find(state, id).await?;
     let Some(ruled_at) = deal.ruling_issued_at else {
         return Err(ApiError::not_found("ruling"));
@@ -188,15 +188,16 @@ pub async fn ruling_html(state: &AppState, id: Uuid) -> ApiResult<String> {
         case_number,
         title => round.title,
         location => listing.location,
-        final_price => money(deal.final_price)?.to_string(),
+        final_price => money(deal.final_price)?.in_words(),
         paid_at => deal.paid_at.map(|at| beijing_text(instant(at))).unwrap_or_default(),
         ruled_at => beijing_text(instant(ruled_at)),
+        embed,
     };
     crate::templates::render("pages/ruling.html", &context)
 }
 
 /// The public deal confirmation as an HTML page; all user-supplied text is escaped by the template.
-pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> {
+pub async fn confirmation_html(state: &AppState, id: Uuid, embed: bool) -> ApiResult<String> {
     let deal = find(state, id).await?;
     let round = round_of(state, &deal).await?;
     let listing = listing::Entity::find_by_id(deal.listing_id)
@@ -237,13 +238,14 @@ pub async fn confirmation_html(state: &AppState, id: Uuid) -> ApiResult<String> 
         location => listing.map(|l| l.location).unwrap_or_default(),
         case_number => case_number.unwrap_or_default(),
         round_label,
-        final_price => money(deal.final_price)?.to_string(),
-        deposit_applied => money(deal.deposit_applied)?.to_string(),
-        balance_due => money(deal.balance_due)?.to_string(),
+        final_price => money(deal.final_price)?.in_words(),
+        deposit_applied => money(deal.deposit_applied)?.in_words(),
+        balance_due => money(deal.balance_due)?.in_words(),
         balance_due_at => beijing_text(instant(deal.balance_due_at)),
         closed_at => beijing_text(instant(round.closed_at.unwrap_or(round.bidding_ends_at))),
         status => status.as_str(),
         status_label,
+        embed,
     };
     crate::templates::render("pages/confirmation.html", &context)
 }

@@ -31,6 +31,7 @@ use crate::notify::transport::Mailer;
 use crate::persistence::entities::court;
 use crate::state::AppState;
 use crate::views::Party;
+use auction_core::costs::{BorneBy, BuyerInformation, Contact, Cost, CostAmount, Percent, Viewing};
 
 /// The password of every demo account (printed in the README; demo data only).
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -255,7 +256,8 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         .bidder("wu@demo.fapai", "吴静", synthetic_id_number("110108", "19950128", 482))
         .await?;
 
-    // Everything is listed and appraised on the first day.
+    // Everything is listed and appraised on the first day, each listing with what a buyer pays besides the
+    // price, whom to call and how to view it (realistic rates: 契税 3 %, 增值税 5.6 %, 印花税 0.05 %).
     // 1. A flat in Hangzhou: announced 45 days ago, bid for, sold, awaiting its balance.
     let flat = demo
         .listing(
@@ -269,6 +271,17 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
                 location: "浙江省杭州市上城区望江路18号".into(),
                 encumbrances: Some("抵押权人：中国工商银行股份有限公司杭州分行".into()),
                 is_housing: Some(true),
+                buyer_information: buyer_information(
+                    &[
+                        ("契税", BorneBy::Buyer, "percent", "3"),
+                        ("物业费及水电燃气欠费（截至公告日）", BorneBy::Buyer, "fixed", "12860.5"),
+                        ("不动产登记费", BorneBy::Buyer, "fixed", "80"),
+                        ("增值税及附加", BorneBy::Seller, "percent", "5.6"),
+                        ("个人所得税", BorneBy::Seller, "percent", "1"),
+                    ],
+                    ("王法官", "0571-87065432"),
+                    "工作日9:00–17:00预约，由法院工作人员统一带看；钥匙由法院保管。",
+                ),
             },
             "4200000",
         )
@@ -286,6 +299,15 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
                 location: "浙江省杭州市上城区法拍车辅助中心".into(),
                 encumbrances: None,
                 is_housing: Some(false),
+                buyer_information: buyer_information(
+                    &[
+                        ("机动车过户登记费", BorneBy::Buyer, "fixed", "500"),
+                        ("车辆停放保管费（按日计至交付）", BorneBy::Buyer, "fixed", "1200"),
+                        ("增值税", BorneBy::Seller, "percent", "2"),
+                    ],
+                    ("李书记员", "0571-87065433"),
+                    "每周二、四下午在法拍车辅助中心现场看样，须携带身份证。",
+                ),
             },
             "180000",
         )
@@ -303,6 +325,15 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
                 location: "北京市海淀区".into(),
                 encumbrances: Some("该股权已被冻结，无质押。".into()),
                 is_housing: Some(false),
+                buyer_information: buyer_information(
+                    &[
+                        ("印花税（产权转移书据）", BorneBy::Buyer, "percent", "0.05"),
+                        ("印花税（产权转移书据）", BorneBy::Seller, "percent", "0.05"),
+                        ("股权转让所得个人所得税", BorneBy::Seller, "percent", "20"),
+                    ],
+                    ("赵法官", "010-63991234"),
+                    "可预约查阅公司章程、近三年审计报告及工商登记材料。",
+                ),
             },
             "6000000",
         )
@@ -319,6 +350,14 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             location: "北京市朝阳区望京西园四区".into(),
             encumbrances: None,
             is_housing: Some(true),
+            buyer_information: buyer_information(
+                &[
+                    ("契税", BorneBy::Buyer, "percent", "3"),
+                    ("增值税及附加", BorneBy::Seller, "percent", "5.6"),
+                ],
+                ("赵法官", "010-63991234"),
+                "公告期内每周六上午统一看样。",
+            ),
         },
         "7530000",
     )
@@ -380,4 +419,35 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         "demo data seeded: admin@demo.fapai, judges judge.hz@demo.fapai and judge.bj@demo.fapai, bidders chen|liu|zhou|wu@demo.fapai; password {DEMO_PASSWORD}"
     );
     Ok(())
+}
+
+/// A demo listing's buyer information: its costs `(name, who bears it, "fixed" | "percent", figure)`, the
+/// court's contact and how to view it.
+fn buyer_information(costs: &[(&str, BorneBy, &str, &str)], contact: (&str, &str), viewing: &str) -> BuyerInformation {
+    let costs = costs
+        .iter()
+        .filter_map(|(name, borne_by, kind, figure)| {
+            let amount = match *kind {
+                "percent" => CostAmount::PercentOfPrice(Percent::parse(figure).ok()?),
+                _ => CostAmount::Fixed(Money::parse_positive(figure).ok()?),
+            };
+            Some(Cost {
+                name: (*name).to_owned(),
+                borne_by: *borne_by,
+                amount,
+            })
+        })
+        .collect();
+    BuyerInformation {
+        costs,
+        contact: Some(Contact {
+            name: contact.0.to_owned(),
+            phone: contact.1.to_owned(),
+        }),
+        viewing: Some(Viewing {
+            how: viewing.to_owned(),
+            from: None,
+            until: None,
+        }),
+    }
 }

@@ -12,7 +12,7 @@ use super::listings;
 use super::rounds::{Access, update_round};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::convert::millis;
+use crate::persistence::convert::{millis, variant_widths};
 use crate::persistence::entities::{auction, listing_file};
 use crate::state::AppState;
 
@@ -35,6 +35,47 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 
 fn storage_dir(state: &AppState) -> PathBuf {
     state.settings.data_dir.join("files")
+}
+
+/// The widths of a photo's smaller copies: a card or a thumbnail, and the main photo on a phone (a
+/// browser picks one through `srcset`). A photo no wider than a width gets no copy of it.
+pub const VARIANT_WIDTHS: [u32; 2] = [320, 960];
+
+/// The largest photo decoded: enough for a 48-megapixel camera, bounded so a crafted file cannot take the
+/// server's memory.
+const MAX_DECODE_BYTES: u64 = 512 << 20;
+
+fn variant_name(id: Uuid, width: u32) -> String {
+    format!("{id}.w{width}.jpg")
+}
+
+/// Decodes the photo and writes its smaller copies (JPEG) next to it; returns their widths. Fails if the
+/// photo cannot be decoded: a file whose first bytes say JPEG but whose content is not one is refused.
+fn make_variants(bytes: &[u8], dir: &Path, id: Uuid) -> Result<Vec<u32>, String> {
+    use image::ImageReader;
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let photo = reader.decode().map_err(|e| e.to_string())?;
+    let mut made = Vec::new();
+    for width in VARIANT_WIDTHS {
+        if photo.width() <= width {
+            continue;
+        }
+        let smaller = photo
+            .resize(width, u32::MAX, image::imageops::FilterType::Triangle)
+            .to_rgb8();
+        let file = std::fs::File::create(dir.join(variant_name(id, width))).map_err(|e| e.to_string())?;
+        let mut writer = std::io::BufWriter::new(file);
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut writer, 82)
+            .encode_image(&smaller)
+            .map_err(|e| e.to_string())?;
+        made.push(width);
+    }
+    Ok(made)
 }
 
 /// A file name safe to show and to put in a header: no path, no control characters, bounded length.
@@ -123,6 +164,27 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
     let id = Uuid::new_v4();
     let dir = storage_dir(state);
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    let (bytes, widths) = if kind == "photo" {
+        let dir = dir.clone();
+        let made = tokio::task::spawn_blocking(move || {
+            let made = make_variants(&bytes, &dir, id);
+            (bytes, made)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        match made {
+            (bytes, Ok(widths)) => (bytes, widths),
+            (_, Err(why)) => {
+                tracing::info!(listing.id = %listing.id, reason = %why, "photo refused: cannot be decoded");
+                return Err(ApiError::unprocessable(
+                    "unsupported_file_type",
+                    "the photo cannot be read as a JPEG, PNG or WebP image",
+                ));
+            }
+        }
+    } else {
+        (bytes, Vec::new())
+    };
     tokio::fs::write(dir.join(id.to_string()), &bytes)
         .await
         .map_err(ApiError::internal)?;
@@ -137,6 +199,7 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
         sha256: Set(hex::encode(Sha256::digest(&bytes))),
         uploaded_by: Set(caller.user_id),
         created_at: Set(millis(now)),
+        variants: Set((!widths.is_empty()).then(|| serde_json::json!(widths).to_string())),
     };
     let announced = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing.id))
@@ -169,11 +232,13 @@ pub async fn list(state: &AppState, listing_id: Uuid) -> ApiResult<Vec<listing_f
         .await?)
 }
 
-/// A file, opened for streaming, for whoever may see its listing: never read into memory whole.
+/// A file, opened for streaming, for whoever may see its listing: never read into memory whole. With
+/// `width`, a photo's smaller copy of that width (JPEG), or the photo itself when it has none.
 pub async fn open(
     state: &AppState,
     caller: &MaybeCaller,
     id: Uuid,
+    width: Option<u32>,
 ) -> ApiResult<(listing_file::Model, tokio::fs::File)> {
     let record = listing_file::Entity::find_by_id(id)
         .one(state.db.conn())
@@ -182,9 +247,20 @@ pub async fn open(
     listings::find_visible(state, caller, record.listing_id)
         .await
         .map_err(|_| ApiError::not_found("file"))?;
-    let file = tokio::fs::File::open(storage_dir(state).join(id.to_string()))
+    let name = match width.filter(|w| variant_widths(&record).contains(w)) {
+        Some(width) => variant_name(id, width),
+        None => id.to_string(),
+    };
+    let file = tokio::fs::File::open(storage_dir(state).join(name))
         .await
         .map_err(ApiError::internal)?;
+    let record = match width.filter(|w| variant_widths(&record).contains(w)) {
+        Some(_) => listing_file::Model {
+            content_type: "image/jpeg".to_owned(),
+            ..record
+        },
+        None => record,
+    };
     Ok((record, file))
 }
 
@@ -200,6 +276,30 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
         assert_eq!(sniff(b"<html><script>"), None);
         assert_eq!(sniff(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn a_photo_gets_smaller_copies_and_a_false_one_is_refused() {
+        let dir = std::env::temp_dir().join(format!("fapai-variants-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut png = Vec::new();
+        image::RgbImage::from_fn(1200, 800, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let id = Uuid::new_v4();
+        assert_eq!(make_variants(&png, &dir, id).unwrap(), vec![320, 960]);
+        let small = image::open(dir.join(variant_name(id, 320))).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 213));
+        let mut tiny = Vec::new();
+        image::RgbImage::new(200, 100)
+            .write_to(&mut std::io::Cursor::new(&mut tiny), image::ImageFormat::Png)
+            .unwrap();
+        assert!(
+            make_variants(&tiny, &dir, Uuid::new_v4()).unwrap().is_empty(),
+            "no copy wider than the photo"
+        );
+        assert!(make_variants(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3], &dir, Uuid::new_v4()).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Cases, listings and their reference price (R13, R14, R18).
 
+pub use auction_core::costs::{BuyerInformation, Contact, Viewing};
 use auction_core::setup::{Category, ReferenceMethod, reference_price_from_quotes, reference_valid_until};
 use auction_core::{Instant, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
@@ -11,7 +12,7 @@ use super::{email_address, optional_text, required_text};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::millis;
+use crate::persistence::convert::{self, millis};
 use crate::persistence::entities::{auction, case, listing, valuation};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
@@ -47,6 +48,7 @@ pub struct NewListing {
     pub location: String,
     pub encumbrances: Option<String>,
     pub is_housing: Option<bool>,
+    pub buyer_information: BuyerInformation,
 }
 
 pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing) -> ApiResult<listing::Model> {
@@ -63,8 +65,9 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
         )
     })?;
     let encumbrances = optional_text(input.encumbrances.as_deref(), "encumbrances", 10_000)?;
+    check_information(&input.buyer_information)?;
     let now = millis(state.clock.now());
-    let row = listing::ActiveModel {
+    let mut row = listing::ActiveModel {
         id: Set(Uuid::new_v4()),
         case_id: Set(case.id),
         court_id: Set(court_id),
@@ -81,8 +84,92 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
         reference_valid_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     };
+    convert::apply_buyer_information(&mut row, &input.buyer_information);
     Ok(row.insert(state.db.conn()).await?)
+}
+
+fn check_information(information: &BuyerInformation) -> ApiResult<()> {
+    information
+        .check()
+        .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))
+}
+
+/// The ledger's record of a listing's buyer information when it changes while a round is announced (R70).
+fn information_entry(information: &BuyerInformation, listing_id: Uuid, at: Instant) -> serde_json::Value {
+    let costs: serde_json::Value = serde_json::from_str(&convert::costs_json(&information.costs)).unwrap_or_default();
+    json!({
+        "listing_id": listing_id.to_string(),
+        "costs": costs,
+        "contact": information.contact.as_ref().map(|c| json!({ "name": c.name, "phone": c.phone })),
+        "viewing": information.viewing.as_ref().map(|v| json!({
+            "how": v.how,
+            "from": v.from.map(auction_core::time::rfc3339),
+            "until": v.until.map(auction_core::time::rfc3339),
+        })),
+        "at": auction_core::time::rfc3339(at),
+    })
+}
+
+/// Replaces a listing's buyer information (its court's judges). Drafts whose announcement was generated
+/// say the new facts; while a round is announced or running, the change is entered in its ledger, so
+/// what bidders were told and when stays on the record (R70).
+pub async fn set_buyer_information(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    information: BuyerInformation,
+) -> ApiResult<listing::Model> {
+    check_information(&information)?;
+    let listing = find_for_judge(state, caller, listing_id).await?;
+    let now = state.clock.now();
+    let live = auction::Entity::find()
+        .filter(auction::Column::ListingId.eq(listing.id))
+        .filter(
+            auction::Column::Status.is_in(
+                RoundStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_live())
+                    .map(RoundStatus::as_str),
+            ),
+        )
+        .one(state.db.conn())
+        .await?;
+    let write = async |tx: &WriteTx| -> ApiResult<listing::Model> {
+        let locked = lock(tx, listing.id).await?;
+        let mut row = locked.into_active_model();
+        convert::apply_buyer_information(&mut row, &information);
+        row.updated_at = Set(millis(now));
+        let updated = row.update(&**tx).await?;
+        super::auctions::regenerate_draft_announcements(tx, &updated).await?;
+        Ok(updated)
+    };
+    let updated = match live {
+        Some(round) => {
+            super::rounds::update_round(
+                state,
+                round.id,
+                now,
+                super::rounds::Access::Court(caller),
+                async |locked, tx| {
+                    let updated = write(tx).await?;
+                    locked.record_event("buyer_information", information_entry(&information, listing.id, now));
+                    Ok(updated)
+                },
+            )
+            .await?
+            .value
+        }
+        None => {
+            let tx = state.db.write().await?;
+            let updated = write(&tx).await?;
+            tx.commit().await?;
+            updated
+        }
+    };
+    tracing::info!(listing.id = %listing.id, costs = information.costs.len(), "buyer information set");
+    Ok(updated)
 }
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<listing::Model> {

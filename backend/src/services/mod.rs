@@ -19,6 +19,7 @@ pub mod payments;
 pub mod refunds;
 pub mod registrations;
 pub mod rounds;
+pub mod watching;
 pub mod workers;
 
 use auction_core::Instant;

@@ -259,8 +259,9 @@ impl LockedRound {
         set_listing_status(tx, self.row.listing_id, ListingStatus::InAuction, at).await
     }
 
-    /// Bidding opened: every registrant is told, with their code.
+    /// Bidding opened: every registrant is told, with their code; people watching the round are reminded.
     async fn opened(&self, notices: &Notices<'_>) -> ApiResult<()> {
+        crate::services::watching::remind_opening(notices.state, notices.tx, &self.row, notices.now).await?;
         for (registration, person) in registrants(&**notices.tx, self.row.id).await? {
             let email = Email::bidding_opens(
                 &person.email,

@@ -11,7 +11,7 @@ use auction_core::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::rounds::lock_next_due;
-use super::{deadlines, deals, negotiations};
+use super::{deadlines, deals, negotiations, watching};
 use crate::error::ApiResult;
 use crate::hooks::HoldPoint;
 use crate::state::AppState;
@@ -34,6 +34,7 @@ pub async fn run_due(state: &AppState, now: Instant, by: DueBy) -> ApiResult<()>
     deals::send_reminders(state, now).await?;
     deals::apply_defaults(state, now).await?;
     deadlines::remind(state, now).await?;
+    watching::remind_ending(state, now).await?;
     Ok(())
 }
 

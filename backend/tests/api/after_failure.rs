@@ -102,7 +102,7 @@ db_test!(
         let id = sell_off["id"].as_str().unwrap().to_owned();
         app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
         let round = app.auction(&id).await;
-        assert!(round["announcement"].as_str().unwrap().contains("变卖预缴款 ¥560000.00"));
+        assert!(round["announcement"].as_str().unwrap().contains("变卖预缴款 ¥560,000.00"));
         let published = app.verified_ledger(&id).await;
         assert_eq!(published[0].payload["terms"]["round_kind"], "sell_off");
 

@@ -146,7 +146,7 @@ db_test!(
         let (status, html) = app.get(&format!("/api/deals/{deal_id}/confirmation"), None).await;
         assert_eq!(status.as_u16(), 200);
         let html = html.as_str().unwrap();
-        assert!(html.contains("网络竞价成功确认书") && html.contains(&alice.real_name) && html.contains("706000.00"));
+        assert!(html.contains("网络竞价成功确认书") && html.contains(&alice.real_name) && html.contains("¥706,000.00"));
 
         // The balance is paid through the gateway; only the buyer may start it.
         assert_eq!(app.post(&format!("/api/deals/{deal_id}/balance-payment"), Some(&bob.token), json!({})).await.0.as_u16(), 403);

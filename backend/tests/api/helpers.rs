@@ -439,6 +439,8 @@ impl TestApp {
         let mut request = match method {
             "GET" => self.client.get(&url),
             "POST" => self.client.post(&url),
+            "PUT" => self.client.put(&url),
+            "DELETE" => self.client.delete(&url),
             other => panic!("unsupported method {other}"),
         };
         if let Some(token) = token {

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod after_failure;
+mod bidder_view;
 mod bidding;
 mod concurrency;
 mod court;

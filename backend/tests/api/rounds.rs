@@ -250,7 +250,7 @@ db_test!(
         app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
         let detail = app.auction(&id).await;
         let announcement = detail["announcement"].as_str().unwrap();
-        assert!(announcement.contains("杭州市上城区人民法院") && announcement.contains("¥700000.00"), "{announcement}");
+        assert!(announcement.contains("杭州市上城区人民法院") && announcement.contains("¥700,000.00（柒拾万元整）"), "{announcement}");
         assert!(detail["bidding_instructions"].as_str().unwrap().contains("五分钟"));
         let reminders = detail["special_reminders"].as_array().unwrap();
         assert_eq!(reminders.len(), 9, "the seven of R30, the housing qualification (R32) and the court's own");

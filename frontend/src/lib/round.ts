@@ -5,3 +5,9 @@ export const CLOSED_STATUSES: readonly string[] = ['sold', 'failed', 'withdrawn'
 export function isClosed(status: string | null | undefined): boolean {
   return !!status && CLOSED_STATUSES.includes(status);
 }
+
+/** The status a round shows the public: a sale whose buyer defaulted (悔拍) is no longer a sale to
+ *  celebrate, so it reads `defaulted` (its status stays `sold`, as the contract has it). */
+export function publicStatus(round: { status: string; deal_status?: string | null }): string {
+  return round.status === 'sold' && round.deal_status === 'defaulted' ? 'defaulted' : round.status;
+}

@@ -35,6 +35,11 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "api":
         print(m["executable"])' | tail -1)
 
+# Run a copy: a rebuild while the loop runs must not change what is measured.
+log=$(mktemp -d)/stress
+cp "$binary" "$log.api"
+binary="$log.api"
+
 hogs=()
 stop_hogs() { for pid in "${hogs[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap stop_hogs EXIT
@@ -45,7 +50,6 @@ for i in $(seq 0 $((busy - 1))); do
 done
 
 failed_runs=0
-log=$(mktemp -d)/stress
 for run in $(seq 1 "$repeat"); do
   started=$(date +%s)
   if FAPAI_TEST_BID_PATH="$bid_path" timeout 1800 "$binary" -q "${filters[@]}" >"$log.$run" 2>&1; then

@@ -338,6 +338,9 @@ pub struct AuctionListQuery {
     pub listing_id: Option<Uuid>,
     /// Words in the title.
     pub q: Option<String>,
+    /// `newest` (the default), `ending_soon`, `price_asc` or `price_desc` (by the current, else the starting price).
+    #[param(pattern = "^(newest|ending_soon|price_asc|price_desc)?$")]
+    pub sort: Option<String>,
     /// 1-based page number; `page × per_page` is at most 100,000.
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u64>,
@@ -366,6 +369,9 @@ pub async fn list_auctions(
         listing_id: query.listing_id,
         q: query.q,
         include_drafts: false,
+        sort: auctions::ListOrder::parse(query.sort.as_deref().unwrap_or("")).ok_or_else(|| {
+            ApiError::bad_request("invalid_query", "sort is newest, ending_soon, price_asc or price_desc")
+        })?,
     };
     let (rows, total) = auctions::list(&state, filter, page, per_page).await?;
     Ok(web::Json(Page::of(cards(&state, &rows).await?, total, page, per_page)))

@@ -12,7 +12,7 @@ use auction_core::{Instant, Money, RoundStatus};
 use std::collections::HashMap;
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Order};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -623,6 +623,31 @@ pub struct ListFilter {
     pub q: Option<String>,
     /// Only for a court's own list: drafts are never public.
     pub include_drafts: bool,
+    pub sort: ListOrder,
+}
+
+/// The orders a bidder may list rounds in; the newest first unless asked otherwise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    #[default]
+    Newest,
+    /// The soonest scheduled end first.
+    EndingSoon,
+    /// By the current price (the starting price before a bid), lowest or highest first.
+    PriceAscending,
+    PriceDescending,
+}
+
+impl ListOrder {
+    pub fn parse(text: &str) -> Option<ListOrder> {
+        Some(match text {
+            "" | "newest" => ListOrder::Newest,
+            "ending_soon" => ListOrder::EndingSoon,
+            "price_asc" => ListOrder::PriceAscending,
+            "price_desc" => ListOrder::PriceDescending,
+            _ => return None,
+        })
+    }
 }
 
 /// Rounds, newest first, with optional filters: the public list (published rounds) or a court's own.
@@ -669,9 +694,16 @@ pub async fn list(
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
-    let paginator = auction::Entity::find()
+    let price = || Expr::cust("COALESCE(current_price, starting_price)");
+    let ordered = match filter.sort {
+        ListOrder::Newest => auction::Entity::find().order_by_desc(auction::Column::CreatedAt),
+        ListOrder::EndingSoon => auction::Entity::find().order_by_asc(auction::Column::BiddingEndsAt),
+        ListOrder::PriceAscending => auction::Entity::find().order_by(price(), Order::Asc),
+        ListOrder::PriceDescending => auction::Entity::find().order_by(price(), Order::Desc),
+    };
+    // The id last, so a page boundary never splits rounds that tie.
+    let paginator = ordered
         .filter(condition)
-        .order_by_desc(auction::Column::CreatedAt)
         .order_by_desc(auction::Column::Id)
         .paginate(state.db.conn(), per_page);
     let total = paginator.num_items().await?;

@@ -297,3 +297,30 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn rounds_are_listed_by_the_end_or_by_the_price_when_asked(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let first = app.published_round_titled(&judge, "先结束的标的").await;
+        app.advance(3600).await;
+        let second = app.published_round_titled(&judge, "后结束的标的").await;
+        let ids = |page: &Value| -> Vec<String> {
+            page["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let (a, b) = (first["id"].as_str().unwrap().to_owned(), second["id"].as_str().unwrap().to_owned());
+        assert_eq!(ids(&app.get_ok("/api/auctions", None).await), vec![b.clone(), a.clone()], "newest first");
+        assert_eq!(ids(&app.get_ok("/api/auctions?sort=ending_soon", None).await), vec![a.clone(), b.clone()]);
+
+        let bidder = app.new_bidder("出价人").await;
+        app.register_and_pay(&bidder, &a).await;
+        app.open_bidding(&first).await;
+        let (status, body) = app.bid(&bidder, &a, "705000").await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(ids(&app.get_ok("/api/auctions?sort=price_desc", None).await), vec![a.clone(), b.clone()]);
+        assert_eq!(ids(&app.get_ok("/api/auctions?sort=price_asc", None).await), vec![b, a]);
+        let (status, error) = app.get("/api/auctions?sort=cheapest", None).await;
+        assert_eq!((status.as_u16(), code(&error)), (400, "invalid_query"));
+        app.finish().await;
+    }
+);

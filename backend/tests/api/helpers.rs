@@ -308,6 +308,16 @@ pub struct Judge {
     pub token: String,
 }
 
+/// The tests' HTTP client. It drops an idle pooled connection after 2 s, before the server does (actix-web
+/// closes idle keep-alive connections after 5 s): a request sent on a connection the server is closing meets a
+/// broken pipe, which on a loaded machine happened between the waves of the sign-in flood.
+pub fn test_client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(2)))
+        .finish()
+}
+
 /// The error code of an answer (`""` when it is not an error).
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
@@ -360,7 +370,7 @@ impl TestApp {
 
     /// Drives a server that runs elsewhere (a child process) at `address`.
     pub fn attach(db: Db, address: String) -> TestApp {
-        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let client = test_client();
         TestApp {
             address,
             db,
@@ -402,7 +412,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         let task = tokio::spawn(app.run_until_stopped());
-        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let client = test_client();
         TestApp {
             address,
             db,
@@ -446,11 +456,12 @@ impl TestApp {
         if let Some(token) = token {
             request = request.insert_header(("Authorization", format!("Bearer {token}")));
         }
-        let mut response = match body {
+        let sent = match body {
             Some(body) => request.send_json(&body).await,
             None => request.send().await,
-        }
-        .ok()?;
+        };
+        // Say why there was no answer: a refused or cut connection, a timeout.
+        let mut response = sent.map_err(|e| eprintln!("{method} {path}: no answer: {e}")).ok()?;
         let status = response.status();
         let bytes = response.body().limit(64 << 20).await.ok()?;
         let value = if bytes.is_empty() {

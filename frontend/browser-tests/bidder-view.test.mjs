@@ -29,6 +29,7 @@ let server;
 let browser;
 let round;
 let judge;
+let judgeSession;
 let onlooker;
 let watcher;
 let rival;
@@ -37,7 +38,7 @@ let second;
 before(async () => {
   server = await new Server().start();
   browser = await launchBrowser();
-  ({ round, judge } = await publishedRoundAndJudge(server));
+  ({ round, judge, judgeSession } = await publishedRoundAndJudge(server));
   await server.api('PUT', `/api/listings/${round.listing_id}/buyer-information`, {
     token: judge,
     body: {
@@ -178,5 +179,33 @@ test('desktop: the item page holds the same information, axe-clean', async () =>
   await waitForText(page.getByTestId('watch-count'), /^1 人关注$/, 'the public count');
   assert.deepEqual(await violations(page), [], 'item page (desktop, signed out)');
   await screenshot(page, 'item-bidding-desktop');
+  await page.context().close();
+});
+
+test('the court edits the buyer information in the console, on a phone, and the item page shows it', async () => {
+  const page = await newPage(browser, PHONE);
+  await openAs(page, server, judgeSession, `/court/listings/${round.listing_id}`);
+  const form = page.getByRole('region', { name: '竞买前须知' });
+  await form.getByRole('button', { name: '添加一项费用' }).click();
+  const third = form.getByRole('group', { name: '第 4 项费用' });
+  await third.getByLabel('名称（如契税、物业欠费）').fill('评估费');
+  await third.getByLabel('计算方式').selectOption('fixed');
+  await third.getByLabel('金额（元）').fill('3,500');
+  await form.getByLabel('联系电话').fill('0571-87065000');
+  await form.getByRole('button', { name: '保存竞买前须知' }).click();
+  await form.getByRole('status').filter({ hasText: '已保存' }).waitFor();
+  const { scroll, inner } = await layout(page);
+  assert.ok(scroll <= inner, `console: scrollWidth ${scroll} > innerWidth ${inner}`);
+  assert.deepEqual(await violations(page), [], 'console listing page with the buyer information form (phone)');
+  await screenshot(page, 'court-buyer-information-phone');
+
+  const saved = await server.api('GET', `/api/auctions/${round.id}`);
+  assert.deepEqual(
+    saved.costs.map((c) => [c.name, c.amount ?? c.percent]),
+    [['契税', '3'], ['物业欠费', '5432.10'], ['增值税', '5.6'], ['评估费', '3500.00']],
+  );
+  assert.equal(saved.contact.phone, '0571-87065000');
+  await page.goto(`${server.url}/auctions/${round.id}`);
+  await waitForText(page.getByTestId('cost-estimate'), /评估费\s*¥3,500\.00/, 'the new cost on the item page');
   await page.context().close();
 });

@@ -136,7 +136,8 @@ export async function publishedRoundAndJudge(server) {
     token: admin,
     body: { email: judgeEmail, password: 'judge-password', real_name: '王法官', court_id: court.id },
   });
-  const judge = await server.login(judgeEmail, 'judge-password');
+  const judgeSession = await server.api('POST', '/api/auth/login', { body: { email: judgeEmail, password: 'judge-password' } });
+  const judge = judgeSession.token;
   const kase = await server.api('POST', '/api/cases', {
     token: judge,
     body: {
@@ -175,7 +176,8 @@ export async function publishedRoundAndJudge(server) {
       balance_due_days: 10,
     },
   });
-  return { round: await server.api('POST', `/api/auctions/${round.id}/publish`, { token: judge }), judge };
+  const published = await server.api('POST', `/api/auctions/${round.id}/publish`, { token: judge });
+  return { round: published, judge, judgeSession: { token: judge, user: judgeSession.user } };
 }
 
 export async function launchBrowser() {

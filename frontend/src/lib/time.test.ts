@@ -11,3 +11,13 @@ describe('datetime-local inputs in Beijing time', () => {
     expect(toBeijingInput(null)).toBe('');
   });
 });
+
+describe('nextBeijingTen', () => {
+  it('is 10:00 Beijing time on the same day when that is still ahead, else the next day', async () => {
+    const { nextBeijingTen } = await import('./time');
+    expect(nextBeijingTen('2027-01-10T00:30:00.000Z')).toBe('2027-01-10T02:00:00.000Z'); // 08:30 → 10:00
+    expect(nextBeijingTen('2027-01-10T02:00:00.000Z')).toBe('2027-01-10T02:00:00.000Z'); // exactly 10:00
+    expect(nextBeijingTen('2027-01-10T05:00:00.000Z')).toBe('2027-01-11T02:00:00.000Z'); // 13:00 → next day
+    expect(nextBeijingTen('2027-01-10T17:00:00.000Z')).toBe('2027-01-11T02:00:00.000Z'); // 01:00 the 11th
+  });
+});

@@ -59,3 +59,12 @@ export function toBeijingInput(iso: string | null | undefined): string {
 export function fromBeijingInput(value: string): string {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00+08:00` : '';
 }
+
+/** The first 10:00 Beijing time at or after `iso`: where courts start and end rounds by custom. */
+export function nextBeijingTen(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const local = new Date(t + BEIJING_OFFSET_MS);
+  const tenThatDay = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), 10) - BEIJING_OFFSET_MS;
+  return new Date(tenThatDay >= t ? tenThatDay : tenThatDay + 86_400_000).toISOString();
+}

@@ -595,4 +595,12 @@ export const zh = {
   'login.description': "登录法拍，报名参拍、出价和支付。",
   'signup.description': "注册法拍竞买账号：实名与身份证号核验后即可报名参拍。",
   'me.description': "我的报名、出价、成交与关注。",
+  'home.sort': "排序",
+  'home.sort.newest': "最新发布",
+  'home.sort.ending_soon': "即将结束",
+  'home.sort.price_asc': "价格从低到高",
+  'home.sort.price_desc': "价格从高到低",
+  'item.legalTextsInChinese': "The announcement, instructions and reminders are legal texts and are published in Chinese only.",
+  'item.referenceMethod': "（{method}）",
+  'court.overdue': "已逾期",
 } as const;

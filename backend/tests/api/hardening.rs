@@ -330,7 +330,13 @@ async fn a_flood_of_sign_ins_leaves_memory_bounded_and_every_answer_in_shape() {
     use crate::helpers::{ServerProcess, test_env};
     let database = TestDatabase::create(Db::Sqlite).await;
     let mut server = ServerProcess::start(test_env(&database.url, &database.data_dir()));
-    let app = TestApp::attach(Db::Sqlite, server.address.clone());
+    let mut app = TestApp::attach(Db::Sqlite, server.address.clone());
+    // Every request on a connection of its own: an idle connection the server closes between waves is
+    // HTTP's ordinary keep-alive race (the client must send again), not the drop this test looks for.
+    app.client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .connector(awc::Connector::new().conn_keep_alive(std::time::Duration::ZERO))
+        .finish();
     app.get_ok("/api/health", None).await;
     let before = server.rss_kib();
 

@@ -115,7 +115,10 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   await page.getByRole('link', { name: '新建拍卖' }).click();
   await page.getByTestId('floor-hint').filter({ hasText: '700,000.00' }).waitFor();
   const earliest = await page.getByLabel('竞价开始时间').inputValue();
-  assert.match(earliest, /^\d{4}-\d{2}-\d{2}T00:00$/, 'the earliest start is a Beijing midnight');
+  // The law's earliest start is a Beijing midnight; courts open at 10:00, so the form offers 10:00 that day.
+  assert.match(earliest, /^\d{4}-\d{2}-\d{2}T10:00$/, 'the form offers 10:00 Beijing time on the earliest day');
+  const endsDefault = await page.getByLabel('竞价结束时间').inputValue();
+  assert.match(endsDefault, /T10:00$/, 'and ends at 10:00 after 24 hours');
 
   // Below the floor: marked, and nothing is sent.
   await page.getByLabel('起拍价').fill('600000');

@@ -56,10 +56,24 @@ impl IdNumber {
         &self.0
     }
 
+    /// The birth date written in characters 7–14 (checked to be a real date by `parse`).
+    pub fn birth_date(&self) -> NaiveDate {
+        NaiveDate::parse_from_str(&self.0[6..14], "%Y%m%d").unwrap_or(NaiveDate::MIN)
+    }
+
     /// `110101********123X`: enough for a person to recognise their own number, no more.
     pub fn masked(&self) -> String {
         format!("{}********{}", &self.0[..6], &self.0[14..])
     }
+}
+
+/// Full civil capacity, which bidding needs (R37), starts at 18 (民法典 Arts 17–18).
+pub const AGE_OF_MAJORITY: u32 = 18;
+
+/// Whether a person born on `birth` is of age on `today`: from the 18th birthday on; someone born on
+/// 29 February comes of age on 1 March of a common year.
+pub fn is_of_age_on(birth: NaiveDate, today: NaiveDate) -> bool {
+    today.years_since(birth).is_some_and(|years| years >= AGE_OF_MAJORITY)
 }
 
 impl fmt::Debug for IdNumber {
@@ -71,6 +85,8 @@ impl fmt::Debug for IdNumber {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+
     use super::*;
 
     /// Completes 17 digits with their check character.
@@ -114,6 +130,44 @@ mod tests {
                 let changed: String = chars.into_iter().collect();
                 assert!(IdNumber::parse(&changed).is_err(), "{changed} should be rejected");
             }
+        }
+    }
+
+    #[test]
+    fn the_birth_date_is_read_from_the_number() {
+        let id = IdNumber::parse("11010519491231002X").unwrap();
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_person_comes_of_age_on_the_eighteenth_birthday() {
+        assert!(!is_of_age_on(day(2008, 12, 3), day(2026, 12, 2)));
+        assert!(is_of_age_on(day(2008, 12, 3), day(2026, 12, 3)));
+        assert!(is_of_age_on(day(1949, 12, 31), day(2026, 12, 3)));
+        // Born later than today: not of age, and no panic.
+        assert!(!is_of_age_on(day(2030, 1, 1), day(2026, 12, 3)));
+    }
+
+    #[test]
+    fn a_leap_day_birth_comes_of_age_on_the_first_of_march() {
+        assert!(!is_of_age_on(day(2008, 2, 29), day(2026, 2, 28)));
+        assert!(is_of_age_on(day(2008, 2, 29), day(2026, 3, 1)));
+        assert!(!is_of_age_on(day(2012, 2, 29), day(2030, 2, 28)));
+    }
+
+    proptest::proptest! {
+        /// Coming of age happens once: never of age the day before the 18th birthday, always from it on.
+        #[test]
+        fn coming_of_age_is_a_single_step(birth_offset in 0i64..60_000, today_offset in 0i64..60_000) {
+            let birth = day(1900, 1, 1) + chrono::Duration::days(birth_offset);
+            let today = day(1900, 1, 1) + chrono::Duration::days(today_offset);
+            let birthday = NaiveDate::from_ymd_opt(birth.year() + 18, birth.month(), birth.day())
+                .unwrap_or_else(|| day(birth.year() + 18, 3, 1));
+            proptest::prop_assert_eq!(is_of_age_on(birth, today), today >= birthday);
         }
     }
 

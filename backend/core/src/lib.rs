@@ -5,6 +5,7 @@
 //! code cites them (`R24`), with their legal sources: `docs/rules.md`.
 
 pub mod costs;
+pub mod credit_code;
 pub mod deal;
 pub mod identity;
 pub mod ledger;
@@ -15,6 +16,7 @@ pub mod round;
 pub mod setup;
 pub mod time;
 
+pub use credit_code::CreditCode;
 pub use identity::IdNumber;
 pub use money::Money;
 pub use round::{BidRejection, Bidder, DepositStatus, Round, RoundStatus, Transition};

@@ -3,9 +3,11 @@
 //!
 //! `sandbox`, the only verifier today: the ID number has passed its GB 11643 checksum already; the
 //! name must look like a person's name (2–30 letters of any script, with the spaces and middle dots
-//! of transliterated names). It checks nothing against a register, and says so in the README.
+//! of transliterated names). For an organisation the credit code has passed its GB 32100 check, and the
+//! name must look like an organisation's (2–200 characters, at least two letters, the brackets and
+//! punctuation of registered names). It checks nothing against a register, and says so in the README.
 
-use auction_core::IdNumber;
+use auction_core::{CreditCode, IdNumber};
 
 use crate::config::ConfigError;
 use crate::error::{ApiError, ApiResult};
@@ -39,6 +41,32 @@ impl IdentityVerifier {
             ))
         }
     }
+
+    /// Whether this organisation is registered under this name and code: `422 identity_not_verified` if not.
+    pub async fn verify_organisation(&self, name: &str, credit_code: &CreditCode) -> ApiResult<()> {
+        let verified = match self {
+            IdentityVerifier::Sandbox => plausible_organisation_name(name) && !credit_code.as_str().is_empty(),
+        };
+        if verified {
+            Ok(())
+        } else {
+            Err(ApiError::unprocessable(
+                "identity_not_verified",
+                "the organisation's name and credit code could not be verified; give the name as it is on the \
+                 business licence",
+            ))
+        }
+    }
+}
+
+fn plausible_organisation_name(name: &str) -> bool {
+    let length = name.chars().count();
+    let letters = name.chars().filter(|c| c.is_alphabetic()).count();
+    (2..=200).contains(&length)
+        && letters >= 2
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || " ·-.,&'()（）、".contains(c))
 }
 
 fn plausible_name(name: &str) -> bool {
@@ -62,6 +90,20 @@ mod tests {
         }
         for bad in ["王", "A", "12345", "陈1", "管理员@", &"长".repeat(31)] {
             assert!(!plausible_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_organisation_name_must_look_like_a_registered_one() {
+        for good in [
+            "杭州某某科技有限公司",
+            "北京市某律师事务所（特殊普通合伙）",
+            "Acme Trading Co., Ltd.",
+        ] {
+            assert!(plausible_organisation_name(good), "{good}");
+        }
+        for bad in ["公", "12345678", "某公司<script>", &"长".repeat(201)] {
+            assert!(!plausible_organisation_name(bad), "{bad}");
         }
     }
 

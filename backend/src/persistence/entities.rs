@@ -41,6 +41,63 @@ pub mod user {
         pub identity_verified_at: Option<i64>,
         /// A deactivated judge or administrator is refused at once.
         pub deactivated_at: Option<i64>,
+        /// `person` or `organisation` (R37); an organisation's `real_name` is its representative's.
+        pub kind: String,
+        pub organisation_name: Option<String>,
+        /// The organisation's unified social credit code: one account per code.
+        pub credit_code: Option<String>,
+        /// The ID number of an organisation's legal representative or authorised contact.
+        pub representative_id_number: Option<String>,
+    }
+
+    impl Model {
+        /// The name a sale is published and documented under: the organisation's, or the person's.
+        pub fn party_name(&self) -> &str {
+            self.organisation_name.as_deref().unwrap_or(&self.real_name)
+        }
+
+        /// What a registration is held to (one per round, the default bar R55): the ID number of a
+        /// person, the credit code of an organisation.
+        pub fn bidding_identity(&self) -> Option<&str> {
+            self.credit_code.as_deref().or(self.id_number.as_deref())
+        }
+
+        /// Every identity an exclusion can name for this account: its own, and a representative's.
+        pub fn excludable_identities(&self) -> Vec<&str> {
+            [
+                self.id_number.as_deref(),
+                self.credit_code.as_deref(),
+                self.representative_id_number.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A court's list of those who may not bid in its sales (R9, R71): staff, the platform's and auxiliary
+/// agencies' staff, declared relatives, anyone a ruling bars.
+pub mod exclusion {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exclusions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub court_id: Uuid,
+        pub id_number: Option<String>,
+        pub credit_code: Option<String>,
+        pub reason: String,
+        /// The judge who added it; none for the one added with a judge's own account.
+        pub created_by: Option<Uuid>,
+        pub created_at: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -104,3 +104,8 @@ mod tests {
         assert!(PaymentPurpose::parse("refund").is_err());
     }
 }
+
+vocabulary!(
+    /// Who an account is (R37): a natural person, or a legal person or other organisation.
+    PartyKind { Person = "person", Organisation = "organisation" }
+);

@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Caller, client_address};
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::{self, instant};
 use crate::persistence::entities::user;
 use crate::services::{accounts, bidding, deals, registrations};
@@ -31,6 +31,29 @@ pub struct RegisterRequest {
     /// Optional; 5 to 20 digits, with `+`, `-`, spaces and brackets.
     #[schema(pattern = r"^(\s*|\s*[+\- ()]*([0-9][+\- ()]*){5,20}\s*)$")]
     pub phone: Option<String>,
+    /// `person` (the default) or `organisation`; for an organisation `real_name` and `id_number` are its
+    /// legal representative's or authorised contact's.
+    #[serde(default)]
+    pub kind: Option<PartyKindInput>,
+    /// Required when `kind` is `organisation`.
+    pub organisation: Option<OrganisationInput>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKindInput {
+    Person,
+    Organisation,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OrganisationInput {
+    /// The registered name, 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// 18-character unified social credit code with a valid GB 32100-2015 check character.
+    #[schema(pattern = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$")]
+    pub credit_code: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -41,8 +64,8 @@ pub struct UserEnvelope {
 /// Register as a bidder.
 #[utoipa::path(tag = "accounts", request_body = RegisterRequest, responses(
     (status = 201, body = UserEnvelope),
-    (status = 422, description = "invalid_email, weak_password, invalid_id_number, invalid_text, identity_not_verified", body = ErrorBody),
-    (status = 409, description = "email_taken, identity_in_use (the ID number has an account; none is named)", body = ErrorBody),
+    (status = 422, description = "invalid_email, weak_password, invalid_id_number, invalid_credit_code, underage, missing_field, invalid_text, identity_not_verified", body = ErrorBody),
+    (status = 409, description = "email_taken, identity_in_use (the ID number or credit code has an account; none is named)", body = ErrorBody),
     (status = 429, description = "rate_limited (with Retry-After): too many sign-ups from this address", body = ErrorBody),
     (status = 503, description = "busy (with Retry-After)", body = ErrorBody),
 ))]
@@ -53,6 +76,19 @@ pub async fn register(
     body: web::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
+    let organisation = match (body.kind.unwrap_or(PartyKindInput::Person), body.organisation) {
+        (PartyKindInput::Person, _) => None,
+        (PartyKindInput::Organisation, Some(o)) => Some(accounts::NewOrganisation {
+            name: o.name,
+            credit_code: o.credit_code,
+        }),
+        (PartyKindInput::Organisation, None) => {
+            return Err(ApiError::unprocessable(
+                "missing_field",
+                "an organisation signs up with organisation: {name, credit_code}",
+            ));
+        }
+    };
     let address = client_address(&request, &state.trusted_proxies);
     let user = accounts::sign_up(
         &state,
@@ -63,6 +99,7 @@ pub async fn register(
             real_name: body.real_name,
             id_number: body.id_number,
             phone: body.phone,
+            organisation,
         },
     )
     .await?;
@@ -244,10 +281,14 @@ pub struct CreateJudgeRequest {
     #[schema(min_length = 1, max_length = 100)]
     pub real_name: String,
     pub court_id: Uuid,
+    /// Optional: the judge's resident ID number, put on the court's exclusion list so that no bidder
+    /// account with it can register in the court's sales (R9).
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
+    pub id_number: Option<String>,
 }
 
 /// Create a judge account for a court (administrator).
-#[utoipa::path(tag = "admin", request_body = CreateJudgeRequest, responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 404, description = "not_found: no court has that id", body = ErrorBody), (status = 409, description = "email_taken, court_deactivated", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(tag = "admin", request_body = CreateJudgeRequest, responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 404, description = "not_found: no court has that id", body = ErrorBody), (status = 409, description = "email_taken, court_deactivated", body = ErrorBody), (status = 422, description = "invalid_id_number", body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/admin/judges")]
 pub async fn create_judge(
     state: web::Data<AppState>,
@@ -263,6 +304,7 @@ pub async fn create_judge(
             password: body.password,
             real_name: body.real_name,
             court_id: body.court_id,
+            id_number: body.id_number,
         },
     )
     .await?;

@@ -1,6 +1,6 @@
 //! The judge's own court: its listings and rounds, and a closed round's registrants.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{instant, money};
-use crate::services::court;
+use crate::persistence::entities::exclusion;
+use crate::services::{court, exclusions};
 use crate::state::AppState;
 use crate::views::{AuctionView, DealView, ListingView, Page, PageQuery};
 
@@ -90,8 +91,14 @@ pub async fn court_auctions(
 #[derive(Serialize, ToSchema)]
 pub struct RegistrantView {
     pub bidder_code: String,
+    /// The person's name; an organisation's representative's.
     pub real_name: String,
+    /// The person's ID number; an organisation's representative's.
     pub id_number: String,
+    /// `person` or `organisation`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<crate::views::OrganisationView>,
     pub email: String,
     pub phone: Option<String>,
     pub priority_rank: Option<i32>,
@@ -122,7 +129,13 @@ pub async fn registrants(
             Ok(RegistrantView {
                 bidder_code: registration.bidder_code.clone(),
                 real_name: person.real_name.clone(),
-                id_number: person.id_number.clone().unwrap_or_default(),
+                id_number: person
+                    .id_number
+                    .clone()
+                    .or_else(|| person.representative_id_number.clone())
+                    .unwrap_or_default(),
+                kind: person.kind.clone(),
+                organisation: crate::views::OrganisationView::of(person),
                 email: person.email.clone(),
                 phone: person.phone.clone(),
                 priority_rank: registration.priority_rank,
@@ -191,9 +204,83 @@ pub async fn court_deals(
     Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct ExclusionRequest {
+    /// A person's resident ID number; or give `credit_code`.
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
+    pub id_number: Option<String>,
+    /// An organisation's unified social credit code; or give `id_number`.
+    #[schema(pattern = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$")]
+    pub credit_code: Option<String>,
+    /// Why (court staff, a relative, a ruling): seen only by the court. 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// One entry of a court's list of those who may not bid in its sales (R9, R71).
+#[derive(Serialize, ToSchema)]
+pub struct ExclusionView {
+    pub id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    pub reason: String,
+    pub created_at: String,
+    /// The judge who added it; absent for a judge's own ID number, added with the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Uuid>,
+}
+
+impl From<&exclusion::Model> for ExclusionView {
+    fn from(row: &exclusion::Model) -> ExclusionView {
+        ExclusionView {
+            id: row.id,
+            id_number: row.id_number.clone(),
+            credit_code: row.credit_code.clone(),
+            reason: row.reason.clone(),
+            created_at: auction_core::time::rfc3339(instant(row.created_at)),
+            created_by: row.created_by,
+        }
+    }
+}
+
+/// Add an ID number or credit code to the court's exclusion list (judge): registering for any of the
+/// court's rounds as, or on behalf of, that identity is then refused with 403 `excluded_person`.
+#[utoipa::path(tag = "court", request_body = ExclusionRequest, responses(
+    (status = 201, body = ExclusionView),
+    (status = 403, body = ErrorBody),
+    (status = 422, description = "invalid_id_number, invalid_credit_code, missing_field, invalid_reason", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/court/exclusions")]
+pub async fn add_exclusion(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<ExclusionRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.judge_court()?;
+    let body = body.into_inner();
+    let excluded = exclusions::Excluded::parse(body.id_number.as_deref(), body.credit_code.as_deref())?;
+    let row = exclusions::add_by_judge(&state, &caller, excluded, &body.reason).await?;
+    Ok(HttpResponse::Created().json(ExclusionView::from(&row)))
+}
+
+/// The court's exclusion list, newest first (judge).
+#[utoipa::path(tag = "court", responses(
+    (status = 200, body = [ExclusionView]),
+    (status = 403, body = ErrorBody),
+), security(("bearer" = [])))]
+#[get("/api/court/exclusions")]
+pub async fn list_exclusions(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<ExclusionView>>> {
+    let rows = exclusions::list(&state, &caller).await?;
+    Ok(web::Json(rows.iter().map(ExclusionView::from).collect()))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(court_listings)
         .service(court_auctions)
         .service(court_deals)
-        .service(registrants);
+        .service(registrants)
+        .service(add_exclusion)
+        .service(list_exclusions);
 }

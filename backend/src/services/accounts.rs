@@ -1,6 +1,8 @@
 //! Accounts: bidder self-registration with an ID-number check, sign-in, courts and judges.
 
-use auction_core::IdNumber;
+use auction_core::identity::{AGE_OF_MAJORITY, is_of_age_on};
+use auction_core::time::beijing_date;
+use auction_core::{CreditCode, IdNumber};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -11,14 +13,24 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{court, user};
+use crate::persistence::vocabulary::PartyKind;
 use crate::state::AppState;
 
 pub struct NewBidder {
     pub email: String,
     pub password: String,
+    /// The person's name; for an organisation, its legal representative's or authorised contact's.
     pub real_name: String,
+    /// The person's ID number; for an organisation, the representative's.
     pub id_number: String,
     pub phone: Option<String>,
+    /// Present when an organisation signs up (R37).
+    pub organisation: Option<NewOrganisation>,
+}
+
+pub struct NewOrganisation {
+    pub name: String,
+    pub credit_code: String,
 }
 
 fn strong_password(password: &str) -> ApiResult<()> {
@@ -59,7 +71,8 @@ pub async fn sign_up(state: &AppState, address: &str, input: NewBidder) -> ApiRe
     register_bidder(state, input).await
 }
 
-/// Self-registration of a bidder (R37): the ID number must pass the GB 11643 checksum.
+/// Self-registration of a bidder (R37): a person of age with a valid ID number, or an organisation with a
+/// valid credit code whose representative is of age.
 pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<user::Model> {
     let email = email_address(&input.email)?;
     strong_password(&input.password)?;
@@ -67,27 +80,67 @@ pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<us
     let id_number =
         IdNumber::parse(&input.id_number).map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string()))?;
     let phone = phone_number(input.phone.as_deref())?;
-    // Checked before the costly hash; the unique index still decides a race between two sign-ups.
-    let taken = user::Entity::find()
-        .filter(user::Column::IdNumber.eq(id_number.as_str()))
-        .count(state.db.conn())
-        .await?;
-    if taken > 0 {
+    let organisation = match &input.organisation {
+        None => None,
+        Some(organisation) => Some((
+            required_text(&organisation.name, "organisation_name", 200)?,
+            CreditCode::parse(&organisation.credit_code)
+                .map_err(|e| ApiError::unprocessable("invalid_credit_code", e.to_string()))?,
+        )),
+    };
+    let today = beijing_date(state.clock.now());
+    if !is_of_age_on(id_number.birth_date(), today) {
+        let who = if organisation.is_some() {
+            "the representative"
+        } else {
+            "a bidder"
+        };
+        return Err(ApiError::unprocessable(
+            "underage",
+            format!("{who} must be at least {AGE_OF_MAJORITY} years old (full civil capacity, R37)"),
+        ));
+    }
+    // Checked before the costly hash; the unique indexes still decide a race between two sign-ups.
+    let taken = match &organisation {
+        None => user::Column::IdNumber.eq(id_number.as_str()),
+        Some((_, code)) => user::Column::CreditCode.eq(code.as_str()),
+    };
+    if user::Entity::find().filter(taken).count(state.db.conn()).await? > 0 {
         return Err(identity_in_use());
     }
+    if let Some((name, code)) = &organisation {
+        state.identity.verify_organisation(name, code).await?;
+    }
     state.identity.verify(&real_name, &id_number).await?;
-    let verified = Identity {
-        id_number: id_number.as_str().to_owned(),
-        verified_at: millis(state.clock.now()),
+    let verified_at = millis(state.clock.now());
+    let identity = match organisation {
+        None => Identity::Person {
+            id_number: id_number.as_str().to_owned(),
+            verified_at,
+        },
+        Some((name, code)) => Identity::Organisation {
+            name,
+            credit_code: code.as_str().to_owned(),
+            representative_id_number: id_number.as_str().to_owned(),
+            verified_at,
+        },
     };
     let hash = state.hashing.hash(input.password).await?;
-    insert_user(state, email, hash, Role::Bidder, real_name, Some(verified), phone, None).await
+    insert_user(state, email, hash, Role::Bidder, real_name, Some(identity), phone, None).await
 }
 
-/// A bidder's verified identity: the ID number, and when it was verified with the name.
-struct Identity {
-    id_number: String,
-    verified_at: i64,
+/// A bidder's verified identity, and when it was verified.
+enum Identity {
+    Person {
+        id_number: String,
+        verified_at: i64,
+    },
+    Organisation {
+        name: String,
+        credit_code: String,
+        representative_id_number: String,
+        verified_at: i64,
+    },
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -101,23 +154,47 @@ async fn insert_user(
     phone: Option<String>,
     court_id: Option<Uuid>,
 ) -> ApiResult<user::Model> {
-    let row = user::ActiveModel {
+    let mut row = user::ActiveModel {
         id: Set(Uuid::new_v4()),
         email: Set(email),
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
         real_name: Set(real_name),
-        id_number: Set(identity.as_ref().map(|i| i.id_number.clone())),
+        id_number: Set(None),
         phone: Set(phone),
         court_id: Set(court_id),
         created_at: Set(millis(state.clock.now())),
-        identity_verified_at: Set(identity.map(|i| i.verified_at)),
+        identity_verified_at: Set(None),
         deactivated_at: Set(None),
+        kind: Set(PartyKind::Person.as_str().to_owned()),
+        organisation_name: Set(None),
+        credit_code: Set(None),
+        representative_id_number: Set(None),
     };
+    match identity {
+        None => {}
+        Some(Identity::Person { id_number, verified_at }) => {
+            row.id_number = Set(Some(id_number));
+            row.identity_verified_at = Set(Some(verified_at));
+        }
+        Some(Identity::Organisation {
+            name,
+            credit_code,
+            representative_id_number,
+            verified_at,
+        }) => {
+            row.kind = Set(PartyKind::Organisation.as_str().to_owned());
+            row.organisation_name = Set(Some(name));
+            row.credit_code = Set(Some(credit_code));
+            row.representative_id_number = Set(Some(representative_id_number));
+            row.identity_verified_at = Set(Some(verified_at));
+        }
+    }
     row.insert(state.db.conn()).await.map_err(|err| {
         if is_unique_violation(&err) {
-            // Which of the two unique columns collided; the answer names no account either way.
-            if err.to_string().contains("id_number") {
+            // Which unique column collided; the answer names no account either way.
+            let message = err.to_string();
+            if message.contains("id_number") || message.contains("credit_code") {
                 identity_in_use()
             } else {
                 ApiError::conflict("email_taken", "an account with this email already exists")
@@ -131,7 +208,7 @@ async fn insert_user(
 fn identity_in_use() -> ApiError {
     ApiError::conflict(
         "identity_in_use",
-        "this ID number already has an account; one person has one account",
+        "this ID number or credit code already has an account; one person or organisation has one account",
     )
 }
 
@@ -264,12 +341,21 @@ pub struct NewJudge {
     pub password: String,
     pub real_name: String,
     pub court_id: Uuid,
+    /// When given, the judge's ID number goes on the court's exclusion list (R9).
+    pub id_number: Option<String>,
 }
 
 pub async fn create_judge(state: &AppState, input: NewJudge) -> ApiResult<user::Model> {
     let email = email_address(&input.email)?;
     strong_password(&input.password)?;
     let real_name = required_text(&input.real_name, "real_name", 100)?;
+    let id_number = input
+        .id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| IdNumber::parse(id).map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string())))
+        .transpose()?;
     let court = court::Entity::find_by_id(input.court_id)
         .one(state.db.conn())
         .await?
@@ -281,7 +367,7 @@ pub async fn create_judge(state: &AppState, input: NewJudge) -> ApiResult<user::
         ));
     }
     let hash = state.hashing.hash(input.password).await?;
-    insert_user(
+    let judge = insert_user(
         state,
         email,
         hash,
@@ -291,7 +377,11 @@ pub async fn create_judge(state: &AppState, input: NewJudge) -> ApiResult<user::
         None,
         Some(input.court_id),
     )
-    .await
+    .await?;
+    if let Some(id_number) = id_number {
+        super::exclusions::add_judge(state.db.conn(), input.court_id, id_number, judge.created_at).await?;
+    }
+    Ok(judge)
 }
 
 /// Creates the configured administrator if that email has no account yet.

@@ -311,7 +311,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
             let refunded = (!refunded.is_zero()).then_some(refunded);
             let email = Email::default_notice(
                 &buyer.email,
-                &buyer.real_name,
+                buyer.party_name(),
                 &locked.row.title,
                 forfeited,
                 refunded,
@@ -365,7 +365,7 @@ pub async fn send_reminders(state: &AppState, now: Instant) -> ApiResult<usize> 
             let link = crate::links::deal_page(&state.settings.public_url, deal.id);
             let email = Email::balance_reminder(
                 &buyer.email,
-                &buyer.real_name,
+                buyer.party_name(),
                 &round.title,
                 money(deal.balance_due)?,
                 instant(deal.balance_due_at),

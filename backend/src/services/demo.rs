@@ -79,6 +79,7 @@ impl Demo {
                 real_name: name.into(),
                 id_number,
                 phone: Some("13800000000".into()),
+                organisation: None,
             },
         )
         .await?;
@@ -94,6 +95,7 @@ impl Demo {
                 password: DEMO_PASSWORD.into(),
                 real_name: name.into(),
                 court_id: court.id,
+                id_number: None,
             },
         )
         .await?;

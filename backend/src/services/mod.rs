@@ -11,6 +11,7 @@ pub mod court;
 pub mod deadlines;
 pub mod deals;
 pub mod demo;
+pub mod exclusions;
 pub mod files;
 pub mod listings;
 pub mod negotiations;

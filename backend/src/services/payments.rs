@@ -398,7 +398,7 @@ async fn freeze_deposit(
                 .ok_or_else(|| ApiError::internal("registration without its account"))?;
             let email = Email::deposit_frozen(
                 &person.email,
-                &person.real_name,
+                person.party_name(),
                 &locked.row.title,
                 &registration.bidder_code,
                 money(registration.deposit_amount)?,

@@ -8,9 +8,9 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::accounts;
 use super::rounds::{Access, update_round};
-use crate::auth::Caller;
+use super::{accounts, exclusions};
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{millis, money};
@@ -76,7 +76,10 @@ pub async fn register(
     accept_terms: bool,
     housing_commitment: Option<bool>,
 ) -> ApiResult<Registered> {
-    caller.require_bidder()?;
+    // Judges and administrators run the sales; they never bid in them (R9).
+    if caller.role != Role::Bidder {
+        return Err(exclusions::excluded_person());
+    }
     if !accept_terms {
         return Err(ApiError::unprocessable(
             "terms_not_accepted",
@@ -85,8 +88,8 @@ pub async fn register(
     }
     let person = accounts::find(state, caller.user_id).await?;
     let identity = person
-        .id_number
-        .clone()
+        .bidding_identity()
+        .map(str::to_owned)
         .ok_or_else(|| ApiError::forbidden("this account has no verified identity"))?;
     let now = state.clock.now();
     let updated = update_round(state, auction_id, now, Access::Public, async |locked, tx| {
@@ -95,6 +98,9 @@ pub async fn register(
                 "registration_closed",
                 "registration for this auction is closed",
             ));
+        }
+        if exclusions::any_excluded(&**tx, locked.row.court_id, &person.excludable_identities()).await? {
+            return Err(exclusions::excluded_person());
         }
         let registered = registration::Entity::find()
             .filter(registration::Column::AuctionId.eq(auction_id))

@@ -265,7 +265,7 @@ impl LockedRound {
         for (registration, person) in registrants(&**notices.tx, self.row.id).await? {
             let email = Email::bidding_opens(
                 &person.email,
-                &person.real_name,
+                person.party_name(),
                 &self.row.title,
                 &registration.bidder_code,
                 self.round.starting_price,
@@ -296,7 +296,7 @@ impl LockedRound {
         };
         for (registration, person) in settle_deposits(tx, self.row.id, winner).await? {
             let deposit = money(registration.deposit_amount)?;
-            let email = Email::deposit_released(&person.email, &person.real_name, &self.row.title, deposit, ended);
+            let email = Email::deposit_released(&person.email, person.party_name(), &self.row.title, deposit, ended);
             notices.send(email).await?;
         }
         match (outcome, winner) {
@@ -309,7 +309,7 @@ impl LockedRound {
                 );
                 let email = Email::won(
                     &buyer.email,
-                    &buyer.real_name,
+                    buyer.party_name(),
                     &self.row.title,
                     price,
                     money(deal.deposit_applied)?,
@@ -342,7 +342,7 @@ impl LockedRound {
                 .transpose()?;
             let email = Email::court_action(
                 &person.email,
-                &person.real_name,
+                person.party_name(),
                 &self.row.title,
                 CourtActionNotice::Withdrawn,
                 reason,
@@ -372,7 +372,7 @@ impl LockedRound {
         for (_, person) in registrants(&**notices.tx, self.row.id).await? {
             let email = Email::court_action(
                 &person.email,
-                &person.real_name,
+                person.party_name(),
                 &self.row.title,
                 action,
                 reason,
@@ -457,7 +457,7 @@ impl LockedRound {
             };
             let email = Email::sale_revoked(
                 &person.email,
-                &person.real_name,
+                person.party_name(),
                 &self.row.title,
                 reason,
                 own,
@@ -563,7 +563,7 @@ impl LockedRound {
             buyer_id: Set(buyer.id),
             registration_id: Set(registration.id),
             winner_code: Set(registration.bidder_code.clone()),
-            buyer_name: Set(buyer.real_name.clone()),
+            buyer_name: Set(buyer.party_name().to_owned()),
             final_price: Set(terms.final_price.cents()),
             deposit_applied: Set(terms.deposit_applied.cents()),
             balance_due: Set(terms.balance_due.cents()),

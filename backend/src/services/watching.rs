@@ -221,7 +221,7 @@ async fn queue_reminder(
     let price = money(round.current_price.unwrap_or(round.starting_price))?;
     let email = Email::watch_reminder(
         &person.email,
-        &person.real_name,
+        person.party_name(),
         &round.title,
         moment,
         price,

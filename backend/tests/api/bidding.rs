@@ -27,7 +27,7 @@ db_test!(
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&alice.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "already_registered"));
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&judge.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
-        assert_eq!((status.as_u16(), code(&error)), (403, "forbidden"));
+        assert_eq!((status.as_u16(), code(&error)), (403, "excluded_person"), "a judge never bids (R9)");
 
         // Paying the deposit is idempotent, and only the payer may pay.
         let order = registration["payment"]["order_id"].as_str().unwrap();

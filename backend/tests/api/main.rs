@@ -20,3 +20,4 @@ mod races;
 mod rounds;
 mod system;
 mod web;
+mod who_may_bid;

@@ -1,0 +1,126 @@
+//! Who may not bid in a court's sales (R9, R71): the court's list of excluded ID numbers and credit codes,
+//! kept by its judges, with each judge's own ID number on it from the day the account is made.
+
+use auction_core::{CreditCode, IdNumber};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::required_text;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::convert::millis;
+use crate::persistence::entities::exclusion;
+use crate::state::AppState;
+
+/// One identity to exclude: a person's ID number or an organisation's credit code.
+pub enum Excluded {
+    Person(IdNumber),
+    Organisation(CreditCode),
+}
+
+impl Excluded {
+    /// Exactly one of the two, each checked by its standard's check character.
+    pub fn parse(id_number: Option<&str>, credit_code: Option<&str>) -> ApiResult<Excluded> {
+        match (id_number, credit_code) {
+            (Some(id), None) => IdNumber::parse(id)
+                .map(Excluded::Person)
+                .map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string())),
+            (None, Some(code)) => CreditCode::parse(code)
+                .map(Excluded::Organisation)
+                .map_err(|e| ApiError::unprocessable("invalid_credit_code", e.to_string())),
+            _ => Err(ApiError::unprocessable(
+                "missing_field",
+                "name the excluded identity by exactly one of id_number and credit_code",
+            )),
+        }
+    }
+}
+
+/// The reason a judge's own account puts on the list.
+const JUDGE_REASON: &str = "本院法官（账户登记的身份证号）";
+
+/// Adds an identity to a court's list. `created_by` is none for a judge's own entry.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    court_id: Uuid,
+    excluded: Excluded,
+    reason: &str,
+    created_by: Option<Uuid>,
+    at: i64,
+) -> ApiResult<exclusion::Model> {
+    let (id_number, credit_code) = match excluded {
+        Excluded::Person(id) => (Some(id.as_str().to_owned()), None),
+        Excluded::Organisation(code) => (None, Some(code.as_str().to_owned())),
+    };
+    let row = exclusion::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        court_id: Set(court_id),
+        id_number: Set(id_number),
+        credit_code: Set(credit_code),
+        reason: Set(reason.to_owned()),
+        created_by: Set(created_by),
+        created_at: Set(at),
+    };
+    Ok(row.insert(db).await?)
+}
+
+/// A judge adds to their court's list.
+pub async fn add_by_judge(
+    state: &AppState,
+    caller: &Caller,
+    excluded: Excluded,
+    reason: &str,
+) -> ApiResult<exclusion::Model> {
+    let court_id = caller.judge_court()?;
+    let reason = required_text(reason, "reason", 500)?;
+    add(
+        state.db.conn(),
+        court_id,
+        excluded,
+        &reason,
+        Some(caller.user_id),
+        millis(state.clock.now()),
+    )
+    .await
+}
+
+/// A judge's own ID number, put on their court's list when the account is made.
+pub async fn add_judge(db: &impl ConnectionTrait, court_id: Uuid, id_number: IdNumber, at: i64) -> ApiResult<()> {
+    add(db, court_id, Excluded::Person(id_number), JUDGE_REASON, None, at).await?;
+    Ok(())
+}
+
+/// The court's list, newest first.
+pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<exclusion::Model>> {
+    let court_id = caller.judge_court()?;
+    Ok(exclusion::Entity::find()
+        .filter(exclusion::Column::CourtId.eq(court_id))
+        .order_by_desc(exclusion::Column::CreatedAt)
+        .order_by_asc(exclusion::Column::Id)
+        .all(state.db.conn())
+        .await?)
+}
+
+/// Whether any of `identities` (ID numbers and credit codes) is on the court's list.
+pub async fn any_excluded(db: &impl ConnectionTrait, court_id: Uuid, identities: &[&str]) -> ApiResult<bool> {
+    if identities.is_empty() {
+        return Ok(false);
+    }
+    let named = Condition::any()
+        .add(exclusion::Column::IdNumber.is_in(identities.iter().copied()))
+        .add(exclusion::Column::CreditCode.is_in(identities.iter().copied()));
+    let found = exclusion::Entity::find()
+        .filter(exclusion::Column::CourtId.eq(court_id))
+        .filter(named)
+        .count(db)
+        .await?;
+    Ok(found > 0)
+}
+
+/// The refusal, the same whatever the reason: the answer says nothing of who is on the list or why.
+pub fn excluded_person() -> ApiError {
+    ApiError::forbidden_because("excluded_person", "this account may not bid in this court's sales")
+}

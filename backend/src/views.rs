@@ -847,6 +847,9 @@ pub struct DealView {
     pub final_price: Money,
     #[schema(value_type = String)]
     pub deposit_applied: Money,
+    /// The applicant's claim set off against the price (R23 ¶2); `0.00` for anyone else.
+    #[schema(value_type = String)]
+    pub claim_offset: Money,
     #[schema(value_type = String)]
     pub balance_due: Money,
     pub balance_due_at: String,
@@ -882,6 +885,7 @@ impl DealView {
             buyer_name: d.buyer_name.clone(),
             final_price: money(d.final_price)?,
             deposit_applied: money(d.deposit_applied)?,
+            claim_offset: money(d.claim_offset)?,
             balance_due: money(d.balance_due)?,
             balance_due_at: rfc3339(instant(d.balance_due_at)),
             status: d.status.clone(),

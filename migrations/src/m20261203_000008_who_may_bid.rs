@@ -1,5 +1,5 @@
-//! Who may bid (R37, R9, R71): organisations as accounts, and each court's list of people and
-//! organisations excluded from its sales.
+//! Who may bid (R37, R9, R71, R23 ¶2): organisations as accounts, each court's list of people and
+//! organisations excluded from its sales, and the applicant for enforcement bidding against its claim.
 //!
 //! An organisation's account keeps its name and credit code (one account per code), and its legal
 //! representative's (or authorised contact's) name in `real_name` and ID number in
@@ -49,6 +49,34 @@ impl MigrationTrait for Migration {
             .await?;
         index(manager, "exclusions", &["court_id", "id_number"], false).await?;
         index(manager, "exclusions", &["court_id", "credit_code"], false).await?;
+
+        // The judge's mark of a bidder as the applicant for enforcement, with its unpaid claim (分): the
+        // deposit it owes and the balance of a sale to it are reduced by the claim.
+        manager
+            .create_table(
+                Table::create()
+                    .table("applicants")
+                    .col(pk_uuid("id"))
+                    .col(uuid("auction_id"))
+                    .col(uuid("user_id"))
+                    .col(big_integer("claim_amount"))
+                    .col(uuid("marked_by"))
+                    .col(big_integer("marked_at"))
+                    .foreign_key(ForeignKey::create().from_col("auction_id").to("auctions", "id"))
+                    .foreign_key(ForeignKey::create().from_col("user_id").to("users", "id"))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "applicants", &["auction_id", "user_id"], true).await?;
+        // The part of an applicant's claim set off against the price of its purchase (分).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("deals")
+                    .add_column(ColumnDef::new("claim_offset").big_integer().not_null().default(0))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 }

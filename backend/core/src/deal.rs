@@ -183,18 +183,30 @@ impl AfterSale {
 pub struct DealTerms {
     pub final_price: Money,
     pub deposit_applied: Money,
+    /// The applicant's claim set off against the price (R23 ¶2); zero for anyone else.
+    pub claim_offset: Money,
     pub balance_due: Money,
     pub balance_due_at: Instant,
 }
 
-/// The winner's frozen deposit is credited against the price (R53); the balance is due
+/// The winner's frozen deposit is credited against the price (R53), then an applicant's unpaid `claim`
+/// (R23 ¶2: it buys against what it is owed), the balance never below zero; the balance is due
 /// `balance_due_days` after the close (R54).
-pub fn deal_terms(final_price: Money, deposit: Money, closed_at: Instant, balance_due_days: u32) -> DealTerms {
+pub fn deal_terms(
+    final_price: Money,
+    deposit: Money,
+    claim: Money,
+    closed_at: Instant,
+    balance_due_days: u32,
+) -> DealTerms {
     let deposit_applied = deposit.min(final_price);
+    let after_deposit = final_price.checked_sub(deposit_applied).unwrap_or(Money::ZERO);
+    let claim_offset = claim.min(after_deposit);
     DealTerms {
         final_price,
         deposit_applied,
-        balance_due: final_price.checked_sub(deposit_applied).unwrap_or(Money::ZERO),
+        claim_offset,
+        balance_due: after_deposit.checked_sub(claim_offset).unwrap_or(Money::ZERO),
         balance_due_at: closed_at + Duration::days(i64::from(balance_due_days)),
     }
 }
@@ -242,7 +254,7 @@ mod tests {
         let closed = DateTime::parse_from_rfc3339("2027-01-11T02:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let terms = deal_terms(m("6016200"), m("50000"), closed, 10);
+        let terms = deal_terms(m("6016200"), m("50000"), Money::ZERO, closed, 10);
         assert_eq!(terms.balance_due, m("5966200"));
         assert_eq!(terms.deposit_applied, m("50000"));
         assert_eq!(terms.balance_due_at, closed + Duration::days(10));
@@ -268,16 +280,50 @@ mod tests {
         let closed = DateTime::parse_from_rfc3339("2027-03-11T02:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let at_price = deal_terms(m("560000"), m("560000"), closed, 10);
+        let at_price = deal_terms(m("560000"), m("560000"), Money::ZERO, closed, 10);
         assert_eq!(
             (at_price.balance_due, at_price.initial_status()),
             (Money::ZERO, DealStatus::Paid)
         );
-        let raised = deal_terms(m("562000"), m("560000"), closed, 10);
+        let raised = deal_terms(m("562000"), m("560000"), Money::ZERO, closed, 10);
         assert_eq!(
             (raised.balance_due, raised.initial_status()),
             (m("2000"), DealStatus::AwaitingBalance)
         );
+    }
+
+    #[test]
+    fn an_applicant_buys_against_its_claim_and_never_owes_less_than_nothing() {
+        let closed = DateTime::parse_from_rfc3339("2027-01-11T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // Deposit 70,000, claim 50,000: it paid 20,000 in; at 700,000 it owes 700,000 − 20,000 − 50,000.
+        let terms = deal_terms(m("700000"), m("20000"), m("50000"), closed, 10);
+        assert_eq!(
+            (terms.deposit_applied, terms.claim_offset, terms.balance_due),
+            (m("20000"), m("50000"), m("630000"))
+        );
+        // A claim larger than the price: the price is set off whole and the deal is paid at once.
+        let covered = deal_terms(m("700000"), Money::ZERO, m("900000"), closed, 10);
+        assert_eq!(
+            (covered.claim_offset, covered.balance_due, covered.initial_status()),
+            (m("700000"), Money::ZERO, DealStatus::Paid)
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the price, deposit and claim: deposit + offset + balance is the price, none negative,
+        /// and the offset never exceeds the claim.
+        #[test]
+        fn the_price_is_always_accounted_for(price in 1i64..1_000_000_000, deposit in 0i64..1_000_000_000, claim in 0i64..1_000_000_000) {
+            let cents = |n: i64| Money::from_cents(n).unwrap();
+            let closed = DateTime::parse_from_rfc3339("2027-01-11T02:00:00Z").unwrap().with_timezone(&Utc);
+            let terms = deal_terms(cents(price), cents(deposit), cents(claim), closed, 10);
+            let total = terms.deposit_applied.cents() + terms.claim_offset.cents() + terms.balance_due.cents();
+            proptest::prop_assert_eq!(total, price);
+            proptest::prop_assert!(terms.claim_offset.cents() <= claim);
+            proptest::prop_assert!(terms.balance_due.cents() >= 0 && terms.claim_offset.cents() >= 0);
+        }
     }
 
     #[test]

@@ -190,6 +190,14 @@ pub fn paid_in(kind: RoundKind, starting_price: Money, deposit: Money) -> (Money
     }
 }
 
+/// What the applicant for enforcement pays in when its unpaid `claim` stands in for the deposit (R23 ¶2):
+/// only the part of `paid_in` the claim does not cover, and of that at most `forfeitable` is lost on a
+/// default. Returns `(paid_in, forfeitable)`.
+pub fn applicant_paid_in(paid_in: Money, forfeitable: Money, claim: Money) -> (Money, Money) {
+    let owed = paid_in.checked_sub(claim).unwrap_or(Money::ZERO);
+    (owed, forfeitable.min(owed))
+}
+
 /// Checks a judge's proposed terms for a round of `kind` (R23–R25, R45).
 pub fn check_terms(
     kind: RoundKind,
@@ -316,6 +324,27 @@ pub fn check_publish(
 mod tests {
     use super::*;
     use chrono::{DateTime, Duration, Utc};
+
+    #[test]
+    fn the_applicant_pays_only_what_its_claim_does_not_cover() {
+        assert_eq!(
+            applicant_paid_in(m("70000"), m("70000"), m("50000")),
+            (m("20000"), m("20000"))
+        );
+        assert_eq!(
+            applicant_paid_in(m("70000"), m("70000"), m("70000")),
+            (Money::ZERO, Money::ZERO)
+        );
+        assert_eq!(
+            applicant_paid_in(m("70000"), m("70000"), m("5000000")),
+            (Money::ZERO, Money::ZERO)
+        );
+        // A sell-off prepayment of 560,000 with a deposit of 56,000 and a claim of 100,000.
+        assert_eq!(
+            applicant_paid_in(m("560000"), m("56000"), m("100000")),
+            (m("460000"), m("56000"))
+        );
+    }
 
     fn m(text: &str) -> Money {
         Money::parse_positive(text).unwrap()

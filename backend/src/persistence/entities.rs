@@ -106,6 +106,28 @@ pub mod exclusion {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A bidder the court marked as the applicant for enforcement of a round, with its unpaid claim (R23 ¶2).
+pub mod applicant {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applicants")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub user_id: Uuid,
+        pub claim_amount: i64,
+        pub marked_by: Uuid,
+        pub marked_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod case {
     use sea_orm::entity::prelude::*;
 
@@ -329,6 +351,8 @@ pub mod deal {
         /// When the court's judges were reminded of the ruling's and the hand-over's deadlines (R52).
         pub ruling_reminder_sent_at: Option<i64>,
         pub handover_reminder_sent_at: Option<i64>,
+        /// The applicant's claim set off against the price (R23 ¶2); 0 for anyone else.
+        pub claim_offset: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

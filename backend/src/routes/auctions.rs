@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::{self, money};
 use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
 use crate::services::bidding::{self, BidOutcome, PlaceBid};
-use crate::services::{deals, listings, parse_instant, registrations, watching};
+use crate::services::{applicants, deals, listings, parse_instant, registrations, watching};
 use crate::state::AppState;
 use crate::views::{
     AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
@@ -411,7 +411,7 @@ pub struct RegisterForAuctionRequest {
     (status = 201, body = RegistrationView),
     (status = 422, description = "terms_not_accepted, housing_commitment_required", body = ErrorBody),
     (status = 409, description = "already_registered, registration_closed", body = ErrorBody),
-    (status = 403, description = "barred", body = ErrorBody),
+    (status = 403, description = "barred; excluded_person (on the court's exclusion list, or a judge's or administrator's account; no reason is given)", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/registrations")]
 pub async fn register_for_auction(
@@ -423,8 +423,56 @@ pub async fn register_for_auction(
     let (accept_terms, commitment) =
         body.map_or((false, None), |b| (b.accept_terms, b.housing_qualification_commitment));
     let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment).await?;
-    let view = RegistrationView::of(&registered.registration, &registered.round, Some(registered.order_id))?;
+    let view = RegistrationView::of(&registered.registration, &registered.round, registered.order_id)?;
     Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MarkApplicantRequest {
+    /// The bidder account of the applicant for enforcement.
+    #[schema(format = "email")]
+    pub email: String,
+    /// Its claim still unpaid, which stands in for the deposit and is set off against the price.
+    pub claim_amount: MoneyInput,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantView {
+    pub auction_id: Uuid,
+    pub email: String,
+    #[schema(value_type = String)]
+    pub claim_amount: auction_core::Money,
+    /// What the applicant owes as its deposit: `max(0, deposit − claim_amount)`.
+    #[schema(value_type = String)]
+    pub deposit_due: auction_core::Money,
+    pub marked_at: String,
+}
+
+/// Mark a bidder as the applicant for enforcement with its unpaid claim (judge, before bidding opens; R23 ¶2).
+/// Marking again replaces the claim. An unpaid registration then owes the reduced deposit (none when the claim
+/// covers it); if the applicant buys, the claim is set off against the price.
+#[utoipa::path(tag = "court", request_body = MarkApplicantRequest, responses(
+    (status = 200, body = ApplicantView),
+    (status = 404, description = "not_found: no bidder account has that email", body = ErrorBody),
+    (status = 409, description = "bidding_started", body = ErrorBody),
+    (status = 422, description = "invalid_amount", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/applicant")]
+pub async fn mark_applicant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<MarkApplicantRequest>,
+) -> ApiResult<web::Json<ApplicantView>> {
+    let claim = body.claim_amount.parse("claim_amount")?;
+    let marked = applicants::mark(&state, &caller, id.into_inner(), &body.email, claim).await?;
+    Ok(web::Json(ApplicantView {
+        auction_id: marked.mark.auction_id,
+        email: marked.email,
+        claim_amount: claim,
+        deposit_due: marked.deposit_due,
+        marked_at: auction_core::time::rfc3339(crate::persistence::convert::instant(marked.mark.marked_at)),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -674,6 +722,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(resume_auction)
         .service(withdraw_auction)
         .service(add_priority_holder)
+        .service(mark_applicant)
         .service(list_auctions)
         .service(register_for_auction)
         .service(get_ledger)

@@ -240,6 +240,7 @@ pub async fn confirmation_html(state: &AppState, id: Uuid, embed: bool) -> ApiRe
         round_label,
         final_price => money(deal.final_price)?.in_words(),
         deposit_applied => money(deal.deposit_applied)?.in_words(),
+        claim_offset => (deal.claim_offset > 0).then(|| money(deal.claim_offset).map(|m| m.in_words())).transpose()?,
         balance_due => money(deal.balance_due)?.in_words(),
         balance_due_at => beijing_text(instant(deal.balance_due_at)),
         closed_at => beijing_text(instant(round.closed_at.unwrap_or(round.bidding_ends_at))),

@@ -179,7 +179,9 @@ impl Demo {
 
     async fn register_and_pay(&self, bidder: &Caller, round: Uuid) -> ApiResult<()> {
         let registered = registrations::register(&self.state, bidder, round, true, None).await?;
-        payments::sandbox_complete(&self.state, bidder, registered.order_id).await?;
+        if let Some(order) = registered.order_id {
+            payments::sandbox_complete(&self.state, bidder, order).await?;
+        }
         Ok(())
     }
 

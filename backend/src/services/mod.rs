@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod after_sale;
 pub mod announcement;
+pub mod applicants;
 pub mod auctions;
 pub mod bid_queue;
 pub mod bidding;

@@ -1,7 +1,6 @@
 //! Registration for a round (报名): one bidder code per person per round, a deposit to pay (R23, R38, R39).
 
 use auction_core::deal::DealStatus;
-use auction_core::setup::paid_in;
 use auction_core::{DepositStatus, RoundStatus};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
@@ -9,11 +8,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTr
 use uuid::Uuid;
 
 use super::rounds::{Access, update_round};
-use super::{accounts, exclusions};
+use super::{accounts, applicants, exclusions};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::{millis, money};
+use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, deal, listing, payment_order, priority_holder, registration};
 use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
@@ -21,7 +20,8 @@ use crate::state::AppState;
 pub struct Registered {
     pub registration: registration::Model,
     pub round: auction::Model,
-    pub order_id: Uuid,
+    /// The deposit's payment order; none when an applicant's claim covers the deposit.
+    pub order_id: Option<Uuid>,
 }
 
 /// A random code like `K3829`, unique within the round (R39: random, no link to the person).
@@ -136,8 +136,7 @@ pub async fn register(
                  which is checked before the sale ruling (R32)",
             ));
         }
-        let kind = crate::persistence::convert::kind(&locked.row.round_kind)?;
-        let (amount, forfeitable) = paid_in(kind, money(locked.row.starting_price)?, money(locked.row.deposit)?);
+        let (amount, forfeitable) = applicants::owed_by(tx, &locked.row, caller.user_id).await?;
         let priority_rank = priority_holder::Entity::find()
             .filter(priority_holder::Column::AuctionId.eq(auction_id))
             .filter(priority_holder::Column::UserId.eq(caller.user_id))
@@ -164,6 +163,12 @@ pub async fn register(
         }
         .insert(&**tx)
         .await?;
+        locked.row.registrations_count += 1;
+        // The applicant whose claim covers the deposit has nothing to pay (R23 ¶2).
+        if amount.is_zero() {
+            let registration = applicants::qualify_without_payment(state, tx, locked, registration, now).await?;
+            return Ok((registration, None));
+        }
         let order = super::payments::new_order(
             tx,
             PaymentPurpose::Deposit,
@@ -174,8 +179,7 @@ pub async fn register(
             now,
         )
         .await?;
-        locked.row.registrations_count += 1;
-        Ok((registration, order.id))
+        Ok((registration, Some(order.id)))
     })
     .await?;
     let (registration, order_id) = updated.value;

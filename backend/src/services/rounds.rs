@@ -302,6 +302,13 @@ impl LockedRound {
         match (outcome, winner) {
             (Outcome::Sold { price, .. }, Some(winner)) => {
                 let (deal, buyer) = self.create_deal(tx, winner, price, at).await?;
+                if deal.claim_offset > 0 {
+                    let offset = money(deal.claim_offset)?;
+                    self.record_event(
+                        "claim_offset",
+                        serde_json::json!({ "deal_id": deal.id.to_string(), "claim_offset": offset.to_string() }),
+                    );
+                }
                 let confirmation = format!(
                     "{}{}",
                     notices.state.settings.public_url,
@@ -553,7 +560,10 @@ impl LockedRound {
             .await?
             .ok_or_else(|| ApiError::internal("the winning account is missing"))?;
         let days = u32::try_from(self.row.balance_due_days).unwrap_or(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS);
-        let terms = deal_terms(price, money(registration.deposit_amount)?, closed_at, days);
+        let claim = super::applicants::claim_of(tx, self.row.id, buyer.id)
+            .await?
+            .unwrap_or(auction_core::Money::ZERO);
+        let terms = deal_terms(price, money(registration.deposit_amount)?, claim, closed_at, days);
         let status = terms.initial_status();
         let now = millis(closed_at);
         let deal = deal::ActiveModel {
@@ -566,6 +576,7 @@ impl LockedRound {
             buyer_name: Set(buyer.party_name().to_owned()),
             final_price: Set(terms.final_price.cents()),
             deposit_applied: Set(terms.deposit_applied.cents()),
+            claim_offset: Set(terms.claim_offset.cents()),
             balance_due: Set(terms.balance_due.cents()),
             balance_due_at: Set(millis(terms.balance_due_at)),
             status: Set(status.as_str().to_owned()),

@@ -77,22 +77,6 @@ fn with_database(url: &str, database: &str) -> String {
 }
 
 /// A fingerprint of the migrations' source, so a changed schema gets a fresh template.
-fn schema_fingerprint() -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations/src");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("migrations dir")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    let mut text = String::new();
-    for file in files {
-        text.push_str(&std::fs::read_to_string(file).unwrap_or_default());
-    }
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(text.as_bytes());
-    hex::encode(&digest[..6])
-}
-
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
 /// Runs a DDL statement built at run time (database names cannot be bind parameters).
@@ -107,7 +91,8 @@ async fn ddl(conn: &mut PgConnection, sql: String) -> Result<(), sea_orm::sqlx::
 async fn postgres_template(url: &str) -> String {
     TEMPLATE
         .get_or_init(|| async {
-            let name = format!("fapai_tpl_{}", schema_fingerprint());
+            // Named by the migrations this binary was compiled with (backend/build.rs), not the files on disk now.
+            let name = format!("fapai_tpl_{}", env!("FAPAI_MIGRATIONS_FINGERPRINT"));
             let mut admin = PgConnection::connect(url).await.expect("connect to PostgreSQL");
             admin
                 .execute("SELECT pg_advisory_lock(727274)")
@@ -835,7 +820,9 @@ impl ServerProcess {
     /// Starts the binary with `env` and waits for the address it logs.
     pub fn start(env: HashMap<String, String>) -> ServerProcess {
         use std::io::{BufRead, BufReader};
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fapai"))
+        // scripts/stress.sh runs copies of the binaries, so that a rebuild meanwhile changes nothing.
+        let binary = std::env::var("FAPAI_TEST_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_fapai").to_owned());
+        let mut child = std::process::Command::new(binary)
             .arg("serve")
             .envs(env)
             .env("NO_COLOR", "1")

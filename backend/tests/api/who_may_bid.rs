@@ -286,3 +286,115 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn the_applicant_bids_against_its_claim_pays_the_rest_of_the_deposit_and_has_the_claim_set_off(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/auctions/{id}/applicant");
+        let bank = app.new_bidder("杭州银行").await;
+        let rival = app.new_bidder("刘博").await;
+
+        // Bad input and the wrong caller change nothing.
+        for (body, status, expected) in [
+            (json!({ "email": bank.email, "claim_amount": 50000 }), 422, "invalid_amount"),
+            (json!({ "email": bank.email, "claim_amount": "-1" }), 422, "invalid_amount"),
+            (json!({ "email": "nobody@example.test", "claim_amount": "50000" }), 404, "not_found"),
+        ] {
+            let (got, error) = app.post(&path, Some(&judge.token), body).await;
+            assert_eq!((got.as_u16(), code(&error)), (status, expected), "{error}");
+        }
+        let (got, _) = app.post(&path, Some(&bank.token), json!({ "email": bank.email, "claim_amount": "50000" })).await;
+        assert_eq!(got.as_u16(), 403, "a bidder cannot mark itself");
+        let other = app.new_judge().await;
+        let (got, _) = app.post(&path, Some(&other.token), json!({ "email": bank.email, "claim_amount": "50000" })).await;
+        assert_eq!(got.as_u16(), 403, "another court's judge");
+
+        // Marked before it registers: it owes 70,000 − 50,000 and pays that.
+        let marked = app.post_ok(&path, Some(&judge.token), json!({ "email": bank.email, "claim_amount": "50000" }), 200).await;
+        assert_eq!((marked["claim_amount"].as_str(), marked["deposit_due"].as_str()), (Some("50000.00"), Some("20000.00")), "{marked}");
+        let (status, registration) = register(&app, &bank.token, &id).await;
+        assert_eq!(status, 201, "{registration}");
+        assert_eq!(registration["deposit"]["amount"], "20000.00", "{registration}");
+        let order = registration["payment"]["order_id"].as_str().unwrap();
+        let pending = app.get_ok(&format!("/api/payments/{order}"), Some(&bank.token)).await;
+        assert_eq!(pending["amount"], "20000.00", "{pending}");
+        app.post_ok(&format!("/api/payments/{order}/sandbox-complete"), Some(&bank.token), json!({}), 200).await;
+        app.register_and_pay(&rival, &id).await;
+
+        // Bidding has opened: the mark is closed.
+        app.open_bidding(&round).await;
+        let (got, error) = app.post(&path, Some(&judge.token), json!({ "email": rival.email, "claim_amount": "1000" })).await;
+        assert_eq!((got.as_u16(), code(&error)), (409, "bidding_started"), "{error}");
+
+        let (status, bid) = app.bid(&bank, &id, "700000").await;
+        assert_eq!(status, 201, "{bid}");
+        app.set_clock(parse_time(&round["bidding_ends_at"])).await;
+        let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
+        let deal = app.get_ok(&format!("/api/deals/{}", result["deal_id"].as_str().unwrap()), Some(&bank.token)).await;
+        assert_eq!(
+            (deal["deposit_applied"].as_str(), deal["claim_offset"].as_str(), deal["balance_due"].as_str()),
+            (Some("20000.00"), Some("50000.00"), Some("630000.00")),
+            "{deal}"
+        );
+        let (_, confirmation) = app.get(result["confirmation_url"].as_str().unwrap(), None).await;
+        assert!(confirmation.as_str().unwrap().contains("申请执行人债权抵扣"), "{confirmation}");
+        let ledger = app.verified_ledger(&id).await;
+        let kinds: Vec<&str> = ledger.iter().map(|e| e.kind.as_str()).collect();
+        assert!(kinds.contains(&"applicant_marked") && kinds.contains(&"claim_offset"), "{kinds:?}");
+        let marked_entry = ledger.iter().find(|e| e.kind == "applicant_marked").unwrap();
+        assert!(!marked_entry.payload.to_string().contains(&bank.email), "the public ledger names nobody (R40)");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_claim_that_covers_the_deposit_qualifies_the_applicant_without_payment_even_after_it_registered(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let bank = app.new_bidder("杭州银行").await;
+
+        // It registered first and has a 70,000 order open; the mark withdraws the order.
+        let (status, registration) = register(&app, &bank.token, &id).await;
+        assert_eq!(status, 201, "{registration}");
+        let order = registration["payment"]["order_id"].as_str().unwrap().to_owned();
+        let marked = app
+            .post_ok(&format!("/api/auctions/{id}/applicant"), Some(&judge.token), json!({ "email": bank.email, "claim_amount": "3000000" }), 200)
+            .await;
+        assert_eq!(marked["deposit_due"], "0.00");
+        let mine = app.get_ok(&format!("/api/me/registrations?auction_id={id}"), Some(&bank.token)).await;
+        let mine = &mine["items"][0];
+        assert_eq!((mine["deposit"]["amount"].as_str(), mine["deposit"]["status"].as_str()), (Some("0.00"), Some("frozen")), "{mine}");
+        let (status, error) = app.post(&format!("/api/payments/{order}/sandbox-complete"), Some(&bank.token), json!({})).await;
+        assert_ne!(status.as_u16(), 200, "the withdrawn order takes no money: {error}");
+
+        // A second applicant marked before registering has nothing to pay at all.
+        let second = app.new_bidder("杭州联合银行").await;
+        app.post_ok(&format!("/api/auctions/{id}/applicant"), Some(&judge.token), json!({ "email": second.email, "claim_amount": "70000" }), 200)
+            .await;
+        let (status, registration) = register(&app, &second.token, &id).await;
+        assert_eq!(status, 201, "{registration}");
+        assert_eq!((registration["deposit"]["amount"].as_str(), registration["deposit"]["status"].as_str()), (Some("0.00"), Some("frozen")));
+        assert!(registration["payment"].is_null(), "{registration}");
+
+        // Both bid; the claim larger than the price pays for it whole.
+        app.open_bidding(&round).await;
+        let (status, bid) = app.bid(&second, &id, "700000").await;
+        assert_eq!(status, 201, "{bid}");
+        let (status, bid) = app.bid(&bank, &id, "701000").await;
+        assert_eq!(status, 201, "{bid}");
+        app.set_clock(parse_time(&round["bidding_ends_at"])).await;
+        let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
+        let deal = app.get_ok(&format!("/api/deals/{}", result["deal_id"].as_str().unwrap()), Some(&bank.token)).await;
+        assert_eq!(
+            (deal["claim_offset"].as_str(), deal["balance_due"].as_str(), deal["status"].as_str()),
+            (Some("701000.00"), Some("0.00"), Some("paid")),
+            "{deal}"
+        );
+        app.finish().await;
+    }
+);

@@ -266,6 +266,17 @@ impl From<auction_core::round::BidRejection> for ApiError {
     }
 }
 
+impl From<auction_core::agency::AgencyError> for ApiError {
+    fn from(err: auction_core::agency::AgencyError) -> ApiError {
+        use auction_core::agency::AgencyError;
+        let status = match err {
+            AgencyError::TooLate => StatusCode::CONFLICT,
+            AgencyError::NotConfirmed => StatusCode::FORBIDDEN,
+        };
+        ApiError::new(status, err.code(), err.to_string())
+    }
+}
+
 impl From<auction_core::setup::TermsError> for ApiError {
     fn from(err: auction_core::setup::TermsError) -> ApiError {
         use auction_core::setup::TermsError;

@@ -42,6 +42,8 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email/watch_reminder.html",
         "email/court_deadline.txt",
         "email/court_deadline.html",
+        "email/agency.txt",
+        "email/agency.html",
     ] {
         // A syntax error is caught by the unit test that renders every template.
         if let Err(err) = env.add_template(name, source) {

@@ -684,6 +684,11 @@ pub struct RegistrationView {
     /// For housing: when the bidder committed to holding the purchase qualification (R32).
     pub housing_commitment_at: Option<String>,
     pub created_at: String,
+    /// For a registration made for a principal (R41): `pending`, `confirmed` or `refused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_name: Option<String>,
 }
 
 impl RegistrationView {
@@ -704,6 +709,8 @@ impl RegistrationView {
             terms_version: r.terms_version.clone(),
             housing_commitment_at: r.housing_commitment_at.map(|t| rfc3339(instant(t))),
             created_at: rfc3339(instant(r.created_at)),
+            agent_status: r.agent_status.clone(),
+            principal_name: r.principal_name.clone(),
         })
     }
 }

@@ -1,5 +1,6 @@
-//! Who may bid (R37, R9, R71, R23 ¶2): organisations as accounts, each court's list of people and
-//! organisations excluded from its sales, and the applicant for enforcement bidding against its claim.
+//! Who may bid (R37, R9, R71, R41, R23 ¶2): organisations as accounts, each court's list of people and
+//! organisations excluded from its sales, registrations made by an agent for a principal, and the
+//! applicant for enforcement bidding against its claim.
 //!
 //! An organisation's account keeps its name and credit code (one account per code), and its legal
 //! representative's (or authorised contact's) name in `real_name` and ID number in
@@ -26,6 +27,20 @@ impl MigrationTrait for Migration {
         for mut column in columns {
             manager
                 .alter_table(Table::alter().table("users").add_column(&mut column).to_owned())
+                .await?;
+        }
+        // A registration made for a principal (R41): who the principal is, and the court's decision. Its
+        // `identity` is then the principal's ID number or credit code.
+        let agency = [
+            ColumnDef::new("agent_status").string().null().to_owned(),
+            ColumnDef::new("principal_kind").string().null().to_owned(),
+            ColumnDef::new("principal_name").string().null().to_owned(),
+            ColumnDef::new("agent_note").text().null().to_owned(),
+            ColumnDef::new("agent_decided_at").big_integer().null().to_owned(),
+        ];
+        for mut column in agency {
+            manager
+                .alter_table(Table::alter().table("registrations").add_column(&mut column).to_owned())
                 .await?;
         }
         // Decides a race between two sign-ups with one code (NULLs do not collide).

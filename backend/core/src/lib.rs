@@ -4,6 +4,7 @@
 //! the instant it decides at, and returns a decision for the caller to persist. The rules, numbered as the
 //! code cites them (`R24`), with their legal sources: `docs/rules.md`.
 
+pub mod agency;
 pub mod costs;
 pub mod credit_code;
 pub mod deal;

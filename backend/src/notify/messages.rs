@@ -148,6 +148,27 @@ impl Email {
         Email::new("watch_reminder", "watch_reminder", to, subject, context)
     }
 
+    /// To an agent (R41): the court confirmed or refused the agency (`outcome`), or bidding opened before it
+    /// confirmed it (`lapsed`, the deposit released).
+    pub fn agency(
+        to: &str,
+        name: &str,
+        title: &str,
+        principal: &str,
+        outcome: &str,
+        note: Option<&str>,
+        link: &str,
+    ) -> Email {
+        let (zh, en) = match outcome {
+            "confirmed" => ("委托代理已确认", "agency confirmed"),
+            "refused" => ("委托代理未获确认", "agency not confirmed"),
+            _ => ("委托代理未确认，保证金已解冻", "agency lapsed, deposit released"),
+        };
+        let subject = format!("【法拍】{zh} · {en} — {title}");
+        let context = context! { name, title, principal, outcome, note, link };
+        Email::new("agency", "agency", to, subject, context)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn won(
         to: &str,

@@ -288,6 +288,14 @@ pub mod registration {
         pub deposit_forfeitable: Option<i64>,
         /// When a housing bidder committed to holding the purchase qualification (R32).
         pub housing_commitment_at: Option<i64>,
+        /// For a registration made for a principal (R41): `pending`, `confirmed` or `refused`.
+        pub agent_status: Option<String>,
+        /// The principal's kind (`person`, `organisation`) and name; `identity` holds its ID number or code.
+        pub principal_kind: Option<String>,
+        pub principal_name: Option<String>,
+        /// The court's note on its decision, and when it decided.
+        pub agent_note: Option<String>,
+        pub agent_decided_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

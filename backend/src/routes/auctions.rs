@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::{self, money};
 use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
 use crate::services::bidding::{self, BidOutcome, PlaceBid};
-use crate::services::{applicants, deals, listings, parse_instant, registrations, watching};
+use crate::services::{accounts, agencies, applicants, deals, listings, parse_instant, registrations, watching};
 use crate::state::AppState;
 use crate::views::{
     AuctionView, BidView, LedgerEntryView, LedgerView, MoneyInput, Page, PageQuery, PlaceBidResponse, RegistrationView,
@@ -404,6 +404,35 @@ pub struct RegisterForAuctionRequest {
     /// which the special reminders state; `false` declines it and is refused. Absent: the terms' commitment.
     #[serde(default)]
     pub housing_qualification_commitment: Option<bool>,
+    /// Register as the agent of a principal (R41); the court confirms the agency before bidding opens.
+    pub on_behalf_of: Option<PrincipalInput>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PrincipalInput {
+    /// `person` (then `id_number`) or `organisation` (then `credit_code`).
+    pub kind: crate::routes::accounts::PartyKindInput,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
+    pub id_number: Option<String>,
+    #[schema(pattern = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$")]
+    pub credit_code: Option<String>,
+}
+
+impl PrincipalInput {
+    fn parse(self) -> ApiResult<registrations::Principal> {
+        use crate::routes::accounts::PartyKindInput;
+        let identity = match self.kind {
+            PartyKindInput::Person => accounts::PartyIdentity::parse(self.id_number.as_deref(), None),
+            PartyKindInput::Organisation => accounts::PartyIdentity::parse(None, self.credit_code.as_deref()),
+        }?;
+        Ok(registrations::Principal {
+            name: self.name,
+            identity,
+        })
+    }
 }
 
 /// Register for a round: a random bidder code, and a deposit order to pay.
@@ -412,6 +441,7 @@ pub struct RegisterForAuctionRequest {
     (status = 422, description = "terms_not_accepted, housing_commitment_required", body = ErrorBody),
     (status = 409, description = "already_registered, registration_closed", body = ErrorBody),
     (status = 403, description = "barred; excluded_person (on the court's exclusion list, or a judge's or administrator's account; no reason is given)", body = ErrorBody),
+    (status = 409, description = "bidding_started: registering for a principal once bidding has opened", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/registrations")]
 pub async fn register_for_auction(
@@ -420,11 +450,101 @@ pub async fn register_for_auction(
     id: web::Path<Uuid>,
     body: Option<web::Json<RegisterForAuctionRequest>>,
 ) -> ApiResult<HttpResponse> {
-    let (accept_terms, commitment) =
-        body.map_or((false, None), |b| (b.accept_terms, b.housing_qualification_commitment));
-    let registered = registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment).await?;
+    let (accept_terms, commitment, principal) = match body {
+        Some(b) => {
+            let b = b.into_inner();
+            (
+                b.accept_terms,
+                b.housing_qualification_commitment,
+                b.on_behalf_of.map(PrincipalInput::parse).transpose()?,
+            )
+        }
+        None => (false, None, None),
+    };
+    let registered =
+        registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment, principal).await?;
     let view = RegistrationView::of(&registered.registration, &registered.round, registered.order_id)?;
     Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AgencyDecisionRequest {
+    pub confirmed: bool,
+    /// Told to the agent; at most 500 characters.
+    pub note: Option<String>,
+}
+
+/// A registration made for a principal, as its court sees it before bidding (R41).
+#[derive(Serialize, ToSchema)]
+pub struct AgencyView {
+    pub registration_id: Uuid,
+    pub bidder_code: String,
+    /// `pending`, `confirmed` or `refused`.
+    pub agent_status: String,
+    pub agent_name: String,
+    pub agent_email: String,
+    /// `person` or `organisation`.
+    pub principal_kind: String,
+    pub principal_name: String,
+    /// The principal's ID number or credit code.
+    pub principal_identity: String,
+    pub note: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+impl AgencyView {
+    fn of(
+        r: &crate::persistence::entities::registration::Model,
+        agent: &crate::persistence::entities::user::Model,
+    ) -> AgencyView {
+        AgencyView {
+            registration_id: r.id,
+            bidder_code: r.bidder_code.clone(),
+            agent_status: r.agent_status.clone().unwrap_or_default(),
+            agent_name: agent.party_name().to_owned(),
+            agent_email: agent.email.clone(),
+            principal_kind: r.principal_kind.clone().unwrap_or_default(),
+            principal_name: r.principal_name.clone().unwrap_or_default(),
+            principal_identity: r.identity.clone(),
+            note: r.agent_note.clone(),
+            decided_at: r
+                .agent_decided_at
+                .map(|t| auction_core::time::rfc3339(crate::persistence::convert::instant(t))),
+        }
+    }
+}
+
+/// The round's registrations made by agents, for its court (judge): decided before bidding opens (R41).
+#[utoipa::path(tag = "court", responses((status = 200, body = [AgencyView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/auctions/{id}/agencies")]
+pub async fn list_agencies(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<AgencyView>>> {
+    let rows = agencies::list(&state, &caller, id.into_inner()).await?;
+    Ok(web::Json(
+        rows.iter().map(|(r, agent)| AgencyView::of(r, agent)).collect(),
+    ))
+}
+
+/// Confirm or refuse an agency (judge of the round's court, before bidding opens); the agent is emailed.
+/// An agency not confirmed when bidding opens cannot bid (403 `agent_not_confirmed`) and its deposit is released.
+#[utoipa::path(tag = "court", request_body = AgencyDecisionRequest, responses(
+    (status = 200, body = AgencyView),
+    (status = 404, description = "not_found: no agency has that id", body = ErrorBody),
+    (status = 409, description = "bidding_started", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/registrations/{id}/agent")]
+pub async fn decide_agency(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<AgencyDecisionRequest>,
+) -> ApiResult<web::Json<AgencyView>> {
+    let decided = agencies::decide(&state, &caller, id.into_inner(), body.confirmed, body.note.as_deref()).await?;
+    let agent = accounts::find(&state, decided.user_id).await?;
+    Ok(web::Json(AgencyView::of(&decided, &agent)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -723,6 +843,8 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(withdraw_auction)
         .service(add_priority_holder)
         .service(mark_applicant)
+        .service(list_agencies)
+        .service(decide_agency)
         .service(list_auctions)
         .service(register_for_auction)
         .service(get_ledger)

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use auction_core::agency::{AgencyStatus, check_may_bid};
 use auction_core::round::Bidder;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -91,6 +92,7 @@ pub async fn decide(
             .ok_or_else(|| ApiError::internal("a replayed bid vanished"))?;
         return Ok(Placed::Replayed(previous));
     }
+    check_may_bid(registration.agent_status.as_deref().and_then(AgencyStatus::parse))?;
     let bidder = Bidder {
         code: registration.bidder_code.clone(),
         priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
@@ -126,6 +128,7 @@ struct Lookup {
     bidder_code: String,
     priority_rank: Option<i32>,
     deposit_status: String,
+    agent_status: Option<String>,
     replay_id: Option<Uuid>,
     replay_registration: Option<Uuid>,
 }
@@ -133,9 +136,9 @@ struct Lookup {
 /// The registration and the request id looked up in one statement (the bid path's profile counts every
 /// round trip); the parameters appear in order, as SQLite numbers `$n` by first appearance.
 async fn lookup(tx: &WriteTx, bidder_id: Uuid, command: &PlaceBid) -> ApiResult<Option<Lookup>> {
-    const SQL: &str = "SELECT r.id, r.bidder_code, r.priority_rank, r.deposit_status, \
+    const SQL: &str = "SELECT r.id, r.bidder_code, r.priority_rank, r.deposit_status, r.agent_status, \
          b.id AS replay_id, b.registration_id AS replay_registration \
-         FROM (SELECT id, bidder_code, priority_rank, deposit_status, auction_id FROM registrations \
+         FROM (SELECT id, bidder_code, priority_rank, deposit_status, agent_status, auction_id FROM registrations \
                WHERE auction_id = $1 AND user_id = $2) AS r \
          LEFT JOIN bids AS b ON b.auction_id = r.auction_id AND b.request_id = $3";
     let statement = Statement::from_sql_and_values(

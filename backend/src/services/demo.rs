@@ -178,7 +178,7 @@ impl Demo {
     }
 
     async fn register_and_pay(&self, bidder: &Caller, round: Uuid) -> ApiResult<()> {
-        let registered = registrations::register(&self.state, bidder, round, true, None).await?;
+        let registered = registrations::register(&self.state, bidder, round, true, None, None).await?;
         if let Some(order) = registered.order_id {
             payments::sandbox_complete(&self.state, bidder, order).await?;
         }

@@ -1,43 +1,20 @@
 //! Who may not bid in a court's sales (R9, R71): the court's list of excluded ID numbers and credit codes,
 //! kept by its judges, with each judge's own ID number on it from the day the account is made.
 
-use auction_core::{CreditCode, IdNumber};
+use auction_core::IdNumber;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
+use super::accounts::PartyIdentity;
 use super::required_text;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::millis;
 use crate::persistence::entities::exclusion;
 use crate::state::AppState;
-
-/// One identity to exclude: a person's ID number or an organisation's credit code.
-pub enum Excluded {
-    Person(IdNumber),
-    Organisation(CreditCode),
-}
-
-impl Excluded {
-    /// Exactly one of the two, each checked by its standard's check character.
-    pub fn parse(id_number: Option<&str>, credit_code: Option<&str>) -> ApiResult<Excluded> {
-        match (id_number, credit_code) {
-            (Some(id), None) => IdNumber::parse(id)
-                .map(Excluded::Person)
-                .map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string())),
-            (None, Some(code)) => CreditCode::parse(code)
-                .map(Excluded::Organisation)
-                .map_err(|e| ApiError::unprocessable("invalid_credit_code", e.to_string())),
-            _ => Err(ApiError::unprocessable(
-                "missing_field",
-                "name the excluded identity by exactly one of id_number and credit_code",
-            )),
-        }
-    }
-}
 
 /// The reason a judge's own account puts on the list.
 const JUDGE_REASON: &str = "本院法官（账户登记的身份证号）";
@@ -46,14 +23,14 @@ const JUDGE_REASON: &str = "本院法官（账户登记的身份证号）";
 pub async fn add(
     db: &impl ConnectionTrait,
     court_id: Uuid,
-    excluded: Excluded,
+    excluded: PartyIdentity,
     reason: &str,
     created_by: Option<Uuid>,
     at: i64,
 ) -> ApiResult<exclusion::Model> {
     let (id_number, credit_code) = match excluded {
-        Excluded::Person(id) => (Some(id.as_str().to_owned()), None),
-        Excluded::Organisation(code) => (None, Some(code.as_str().to_owned())),
+        PartyIdentity::Person(id) => (Some(id.as_str().to_owned()), None),
+        PartyIdentity::Organisation(code) => (None, Some(code.as_str().to_owned())),
     };
     let row = exclusion::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -71,7 +48,7 @@ pub async fn add(
 pub async fn add_by_judge(
     state: &AppState,
     caller: &Caller,
-    excluded: Excluded,
+    excluded: PartyIdentity,
     reason: &str,
 ) -> ApiResult<exclusion::Model> {
     let court_id = caller.judge_court()?;
@@ -89,7 +66,7 @@ pub async fn add_by_judge(
 
 /// A judge's own ID number, put on their court's list when the account is made.
 pub async fn add_judge(db: &impl ConnectionTrait, court_id: Uuid, id_number: IdNumber, at: i64) -> ApiResult<()> {
-    add(db, court_id, Excluded::Person(id_number), JUDGE_REASON, None, at).await?;
+    add(db, court_id, PartyIdentity::Person(id_number), JUDGE_REASON, None, at).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod after_sale;
+pub mod agencies;
 pub mod announcement;
 pub mod applicants;
 pub mod auctions;

@@ -1,5 +1,6 @@
 //! Registration for a round (报名): one bidder code per person per round, a deposit to pay (R23, R38, R39).
 
+use auction_core::agency::{AgencyStatus, check_before_bidding};
 use auction_core::deal::DealStatus;
 use auction_core::{DepositStatus, RoundStatus};
 use rand::Rng;
@@ -7,6 +8,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::accounts::PartyIdentity;
 use super::rounds::{Access, update_round};
 use super::{accounts, applicants, exclusions};
 use crate::auth::{Caller, Role};
@@ -69,12 +71,22 @@ async fn is_barred(tx: &WriteTx, listing_id: Uuid, identity: &str) -> ApiResult<
     Ok(false)
 }
 
+/// Someone an agent registers for (R41), named by ID number or credit code.
+pub struct Principal {
+    pub name: String,
+    pub identity: PartyIdentity,
+}
+
+/// Registers the caller for a round, for itself or, as an agent, for `principal`: an agency waits for the
+/// court's confirmation before bidding opens, and the registration is then held to the principal (one
+/// per round, the default bar); the agent and the principal are both checked against bars and exclusions.
 pub async fn register(
     state: &AppState,
     caller: &Caller,
     auction_id: Uuid,
     accept_terms: bool,
     housing_commitment: Option<bool>,
+    principal: Option<Principal>,
 ) -> ApiResult<Registered> {
     // Judges and administrators run the sales; they never bid in them (R9).
     if caller.role != Role::Bidder {
@@ -87,10 +99,19 @@ pub async fn register(
         ));
     }
     let person = accounts::find(state, caller.user_id).await?;
-    let identity = person
+    let own_identity = person
         .bidding_identity()
         .map(str::to_owned)
         .ok_or_else(|| ApiError::forbidden("this account has no verified identity"))?;
+    let principal_name = match &principal {
+        Some(p) => Some(super::required_text(&p.name, "principal_name", 200)?),
+        None => None,
+    };
+    let identity = principal
+        .as_ref()
+        .map_or_else(|| own_identity.clone(), |p| p.identity.as_str().to_owned());
+    let mut checked = person.excludable_identities();
+    checked.extend(principal.as_ref().map(|p| p.identity.as_str()));
     let now = state.clock.now();
     let updated = update_round(state, auction_id, now, Access::Public, async |locked, tx| {
         if !matches!(locked.round.status, RoundStatus::Announced | RoundStatus::Bidding) {
@@ -99,7 +120,10 @@ pub async fn register(
                 "registration for this auction is closed",
             ));
         }
-        if exclusions::any_excluded(&**tx, locked.row.court_id, &person.excludable_identities()).await? {
+        if principal.is_some() {
+            check_before_bidding(locked.round.status)?;
+        }
+        if exclusions::any_excluded(&**tx, locked.row.court_id, &checked).await? {
             return Err(exclusions::excluded_person());
         }
         let registered = registration::Entity::find()
@@ -117,7 +141,9 @@ pub async fn register(
                 "you are already registered for this auction",
             ));
         }
-        if is_barred(tx, locked.row.listing_id, &identity).await? {
+        if is_barred(tx, locked.row.listing_id, &identity).await?
+            || is_barred(tx, locked.row.listing_id, &own_identity).await?
+        {
             return Err(ApiError::forbidden_because(
                 "barred",
                 "a buyer who defaulted on this property may not bid on it again (R55)",
@@ -160,6 +186,11 @@ pub async fn register(
             created_at: Set(at),
             updated_at: Set(at),
             housing_commitment_at: Set(is_housing.then_some(at)),
+            agent_status: Set(principal.as_ref().map(|_| AgencyStatus::Pending.as_str().to_owned())),
+            principal_kind: Set(principal.as_ref().map(|p| p.identity.kind().as_str().to_owned())),
+            principal_name: Set(principal_name.clone()),
+            agent_note: Set(None),
+            agent_decided_at: Set(None),
         }
         .insert(&**tx)
         .await?;

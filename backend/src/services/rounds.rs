@@ -262,7 +262,18 @@ impl LockedRound {
     /// Bidding opened: every registrant is told, with their code; people watching the round are reminded.
     async fn opened(&self, notices: &Notices<'_>) -> ApiResult<()> {
         crate::services::watching::remind_opening(notices.state, notices.tx, &self.row, notices.now).await?;
+        crate::services::agencies::lapse_at_opening(notices.tx, &self.row, &notices.round_link(), notices.now).await?;
+        let lapsed = |r: &registration::Model| {
+            auction_core::agency::released_at_opening(
+                r.agent_status
+                    .as_deref()
+                    .and_then(auction_core::agency::AgencyStatus::parse),
+            )
+        };
         for (registration, person) in registrants(&**notices.tx, self.row.id).await? {
+            if lapsed(&registration) {
+                continue;
+            }
             let email = Email::bidding_opens(
                 &person.email,
                 person.party_name(),
@@ -573,7 +584,11 @@ impl LockedRound {
             buyer_id: Set(buyer.id),
             registration_id: Set(registration.id),
             winner_code: Set(registration.bidder_code.clone()),
-            buyer_name: Set(buyer.party_name().to_owned()),
+            // Bought through a confirmed agent, the sale is the principal's (R41).
+            buyer_name: Set(registration
+                .principal_name
+                .clone()
+                .unwrap_or_else(|| buyer.party_name().to_owned())),
             final_price: Set(terms.final_price.cents()),
             deposit_applied: Set(terms.deposit_applied.cents()),
             claim_offset: Set(terms.claim_offset.cents()),

@@ -398,3 +398,116 @@ db_test!(
         app.finish().await;
     }
 );
+
+async fn register_for(app: &TestApp, agent: &Bidder, auction_id: &str, principal: Value) -> (u16, Value) {
+    let (status, body) = app
+        .post(
+            &format!("/api/auctions/{auction_id}/registrations"),
+            Some(&agent.token),
+            json!({ "accept_terms": true, "housing_qualification_commitment": true, "on_behalf_of": principal }),
+        )
+        .await;
+    (status.as_u16(), body)
+}
+
+async fn pay(app: &TestApp, bidder: &Bidder, registration: &Value) {
+    let order = registration["payment"]["order_id"].as_str().unwrap();
+    app.post_ok(
+        &format!("/api/payments/{order}/sandbox-complete"),
+        Some(&bidder.token),
+        json!({}),
+        200,
+    )
+    .await;
+}
+
+db_test!(
+    async fn an_agent_bids_for_its_principal_only_once_the_court_confirms_and_the_sale_is_the_principals(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let lawyer = app.new_bidder("赵律师").await;
+        let clerk = app.new_bidder("钱经办").await;
+        let idle = app.new_bidder("孙代理").await;
+        let principal_id = synthetic_id_number();
+        let company_code = credit_code();
+
+        // Bad input changes nothing.
+        let (status, error) = register_for(&app, &lawyer, &id, json!({ "kind": "person", "name": "李四", "credit_code": company_code })).await;
+        assert_eq!((status, code(&error)), (422, "missing_field"), "{error}");
+        let (status, error) = register_for(&app, &lawyer, &id, json!({ "kind": "person", "name": "李四", "id_number": "110105194912310021" })).await;
+        assert_eq!((status, code(&error)), (422, "invalid_id_number"), "{error}");
+
+        let (status, by_lawyer) = register_for(&app, &lawyer, &id, json!({ "kind": "person", "name": "李四", "id_number": principal_id })).await;
+        assert_eq!(status, 201, "{by_lawyer}");
+        assert_eq!((by_lawyer["agent_status"].as_str(), by_lawyer["principal_name"].as_str()), (Some("pending"), Some("李四")));
+        // One registration per principal, whoever its agent.
+        let (status, error) = register_for(&app, &idle, &id, json!({ "kind": "person", "name": "李四", "id_number": principal_id })).await;
+        assert_eq!((status, code(&error)), (409, "already_registered"), "{error}");
+        let (status, by_clerk) =
+            register_for(&app, &clerk, &id, json!({ "kind": "organisation", "name": "杭州望江贸易有限公司", "credit_code": company_code })).await;
+        assert_eq!(status, 201, "{by_clerk}");
+        let (status, by_idle) = register_for(&app, &idle, &id, json!({ "kind": "person", "name": "周五", "id_number": synthetic_id_number() })).await;
+        assert_eq!(status, 201, "{by_idle}");
+        for (agent, registration) in [(&lawyer, &by_lawyer), (&clerk, &by_clerk), (&idle, &by_idle)] {
+            pay(&app, agent, registration).await;
+        }
+
+        // The court sees the agencies (and nobody else does) and decides them before bidding.
+        let (status, _) = app.get(&format!("/api/auctions/{id}/agencies"), Some(&lawyer.token)).await;
+        assert_eq!(status.as_u16(), 403);
+        let agencies = app.get_ok(&format!("/api/auctions/{id}/agencies"), Some(&judge.token)).await;
+        assert_eq!(agencies.as_array().unwrap().len(), 3, "{agencies}");
+        let lawyers = agencies.as_array().unwrap().iter().find(|a| a["agent_email"] == json!(lawyer.email)).unwrap();
+        assert_eq!((lawyers["principal_identity"].as_str(), lawyers["agent_status"].as_str()), (Some(principal_id.as_str()), Some("pending")));
+        let decide = |registration: &Value| format!("/api/registrations/{}/agent", registration["id"].as_str().unwrap());
+        let (status, _) = app.post(&decide(&by_lawyer), Some(&lawyer.token), json!({ "confirmed": true })).await;
+        assert_eq!(status.as_u16(), 403, "an agent cannot confirm itself");
+        let confirmed = app.post_ok(&decide(&by_lawyer), Some(&judge.token), json!({ "confirmed": true, "note": "授权委托书已核" }), 200).await;
+        assert_eq!(confirmed["agent_status"], "confirmed");
+        app.post_ok(&decide(&by_clerk), Some(&judge.token), json!({ "confirmed": false, "note": "授权委托书未盖公章" }), 200).await;
+        let mails = app.mail_to(&lawyer.email, "agency").await;
+        assert_eq!(mails.len(), 1, "the agent is told");
+        assert!(app.mail_to(&clerk.email, "agency").await[0].raw.contains("授权委托书未盖公章"));
+
+        // Bidding opens: an agency not confirmed cannot bid, and its deposit is released.
+        app.open_bidding(&round).await;
+        let (status, error) = app.post(&decide(&by_idle), Some(&judge.token), json!({ "confirmed": true })).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "bidding_started"), "{error}");
+        let (status, error) = register_for(&app, &lawyer, &id, json!({ "kind": "person", "name": "吴六", "id_number": synthetic_id_number() })).await;
+        assert_eq!((status, code(&error)), (409, "bidding_started"), "too late to register an agency: {error}");
+        for agent in [&clerk, &idle] {
+            let (status, error) = app.bid(agent, &id, "700000").await;
+            assert_eq!((status.as_u16(), code(&error)), (403, "agent_not_confirmed"), "{error}");
+            let mine = app.get_ok(&format!("/api/me/registrations?auction_id={id}"), Some(&agent.token)).await;
+            assert_eq!(mine["items"][0]["deposit"]["status"], "released", "{mine}");
+        }
+        assert!(app.mail_to(&idle.email, "agency").await.iter().any(|m| m.raw.contains("保证金已解冻")));
+        assert!(app.mail_to(&idle.email, "bidding_opens").await.is_empty(), "a lapsed agency is not invited to bid");
+        let (status, bid) = app.bid(&lawyer, &id, "700000").await;
+        assert_eq!(status, 201, "{bid}");
+        app.set_clock(parse_time(&round["bidding_ends_at"])).await;
+        let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
+        assert_eq!(result["buyer_name"], "李四", "the sale is the principal's: {result}");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn an_agent_cannot_bring_an_excluded_principal_nor_an_excluded_agent_a_principal(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let relative_id = synthetic_id_number();
+        app.post_ok("/api/court/exclusions", Some(&judge.token), json!({ "id_number": relative_id, "reason": "承办法官之子" }), 201).await;
+        let agent = app.new_bidder("赵律师").await;
+        let (status, error) = register_for(&app, &agent, &id, json!({ "kind": "person", "name": "王小明", "id_number": relative_id })).await;
+        assert_eq!((status, code(&error)), (403, "excluded_person"), "{error}");
+        let relative = app.new_bidder_with_id("王小明", &relative_id).await;
+        let (status, error) = register_for(&app, &relative, &id, json!({ "kind": "person", "name": "李四", "id_number": synthetic_id_number() })).await;
+        assert_eq!((status, code(&error)), (403, "excluded_person"), "an excluded agent: {error}");
+        app.finish().await;
+    }
+);

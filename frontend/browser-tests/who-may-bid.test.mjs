@@ -137,12 +137,50 @@ test('the court adds a person to its exclusion list, and that person cannot regi
   await bidderPage.context().close();
 });
 
+test('an agent registers for a principal, the court confirms the agency, and the agent bids', async () => {
+  const fresh = await publishedRoundOfCourt(judgeSession.token, '(2026)浙0102执9012号');
+  const agent = await newBidder(server, '赵律师');
+  const page = await newPage(browser, PHONE);
+  await openAs(page, server, agent, `/auctions/${fresh.id}`);
+  await page.getByRole('button', { name: '报名参拍' }).click();
+  const dialog = page.getByRole('dialog', { name: '报名参拍' });
+  await dialog.getByRole('checkbox', { name: '我已阅读并同意竞买须知和特别提示' }).check();
+  await dialog.getByRole('checkbox', { name: '代他人竞买' }).check();
+  await dialog.getByLabel('被代理人名称').fill('李四');
+  await dialog.getByLabel('被代理人证件号码').fill(idNumber());
+  assert.deepEqual(await violations(page), [], 'axe-core on the registration dialog for a principal');
+  await dialog.getByRole('button', { name: '确认报名' }).click();
+  await dialog.getByTestId('agency-status').filter({ hasText: '代理 李四 竞买，待法院确认' }).waitFor();
+  await dialog.getByRole('button', { name: '支付保证金' }).click();
+  await page.getByRole('button', { name: '确认支付（沙盒）' }).click();
+  await page.waitForURL(`**/auctions/${fresh.id}`);
+
+  const court = await newPage(browser);
+  await openAs(court, server, judgeSession, `/court/auctions/${fresh.id}`);
+  const agencies = court.getByTestId('agencies');
+  await agencies.getByRole('cell', { name: /^李四/ }).waitFor();
+  await agencies.getByRole('button', { name: '确认代理 李四' }).click();
+  await court.getByRole('status').filter({ hasText: '已确认代理 李四 的委托' }).waitFor();
+  await agencies.getByRole('cell', { name: '已确认' }).waitFor();
+  assert.deepEqual(await violations(court), [], 'axe-core on the round with its agencies');
+  await screenshot(court, 'court-agencies');
+
+  await server.setClock(fresh.bidding_starts_at);
+  await page.reload();
+  await page.getByTestId('agency-status').filter({ hasText: '法院已确认' }).waitFor();
+  await page.getByRole('button', { name: '出价', exact: true }).click();
+  await page.getByRole('dialog', { name: '确认出价' }).getByRole('button', { name: '确认出价' }).click();
+  await page.getByTestId('my-status').filter({ hasText: '领先' }).waitFor();
+  await page.context().close();
+  await court.context().close();
+});
+
 /** Another published round of the judge's court, on a new listing, bidding from 31 days on. */
-async function publishedRoundOfCourt(judge) {
+async function publishedRoundOfCourt(judge, caseNumber = '(2026)浙0102执5678号') {
   const kase = await server.api('POST', '/api/cases', {
     token: judge,
     body: {
-      case_number: '(2026)浙0102执5678号',
+      case_number: caseNumber,
       applicant: { name: '杭州银行', email: 'creditor2@bank.test' },
       respondent: { name: '李四', email: 'debtor2@example.test' },
     },

@@ -155,6 +155,9 @@ pub struct CourtDealView {
     pub deal: DealView,
     /// The sold round's title.
     pub title: String,
+    /// The buyer is on the court's exclusion list now (R9): no ruling can be issued, and the sale can be
+    /// set aside on an objection (R65).
+    pub buyer_excluded: bool,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -194,10 +197,11 @@ pub async fn court_deals(
     let (rows, total) = court::deals(&state, &caller, status, page, per_page).await?;
     let items = rows
         .iter()
-        .map(|(deal, title)| {
+        .map(|(deal, title, excluded)| {
             Ok(CourtDealView {
                 deal: DealView::of(deal)?,
                 title: title.clone(),
+                buyer_excluded: *excluded,
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;

@@ -155,7 +155,7 @@ pub async fn record_qualification(
 /// Issue the sale ruling (成交裁定) after payment; for housing only once the buyer is found qualified (R52).
 #[utoipa::path(tag = "deals", responses(
     (status = 200, body = DealView),
-    (status = 409, description = "deal_not_paid, qualification_required, buyer_not_qualified, already_done", body = ErrorBody),
+    (status = 409, description = "deal_not_paid, qualification_required, buyer_not_qualified, already_done, buyer_excluded (the buyer is on the court's exclusion list, R9)", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/deals/{id}/ruling")]
 pub async fn issue_ruling(

@@ -63,6 +63,13 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
             }
             Step::Ruling => {
                 facts.check_ruling()?;
+                if super::exclusions::buyer_is_excluded(&**tx, locked.row.court_id, &deal).await? {
+                    return Err(ApiError::conflict(
+                        "buyer_excluded",
+                        "the buyer is on this court's exclusion list (R9): no ruling can be issued; the sale \
+                         can be set aside on an objection (R65)",
+                    ));
+                }
                 row.status = Set(DealStatus::RulingIssued.as_str().to_owned());
                 row.ruling_issued_at = Set(Some(millis(now)));
                 ("ruling", json!({}))

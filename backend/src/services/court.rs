@@ -82,7 +82,7 @@ pub async fn deals(
     status: Option<&str>,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<(deal::Model, String)>, u64)> {
+) -> ApiResult<(Vec<(deal::Model, String, bool)>, u64)> {
     let court = caller.judge_court()?;
     let rounds_of_court = Query::select()
         .column(auction::Column::Id)
@@ -106,13 +106,12 @@ pub async fn deals(
         .into_iter()
         .map(|round| (round.id, round.title))
         .collect();
-    let items = deals
-        .into_iter()
-        .map(|deal| {
-            let title = titles.get(&deal.auction_id).cloned().unwrap_or_default();
-            (deal, title)
-        })
-        .collect();
+    let mut items = Vec::with_capacity(deals.len());
+    for deal in deals {
+        let title = titles.get(&deal.auction_id).cloned().unwrap_or_default();
+        let excluded = super::exclusions::buyer_is_excluded(state.db.conn(), court, &deal).await?;
+        items.push((deal, title, excluded));
+    }
     Ok((items, total))
 }
 

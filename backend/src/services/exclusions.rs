@@ -13,7 +13,7 @@ use super::required_text;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::millis;
-use crate::persistence::entities::exclusion;
+use crate::persistence::entities::{deal, exclusion, registration, user};
 use crate::state::AppState;
 
 /// The reason a judge's own account puts on the list.
@@ -95,6 +95,16 @@ pub async fn any_excluded(db: &impl ConnectionTrait, court_id: Uuid, identities:
         .count(db)
         .await?;
     Ok(found > 0)
+}
+
+/// Whether a deal's buyer — the account, its representative, and the principal it bought for — is now on
+/// the court's list: checked again before the ruling (R9), for a person listed after the sale.
+pub async fn buyer_is_excluded(db: &impl ConnectionTrait, court_id: Uuid, deal: &deal::Model) -> ApiResult<bool> {
+    let buyer = user::Entity::find_by_id(deal.buyer_id).one(db).await?;
+    let registration = registration::Entity::find_by_id(deal.registration_id).one(db).await?;
+    let mut identities: Vec<&str> = buyer.as_ref().map(|b| b.excludable_identities()).unwrap_or_default();
+    identities.extend(registration.as_ref().map(|r| r.identity.as_str()));
+    any_excluded(db, court_id, &identities).await
 }
 
 /// The refusal, the same whatever the reason: the answer says nothing of who is on the list or why.

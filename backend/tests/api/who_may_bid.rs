@@ -511,3 +511,33 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn a_buyer_listed_after_the_sale_is_flagged_to_the_court_and_gets_no_ruling(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let court_id = open.round["court_id"].as_str().unwrap().to_owned();
+        let judge = app.judge_of(&court_id).await;
+        let (status, bid) = app.bid(&open.alice, &open.id, "700000").await;
+        assert_eq!(status, 201, "{bid}");
+        app.set_clock(parse_time(&open.round["bidding_ends_at"])).await;
+        let result = app.get_ok(&format!("/api/auctions/{}/result", open.id), None).await;
+        let deal_id = result["deal_id"].as_str().unwrap().to_owned();
+        let order = app.post_ok(&format!("/api/deals/{deal_id}/balance-payment"), Some(&open.alice.token), json!({}), 201).await;
+        let order_id = order["order_id"].as_str().unwrap();
+        app.post_ok(&format!("/api/payments/{order_id}/sandbox-complete"), Some(&open.alice.token), json!({}), 200).await;
+        let step = |path: &str| format!("/api/deals/{deal_id}/{path}");
+        app.post_ok(&step("qualification"), Some(&judge), json!({ "result": "qualified", "evidence": "住建局复函" }), 200).await;
+        let paid = app.get_ok("/api/court/deals?status=paid", Some(&judge)).await;
+        assert_eq!(paid["items"][0]["buyer_excluded"], false, "{paid}");
+
+        // Found after the sale to be the judge's spouse: flagged, and the ruling is refused.
+        app.post_ok("/api/court/exclusions", Some(&judge), json!({ "id_number": open.alice.id_number, "reason": "承办法官之配偶" }), 201).await;
+        let paid = app.get_ok("/api/court/deals?status=paid", Some(&judge)).await;
+        assert_eq!(paid["items"][0]["buyer_excluded"], true, "{paid}");
+        let (status, error) = app.post(&step("ruling"), Some(&judge), json!({})).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "buyer_excluded"), "{error}");
+        assert_eq!(app.get_ok(&format!("/api/deals/{deal_id}"), Some(&judge)).await["status"], "paid", "nothing changed");
+        app.finish().await;
+    }
+);

@@ -6,11 +6,17 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiResult, ErrorBody};
-use crate::services::watching;
+use crate::services::{auctions, watching};
 use crate::state::AppState;
 use crate::views::{AuctionView, Page, PageQuery};
+
+/// Watching is for rounds the caller can see: published ones, and a judge's own court's drafts.
+async fn watch(state: &AppState, caller: &Caller, id: Uuid, on: bool) -> ApiResult<watching::Watching> {
+    let round = auctions::find_visible(state, &MaybeCaller(Some(*caller)), id).await?;
+    watching::set(state, caller, &round, on).await
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct WatchView {
@@ -27,7 +33,7 @@ pub async fn watch_auction(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<WatchView>> {
-    let now = watching::set(&state, &caller, id.into_inner(), true).await?;
+    let now = watch(&state, &caller, id.into_inner(), true).await?;
     Ok(web::Json(WatchView {
         watching: now.watching,
         watch_count: now.watch_count,
@@ -42,7 +48,7 @@ pub async fn unwatch_auction(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<WatchView>> {
-    let now = watching::set(&state, &caller, id.into_inner(), false).await?;
+    let now = watch(&state, &caller, id.into_inner(), false).await?;
     Ok(web::Json(WatchView {
         watching: now.watching,
         watch_count: now.watch_count,

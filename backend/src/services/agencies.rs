@@ -1,9 +1,8 @@
 //! Agencies (委托代理, R41): the court sees the registrations made for a principal, confirms or refuses
-//! each before bidding opens, and the agent is emailed; at the opening, an agency not confirmed lapses and
-//! its deposit is released.
+//! each before bidding opens, and the agent is emailed. At the opening an agency not confirmed lapses and its
+//! deposit is released: that is part of the round's opening, in `rounds`.
 
-use auction_core::agency::{AgencyStatus, check_before_bidding, released_at_opening};
-use auction_core::{DepositStatus, Instant};
+use auction_core::agency::{AgencyStatus, check_before_bidding};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -12,14 +11,9 @@ use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
-use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, registration, user};
 use crate::state::AppState;
-
-fn agency_of(registration: &registration::Model) -> Option<AgencyStatus> {
-    registration.agent_status.as_deref().and_then(AgencyStatus::parse)
-}
 
 /// The round's registrations made for a principal, with their agents, for the round's court. The court
 /// must see them before bidding to decide them (R41); nothing else of the registrants shows before the end.
@@ -112,39 +106,4 @@ pub async fn decide(
     .await?;
     tracing::info!(registration.id = %registration_id, confirmed, "agency decided");
     Ok(updated.value)
-}
-
-/// At the opening, every agency the court has not confirmed lapses: its frozen deposit is released and the
-/// agent told. Runs in the transaction that opens the round.
-pub async fn lapse_at_opening(tx: &WriteTx, round: &auction::Model, link: &str, now: Instant) -> ApiResult<()> {
-    let agencies = registration::Entity::find()
-        .filter(registration::Column::AuctionId.eq(round.id))
-        .filter(registration::Column::AgentStatus.is_not_null())
-        .all(&**tx)
-        .await?;
-    for agency in agencies.into_iter().filter(|a| released_at_opening(agency_of(a))) {
-        let frozen = agency.deposit_status == DepositStatus::Frozen.as_str();
-        let agent = user::Entity::find_by_id(agency.user_id)
-            .one(&**tx)
-            .await?
-            .ok_or_else(|| ApiError::internal("registration without its account"))?;
-        let principal = agency.principal_name.clone().unwrap_or_default();
-        if frozen {
-            let mut active = agency.into_active_model();
-            active.deposit_status = Set(DepositStatus::Released.as_str().to_owned());
-            active.updated_at = Set(millis(now));
-            active.update(&**tx).await?;
-        }
-        let email = Email::agency(
-            &agent.email,
-            agent.party_name(),
-            &round.title,
-            &principal,
-            "lapsed",
-            None,
-            link,
-        );
-        notify::queue(tx, email, now).await?;
-    }
-    Ok(())
 }

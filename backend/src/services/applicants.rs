@@ -8,7 +8,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
-use super::rounds::{Access, LockedRound, update_round};
+use super::rounds::{Access, LockedRound, applicant_claim, update_round};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
@@ -18,21 +18,11 @@ use crate::persistence::entities::{applicant, auction, payment_order, registrati
 use crate::persistence::vocabulary::PaymentStatus;
 use crate::state::AppState;
 
-/// The applicant's unpaid claim in this round, if the court marked `user_id` as the applicant.
-pub async fn claim_of(tx: &WriteTx, auction_id: Uuid, user_id: Uuid) -> ApiResult<Option<Money>> {
-    let mark = applicant::Entity::find()
-        .filter(applicant::Column::AuctionId.eq(auction_id))
-        .filter(applicant::Column::UserId.eq(user_id))
-        .one(&**tx)
-        .await?;
-    Ok(mark.map(|m| money(m.claim_amount)).transpose()?)
-}
-
 /// What `user_id` pays in to bid in this round and how much of it a default forfeits: the deposit (a
 /// sell-off's prepayment), less the applicant's claim when the court marked them (R23 ¶2).
 pub async fn owed_by(tx: &WriteTx, row: &auction::Model, user_id: Uuid) -> ApiResult<(Money, Money)> {
     let (amount, forfeitable) = paid_in(kind(&row.round_kind)?, money(row.starting_price)?, money(row.deposit)?);
-    Ok(match claim_of(tx, row.id, user_id).await? {
+    Ok(match applicant_claim(tx, row.id, user_id).await? {
         Some(claim) => applicant_paid_in(amount, forfeitable, claim),
         None => (amount, forfeitable),
     })

@@ -14,7 +14,7 @@ use auction_core::ledger::{
     transition_event,
 };
 use auction_core::round::{AcceptedBid, Outcome};
-use auction_core::{DepositStatus, Instant, Round, RoundStatus, Transition};
+use auction_core::{DepositStatus, Instant, Money, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -30,7 +30,7 @@ use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{apply_round, instant, millis, money, round};
 use crate::persistence::entities::{
-    auction, deal, ledger_entry, listing, listing_file, payment_order, refund, registration, user,
+    applicant, auction, deal, ledger_entry, listing, listing_file, payment_order, refund, registration, user,
 };
 use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
 use crate::services::refunds::{self, RefundDue};
@@ -262,7 +262,7 @@ impl LockedRound {
     /// Bidding opened: every registrant is told, with their code; people watching the round are reminded.
     async fn opened(&self, notices: &Notices<'_>) -> ApiResult<()> {
         crate::services::watching::remind_opening(notices.state, notices.tx, &self.row, notices.now).await?;
-        crate::services::agencies::lapse_at_opening(notices.tx, &self.row, &notices.round_link(), notices.now).await?;
+        lapse_unconfirmed_agencies(notices.tx, &self.row, &notices.round_link(), notices.now).await?;
         let lapsed = |r: &registration::Model| {
             auction_core::agency::released_at_opening(
                 r.agent_status
@@ -571,7 +571,7 @@ impl LockedRound {
             .await?
             .ok_or_else(|| ApiError::internal("the winning account is missing"))?;
         let days = u32::try_from(self.row.balance_due_days).unwrap_or(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS);
-        let claim = super::applicants::claim_of(tx, self.row.id, buyer.id)
+        let claim = applicant_claim(tx, self.row.id, buyer.id)
             .await?
             .unwrap_or(auction_core::Money::ZERO);
         let terms = deal_terms(price, money(registration.deposit_amount)?, claim, closed_at, days);
@@ -693,6 +693,57 @@ async fn settle_deposits(
         }
     }
     Ok(released)
+}
+
+/// The applicant's unpaid claim in this round, if the court marked `user_id` as the applicant.
+pub async fn applicant_claim(tx: &WriteTx, auction_id: Uuid, user_id: Uuid) -> ApiResult<Option<Money>> {
+    let mark = applicant::Entity::find()
+        .filter(applicant::Column::AuctionId.eq(auction_id))
+        .filter(applicant::Column::UserId.eq(user_id))
+        .one(&**tx)
+        .await?;
+    Ok(mark.map(|m| money(m.claim_amount)).transpose()?)
+}
+
+/// At the opening, every agency the court has not confirmed lapses (R41): its frozen deposit is released and
+/// the agent told. Runs in the transaction that opens the round.
+async fn lapse_unconfirmed_agencies(tx: &WriteTx, round: &auction::Model, link: &str, now: Instant) -> ApiResult<()> {
+    let agencies = registration::Entity::find()
+        .filter(registration::Column::AuctionId.eq(round.id))
+        .filter(registration::Column::AgentStatus.is_not_null())
+        .all(&**tx)
+        .await?;
+    for agency in agencies.into_iter().filter(|a| {
+        auction_core::agency::released_at_opening(
+            a.agent_status
+                .as_deref()
+                .and_then(auction_core::agency::AgencyStatus::parse),
+        )
+    }) {
+        let frozen = agency.deposit_status == DepositStatus::Frozen.as_str();
+        let agent = user::Entity::find_by_id(agency.user_id)
+            .one(&**tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("registration without its account"))?;
+        let principal = agency.principal_name.clone().unwrap_or_default();
+        if frozen {
+            let mut active = agency.into_active_model();
+            active.deposit_status = Set(DepositStatus::Released.as_str().to_owned());
+            active.updated_at = Set(millis(now));
+            active.update(&**tx).await?;
+        }
+        let email = Email::agency(
+            &agent.email,
+            agent.party_name(),
+            &round.title,
+            &principal,
+            "lapsed",
+            None,
+            link,
+        );
+        notify::queue(tx, email, now).await?;
+    }
+    Ok(())
 }
 
 /// Every registration of a round, with its person, in the order they registered.

@@ -12,8 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::auctions;
-use crate::auth::{Caller, MaybeCaller};
+use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::links;
 use crate::notify::{self, Email, WatchMoment};
@@ -31,10 +30,8 @@ pub struct Watching {
     pub watch_count: u64,
 }
 
-/// Starts (or, with `on = false`, stops) watching a published round; repeating either changes nothing.
-pub async fn set(state: &AppState, caller: &Caller, auction_id: Uuid, on: bool) -> ApiResult<Watching> {
-    let maybe = MaybeCaller(Some(*caller));
-    let round = auctions::find_visible(state, &maybe, auction_id).await?;
+/// Starts (or, with `on = false`, stops) watching a round the caller can see; repeating either changes nothing.
+pub async fn set(state: &AppState, caller: &Caller, round: &auction::Model, on: bool) -> ApiResult<Watching> {
     let now = millis(state.clock.now());
     if on {
         let row = watch::ActiveModel {

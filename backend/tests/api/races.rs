@@ -141,13 +141,18 @@ db_test!(
         // Each was decided under the rules (in arrival order some are outbid or already leading), and
         // the record holds exactly the accepted ones.
         let accepted = answers.iter().filter(|(s, _)| s.as_u16() == 201).count();
-        let round = app.state().db.conn().clone();
-        let stored = <backend::persistence::entities::bid::Entity as sea_orm::EntityTrait>::find()
-            .all(&round)
-            .await
-            .unwrap();
-        assert_eq!(stored.len(), accepted, "{answers:?}");
         let state = app.state().clone();
+        // The stopped server's pooled connections belong to its HTTP workers' runtimes, which are gone:
+        // the record is read on a connection of the test's own.
+        let reader = backend::persistence::Database::connect(&state.settings.database_url, 1)
+            .await
+            .expect("a connection of the test's own");
+        let stored = <backend::persistence::entities::bid::Entity as sea_orm::EntityTrait>::find()
+            .all(reader.conn())
+            .await
+            .expect("the bids are read");
+        assert_eq!(stored.len(), accepted, "{answers:?}");
+        drop(reader);
         app.finish().await;
         assert_eq!(state.shutdown.in_flight(), 0);
     }

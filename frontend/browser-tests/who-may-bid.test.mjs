@@ -2,6 +2,7 @@
 // credit code and representative, registers, pays, bids and wins under its own name; the court puts a person
 // on its 回避与禁止竞买名单 and that person's registration is refused without a reason.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import {
   PHONE,
@@ -17,6 +18,9 @@ import {
   screenshot,
   violations,
 } from './support.mjs';
+
+/** A small PDF standing for a power of attorney. */
+const POWER_OF_ATTORNEY = Buffer.from('%PDF-1.4\n% 授权委托书\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
@@ -148,9 +152,11 @@ test('an agent registers for a principal, the court confirms the agency, and the
   await dialog.getByRole('checkbox', { name: '代他人竞买' }).check();
   await dialog.getByLabel('被代理人名称').fill('李四');
   await dialog.getByLabel('被代理人证件号码').fill(idNumber());
+  await dialog.getByLabel('授权委托书').setInputFiles({ name: '授权委托书.pdf', mimeType: 'application/pdf', buffer: POWER_OF_ATTORNEY });
   assert.deepEqual(await violations(page), [], 'axe-core on the registration dialog for a principal');
   await dialog.getByRole('button', { name: '确认报名' }).click();
   await dialog.getByTestId('agency-status').filter({ hasText: '代理 李四 竞买，待法院确认' }).waitFor();
+  await dialog.getByTestId('power-of-attorney-status').filter({ hasText: '已提交授权委托书：授权委托书.pdf' }).waitFor();
   await dialog.getByRole('button', { name: '支付保证金' }).click();
   await page.getByRole('button', { name: '确认支付（沙盒）' }).click();
   await page.waitForURL(`**/auctions/${fresh.id}`);
@@ -159,6 +165,13 @@ test('an agent registers for a principal, the court confirms the agency, and the
   await openAs(court, server, judgeSession, `/court/auctions/${fresh.id}`);
   const agencies = court.getByTestId('agencies');
   await agencies.getByRole('cell', { name: /^李四/ }).waitFor();
+  // The court reads the power of attorney before it decides: the file comes with the judge's token.
+  const saved = court.waitForEvent('download');
+  await agencies.getByRole('button', { name: '授权委托书.pdf' }).click();
+  const download = await saved;
+  assert.equal(download.suggestedFilename(), '授权委托书.pdf');
+  const path = await download.path();
+  assert.deepEqual(await readFile(path), POWER_OF_ATTORNEY, 'the court gets the file the agent sent');
   await agencies.getByRole('button', { name: '确认代理 李四' }).click();
   await court.getByRole('status').filter({ hasText: '已确认代理 李四 的委托' }).waitFor();
   await agencies.getByRole('cell', { name: '已确认' }).waitFor();

@@ -490,14 +490,45 @@ pub struct AgencyView {
     pub principal_identity: String,
     pub note: Option<String>,
     pub decided_at: Option<String>,
+    /// The power of attorney and what else the agent supplied: for the court and the agent only.
+    pub files: Vec<RegistrationFileView>,
+}
+
+/// A file of a registration, read with the court's or the registrant's token.
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationFileView {
+    pub id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    pub uploaded_at: String,
+    pub url: String,
+}
+
+impl From<&crate::persistence::entities::registration_file::Model> for RegistrationFileView {
+    fn from(f: &crate::persistence::entities::registration_file::Model) -> Self {
+        RegistrationFileView {
+            id: f.id,
+            file_name: f.file_name.clone(),
+            content_type: f.content_type.clone(),
+            size: f.size,
+            sha256: f.sha256.clone(),
+            uploaded_at: auction_core::time::rfc3339(convert::instant(f.created_at)),
+            url: format!("/api/registration-files/{}", f.id),
+        }
+    }
 }
 
 impl AgencyView {
     fn of(
         r: &crate::persistence::entities::registration::Model,
         agent: &crate::persistence::entities::user::Model,
+        files: &[crate::persistence::entities::registration_file::Model],
     ) -> AgencyView {
         AgencyView {
+            files: files.iter().map(RegistrationFileView::from).collect(),
             registration_id: r.id,
             bidder_code: r.bidder_code.clone(),
             agent_status: r.agent_status.clone().unwrap_or_default(),
@@ -524,8 +555,63 @@ pub async fn list_agencies(
 ) -> ApiResult<web::Json<Vec<AgencyView>>> {
     let rows = agencies::list(&state, &caller, id.into_inner()).await?;
     Ok(web::Json(
-        rows.iter().map(|(r, agent)| AgencyView::of(r, agent)).collect(),
+        rows.iter()
+            .map(|a| AgencyView::of(&a.registration, &a.agent, &a.files))
+            .collect(),
     ))
+}
+
+#[derive(actix_multipart::form::MultipartForm, ToSchema)]
+pub struct PowerOfAttorneyForm {
+    /// The power of attorney (授权委托书): a PDF, or a JPEG, PNG or WebP scan, ≤ 10 MiB.
+    #[multipart(limit = "10MiB")]
+    #[schema(value_type = String, format = Binary)]
+    pub file: actix_multipart::form::tempfile::TempFile,
+}
+
+/// The agent adds its power of attorney to its registration while the court has not decided the agency;
+/// only that court and the agent can read it (multipart/form-data).
+#[utoipa::path(tag = "auctions", request_body(content = PowerOfAttorneyForm, content_type = "multipart/form-data"), responses(
+    (status = 201, body = RegistrationFileView),
+    (status = 404, description = "not_found: no agency of the caller has that id", body = ErrorBody),
+    (status = 409, description = "agency_decided, or file_quota_exceeded (5 files)", body = ErrorBody),
+    (status = 413, description = "file_too_large", body = ErrorBody),
+    (status = 422, description = "unsupported_file_type", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/registrations/{id}/files")]
+pub async fn attach_power_of_attorney(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    request: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    use actix_web::FromRequest;
+    let form =
+        actix_multipart::form::MultipartForm::<PowerOfAttorneyForm>::from_request(&request, &mut payload.into_inner())
+            .await?
+            .into_inner();
+    let stored = agencies::attach_power_of_attorney(
+        &state,
+        &caller,
+        id.into_inner(),
+        form.file.file_name.as_deref(),
+        form.file.file.path(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(RegistrationFileView::from(&stored)))
+}
+
+/// A file of a registration, for the registrant and the judges of the round's court (404 to anyone else).
+#[utoipa::path(tag = "auctions", responses((status = 200, description = "the file's bytes"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/registration-files/{id}")]
+pub async fn get_registration_file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (record, file) = agencies::open_file(&state, &caller, id.into_inner()).await?;
+    super::listings::stored_file(&record.file_name, &record.content_type, file).await
 }
 
 /// Confirm or refuse an agency (judge of the round's court, before bidding opens); the agent is emailed.
@@ -544,7 +630,8 @@ pub async fn decide_agency(
 ) -> ApiResult<web::Json<AgencyView>> {
     let decided = agencies::decide(&state, &caller, id.into_inner(), body.confirmed, body.note.as_deref()).await?;
     let agent = accounts::find(&state, decided.user_id).await?;
-    Ok(web::Json(AgencyView::of(&decided, &agent)))
+    let files = agencies::files_of(&state, decided.id).await?;
+    Ok(web::Json(AgencyView::of(&decided, &agent, &files)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -845,6 +932,8 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(mark_applicant)
         .service(list_agencies)
         .service(decide_agency)
+        .service(attach_power_of_attorney)
+        .service(get_registration_file)
         .service(list_auctions)
         .service(register_for_auction)
         .service(get_ledger)

@@ -327,20 +327,25 @@ pub async fn get_file(
     query: web::Query<FileQuery>,
 ) -> ApiResult<HttpResponse> {
     let (record, file) = files::open(&state, &caller, id.into_inner(), query.w).await?;
+    stored_file(&record.file_name, &record.content_type, file).await
+}
+
+/// A stored file's answer: its own type, its name for saving, sent in chunks as it is (photos and PDFs
+/// are compressed already), never held in memory whole. Private: some files are the court's only.
+pub(crate) async fn stored_file(name: &str, content_type: &str, file: tokio::fs::File) -> ApiResult<HttpResponse> {
     let length = file.metadata().await.map_err(ApiError::internal)?.len();
     let disposition = ContentDisposition {
         disposition: DispositionType::Inline,
         parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
             charset: Charset::Ext("UTF-8".into()),
             language_tag: None,
-            value: record.file_name.clone().into_bytes(),
+            value: name.to_owned().into_bytes(),
         })],
     };
     Ok(HttpResponse::Ok()
-        .content_type(record.content_type.as_str())
+        .content_type(content_type)
         .insert_header(disposition)
         .insert_header(("Cache-Control", "private, max-age=3600"))
-        // Photos and PDFs are compressed already: sent as they are, in chunks, never held whole.
         .insert_header(ContentEncoding::Identity)
         .no_chunking(length)
         .streaming(tokio_util::io::ReaderStream::new(file)))

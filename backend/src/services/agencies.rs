@@ -4,24 +4,32 @@
 
 use auction_core::agency::{AgencyStatus, check_before_bidding};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::files;
 use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
 use crate::persistence::convert::millis;
-use crate::persistence::entities::{auction, registration, user};
+use crate::persistence::entities::{auction, registration, registration_file, user};
 use crate::state::AppState;
+
+/// A power of attorney is a scan or a PDF of a few pages; an agency needs no more than a handful.
+pub const MAX_POWER_OF_ATTORNEY_BYTES: u64 = 10 << 20;
+pub const MAX_FILES_PER_AGENCY: usize = 5;
+
+/// One agency as the court sees it: the registration, its agent's account and the files it supplied.
+pub struct Agency {
+    pub registration: registration::Model,
+    pub agent: user::Model,
+    pub files: Vec<registration_file::Model>,
+}
 
 /// The round's registrations made for a principal, with their agents, for the round's court. The court
 /// must see them before bidding to decide them (R41); nothing else of the registrants shows before the end.
-pub async fn list(
-    state: &AppState,
-    caller: &Caller,
-    auction_id: Uuid,
-) -> ApiResult<Vec<(registration::Model, user::Model)>> {
+pub async fn list(state: &AppState, caller: &Caller, auction_id: Uuid) -> ApiResult<Vec<Agency>> {
     let round = auction::Entity::find_by_id(auction_id)
         .one(state.db.conn())
         .await?
@@ -33,15 +41,125 @@ pub async fn list(
         .order_by_asc(registration::Column::CreatedAt)
         .all(state.db.conn())
         .await?;
-    let mut rows = Vec::new();
-    for agency in agencies {
-        let agent = user::Entity::find_by_id(agency.user_id)
-            .one(state.db.conn())
-            .await?
-            .ok_or_else(|| ApiError::internal("registration without its account"))?;
-        rows.push((agency, agent));
+    let mut agents: std::collections::HashMap<Uuid, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(agencies.iter().map(|r| r.user_id)))
+        .all(state.db.conn())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut files = registration_file::Entity::find()
+        .filter(registration_file::Column::RegistrationId.is_in(agencies.iter().map(|r| r.id)))
+        .order_by_asc(registration_file::Column::CreatedAt)
+        .all(state.db.conn())
+        .await?;
+    agencies
+        .into_iter()
+        .map(|registration| {
+            // One registration per account and round: each agent is taken once.
+            let agent = agents
+                .remove(&registration.user_id)
+                .ok_or_else(|| ApiError::internal("registration without its account"))?;
+            let (own, rest) = files.drain(..).partition(|f| f.registration_id == registration.id);
+            files = rest;
+            Ok(Agency {
+                registration,
+                agent,
+                files: own,
+            })
+        })
+        .collect()
+}
+
+/// The agent adds its power of attorney (授权委托书) to its registration, for the court to read before it
+/// decides; only while the agency waits for that decision. A PDF or a scan (JPEG, PNG, WebP).
+pub async fn attach_power_of_attorney(
+    state: &AppState,
+    caller: &Caller,
+    registration_id: Uuid,
+    file_name: Option<&str>,
+    received: &std::path::Path,
+) -> ApiResult<registration_file::Model> {
+    let agency = registration::Entity::find_by_id(registration_id)
+        .one(state.db.conn())
+        .await?
+        .filter(|r| r.user_id == caller.user_id && r.agent_status.is_some())
+        .ok_or_else(|| ApiError::not_found("agency"))?;
+    if agency.agent_status.as_deref() != Some(AgencyStatus::Pending.as_str()) {
+        return Err(ApiError::conflict(
+            "agency_decided",
+            "the court has decided this agency; its files can no longer change",
+        ));
     }
-    Ok(rows)
+    let content = files::examine(received).await?;
+    let content_type = content.content_type.ok_or_else(|| {
+        ApiError::unprocessable(
+            "unsupported_file_type",
+            "upload the power of attorney as a PDF, or as a JPEG, PNG or WebP scan",
+        )
+    })?;
+    files::check_size(content.size, MAX_POWER_OF_ATTORNEY_BYTES, "power of attorney")?;
+    let held = registration_file::Entity::find()
+        .filter(registration_file::Column::RegistrationId.eq(registration_id))
+        .count(state.db.conn())
+        .await?;
+    if held >= MAX_FILES_PER_AGENCY as u64 {
+        return Err(ApiError::conflict(
+            "file_quota_exceeded",
+            format!("an agency holds at most {MAX_FILES_PER_AGENCY} files"),
+        ));
+    }
+    let id = Uuid::new_v4();
+    files::keep(state, received, id).await?;
+    let record = registration_file::ActiveModel {
+        id: Set(id),
+        registration_id: Set(registration_id),
+        file_name: Set(files::clean_name(file_name)),
+        content_type: Set(content_type.to_owned()),
+        size: Set(i64::try_from(content.size).unwrap_or(i64::MAX)),
+        sha256: Set(content.sha256),
+        uploaded_by: Set(caller.user_id),
+        created_at: Set(millis(state.clock.now())),
+    }
+    .insert(state.db.conn())
+    .await?;
+    tracing::info!(registration.id = %registration_id, file.id = %id, "power of attorney stored");
+    Ok(record)
+}
+
+pub async fn files_of(state: &AppState, registration_id: Uuid) -> ApiResult<Vec<registration_file::Model>> {
+    Ok(registration_file::Entity::find()
+        .filter(registration_file::Column::RegistrationId.eq(registration_id))
+        .order_by_asc(registration_file::Column::CreatedAt)
+        .all(state.db.conn())
+        .await?)
+}
+
+/// A file of an agency, for the agent who supplied it and the judges of the round's court; to anyone
+/// else it does not exist.
+pub async fn open_file(
+    state: &AppState,
+    caller: &Caller,
+    file_id: Uuid,
+) -> ApiResult<(registration_file::Model, tokio::fs::File)> {
+    let not_found = || ApiError::not_found("file");
+    let record = registration_file::Entity::find_by_id(file_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(not_found)?;
+    let registration = registration::Entity::find_by_id(record.registration_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(not_found)?;
+    let round = auction::Entity::find_by_id(registration.auction_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(not_found)?;
+    if registration.user_id != caller.user_id && !caller.is_judge_of(round.court_id) {
+        return Err(not_found());
+    }
+    let file = files::open_stored(state, &record.id.to_string()).await?;
+    Ok((record, file))
 }
 
 /// The court confirms or refuses an agency before bidding opens; the agent is told either way.

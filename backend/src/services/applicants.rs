@@ -8,13 +8,12 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
-use super::rounds::{Access, LockedRound, applicant_claim, update_round};
+use super::rounds::{Access, applicant_claim, update_round};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{kind, millis, money};
-use crate::persistence::entities::{applicant, auction, payment_order, registration, user};
+use crate::persistence::entities::{applicant, auction, payment_order, registration};
 use crate::persistence::vocabulary::PaymentStatus;
 use crate::state::AppState;
 
@@ -26,35 +25,6 @@ pub async fn owed_by(tx: &WriteTx, row: &auction::Model, user_id: Uuid) -> ApiRe
         Some(claim) => applicant_paid_in(amount, forfeitable, claim),
         None => (amount, forfeitable),
     })
-}
-
-/// A registration whose claim covers the whole deposit is qualified at once, as a paid one is.
-pub async fn qualify_without_payment(
-    state: &AppState,
-    tx: &WriteTx,
-    locked: &LockedRound,
-    registration: registration::Model,
-    now: auction_core::Instant,
-) -> ApiResult<registration::Model> {
-    let person = user::Entity::find_by_id(registration.user_id)
-        .one(&**tx)
-        .await?
-        .ok_or_else(|| ApiError::internal("registration without its account"))?;
-    let email = Email::deposit_frozen(
-        &person.email,
-        person.party_name(),
-        &locked.row.title,
-        &registration.bidder_code,
-        Money::ZERO,
-        locked.round.bidding_starts_at,
-        locked.round.bidding_ends_at,
-        &crate::links::round_page(&state.settings.public_url, locked.row.id),
-    );
-    notify::queue(tx, email, now).await?;
-    let mut active = registration.into_active_model();
-    active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
-    active.updated_at = Set(millis(now));
-    Ok(active.update(&**tx).await?)
 }
 
 pub struct Marked {
@@ -121,7 +91,7 @@ pub async fn mark(state: &AppState, caller: &Caller, auction_id: Uuid, email: &s
             active.deposit_forfeitable = Set(Some(forfeitable.cents()));
             let registration = active.update(&**tx).await?;
             if owed.is_zero() {
-                qualify_without_payment(state, tx, locked, registration, now).await?;
+                super::payments::qualify(state, tx, locked, registration, Money::ZERO, now).await?;
             }
         }
         // In the public ledger: that a claim stands in for a deposit, not whose (R40).

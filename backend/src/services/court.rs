@@ -106,12 +106,15 @@ pub async fn deals(
         .into_iter()
         .map(|round| (round.id, round.title))
         .collect();
-    let mut items = Vec::with_capacity(deals.len());
-    for deal in deals {
-        let title = titles.get(&deal.auction_id).cloned().unwrap_or_default();
-        let excluded = super::exclusions::buyer_is_excluded(state.db.conn(), court, &deal).await?;
-        items.push((deal, title, excluded));
-    }
+    let excluded = super::exclusions::excluded_buyers(state.db.conn(), court, &deals).await?;
+    let items = deals
+        .into_iter()
+        .map(|deal| {
+            let title = titles.get(&deal.auction_id).cloned().unwrap_or_default();
+            let flagged = excluded.contains(&deal.id);
+            (deal, title, flagged)
+        })
+        .collect();
     Ok((items, total))
 }
 

@@ -100,11 +100,62 @@ pub async fn any_excluded(db: &impl ConnectionTrait, court_id: Uuid, identities:
 /// Whether a deal's buyer — the account, its representative, and the principal it bought for — is now on
 /// the court's list: checked again before the ruling (R9), for a person listed after the sale.
 pub async fn buyer_is_excluded(db: &impl ConnectionTrait, court_id: Uuid, deal: &deal::Model) -> ApiResult<bool> {
-    let buyer = user::Entity::find_by_id(deal.buyer_id).one(db).await?;
-    let registration = registration::Entity::find_by_id(deal.registration_id).one(db).await?;
-    let mut identities: Vec<&str> = buyer.as_ref().map(|b| b.excludable_identities()).unwrap_or_default();
-    identities.extend(registration.as_ref().map(|r| r.identity.as_str()));
-    any_excluded(db, court_id, &identities).await
+    Ok(!excluded_buyers(db, court_id, std::slice::from_ref(deal))
+        .await?
+        .is_empty())
+}
+
+/// The deals among `deals` whose buyer is now on the court's list, by deal id: three queries for a page
+/// of deals, whatever its length.
+pub async fn excluded_buyers(
+    db: &impl ConnectionTrait,
+    court_id: Uuid,
+    deals: &[deal::Model],
+) -> ApiResult<std::collections::HashSet<Uuid>> {
+    use std::collections::{HashMap, HashSet};
+    if deals.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let buyers: HashMap<Uuid, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(deals.iter().map(|d| d.buyer_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let principals: HashMap<Uuid, String> = registration::Entity::find()
+        .filter(registration::Column::Id.is_in(deals.iter().map(|d| d.registration_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.identity))
+        .collect();
+    let identities_of = |deal: &deal::Model| -> Vec<String> {
+        let mut identities: Vec<String> = buyers
+            .get(&deal.buyer_id)
+            .map(|b| b.excludable_identities().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        identities.extend(principals.get(&deal.registration_id).cloned());
+        identities
+    };
+    let all: HashSet<String> = deals.iter().flat_map(identities_of).collect();
+    let named = Condition::any()
+        .add(exclusion::Column::IdNumber.is_in(all.iter().cloned()))
+        .add(exclusion::Column::CreditCode.is_in(all.iter().cloned()));
+    let listed: HashSet<String> = exclusion::Entity::find()
+        .filter(exclusion::Column::CourtId.eq(court_id))
+        .filter(named)
+        .all(db)
+        .await?
+        .into_iter()
+        .flat_map(|e| [e.id_number, e.credit_code])
+        .flatten()
+        .collect();
+    Ok(deals
+        .iter()
+        .filter(|deal| identities_of(deal).iter().any(|i| listed.contains(i)))
+        .map(|deal| deal.id)
+        .collect())
 }
 
 /// The refusal, the same whatever the reason: the answer says nothing of who is on the list or why.

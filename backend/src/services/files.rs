@@ -51,10 +51,11 @@ fn variant_name(id: Uuid, width: u32) -> String {
 
 /// Decodes the photo and writes its smaller copies (JPEG) next to it; returns their widths. Fails if the
 /// photo cannot be decoded: a file whose first bytes say JPEG but whose content is not one is refused.
-fn make_variants(bytes: &[u8], dir: &Path, id: Uuid) -> Result<Vec<u32>, String> {
+/// The decoder reads the file through a buffer; only the decoded image, bounded, is in memory.
+fn make_variants(photo: &Path, dir: &Path, id: Uuid) -> Result<Vec<u32>, String> {
     use image::ImageReader;
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
+    let mut reader = ImageReader::open(photo)
+        .and_then(ImageReader::with_guessed_format)
         .map_err(|e| e.to_string())?;
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
@@ -78,8 +79,75 @@ fn make_variants(bytes: &[u8], dir: &Path, id: Uuid) -> Result<Vec<u32>, String>
     Ok(made)
 }
 
+/// What a received upload holds, read from its temporary file in chunks: never held in memory whole.
+pub struct Received {
+    /// By its first bytes; `None` for a type Fapai does not take.
+    pub content_type: Option<&'static str>,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// How many first bytes decide a file's type.
+const HEAD_BYTES: usize = 16;
+
+pub async fn examine(path: &Path) -> ApiResult<Received> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path).await.map_err(ApiError::internal)?;
+    let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut size = 0u64;
+    loop {
+        let read = file.read(&mut chunk).await.map_err(ApiError::internal)?;
+        if read == 0 {
+            break;
+        }
+        let wanted = HEAD_BYTES.saturating_sub(head.len()).min(read);
+        head.extend_from_slice(&chunk[..wanted]);
+        hasher.update(&chunk[..read]);
+        size += read as u64;
+    }
+    Ok(Received {
+        content_type: sniff(&head),
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Refuses an empty file or one over `limit` bytes, in the contract's shape; `what` names it in the message.
+pub fn check_size(size: u64, limit: u64, what: &str) -> ApiResult<()> {
+    if size > limit {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "file_too_large",
+            format!("a {what} may be at most {} MiB", limit >> 20),
+        ));
+    }
+    if size == 0 {
+        return Err(ApiError::unprocessable("empty_file", "the file is empty"));
+    }
+    Ok(())
+}
+
+/// Copies a received upload into the file store under `id`.
+pub async fn keep(state: &AppState, received: &Path, id: Uuid) -> ApiResult<()> {
+    let dir = storage_dir(state);
+    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    tokio::fs::copy(received, dir.join(id.to_string()))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(())
+}
+
+/// Opens a stored file for streaming.
+pub async fn open_stored(state: &AppState, name: &str) -> ApiResult<tokio::fs::File> {
+    tokio::fs::File::open(storage_dir(state).join(name))
+        .await
+        .map_err(ApiError::internal)
+}
+
 /// A file name safe to show and to put in a header: no path, no control characters, bounded length.
-fn clean_name(name: Option<&str>) -> String {
+pub fn clean_name(name: Option<&str>) -> String {
     let base = name.unwrap_or("file").rsplit(['/', '\\']).next().unwrap_or("file");
     let cleaned: String = base
         .chars()
@@ -108,8 +176,8 @@ pub async fn may_upload(state: &AppState, caller: &Caller, listing_id: Uuid) -> 
 
 pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> ApiResult<listing_file::Model> {
     let listing = listings::find_for_judge(state, caller, upload.listing_id).await?;
-    let bytes = tokio::fs::read(upload.path).await.map_err(ApiError::internal)?;
-    let content_type = sniff(&bytes).ok_or_else(|| {
+    let received = examine(upload.path).await?;
+    let content_type = received.content_type.ok_or_else(|| {
         ApiError::unprocessable(
             "unsupported_file_type",
             "upload a JPEG, PNG or WebP photo, or a PDF document",
@@ -134,22 +202,13 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
         Some("document") => "document",
         Some(_) => return Err(ApiError::unprocessable("invalid_kind", "kind is photo or document")),
     };
-    let size = bytes.len() as u64;
+    let size = received.size;
     let limit = if kind == "photo" {
         MAX_PHOTO_BYTES
     } else {
         MAX_DOCUMENT_BYTES
     };
-    if size > limit {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "file_too_large",
-            format!("a {kind} may be at most {} MiB", limit >> 20),
-        ));
-    }
-    if size == 0 {
-        return Err(ApiError::unprocessable("empty_file", "the file is empty"));
-    }
+    check_size(size, limit, kind)?;
     let existing = list(state, listing.id).await?;
     let stored: u64 = existing.iter().map(|f| u64::try_from(f.size).unwrap_or(0)).sum();
     if existing.len() >= MAX_FILES_PER_LISTING || stored + size > MAX_BYTES_PER_LISTING {
@@ -164,17 +223,14 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
     let id = Uuid::new_v4();
     let dir = storage_dir(state);
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
-    let (bytes, widths) = if kind == "photo" {
-        let dir = dir.clone();
-        let made = tokio::task::spawn_blocking(move || {
-            let made = make_variants(&bytes, &dir, id);
-            (bytes, made)
-        })
-        .await
-        .map_err(ApiError::internal)?;
+    let widths = if kind == "photo" {
+        let (photo, dir) = (upload.path.to_owned(), dir.clone());
+        let made = tokio::task::spawn_blocking(move || make_variants(&photo, &dir, id))
+            .await
+            .map_err(ApiError::internal)?;
         match made {
-            (bytes, Ok(widths)) => (bytes, widths),
-            (_, Err(why)) => {
+            Ok(widths) => widths,
+            Err(why) => {
                 tracing::info!(listing.id = %listing.id, reason = %why, "photo refused: cannot be decoded");
                 return Err(ApiError::unprocessable(
                     "unsupported_file_type",
@@ -183,11 +239,9 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
             }
         }
     } else {
-        (bytes, Vec::new())
+        Vec::new()
     };
-    tokio::fs::write(dir.join(id.to_string()), &bytes)
-        .await
-        .map_err(ApiError::internal)?;
+    keep(state, upload.path, id).await?;
     let now = state.clock.now();
     let record = listing_file::ActiveModel {
         id: Set(id),
@@ -196,7 +250,7 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
         file_name: Set(clean_name(upload.file_name)),
         content_type: Set(content_type.to_owned()),
         size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
-        sha256: Set(hex::encode(Sha256::digest(&bytes))),
+        sha256: Set(received.sha256),
         uploaded_by: Set(caller.user_id),
         created_at: Set(millis(now)),
         variants: Set((!widths.is_empty()).then(|| serde_json::json!(widths).to_string())),
@@ -251,9 +305,7 @@ pub async fn open(
         Some(width) => variant_name(id, width),
         None => id.to_string(),
     };
-    let file = tokio::fs::File::open(storage_dir(state).join(name))
-        .await
-        .map_err(ApiError::internal)?;
+    let file = open_stored(state, &name).await?;
     let record = match width.filter(|w| variant_widths(&record).contains(w)) {
         Some(_) => listing_file::Model {
             content_type: "image/jpeg".to_owned(),
@@ -287,7 +339,15 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         let id = Uuid::new_v4();
-        assert_eq!(make_variants(&png, &dir, id).unwrap(), vec![320, 960]);
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        assert_eq!(
+            make_variants(&write("big.png", &png), &dir, id).unwrap(),
+            vec![320, 960]
+        );
         let small = image::open(dir.join(variant_name(id, 320))).unwrap();
         assert_eq!((small.width(), small.height()), (320, 213));
         let mut tiny = Vec::new();
@@ -295,11 +355,34 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut tiny), image::ImageFormat::Png)
             .unwrap();
         assert!(
-            make_variants(&tiny, &dir, Uuid::new_v4()).unwrap().is_empty(),
+            make_variants(&write("tiny.png", &tiny), &dir, Uuid::new_v4())
+                .unwrap()
+                .is_empty(),
             "no copy wider than the photo"
         );
-        assert!(make_variants(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3], &dir, Uuid::new_v4()).is_err());
+        let false_jpeg = write("false.jpg", &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+        assert!(make_variants(&false_jpeg, &dir, Uuid::new_v4()).is_err());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_upload_is_read_in_chunks_for_its_type_size_and_hash() {
+        let path = std::env::temp_dir().join(format!("fapai-examine-{}", Uuid::new_v4()));
+        // Over three chunks, so the head, the count and the hash each cross a chunk's boundary.
+        let mut bytes = b"%PDF-1.7\n".to_vec();
+        bytes.extend((0..200_000u32).map(|i| (i % 251) as u8));
+        std::fs::write(&path, &bytes).unwrap();
+        let received = examine(&path).await.unwrap();
+        assert_eq!(received.content_type, Some("application/pdf"));
+        assert_eq!(received.size, bytes.len() as u64);
+        assert_eq!(received.sha256, hex::encode(Sha256::digest(&bytes)));
+        std::fs::write(&path, b"GIF8").unwrap();
+        assert_eq!(
+            examine(&path).await.unwrap().content_type,
+            None,
+            "a short file of another type"
+        );
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

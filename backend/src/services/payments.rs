@@ -392,30 +392,44 @@ async fn freeze_deposit(
             if let Some(record) = offline {
                 record_in_ledger(locked, order, &registration.bidder_code, record, now)?;
             }
-            let person = user::Entity::find_by_id(registration.user_id)
-                .one(&**tx)
-                .await?
-                .ok_or_else(|| ApiError::internal("registration without its account"))?;
-            let email = Email::deposit_frozen(
-                &person.email,
-                person.party_name(),
-                &locked.row.title,
-                &registration.bidder_code,
-                money(registration.deposit_amount)?,
-                locked.round.bidding_starts_at,
-                locked.round.bidding_ends_at,
-                &crate::links::round_page(&state.settings.public_url, locked.row.id),
-            );
-            notify::queue(tx, email, now).await?;
-            let mut active = registration.clone().into_active_model();
-            active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
-            active.updated_at = Set(millis(now));
-            active.update(&**tx).await?;
+            let paid = money(registration.deposit_amount)?;
+            qualify(state, tx, locked, registration.clone(), paid, now).await?;
             Ok(())
         },
     )
     .await?;
     Ok((decided.decision.err(), Some(decided.saved)))
+}
+
+/// The registration's deposit of `paid` is held (zero when the applicant's claim stands in for it, R23
+/// ¶2): it may bid, and the bidder is told its code and the bidding times. Under the round's lock.
+pub async fn qualify(
+    state: &AppState,
+    tx: &WriteTx,
+    locked: &LockedRound,
+    registration: registration::Model,
+    paid: Money,
+    now: Instant,
+) -> ApiResult<registration::Model> {
+    let person = user::Entity::find_by_id(registration.user_id)
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("registration without its account"))?;
+    let email = Email::deposit_frozen(
+        &person.email,
+        person.party_name(),
+        &locked.row.title,
+        &registration.bidder_code,
+        paid,
+        locked.round.bidding_starts_at,
+        locked.round.bidding_ends_at,
+        &crate::links::round_page(&state.settings.public_url, locked.row.id),
+    );
+    notify::queue(tx, email, now).await?;
+    let mut active = registration.into_active_model();
+    active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
+    active.updated_at = Set(millis(now));
+    Ok(active.update(&**tx).await?)
 }
 
 /// The balance counts only before the deadline; after it the deal is in default (R55).

@@ -2,7 +2,7 @@
 
 use auction_core::agency::{AgencyStatus, check_before_bidding};
 use auction_core::deal::DealStatus;
-use auction_core::{DepositStatus, RoundStatus};
+use auction_core::{DepositStatus, Money, RoundStatus};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::accounts::PartyIdentity;
 use super::rounds::{Access, update_round};
-use super::{accounts, applicants, exclusions};
+use super::{accounts, applicants, exclusions, payments};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
@@ -197,7 +197,7 @@ pub async fn register(
         locked.row.registrations_count += 1;
         // The applicant whose claim covers the deposit has nothing to pay (R23 ¶2).
         if amount.is_zero() {
-            let registration = applicants::qualify_without_payment(state, tx, locked, registration, now).await?;
+            let registration = payments::qualify(state, tx, locked, registration, Money::ZERO, now).await?;
             return Ok((registration, None));
         }
         let order = super::payments::new_order(

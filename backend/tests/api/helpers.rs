@@ -914,6 +914,18 @@ pub async fn upload(
     bytes: &[u8],
     kind: Option<&str>,
 ) -> (u16, Value) {
+    upload_to(app, token, &format!("/api/listings/{listing}/files"), name, bytes, kind).await
+}
+
+/// Posts a file as the `file` field of a `multipart/form-data` body to `path`.
+pub async fn upload_to(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    name: &str,
+    bytes: &[u8],
+    kind: Option<&str>,
+) -> (u16, Value) {
     let boundary = "fapai-test-boundary";
     let mut body = Vec::new();
     if let Some(kind) = kind {
@@ -926,7 +938,7 @@ pub async fn upload(
     body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
     let mut response = app
         .client
-        .post(format!("{}/api/listings/{listing}/files", app.address))
+        .post(format!("{}{path}", app.address))
         .insert_header(("Authorization", format!("Bearer {token}")))
         .insert_header(("Content-Type", format!("multipart/form-data; boundary={boundary}")))
         .send_body(body)

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::db_test;
-use crate::helpers::{Bidder, PASSWORD, TestApp, code, parse_time, rfc, synthetic_id_number};
+use crate::helpers::{Bidder, PASSWORD, TestApp, code, parse_time, rfc, synthetic_id_number, upload_to};
 
 /// A valid ID number of someone born on `birth`.
 fn id_number_born(birth: NaiveDate) -> String {
@@ -538,6 +538,82 @@ db_test!(
         let (status, error) = app.post(&step("ruling"), Some(&judge), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "buyer_excluded"), "{error}");
         assert_eq!(app.get_ok(&format!("/api/deals/{deal_id}"), Some(&judge)).await["status"], "paid", "nothing changed");
+        app.finish().await;
+    }
+);
+
+/// A small PDF; what matters is its first bytes and that it comes back unchanged.
+const POWER_OF_ATTORNEY: &[u8] =
+    b"%PDF-1.4\n% power of attorney\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+async fn file_bytes(app: &TestApp, token: &str, url: &str) -> (u16, Vec<u8>) {
+    let mut response = app
+        .client
+        .get(format!("{}{url}", app.address))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .unwrap();
+    let bytes = response.body().limit(1 << 20).await.unwrap();
+    (response.status().as_u16(), bytes.to_vec())
+}
+
+db_test!(
+    async fn the_power_of_attorney_is_a_file_of_the_agency_for_the_court_and_the_agent_only(db) {
+        use sha2::{Digest, Sha256};
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let other_court = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let lawyer = app.new_bidder("赵律师").await;
+        let stranger = app.new_bidder("钱路人").await;
+        let (status, agency) =
+            register_for(&app, &lawyer, &id, json!({ "kind": "person", "name": "李四", "id_number": synthetic_id_number() })).await;
+        assert_eq!(status, 201, "{agency}");
+        let (status, own) = register(&app, &stranger.token, &id).await;
+        assert_eq!(status, 201, "{own}");
+        let files = |registration: &Value| format!("/api/registrations/{}/files", registration["id"].as_str().unwrap());
+
+        // Only the agent adds to its agency, and only a PDF or a scan; a registration in one's own name has none.
+        let (status, error) = upload_to(&app, &stranger.token, &files(&agency), "委托书.pdf", POWER_OF_ATTORNEY, None).await;
+        assert_eq!((status, code(&error)), (404, "not_found"), "{error}");
+        let (status, error) = upload_to(&app, &stranger.token, &files(&own), "委托书.pdf", POWER_OF_ATTORNEY, None).await;
+        assert_eq!((status, code(&error)), (404, "not_found"), "{error}");
+        let (status, error) = upload_to(&app, &lawyer.token, &files(&agency), "x.html", b"<html><script>1</script>", None).await;
+        assert_eq!((status, code(&error)), (422, "unsupported_file_type"), "{error}");
+        let (status, error) = upload_to(&app, &lawyer.token, &files(&agency), "empty.pdf", b"", None).await;
+        assert_eq!(status, 422, "{error}");
+        let (status, stored) = upload_to(&app, &lawyer.token, &files(&agency), "../授权委托书.pdf", POWER_OF_ATTORNEY, None).await;
+        assert_eq!(status, 201, "{stored}");
+        assert_eq!(stored["file_name"], "授权委托书.pdf");
+        assert_eq!(stored["content_type"], "application/pdf");
+        assert_eq!(stored["sha256"], hex::encode(Sha256::digest(POWER_OF_ATTORNEY)));
+
+        // The court sees it with the agency and reads it; the agent reads it back; nobody else can.
+        let agencies = app.get_ok(&format!("/api/auctions/{id}/agencies"), Some(&judge.token)).await;
+        let listed = &agencies[0]["files"];
+        assert_eq!(listed.as_array().map(Vec::len), Some(1), "{agencies}");
+        let url = listed[0]["url"].as_str().unwrap();
+        assert_eq!(file_bytes(&app, &judge.token, url).await, (200, POWER_OF_ATTORNEY.to_vec()));
+        assert_eq!(file_bytes(&app, &lawyer.token, url).await, (200, POWER_OF_ATTORNEY.to_vec()));
+        assert_eq!(file_bytes(&app, &stranger.token, url).await.0, 404);
+        assert_eq!(file_bytes(&app, &other_court.token, url).await.0, 404);
+        let (status, _) = app.get(url, None).await;
+        assert_eq!(status.as_u16(), 401);
+        let public = app.get_ok(&format!("/api/auctions/{id}/ledger"), None).await;
+        assert!(!public.to_string().contains(stored["id"].as_str().unwrap()), "the file is not in the public record");
+
+        // Once the court has decided, the agency's files stand as they were.
+        app.post_ok(
+            &format!("/api/registrations/{}/agent", agency["id"].as_str().unwrap()),
+            Some(&judge.token),
+            json!({ "confirmed": true }),
+            200,
+        )
+        .await;
+        let (status, error) = upload_to(&app, &lawyer.token, &files(&agency), "补充.pdf", POWER_OF_ATTORNEY, None).await;
+        assert_eq!((status, code(&error)), (409, "agency_decided"), "{error}");
         app.finish().await;
     }
 );

@@ -28,3 +28,19 @@ export function authorizedSrc(img: HTMLImageElement, url: string) {
     },
   };
 }
+
+/** Saves a file that needs the judge's token (a registration's power of attorney) under its own name. */
+export async function downloadAuthorized(url: string, name: string): Promise<boolean> {
+  const token = currentToken();
+  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} }).catch(() => null);
+  if (!response?.ok) return false;
+  const objectUrl = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = objectUrl;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
+  return true;
+}

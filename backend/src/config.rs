@@ -60,6 +60,10 @@ pub struct Settings {
     pub metrics_token: String,
     pub websocket_max_connections: usize,
     pub websocket_max_per_address: usize,
+    pub body_deadline_seconds: u64,
+    pub upload_read_timeout_seconds: u64,
+    pub large_bodies_per_address: usize,
+    pub large_body_budget_mib: u64,
     #[serde(deserialize_with = "flag")]
     pub demo: bool,
     pub worker_interval_ms: u64,

@@ -196,6 +196,7 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
             "payload_too_large",
             format!("the request body is larger than the limit of {limit} bytes"),
         ),
+        JsonPayloadError::Payload(payload) if is_late_body(payload) => late_body(),
         JsonPayloadError::ContentType => ApiError::bad_request(
             "unsupported_content_type",
             "send the body as JSON with Content-Type: application/json",
@@ -210,6 +211,20 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
         other => ApiError::bad_request("malformed_json", format!("the request body could not be read: {other}")),
     };
     actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Whether a body failed because it missed its deadline (`bodies.rs` ends it with a timed-out read).
+fn is_late_body(err: &actix_web::error::PayloadError) -> bool {
+    matches!(err, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// A body that missed its deadline; the connection is closed after the answer.
+fn late_body() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "the request body did not arrive in time",
+    )
 }
 
 /// Maps path and query extractor failures (a malformed UUID, a bad page number) onto 400 / 404.
@@ -229,6 +244,7 @@ pub fn multipart_error(err: actix_multipart::MultipartError, _req: &actix_web::H
         _ => false,
     };
     let api = match &err {
+        MultipartError::Payload(payload) if is_late_body(payload) => late_body(),
         _ if too_large => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "file_too_large",
@@ -240,6 +256,56 @@ pub fn multipart_error(err: actix_multipart::MultipartError, _req: &actix_web::H
         other => ApiError::bad_request("invalid_body", format!("the upload could not be read: {other}")),
     };
     actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Refusals made before a handler runs — an extractor's or actix's own (a body over its limit, a path no
+/// route has, a method a route lacks) — answered in the contract's error shape like every other, with the
+/// original's headers (`Allow`, `Retry-After`) kept.
+pub async fn shape_refusals<B: actix_web::body::MessageBody + 'static>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let api = req.path().starts_with("/api/");
+    let res = next.call(req).await?;
+    let status = res.status();
+    let shaped = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || !status.is_client_error() || shaped {
+        return Ok(res.map_into_left_body());
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is larger than allowed"),
+        StatusCode::NOT_FOUND => ("not_found", "no such resource"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this resource does not take that method"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "the body's content type is not accepted here")
+        }
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request was not received in time"),
+        _ => ("invalid_request", "the request could not be read"),
+    };
+    let (req, original) = res.into_parts();
+    let (original, body) = original.into_parts();
+    // Actix's own refusals say what went wrong in a short text: kept as the message's second half.
+    let said = match actix_web::body::to_bytes_limited(body, 512).await {
+        Ok(Ok(bytes)) => String::from_utf8(bytes.to_vec()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let message = if said.trim().is_empty() {
+        message.to_owned()
+    } else {
+        format!("{message}: {}", said.trim())
+    };
+    let mut shaped = ApiError::new(status, code, message).error_response();
+    for (name, value) in original.headers() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH && !shaped.headers().contains_key(name) {
+            shaped.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(actix_web::dev::ServiceResponse::new(req, shaped).map_into_right_body())
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
@@ -328,6 +394,12 @@ impl From<auction_core::objection::ObjectionError> for ApiError {
 
 impl From<auction_core::round::StatusConflict> for ApiError {
     fn from(err: auction_core::round::StatusConflict) -> ApiError {
+        ApiError::conflict(err.code(), err.to_string())
+    }
+}
+
+impl From<auction_core::round::HoldError> for ApiError {
+    fn from(err: auction_core::round::HoldError) -> ApiError {
         ApiError::conflict(err.code(), err.to_string())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bid_batches;
+pub mod bodies;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -196,12 +196,15 @@ impl Application {
             source,
         })?;
         let app_state = state.clone();
+        // One for the process, shared by every HTTP worker: the bounds count across them.
+        let body_bounds = web::Data::new(crate::bodies::BodyBounds::new(&settings, state.trusted_proxies.clone()));
         let hsts = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(app_state.clone())
+                .app_data(body_bounds.clone())
                 .configure(routes::configure)
                 .split_for_parts();
             // The paths are known only now, after the handlers were collected.
@@ -211,6 +214,8 @@ impl Application {
             app.app_data(methods)
                 .service(crate::prometheus::metrics_page)
                 .configure(routes::discovery::config)
+                .wrap(middleware::from_fn(crate::bodies::bound_bodies))
+                .wrap(middleware::from_fn(crate::error::shape_refusals))
                 .wrap(security_headers(hsts))
                 .wrap(middleware::from_fn(admit_unless_stopping))
                 .wrap(middleware::from_fn(crate::telemetry::request_span))

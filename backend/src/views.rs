@@ -504,7 +504,9 @@ pub struct AuctionView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimelineEvent {
     /// `announced`, `opened`, `window_opened` (a sell-off's first bid), `extended`, `suspended`, `resumed`,
-    /// `sold`, `failed`, `withdrawn`, `defaulted`, `objection`, `revoked`, `listing_released`.
+    /// `sold`, `failed`, `withdrawn`, `defaulted`, `objection`, `revoked`, `listing_released`; on a round that
+    /// stays suspended, `court_hold_added` and `court_hold_lifted` (the court's own reason beside an
+    /// objection's).
     pub event: String,
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -637,6 +639,14 @@ impl AuctionView {
                 ("revocation", _) => "revoked",
                 ("objection", _) => "objection",
                 ("release", _) => "listing_released",
+                // An objection's own hold shows as the objection; the court's, with its reason.
+                ("suspension_hold", _) if text("hold").as_deref() == Some("court") => {
+                    if text("change").as_deref() == Some("added") {
+                        "court_hold_added"
+                    } else {
+                        "court_hold_lifted"
+                    }
+                }
                 _ => continue,
             };
             timeline.push(TimelineEvent {

@@ -15,6 +15,7 @@ mod m20261127_000006_after_failure;
 mod m20261202_000007_bidder_view;
 mod m20261203_000008_who_may_bid;
 mod m20261204_000009_registration_files;
+mod m20261204_000010_suspension_holds;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_bidder_view::Migration),
             Box::new(m20261203_000008_who_may_bid::Migration),
             Box::new(m20261204_000009_registration_files::Migration),
+            Box::new(m20261204_000010_suspension_holds::Migration),
         ]
     }
 }

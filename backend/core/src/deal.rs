@@ -86,6 +86,9 @@ pub struct AfterSale {
     pub qualification: Option<Qualification>,
     pub ruling_issued_at: Option<Instant>,
     pub served_at: Option<Instant>,
+    /// An objection to the round awaits its decision: the property stays where it is until then, since
+    /// the hand-over ends the enforcement and with it the objection's remedy (R63).
+    pub objection_pending: bool,
 }
 
 /// Why a step after payment is refused. `code()` is the API's error code.
@@ -107,6 +110,8 @@ pub enum AfterSaleError {
     AlreadyDone,
     #[error("that time is before the step it follows, or in the future")]
     InvalidTime,
+    #[error("an objection to this sale awaits its decision: decide it before the hand-over (R63)")]
+    ObjectionPending,
 }
 
 impl AfterSaleError {
@@ -120,6 +125,7 @@ impl AfterSaleError {
             AfterSaleError::NotServed => "ruling_not_served",
             AfterSaleError::AlreadyDone => "already_done",
             AfterSaleError::InvalidTime => "invalid_time",
+            AfterSaleError::ObjectionPending => "objection_pending",
         }
     }
 }
@@ -173,6 +179,9 @@ impl AfterSale {
         };
         if at < served || at > now {
             return Err(AfterSaleError::InvalidTime);
+        }
+        if self.objection_pending {
+            return Err(AfterSaleError::ObjectionPending);
         }
         Ok(())
     }
@@ -230,9 +239,13 @@ pub fn default_forfeiture(paid_in: Money, forfeitable: Money) -> (Money, Money) 
     (forfeited, paid_in.checked_sub(forfeited).unwrap_or(Money::ZERO))
 }
 
-/// Whether a deal may be set aside on an upheld objection: not once it defaulted or was revoked.
+/// Whether a deal may be set aside on an upheld objection: not once it defaulted or was revoked, nor
+/// once the property was handed over, which ends the enforcement (R63).
 pub fn is_revocable(status: DealStatus) -> bool {
-    !matches!(status, DealStatus::Defaulted | DealStatus::Revoked)
+    !matches!(
+        status,
+        DealStatus::Defaulted | DealStatus::Revoked | DealStatus::HandedOver
+    )
 }
 
 /// A deal still awaiting its balance defaults at the first instant `now ≥ balance_due_at` (R55).
@@ -334,7 +347,7 @@ mod tests {
             (m("70000"), Money::ZERO),
             "an auction deposit is kept whole"
         );
-        assert!(is_revocable(DealStatus::HandedOver));
+        assert!(!is_revocable(DealStatus::HandedOver), "R63");
         assert!(!is_revocable(DealStatus::Defaulted) && !is_revocable(DealStatus::Revoked));
     }
 
@@ -353,6 +366,7 @@ mod tests {
                 qualification,
                 ruling_issued_at: None,
                 served_at: None,
+                objection_pending: false,
             }
         }
 
@@ -410,6 +424,15 @@ mod tests {
                 Err(AfterSaleError::InvalidTime)
             );
             assert_eq!(served.check_handover(now, now), Ok(()));
+            let objected = AfterSale {
+                objection_pending: true,
+                ..served
+            };
+            assert_eq!(
+                objected.check_handover(now, now),
+                Err(AfterSaleError::ObjectionPending),
+                "the property stays put while an objection waits (R63)"
+            );
             let done = AfterSale {
                 status: DealStatus::HandedOver,
                 ..served

@@ -191,7 +191,13 @@ pub fn file(
     }
     Ok(Filing {
         decide_by: now + DECISION_WITHIN,
-        suspend: role.suspends_at_once() && matches!(round.status, RoundStatus::Announced | RoundStatus::Bidding),
+        // A round the court suspended is held by the objection too: lifting the court's reason alone does
+        // not let it go on.
+        suspend: role.suspends_at_once()
+            && matches!(
+                round.status,
+                RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
+            ),
     })
 }
 
@@ -228,8 +234,9 @@ impl Decision {
 pub enum Consequence {
     /// Nothing changes: a rejected objection on a running round, or an upheld one with nothing left to undo.
     Nothing,
-    /// The round the objection stopped goes on (R60: resumed within five days).
-    Resume,
+    /// The objection's hold on the round it stopped is lifted: the round goes on (R60: resumed within five
+    /// days) unless another reason still holds it.
+    Release,
     /// An upheld objection before the sale: the round is withdrawn and every deposit released (R62).
     Withdraw,
     /// An upheld objection after the sale: the sale is set aside and the buyer refunded (R65).
@@ -252,7 +259,7 @@ pub fn decide(
         RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
     );
     Ok(match decision {
-        Decision::Rejected if suspended_by_it && round.status == RoundStatus::Suspended => Consequence::Resume,
+        Decision::Rejected if suspended_by_it && round.status == RoundStatus::Suspended => Consequence::Release,
         Decision::Rejected => Consequence::Nothing,
         Decision::Upheld if live => Consequence::Withdraw,
         Decision::Upheld if round.status == RoundStatus::Sold && round.deal.is_some_and(is_revocable) => {
@@ -296,6 +303,13 @@ mod tests {
                 );
             }
         }
+        let suspended = round(RoundStatus::Suspended, None);
+        assert!(
+            file(suspended, ObjectorRole::ThirdParty, &[Ground::Collusion], now)
+                .unwrap()
+                .suspend,
+            "a round the court suspended is held by the objection too"
+        );
         let sold = round(RoundStatus::Sold, Some(DealStatus::Paid));
         assert!(
             !file(sold, ObjectorRole::ThirdParty, &[Ground::Collusion], now)
@@ -352,11 +366,13 @@ mod tests {
             let sold = round(RoundStatus::Sold, Some(deal));
             assert_eq!(decide(pending, Decision::Upheld, sold, false), Ok(Consequence::Revoke));
         }
-        let defaulted = round(RoundStatus::Sold, Some(DealStatus::Defaulted));
-        assert_eq!(
-            decide(pending, Decision::Upheld, defaulted, false),
-            Ok(Consequence::Nothing)
-        );
+        for deal in [DealStatus::Defaulted, DealStatus::HandedOver] {
+            assert_eq!(
+                decide(pending, Decision::Upheld, round(RoundStatus::Sold, Some(deal)), false),
+                Ok(Consequence::Nothing),
+                "a {deal:?} sale is not revoked (after the hand-over, R63)"
+            );
+        }
         let failed = round(RoundStatus::Failed, None);
         assert_eq!(
             decide(pending, Decision::Upheld, failed, false),
@@ -370,7 +386,7 @@ mod tests {
         let pending = ObjectionStatus::Pending;
         assert_eq!(
             decide(pending, Decision::Rejected, suspended, true),
-            Ok(Consequence::Resume)
+            Ok(Consequence::Release)
         );
         assert_eq!(
             decide(pending, Decision::Rejected, suspended, false),

@@ -98,6 +98,83 @@ pub struct Suspension {
     pub from: RoundStatus,
     /// Bidding time left when the suspension began (the whole window if bidding had not started).
     pub remaining: Duration,
+    /// Why it is suspended: the round resumes only when none of these remains.
+    pub holds: Holds,
+}
+
+/// One reason a round is suspended (R60, R61).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// The court's own suspension (暂缓 or 中止 for a reason it gives).
+    Court,
+    /// A pending objection that stops the round at once (a third party's claim to the property, R61).
+    Objection,
+}
+
+/// The reasons a suspended round is held by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Holds {
+    pub court: bool,
+    /// How many pending objections hold it.
+    pub objections: u32,
+}
+
+impl Holds {
+    pub fn of(hold: Hold) -> Holds {
+        let mut holds = Holds::default();
+        holds.add(hold);
+        holds
+    }
+
+    /// Adds `hold`; false if it was there already (the court holds a round once; objections count).
+    fn add(&mut self, hold: Hold) -> bool {
+        match hold {
+            Hold::Court if self.court => false,
+            Hold::Court => {
+                self.court = true;
+                true
+            }
+            Hold::Objection => {
+                self.objections = self.objections.saturating_add(1);
+                true
+            }
+        }
+    }
+
+    /// Removes `hold`; false if it was not there.
+    fn remove(&mut self, hold: Hold) -> bool {
+        match hold {
+            Hold::Court => std::mem::replace(&mut self.court, false),
+            Hold::Objection if self.objections == 0 => false,
+            Hold::Objection => {
+                self.objections -= 1;
+                true
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.court && self.objections == 0
+    }
+}
+
+/// Why a suspension cannot be added or lifted. `code()` is the API's error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HoldError {
+    #[error(transparent)]
+    Status(#[from] StatusConflict),
+    /// The court's resume while only a pending objection holds the round: the objection is decided instead.
+    #[error("the round is suspended for a pending objection: it resumes when that objection is decided")]
+    ObjectionPending,
+}
+
+impl HoldError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            HoldError::Status(conflict) => conflict.code(),
+            HoldError::ObjectionPending => "objection_pending",
+        }
+    }
 }
 
 /// The state of a round that the rules need.
@@ -297,7 +374,7 @@ impl Transition {
 }
 
 /// A court action that the round's status does not allow. The API answers 409 with `code()`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a round that is {} cannot be {}", .status.as_str(), .action)]
 pub struct StatusConflict {
     pub status: RoundStatus,
@@ -459,13 +536,23 @@ impl Round {
         Ok(Transition::Published { at })
     }
 
-    /// Stops an announced or bidding round (暂缓/中止, R60). Bids and deposits are kept.
-    pub fn suspend(&mut self, at: Instant) -> Result<Transition, StatusConflict> {
+    /// Suspends an announced or bidding round for `hold` (暂缓/中止, R60, R61): bids and deposits are kept.
+    /// A round already suspended gains the reason, with no transition (`None`); the court holds it once.
+    pub fn suspend(&mut self, hold: Hold, at: Instant) -> Result<Option<Transition>, HoldError> {
+        let conflict = StatusConflict {
+            status: self.status,
+            action: "suspended",
+        };
+        if self.status == RoundStatus::Suspended {
+            let suspension = self.suspension.as_mut().ok_or(conflict)?;
+            return if suspension.holds.add(hold) {
+                Ok(None)
+            } else {
+                Err(conflict.into())
+            };
+        }
         if !matches!(self.status, RoundStatus::Announced | RoundStatus::Bidding) {
-            return Err(StatusConflict {
-                status: self.status,
-                action: "suspended",
-            });
+            return Err(conflict.into());
         }
         let remaining = self.bidding_ends_at - at.max(self.bidding_starts_at);
         let remaining = remaining.max(Duration::zero());
@@ -473,35 +560,54 @@ impl Round {
             since: at,
             from: self.status,
             remaining,
+            holds: Holds::of(hold),
         });
         self.status = RoundStatus::Suspended;
-        Ok(Transition::Suspended {
+        Ok(Some(Transition::Suspended {
             at,
             remaining_seconds: remaining.num_seconds(),
-        })
+        }))
     }
 
-    /// Resumes a suspended round. Before the start it simply goes back to announced; once bidding time
-    /// has been reached, the remaining time is restored from `at`, at least five minutes (Part 1).
-    pub fn resume(&mut self, at: Instant) -> Result<Transition, StatusConflict> {
-        let Some(suspension) = self.suspension.filter(|_| self.status == RoundStatus::Suspended) else {
-            return Err(StatusConflict {
-                status: self.status,
-                action: "resumed",
-            });
+    /// Lifts `hold` from a suspended round. It resumes (`Some`) only when no other reason remains: before
+    /// the start it goes back to announced; once bidding time has been reached, the remaining time is
+    /// restored from `at`, at least five minutes (Part 1). The court cannot lift an objection's hold.
+    pub fn lift(&mut self, hold: Hold, at: Instant) -> Result<Option<Transition>, HoldError> {
+        let conflict = StatusConflict {
+            status: self.status,
+            action: "resumed",
         };
+        let Some(suspension) = self
+            .suspension
+            .as_mut()
+            .filter(|_| self.status == RoundStatus::Suspended)
+        else {
+            return Err(conflict.into());
+        };
+        if !suspension.holds.remove(hold) {
+            return match hold {
+                Hold::Court if suspension.holds.objections > 0 => Err(HoldError::ObjectionPending),
+                Hold::Court => Err(conflict.into()),
+                // An objection that did not hold the round leaves it as it is.
+                Hold::Objection => Ok(None),
+            };
+        }
+        if !suspension.holds.is_empty() {
+            return Ok(None);
+        }
+        let remaining = suspension.remaining;
         self.suspension = None;
         if at < self.bidding_starts_at {
             self.status = RoundStatus::Announced;
         } else {
             self.status = RoundStatus::Bidding;
-            self.bidding_ends_at = self.bidding_ends_at.max(at + suspension.remaining.max(EXTENSION));
+            self.bidding_ends_at = self.bidding_ends_at.max(at + remaining.max(EXTENSION));
         }
-        Ok(Transition::Resumed {
+        Ok(Some(Transition::Resumed {
             at,
             status: self.status,
             bidding_ends_at: self.bidding_ends_at,
-        })
+        }))
     }
 
     /// Sets a sale aside on an upheld objection (R65): the deal is revoked and the buyer refunded.

@@ -4,7 +4,7 @@
 use auction_core::costs::{BorneBy, BuyerInformation, Contact, Cost, CostAmount, Percent, Viewing};
 use auction_core::deal::DealStatus;
 use auction_core::next_round::RoundKind;
-use auction_core::round::{Leader, Suspension};
+use auction_core::round::{Holds, Leader, Suspension};
 use auction_core::setup::Category;
 use auction_core::{DepositStatus, Instant, Money, Round, RoundStatus};
 use chrono::{DateTime, Duration};
@@ -70,6 +70,10 @@ pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
             since: instant(since),
             from: status(from)?,
             remaining: Duration::milliseconds(remaining),
+            holds: Holds {
+                court: row.suspended_by_court.unwrap_or(false),
+                objections: row.suspended_objections.map_or(0, count),
+            },
         }),
         _ => None,
     };
@@ -107,6 +111,10 @@ pub fn apply_round(row: &mut auction::ActiveModel, round: &Round) {
     row.suspended_at = Set(round.suspension.map(|s| millis(s.since)));
     row.suspended_from = Set(round.suspension.map(|s| s.from.as_str().to_owned()));
     row.suspended_remaining_ms = Set(round.suspension.map(|s| s.remaining.num_milliseconds()));
+    row.suspended_by_court = Set(round.suspension.map(|s| s.holds.court));
+    row.suspended_objections = Set(round
+        .suspension
+        .map(|s| i32::try_from(s.holds.objections).unwrap_or(i32::MAX)));
 }
 
 /// The widths of a photo's smaller copies, as stored (a JSON array; none when absent).

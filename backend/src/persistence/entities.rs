@@ -245,6 +245,10 @@ pub mod auction {
         pub suspended_at: Option<i64>,
         pub suspended_from: Option<String>,
         pub suspended_remaining_ms: Option<i64>,
+        /// Why a suspended round is suspended (R60, R61): the court's own reason, and the pending
+        /// objections that hold it. It resumes when neither remains.
+        pub suspended_by_court: Option<bool>,
+        pub suspended_objections: Option<i32>,
         pub published_at: Option<i64>,
         pub closed_at: Option<i64>,
         pub ledger_seq: i64,

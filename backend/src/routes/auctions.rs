@@ -214,8 +214,9 @@ async fn court_action(
     Ok(web::Json(view(state, &row)?))
 }
 
-/// Suspend a round (暂缓/中止): bids are refused until it resumes.
-#[utoipa::path(tag = "auctions", request_body = RequiredReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+/// Suspend a round (暂缓/中止) for the court's own reason: bids are refused until it resumes. A round an
+/// objection already holds keeps both reasons, each recorded.
+#[utoipa::path(tag = "auctions", request_body = RequiredReasonRequest, responses((status = 200, body = AuctionView), (status = 409, description = "invalid_status: the round cannot be suspended, or the court suspended it already", body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/suspend")]
 pub async fn suspend_auction(
     state: web::Data<AppState>,
@@ -226,8 +227,9 @@ pub async fn suspend_auction(
     court_action(&state, &caller, id.into_inner(), CourtAction::Suspend, body).await
 }
 
-/// Resume a suspended round; the remaining bidding time is restored (at least five minutes).
-#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+/// Lift the court's own suspension. The round resumes, its remaining bidding time restored (at least five
+/// minutes), unless a pending objection still holds it.
+#[utoipa::path(tag = "auctions", request_body = ReasonRequest, responses((status = 200, body = AuctionView), (status = 409, description = "invalid_status, or objection_pending: only a pending objection holds the round; deciding it resumes the round", body = ErrorBody)), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/resume")]
 pub async fn resume_auction(
     state: web::Data<AppState>,
@@ -586,15 +588,14 @@ pub async fn attach_power_of_attorney(
     request: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
-    use actix_web::FromRequest;
-    let form =
-        actix_multipart::form::MultipartForm::<PowerOfAttorneyForm>::from_request(&request, &mut payload.into_inner())
-            .await?
-            .into_inner();
+    let registration_id = id.into_inner();
+    // The caller's rights first: nobody else's upload is received at all.
+    agencies::may_attach(&state, &caller, registration_id).await?;
+    let form: PowerOfAttorneyForm = super::listings::read_form(&request, payload).await?;
     let stored = agencies::attach_power_of_attorney(
         &state,
         &caller,
-        id.into_inner(),
+        registration_id,
         form.file.file_name.as_deref(),
         form.file.file.path(),
     )

@@ -197,10 +197,11 @@ pub async fn record_service(
     Ok(web::Json(DealView::of(&deal)?))
 }
 
-/// Record the hand-over of the property, after service.
+/// Record the hand-over of the property, after service and never while an objection to the sale waits
+/// for its decision (the hand-over ends the enforcement, R63).
 #[utoipa::path(tag = "deals", request_body = HandoverRequest, responses(
     (status = 200, body = DealView),
-    (status = 409, description = "ruling_not_issued, ruling_not_served, already_done", body = ErrorBody),
+    (status = 409, description = "ruling_not_issued, ruling_not_served, already_done, objection_pending", body = ErrorBody),
     (status = 422, description = "invalid_time: before service or in the future", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/deals/{id}/handover")]

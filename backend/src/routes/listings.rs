@@ -295,10 +295,7 @@ pub async fn upload_file(
     let listing_id = id.into_inner();
     // The caller's rights first: nobody else's upload is received at all.
     files::may_upload(&state, &caller, listing_id).await?;
-    // Refusals of the form itself (size, shape) come back in the contract's shape (`multipart_error`).
-    let form = MultipartForm::<UploadForm>::from_request(&request, &mut payload.into_inner())
-        .await?
-        .into_inner();
+    let form: UploadForm = read_form(&request, payload).await?;
     let upload = files::Upload {
         listing_id,
         kind: form.kind.as_ref().map(|k| k.as_str()),
@@ -328,6 +325,29 @@ pub async fn get_file(
 ) -> ApiResult<HttpResponse> {
     let (record, file) = files::open(&state, &caller, id.into_inner(), query.w).await?;
     stored_file(&record.file_name, &record.content_type, file).await
+}
+
+/// Reads a `multipart/form-data` body. Refusals of the form itself (its type, size, shape) come back in
+/// the contract's shape: a body of another type here, the rest through `multipart_error`.
+pub(crate) async fn read_form<T: actix_multipart::form::MultipartCollect + 'static>(
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<T> {
+    let multipart = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "send the file as multipart/form-data, in a part named `file`",
+        )
+        .into());
+    }
+    Ok(MultipartForm::<T>::from_request(request, &mut payload.into_inner())
+        .await?
+        .into_inner())
 }
 
 /// A stored file's answer: its own type, its name for saving, sent in chunks as it is (photos and PDFs

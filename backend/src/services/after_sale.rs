@@ -4,9 +4,10 @@
 
 use auction_core::Instant;
 use auction_core::deal::{AfterSale, DealStatus, Qualification};
+use auction_core::objection::ObjectionStatus;
 use auction_core::time::rfc3339;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -14,7 +15,7 @@ use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{self, instant, millis};
-use crate::persistence::entities::{deal, listing};
+use crate::persistence::entities::{deal, listing, objection};
 use crate::state::AppState;
 
 /// A step after payment, as the court records it.
@@ -46,7 +47,14 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
             .one(&**tx)
             .await?
             .ok_or_else(|| ApiError::internal("deal without its listing"))?;
+        let objection_pending = objection::Entity::find()
+            .filter(objection::Column::AuctionId.eq(locked.id()))
+            .filter(objection::Column::Status.eq(ObjectionStatus::Pending.as_str()))
+            .count(&**tx)
+            .await?
+            > 0;
         let facts = AfterSale {
+            objection_pending,
             status: convert::deal_status(&deal.status)?,
             is_housing: listing.is_housing,
             qualification: deal.qualification.as_deref().and_then(Qualification::parse),

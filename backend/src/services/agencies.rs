@@ -71,15 +71,9 @@ pub async fn list(state: &AppState, caller: &Caller, auction_id: Uuid) -> ApiRes
         .collect()
 }
 
-/// The agent adds its power of attorney (授权委托书) to its registration, for the court to read before it
-/// decides; only while the agency waits for that decision. A PDF or a scan (JPEG, PNG, WebP).
-pub async fn attach_power_of_attorney(
-    state: &AppState,
-    caller: &Caller,
-    registration_id: Uuid,
-    file_name: Option<&str>,
-    received: &std::path::Path,
-) -> ApiResult<registration_file::Model> {
+/// Whether the caller may add files to this registration: its own agency, still pending. Checked before
+/// the upload's body is read.
+pub async fn may_attach(state: &AppState, caller: &Caller, registration_id: Uuid) -> ApiResult<()> {
     let agency = registration::Entity::find_by_id(registration_id)
         .one(state.db.conn())
         .await?
@@ -91,6 +85,19 @@ pub async fn attach_power_of_attorney(
             "the court has decided this agency; its files can no longer change",
         ));
     }
+    Ok(())
+}
+
+/// The agent adds its power of attorney (授权委托书) to its registration, for the court to read before it
+/// decides; only while the agency waits for that decision. A PDF or a scan (JPEG, PNG, WebP).
+pub async fn attach_power_of_attorney(
+    state: &AppState,
+    caller: &Caller,
+    registration_id: Uuid,
+    file_name: Option<&str>,
+    received: &std::path::Path,
+) -> ApiResult<registration_file::Model> {
+    may_attach(state, caller, registration_id).await?;
     let content = files::examine(received).await?;
     let content_type = content.content_type.ok_or_else(|| {
         ApiError::unprocessable(

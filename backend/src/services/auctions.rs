@@ -4,6 +4,7 @@
 use auction_core::deal::BALANCE_DUE_DAYS;
 use auction_core::deal::DealStatus;
 use auction_core::next_round::{NextRound, NoNextRound, PastRound};
+use auction_core::round::Hold;
 use auction_core::setup::{
     Category, PriceValidity, RoundKind, RoundTerms, TermsError, check_publish, check_terms, deposit_range,
     earliest_bidding_start, required_notice_days, starting_price_floor,
@@ -208,6 +209,8 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         suspended_at: Set(None),
         suspended_from: Set(None),
         suspended_remaining_ms: Set(None),
+        suspended_by_court: Set(None),
+        suspended_objections: Set(None),
         published_at: Set(None),
         closed_at: Set(None),
         ledger_seq: Set(0),
@@ -509,16 +512,14 @@ pub async fn court_action(
     let now = state.clock.now();
     // A round whose end has already passed closes first (`update_round` applies what is due); it can
     // then no longer be suspended.
-    let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
-        let transition = match action {
-            CourtAction::Suspend => locked.round.suspend(now),
-            CourtAction::Resume => locked.round.resume(now),
-            CourtAction::Withdraw => locked.round.withdraw(now),
-        }?;
-        locked.record(state, tx, transition, reason).await?;
-        // Resuming may find the restored window already due (never: it is at least five minutes), and a
-        // round resumed before its start simply waits; `advance` keeps both cases honest.
-        locked.advance(state, tx, now).await
+    let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| match action {
+        // The court's own reason: a round an objection holds stays suspended until that is decided too.
+        CourtAction::Suspend => locked.suspend_for(state, tx, Hold::Court, reason, now).await,
+        CourtAction::Resume => locked.lift(state, tx, Hold::Court, reason, now).await,
+        CourtAction::Withdraw => {
+            let transition = locked.round.withdraw(now)?;
+            locked.record(state, tx, transition, reason).await
+        }
     })
     .await?;
     tracing::info!(auction.id = %id, action = ?action, "court action on round");

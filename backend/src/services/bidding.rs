@@ -264,7 +264,7 @@ pub async fn list_mine(
 }
 
 /// What a round's timeline is made of: its status changes, a sell-off's opening bid, a default, objections,
-/// a revocation and a release, in order, and its latest extension — read through the (round, kind) index,
+/// the reasons of a suspension, a revocation and a release, in order, and its latest extension — read through the (round, kind) index,
 /// never through the bids.
 pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
     let mut entries = ledger_entry::Entity::find()
@@ -274,6 +274,7 @@ pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiRe
             "sell_off_window",
             "default",
             "objection",
+            "suspension_hold",
             "revocation",
             "release",
         ]))

@@ -4,6 +4,7 @@
 //! one lets the round it stopped go on. Every step is in the round's ledger.
 
 use auction_core::objection::{Consequence, Decision, Ground, ObjectedRound, ObjectionStatus, ObjectorRole};
+use auction_core::round::Hold;
 use auction_core::time::rfc3339;
 use auction_core::{Instant, RoundStatus};
 use sea_orm::ActiveValue::Set;
@@ -117,8 +118,9 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
                 }),
             );
             if filing.suspend {
-                let transition = locked.round.suspend(now)?;
-                locked.record(state, tx, transition, Some(THIRD_PARTY_REASON)).await?;
+                locked
+                    .suspend_for(state, tx, Hold::Objection, Some(THIRD_PARTY_REASON), now)
+                    .await?;
             }
             Ok(row)
         },
@@ -169,7 +171,10 @@ pub async fn decide(
         );
         let transition = match consequence {
             Consequence::Nothing => None,
-            Consequence::Resume => Some((locked.round.resume(now)?, None)),
+            Consequence::Release => {
+                locked.lift(state, tx, Hold::Objection, None, now).await?;
+                None
+            }
             Consequence::Withdraw => Some((locked.round.withdraw(now)?, Some(reasoning.as_str()))),
             Consequence::Revoke => Some((locked.round.revoke(now)?, Some(reasoning.as_str()))),
         };

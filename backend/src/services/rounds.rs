@@ -13,7 +13,7 @@ use auction_core::ledger::{
     AnnouncedTerms, LedgerEntry, LedgerHead, announced_terms, bid_events, default_event, file_added_event,
     transition_event,
 };
-use auction_core::round::{AcceptedBid, Outcome};
+use auction_core::round::{AcceptedBid, Hold, Outcome};
 use auction_core::{DepositStatus, Instant, Money, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -527,6 +527,63 @@ impl LockedRound {
     pub fn record_event(&mut self, kind: &str, mut payload: serde_json::Value) {
         payload["auction_id"] = serde_json::json!(self.row.id.to_string());
         self.append(kind, payload);
+    }
+
+    /// Suspends the round for `hold`, or adds the reason to a round already suspended; each is recorded.
+    pub async fn suspend_for(
+        &mut self,
+        state: &AppState,
+        tx: &WriteTx,
+        hold: Hold,
+        reason: Option<&str>,
+        now: Instant,
+    ) -> ApiResult<()> {
+        match self.round.suspend(hold, now)? {
+            Some(transition) => self.record(state, tx, transition, reason).await,
+            None => {
+                self.record_hold(hold, "added", reason, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Lifts `hold`; the round resumes only when it was the last reason (R60), and goes on from there.
+    pub async fn lift(
+        &mut self,
+        state: &AppState,
+        tx: &WriteTx,
+        hold: Hold,
+        reason: Option<&str>,
+        now: Instant,
+    ) -> ApiResult<()> {
+        match self.round.lift(hold, now)? {
+            Some(transition) => {
+                self.record(state, tx, transition, reason).await?;
+                // The restored window is at least five minutes, and a round resumed before its start
+                // waits; `advance` keeps both honest.
+                self.advance(state, tx, now).await
+            }
+            None => {
+                self.record_hold(hold, "lifted", reason, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// A reason added to or lifted from a round that stays suspended, with the reasons left.
+    fn record_hold(&mut self, hold: Hold, change: &str, reason: Option<&str>, now: Instant) {
+        let holds = self.round.suspension.map(|s| s.holds).unwrap_or_default();
+        self.record_event(
+            "suspension_hold",
+            serde_json::json!({
+                "hold": match hold { Hold::Court => "court", Hold::Objection => "objection" },
+                "change": change,
+                "reason": reason,
+                "held_by_court": holds.court,
+                "held_by_objections": holds.objections,
+                "at": auction_core::time::rfc3339(now),
+            }),
+        );
     }
 
     /// Records a file added to the listing after this round was announced (the file row is the caller's).

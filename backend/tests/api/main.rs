@@ -18,6 +18,7 @@ mod live;
 mod negotiations;
 mod races;
 mod rounds;
+mod suspensions;
 mod system;
 mod web;
 mod who_may_bid;

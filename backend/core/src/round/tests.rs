@@ -316,7 +316,7 @@ fn suspension_refuses_bids_and_resumption_restores_the_remaining_time() {
     round.place_bid(&bidder("A"), m("100"), start()).unwrap();
     let end = end_of(&round);
     let suspended_at = end - Duration::hours(2);
-    round.suspend(suspended_at).unwrap();
+    round.suspend(Hold::Court, suspended_at).unwrap();
     assert_eq!(
         round.place_bid(&bidder("B"), m("150"), suspended_at),
         Err(BidRejection::NotBidding)
@@ -326,19 +326,105 @@ fn suspension_refuses_bids_and_resumption_restores_the_remaining_time() {
         "a suspended round does not close"
     );
     let resumed_at = end + Duration::days(2);
-    round.resume(resumed_at).unwrap();
+    round.lift(Hold::Court, resumed_at).unwrap();
     assert_eq!(round.status, RoundStatus::Bidding);
     assert_eq!(end_of(&round), resumed_at + Duration::hours(2));
     assert_eq!(round.current_price, Some(m("100")), "bids are kept");
 }
 
 #[test]
+fn a_round_held_by_the_court_and_an_objection_resumes_only_when_both_are_lifted() {
+    let at = start() + Duration::hours(1);
+    // The court first, then a third party's objection; lifted in either order.
+    for court_first_lifted in [true, false] {
+        let mut round = bidding_round();
+        assert!(matches!(
+            round.suspend(Hold::Court, at),
+            Ok(Some(Transition::Suspended { .. }))
+        ));
+        assert_eq!(
+            round.suspend(Hold::Objection, at),
+            Ok(None),
+            "a second reason, no second transition"
+        );
+        let (first, second) = if court_first_lifted {
+            (Hold::Court, Hold::Objection)
+        } else {
+            (Hold::Objection, Hold::Court)
+        };
+        assert_eq!(round.lift(first, at), Ok(None));
+        assert_eq!(round.status, RoundStatus::Suspended, "{second:?} still holds it");
+        assert!(matches!(round.lift(second, at), Ok(Some(Transition::Resumed { .. }))));
+        assert_eq!(round.status, RoundStatus::Bidding);
+    }
+    // The objection first, then the court.
+    let mut round = bidding_round();
+    assert!(round.suspend(Hold::Objection, at).unwrap().is_some());
+    assert_eq!(round.suspend(Hold::Court, at), Ok(None));
+    assert_eq!(round.lift(Hold::Objection, at), Ok(None));
+    assert_eq!(round.status, RoundStatus::Suspended, "the court's own reason stands");
+    assert!(round.lift(Hold::Court, at).unwrap().is_some());
+}
+
+#[test]
+fn the_court_cannot_lift_an_objections_hold_nor_hold_a_round_twice() {
+    let at = start() + Duration::hours(1);
+    let mut round = bidding_round();
+    round.suspend(Hold::Objection, at).unwrap();
+    assert_eq!(round.lift(Hold::Court, at), Err(HoldError::ObjectionPending));
+    assert_eq!(round.lift(Hold::Court, at).unwrap_err().code(), "objection_pending");
+    assert_eq!(round.status, RoundStatus::Suspended);
+    round.suspend(Hold::Court, at).unwrap();
+    assert!(
+        round.suspend(Hold::Court, at).is_err(),
+        "suspended by the court already"
+    );
+    // Two objections hold it twice; an objection that never held it changes nothing.
+    let mut round = bidding_round();
+    round.suspend(Hold::Objection, at).unwrap();
+    round.suspend(Hold::Objection, at).unwrap();
+    assert_eq!(round.lift(Hold::Objection, at), Ok(None));
+    assert!(round.lift(Hold::Objection, at).unwrap().is_some());
+    assert!(round.lift(Hold::Objection, at).is_err(), "not suspended any more");
+}
+
+proptest! {
+    /// Whatever the order of suspensions and lifts, the round is suspended exactly while a reason holds
+    /// it, and a resume restores the remaining time.
+    #[test]
+    fn a_round_is_suspended_exactly_while_some_reason_holds_it(steps in proptest::collection::vec((any::<bool>(), any::<bool>()), 1..40)) {
+        let at = start() + Duration::hours(1);
+        let mut round = bidding_round();
+        let (mut court, mut objections) = (false, 0u32);
+        for (suspending, by_court) in steps {
+            let hold = if by_court { Hold::Court } else { Hold::Objection };
+            let result = if suspending { round.suspend(hold, at) } else { round.lift(hold, at) };
+            match (suspending, hold) {
+                (true, Hold::Court) if court => prop_assert!(result.is_err()),
+                (true, Hold::Court) => court = true,
+                (true, Hold::Objection) => objections += 1,
+                (false, Hold::Court) if court => court = false,
+                (false, Hold::Court) => prop_assert!(result.is_err()),
+                (false, Hold::Objection) if objections > 0 => objections -= 1,
+                (false, Hold::Objection) => prop_assert!(result.is_err() || result == Ok(None)),
+            }
+            let held = court || objections > 0;
+            prop_assert_eq!(round.status == RoundStatus::Suspended, held);
+            if !held {
+                prop_assert_eq!(round.status, RoundStatus::Bidding);
+                prop_assert_eq!(end_of(&round), start() + Duration::hours(24));
+            }
+        }
+    }
+}
+
+#[test]
 fn resumption_gives_at_least_five_minutes() {
     let mut round = bidding_round();
     let end = end_of(&round);
-    round.suspend(end - Duration::seconds(30)).unwrap();
+    round.suspend(Hold::Court, end - Duration::seconds(30)).unwrap();
     let resumed_at = end + Duration::hours(1);
-    round.resume(resumed_at).unwrap();
+    round.lift(Hold::Court, resumed_at).unwrap();
     assert_eq!(end_of(&round), resumed_at + Duration::minutes(5));
 }
 
@@ -348,8 +434,8 @@ fn resuming_before_the_start_returns_to_announced() {
         status: RoundStatus::Announced,
         ..bidding_round()
     };
-    round.suspend(start() - Duration::days(3)).unwrap();
-    round.resume(start() - Duration::days(1)).unwrap();
+    round.suspend(Hold::Court, start() - Duration::days(3)).unwrap();
+    round.lift(Hold::Court, start() - Duration::days(1)).unwrap();
     assert_eq!(round.status, RoundStatus::Announced);
     assert_eq!(end_of(&round), start() + Duration::hours(24));
 }
@@ -360,9 +446,10 @@ fn closed_rounds_refuse_court_actions() {
         status: RoundStatus::Sold,
         ..bidding_round()
     };
-    assert!(round.suspend(start()).is_err());
+    assert!(round.suspend(Hold::Court, start()).is_err());
+    assert!(round.suspend(Hold::Objection, start()).is_err());
     assert!(round.withdraw(start()).is_err());
-    assert!(round.resume(start()).is_err());
+    assert!(round.lift(Hold::Court, start()).is_err());
     assert!(round.publish(start()).is_err());
 }
 

@@ -119,6 +119,29 @@ fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Er
 /// The shortest signing key accepted in production.
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// What makes a signing key guessable, if anything: too short, spaces or control characters (a pasted
+/// line), too few different characters (`aaaa…`), or a pattern repeated (`0123456789012…`). A random key
+/// in hex or base64 passes.
+fn weakness(secret: &str) -> Option<String> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Some(format!("must be at least {MIN_SECRET_BYTES} bytes"));
+    }
+    if secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("must not contain spaces or control characters".into());
+    }
+    let mut counts = HashMap::new();
+    for c in secret.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    let chars: Vec<char> = secret.chars().collect();
+    let periodic = (1..=chars.len() / 2).any(|period| chars.iter().skip(period).zip(&chars).all(|(a, b)| a == b));
+    if counts.len() < 10 || most * 4 > chars.len() || periodic {
+        return Some("repeats itself too much to be random".into());
+    }
+    None
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
@@ -226,12 +249,19 @@ impl Settings {
             ("FAPAI_JWT_SECRET", &self.jwt_secret),
             ("FAPAI_PAYMENTS_SECRET", &self.payments_secret),
         ] {
-            if secret.len() < MIN_SECRET_BYTES {
+            if let Some(weakness) = weakness(secret) {
                 return Err(ConfigError::Invalid(format!(
-                    "{name} must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`); \
-                     only FAPAI_DEMO=1 or FAPAI_CLOCK=manual run without one"
+                    "{name} {weakness} (make one with `openssl rand -hex 32`); only FAPAI_DEMO=1 or \
+                     FAPAI_CLOCK=manual run without one"
                 )));
             }
+        }
+        if self.jwt_secret == self.payments_secret {
+            return Err(ConfigError::Invalid(
+                "FAPAI_JWT_SECRET and FAPAI_PAYMENTS_SECRET must differ: one key must not sign both tokens and \
+                 payment callbacks"
+                    .into(),
+            ));
         }
         Ok(())
     }
@@ -310,14 +340,30 @@ mod tests {
     }
 
     #[test]
-    fn production_refuses_short_or_missing_signing_keys() {
-        let long = "k".repeat(32);
+    fn production_refuses_short_weak_shared_or_missing_signing_keys() {
+        // As `openssl rand -hex 32` and `openssl rand -base64 32` make them.
+        let jwt = "3f9c0a7be2d14865c0ff1e9a7d2b4c6e8a1f3b5d7c9e0a2b4d6f8e1c3a5b7d9f";
+        let payments = "q8Z3vT0mW6rB1xK9pL4nJ7cF2sH5dG0aY8uE3iO6wR1=";
         let short = "change-me";
         let check = |pairs: &[(&str, &str)]| Settings::from_sources(&env(pairs)).unwrap().check_secrets();
         assert!(check(&[]).is_err(), "no keys at all");
-        assert!(check(&[("FAPAI_JWT_SECRET", short), ("FAPAI_PAYMENTS_SECRET", &long)]).is_err());
-        assert!(check(&[("FAPAI_JWT_SECRET", &long), ("FAPAI_PAYMENTS_SECRET", short)]).is_err());
-        assert!(check(&[("FAPAI_JWT_SECRET", &long), ("FAPAI_PAYMENTS_SECRET", &long)]).is_ok());
+        assert!(check(&[("FAPAI_JWT_SECRET", short), ("FAPAI_PAYMENTS_SECRET", payments)]).is_err());
+        assert!(check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", short)]).is_err());
+        assert!(check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", payments)]).is_ok());
+        assert!(
+            check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", jwt)]).is_err(),
+            "one key for both"
+        );
+        for weak in [
+            "k".repeat(40),
+            "ab".repeat(20),
+            "0123456789".repeat(4),
+            format!("{} {}", &jwt[..20], &jwt[20..]),
+            format!("{jwt}\n"),
+        ] {
+            let refused = check(&[("FAPAI_JWT_SECRET", &weak), ("FAPAI_PAYMENTS_SECRET", payments)]);
+            assert!(refused.is_err(), "{weak:?} was accepted");
+        }
         assert!(check(&[("FAPAI_DEMO", "1")]).is_ok(), "the demo may use random keys");
         assert!(check(&[("FAPAI_CLOCK", "manual")]).is_ok(), "so may tests");
     }

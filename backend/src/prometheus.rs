@@ -45,21 +45,29 @@ pub fn bid_decided(outcome: &str, took: Duration) {
 }
 
 /// Whether this request may read the metrics: with `FAPAI_METRICS_TOKEN` set, by that bearer token;
-/// without, only from this machine.
-fn allowed(req: &HttpRequest, token: &str) -> bool {
+/// without, only from this machine and never through a proxy (`FAPAI_TRUSTED_PROXIES`): a proxy on this
+/// machine makes every client look local, so behind one the token is needed.
+fn allowed(req: &HttpRequest, token: &str, trusted_proxies: &[std::net::IpAddr]) -> bool {
     if token.is_empty() {
-        return req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+        return req
+            .peer_addr()
+            .is_some_and(|a| a.ip().is_loopback() && !trusted_proxies.contains(&a.ip()));
     }
-    req.headers()
+    let sent = req
+        .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {token}"))
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Compared as digests, so the time taken says nothing of how much of the token was right.
+    use sha2::{Digest, Sha256};
+    Sha256::digest(sent.as_bytes()) == Sha256::digest(token.as_bytes())
 }
 
 /// The Prometheus text exposition.
 #[get("/metrics")]
 pub async fn metrics_page(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    if !allowed(&req, &state.settings.metrics_token) {
+    if !allowed(&req, &state.settings.metrics_token, &state.trusted_proxies) {
         return Err(ApiError::not_found("resource"));
     }
     let handle = handle().ok_or_else(|| ApiError::internal("no metrics recorder"))?;

@@ -207,6 +207,10 @@ impl Application {
                 .app_data(body_bounds.clone())
                 .configure(routes::configure)
                 .split_for_parts();
+            // The test clock exists only with a manual clock: otherwise it is not described at all.
+            if !app_state.clock.is_manual() {
+                api.paths.paths.retain(|path, _| !path.starts_with("/api/test/"));
+            }
             // The paths are known only now, after the handlers were collected.
             routes::ErrorResponses.modify(&mut api);
             routes::RequestRules.modify(&mut api);

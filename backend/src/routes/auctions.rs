@@ -612,7 +612,9 @@ pub async fn get_registration_file(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (record, file) = agencies::open_file(&state, &caller, id.into_inner()).await?;
-    super::listings::stored_file(&record.file_name, &record.content_type, file).await
+    // A bidder's file, which only the court has reason to open: saved, never shown in the app's origin.
+    let saved = actix_web::http::header::DispositionType::Attachment;
+    super::listings::stored_file(&record.file_name, &record.content_type, file, saved).await
 }
 
 /// Confirm or refuse an agency (judge of the round's court, before bidding opens); the agent is emailed.
@@ -773,7 +775,8 @@ fn entry_view(e: crate::persistence::entities::ledger_entry::Model) -> ApiResult
 }
 
 /// The round's hash-chained ledger; see the README for how to verify it. With `after_seq` or `limit`,
-/// one page (`head` is then the last hash of that page); without, the whole chain, streamed.
+/// one page (`head` is then the last hash of that page, or the chain's head for a page past the end);
+/// without, the whole chain, streamed.
 #[utoipa::path(tag = "bidding", params(LedgerQuery), responses((status = 200, body = LedgerView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/api/auctions/{id}/ledger")]
 pub async fn get_ledger(
@@ -798,9 +801,11 @@ pub async fn get_ledger(
             .into_iter()
             .map(entry_view)
             .collect::<ApiResult<Vec<_>>>()?;
+        // A page past the end holds nothing: its head is then the chain's own, as a client that polls
+        // for new entries needs it.
         let head = entries
             .last()
-            .map_or_else(|| auction_core::ledger::GENESIS_HASH.to_owned(), |e| e.hash.clone());
+            .map_or_else(|| round.ledger_head.clone(), |e| e.hash.clone());
         return Ok(HttpResponse::Ok().json(LedgerView { entries, head }));
     }
     Ok(HttpResponse::Ok()

@@ -324,7 +324,7 @@ pub async fn get_file(
     query: web::Query<FileQuery>,
 ) -> ApiResult<HttpResponse> {
     let (record, file) = files::open(&state, &caller, id.into_inner(), query.w).await?;
-    stored_file(&record.file_name, &record.content_type, file).await
+    stored_file(&record.file_name, &record.content_type, file, DispositionType::Inline).await
 }
 
 /// Reads a `multipart/form-data` body. Refusals of the form itself (its type, size, shape) come back in
@@ -350,12 +350,17 @@ pub(crate) async fn read_form<T: actix_multipart::form::MultipartCollect + 'stat
         .into_inner())
 }
 
-/// A stored file's answer: its own type, its name for saving, sent in chunks as it is (photos and PDFs
+/// A stored file's answer: its own type, its name for saving (shown inline, or saved as an attachment), sent in chunks as it is (photos and PDFs
 /// are compressed already), never held in memory whole. Private: some files are the court's only.
-pub(crate) async fn stored_file(name: &str, content_type: &str, file: tokio::fs::File) -> ApiResult<HttpResponse> {
+pub(crate) async fn stored_file(
+    name: &str,
+    content_type: &str,
+    file: tokio::fs::File,
+    disposition: DispositionType,
+) -> ApiResult<HttpResponse> {
     let length = file.metadata().await.map_err(ApiError::internal)?.len();
     let disposition = ContentDisposition {
-        disposition: DispositionType::Inline,
+        disposition,
         parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
             charset: Charset::Ext("UTF-8".into()),
             language_tag: None,

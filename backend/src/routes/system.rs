@@ -85,9 +85,14 @@ pub struct MoveClockRequest {
     pub now: Option<String>,
 }
 
-/// Move the test clock forward; every transition that became due is applied before the answer.
+/// The furthest one move of the test clock may go.
+const MAX_CLOCK_MOVE: Duration = Duration::days(36_525);
+
+/// Move the test clock forward (at most 100 years); every transition that became due is applied before
+/// the answer.
 #[utoipa::path(tag = "test", request_body = MoveClockRequest, responses(
     (status = 200, body = TimeView),
+    (status = 400, description = "invalid_clock_move: more than 100 years", body = ErrorBody),
     (status = 409, description = "clock_backwards", body = ErrorBody),
     (status = 404, body = ErrorBody),
 ))]
@@ -97,12 +102,21 @@ pub async fn move_clock(
     body: web::Json<MoveClockRequest>,
 ) -> ApiResult<web::Json<TimeView>> {
     manual_only(&state)?;
+    let too_far = || {
+        ApiError::bad_request(
+            "invalid_clock_move",
+            "the test clock moves at most 100 years from where it stands",
+        )
+    };
+    let from = state.clock.now();
     let target = match (&body.advance_seconds, &body.now) {
         (Some(seconds), None) => {
             if *seconds < 0 {
                 return Err(ApiError::conflict("clock_backwards", "the clock never moves backwards"));
             }
-            state.clock.now() + Duration::seconds(*seconds)
+            Duration::try_seconds(*seconds)
+                .and_then(|by| from.checked_add_signed(by))
+                .ok_or_else(too_far)?
         }
         (None, Some(now)) => parse_instant(now, "now")?,
         _ => {
@@ -112,6 +126,10 @@ pub async fn move_clock(
             ));
         }
     };
+    // Far enough for any legal period; beyond it, dates computed from the clock could overflow.
+    if target > from + MAX_CLOCK_MOVE {
+        return Err(too_far());
+    }
     let now = state
         .clock
         .set(target)

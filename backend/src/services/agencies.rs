@@ -106,6 +106,9 @@ pub async fn attach_power_of_attorney(
         )
     })?;
     files::check_size(content.size, MAX_POWER_OF_ATTORNEY_BYTES, "power of attorney")?;
+    if content_type == "application/pdf" {
+        files::check_pdf(received).await?;
+    }
     let held = registration_file::Entity::find()
         .filter(registration_file::Column::RegistrationId.eq(registration_id))
         .count(state.db.conn())

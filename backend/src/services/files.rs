@@ -129,6 +129,24 @@ pub fn check_size(size: u64, limit: u64, what: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Refuses a PDF that could act when opened (JavaScript, a launch action, an embedded file, …; see
+/// `pdf_check`), read once more in chunks off the async threads.
+pub async fn check_pdf(received: &Path) -> ApiResult<()> {
+    let path = received.to_owned();
+    let found =
+        tokio::task::spawn_blocking(move || std::fs::File::open(&path).and_then(super::pdf_check::active_content))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+    match found {
+        None => Ok(()),
+        Some(what) => Err(ApiError::unprocessable(
+            "unsupported_file_type",
+            format!("the PDF carries {what}; print it to a plain PDF and upload that"),
+        )),
+    }
+}
+
 /// Copies a received upload into the file store under `id`.
 pub async fn keep(state: &AppState, received: &Path, id: Uuid) -> ApiResult<()> {
     let dir = storage_dir(state);
@@ -209,6 +227,9 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
         MAX_DOCUMENT_BYTES
     };
     check_size(size, limit, kind)?;
+    if content_type == "application/pdf" {
+        check_pdf(upload.path).await?;
+    }
     let existing = list(state, listing.id).await?;
     let stored: u64 = existing.iter().map(|f| u64::try_from(f.size).unwrap_or(0)).sum();
     if existing.len() >= MAX_FILES_PER_LISTING || stored + size > MAX_BYTES_PER_LISTING {

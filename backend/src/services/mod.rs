@@ -19,6 +19,7 @@ pub mod listings;
 pub mod negotiations;
 pub mod objections;
 pub mod payments;
+pub mod pdf_check;
 pub mod refunds;
 pub mod registrations;
 pub mod rounds;

@@ -16,6 +16,11 @@ db_test!(
         assert_eq!((status, pdf["content_type"].as_str()), (201, Some("application/pdf")), "the type comes from the content");
         let (status, error) = upload(&app, &judge.token, &listing, "x.html", b"<script>alert(1)</script>", None).await;
         assert_eq!((status, code(&error)), (422, "unsupported_file_type"));
+        // N10: a PDF that would run something when a bidder opens it is not published.
+        let scripted = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n";
+        let (status, error) = upload(&app, &judge.token, &listing, "报告.pdf", scripted, Some("document")).await;
+        assert_eq!((status, code(&error)), (422, "unsupported_file_type"), "{error}");
+        assert!(error["error"]["message"].as_str().unwrap().contains("JavaScript"), "{error}");
         let mut big = PNG.to_vec();
         big.resize((10 << 20) + 1, 0);
         let (status, error) = upload(&app, &judge.token, &listing, "big.png", &big, Some("photo")).await;

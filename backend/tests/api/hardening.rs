@@ -255,6 +255,11 @@ db_test!(
         }
         assert_eq!(joined.len(), whole.len());
         assert_eq!(Value::Array(joined), streamed["entries"]);
+        // N13: a page past the end is empty, and its head is the chain's.
+        for past in [after, after + 1000] {
+            let page = app.get_ok(&format!("/api/auctions/{id}/ledger?after_seq={past}"), None).await;
+            assert_eq!((page["entries"].as_array().map(Vec::len), &page["head"]), (Some(0), &streamed["head"]));
+        }
 
         for bad in ["limit=1001", "limit=0", "after_seq=-1"] {
             let (status, body) = app.get(&format!("/api/auctions/{id}/ledger?{bad}"), None).await;
@@ -460,6 +465,23 @@ async fn metrics_count_bid_decisions_and_are_only_for_the_operator() {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
     app.finish().await;
+}
+
+/// N6: without a token the metrics are for this machine only, and not through a proxy on it, where
+/// every client would look local.
+#[actix_web::test]
+async fn behind_a_proxy_the_metrics_need_the_token() {
+    let local = TestApp::spawn(Db::Sqlite).await;
+    assert_eq!(
+        local.get("/metrics", None).await.0.as_u16(),
+        200,
+        "from this machine, no proxy"
+    );
+    local.finish().await;
+    let proxied = TestApp::spawn_tuned(Db::Sqlite, |settings| settings.trusted_proxies = "127.0.0.1".into()).await;
+    let (status, body) = proxied.get("/metrics", None).await;
+    assert_eq!((status.as_u16(), code(&body)), (404, "not_found"));
+    proxied.finish().await;
 }
 
 #[actix_web::test]

@@ -27,6 +27,16 @@ db_test!(
             let (status, error) = app.post("/api/test/clock", None, body).await;
             assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (409, Some("clock_backwards")));
         }
+        // N8: a move no legal period needs is refused, not a panic, and leaves the clock where it was.
+        for body in [
+            json!({ "advance_seconds": i64::MAX }),
+            json!({ "advance_seconds": 101_i64 * 366 * 86_400 }),
+            json!({ "now": "9999-12-31T00:00:00Z" }),
+        ] {
+            let (status, error) = app.post("/api/test/clock", None, body.clone()).await;
+            assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (400, Some("invalid_clock_move")), "{body}");
+        }
+        assert_eq!(app.now().await, later);
         app.finish().await;
     }
 );
@@ -73,6 +83,12 @@ async fn the_test_clock_is_absent_with_the_system_clock() {
         404
     );
     app.get_ok("/api/time", None).await;
+    let description = app.get_ok("/api/openapi.json", None).await;
+    assert!(description["paths"]["/api/time"].is_object());
+    assert!(
+        description["paths"].get("/api/test/clock").is_none(),
+        "not described where it does not exist"
+    );
     app.finish().await;
 }
 

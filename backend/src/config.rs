@@ -54,6 +54,7 @@ pub struct Settings {
     pub login_failures_allowed: usize,
     pub logins_per_address_per_minute: u32,
     pub signups_per_address_per_hour: u32,
+    pub signups_per_identity_per_hour: u32,
     pub trusted_proxies: String,
     pub password_hashing_slots: usize,
     pub identity: String,

@@ -44,6 +44,10 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email/court_deadline.html",
         "email/agency.txt",
         "email/agency.html",
+        "email/identity_claim.txt",
+        "email/identity_claim.html",
+        "email/account_frozen.txt",
+        "email/account_frozen.html",
     ] {
         // A syntax error is caught by the unit test that renders every template.
         if let Err(err) = env.add_template(name, source) {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import {
+  ADMIN,
   PHONE,
   Server,
   idNumber,
@@ -16,6 +17,7 @@ import {
   publishedRoundAndJudge,
   registerAndPayByApi,
   screenshot,
+  signIn,
   violations,
 } from './support.mjs';
 
@@ -186,6 +188,47 @@ test('an agent registers for a principal, the court confirms the agency, and the
   await page.getByTestId('my-status').filter({ hasText: '领先' }).waitFor();
   await page.context().close();
   await court.context().close();
+});
+
+test('a person whose ID number someone took files a claim, the administrator upholds it, and the person signs up', async () => {
+  const number = idNumber();
+  const squatter = { email: 'squatter@browser.test', password: 'squatter-password', real_name: '孙真名', id_number: number };
+  await server.api('POST', '/api/auth/register', { body: squatter });
+  const page = await newPage(browser, PHONE);
+  const signUp = async () => {
+    await page.goto(`${server.url}/signup`);
+    await page.getByLabel('邮箱').fill('owner@browser.test');
+    await page.getByLabel('密码', { exact: true }).fill('owner-password');
+    await page.getByLabel('真实姓名').fill('孙真名');
+    await page.getByLabel('身份证号').fill(number);
+    await page.getByRole('button', { name: '注册' }).click();
+  };
+  await signUp();
+  await page.getByTestId('identity-claim-link').getByRole('link', { name: '身份申诉' }).click();
+  await page.waitForURL('**/identity-claim?id_number=*');
+  assert.equal(await page.getByLabel('身份证号').inputValue(), number, 'the number comes along');
+  await page.getByLabel('邮箱').fill('owner@browser.test');
+  await page.getByLabel('真实姓名').fill('孙真名');
+  await page.getByLabel('情况说明').fill('注册时提示身份证号已被使用，本人从未注册。');
+  await page.getByLabel('证明材料').setInputFiles({ name: '身份证.pdf', mimeType: 'application/pdf', buffer: POWER_OF_ATTORNEY });
+  assert.deepEqual(await violations(page), [], 'axe-core on the claim form');
+  await page.getByRole('button', { name: '提交申诉' }).click();
+  await page.getByTestId('claim-receipt').filter({ hasText: 'owner@browser.test' }).waitFor();
+
+  const admin = await newPage(browser);
+  await signIn(admin, server, ADMIN);
+  const claims = admin.getByTestId('identity-claims');
+  await claims.getByText('squatter@browser.test').waitFor();
+  assert.deepEqual(await violations(admin), [], 'axe-core on the identity claims');
+  await admin.getByLabel('审核说明').fill('经核实');
+  await claims.getByRole('button', { name: '申诉成立 孙真名' }).click();
+  await claims.getByText('已成立（账户已冻结）').waitFor();
+  await screenshot(admin, 'admin-identity-claims');
+
+  await signUp();
+  await page.getByRole('button', { name: '退出' }).waitFor();
+  await page.context().close();
+  await admin.context().close();
 });
 
 /** Another published round of the judge's court, on a new listing, bidding from 31 days on. */

@@ -16,6 +16,7 @@ mod m20261202_000007_bidder_view;
 mod m20261203_000008_who_may_bid;
 mod m20261204_000009_registration_files;
 mod m20261204_000010_suspension_holds;
+mod m20261204_000011_identity_claims;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_who_may_bid::Migration),
             Box::new(m20261204_000009_registration_files::Migration),
             Box::new(m20261204_000010_suspension_holds::Migration),
+            Box::new(m20261204_000011_identity_claims::Migration),
         ]
     }
 }

@@ -50,6 +50,14 @@ pub fn account_deactivated() -> ApiError {
     )
 }
 
+/// 403 for a bidder account frozen on an upheld identity claim: it held another person's ID number.
+pub fn account_frozen() -> ApiError {
+    ApiError::forbidden_because(
+        "account_frozen",
+        "this account is frozen: the ID number it was registered with belongs to someone else",
+    )
+}
+
 /// Whether a judge or administrator may still act: the account and its court are active.
 pub async fn is_active(state: &AppState, account: &user::Model) -> ApiResult<bool> {
     if account.deactivated_at.is_some() {

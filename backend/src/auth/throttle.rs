@@ -74,6 +74,7 @@ pub struct Throttle {
     failures: Cache<(String, String), Arc<Mutex<VecDeque<Instant>>>>,
     logins: FixedWindow,
     signups: FixedWindow,
+    identities: FixedWindow,
 }
 
 /// 429 `rate_limited` with `Retry-After`.
@@ -98,6 +99,7 @@ impl Throttle {
                 .build(),
             logins: FixedWindow::new(settings.logins_per_address_per_minute, Duration::from_secs(60)),
             signups: FixedWindow::new(settings.signups_per_address_per_hour, Duration::from_secs(3600)),
+            identities: FixedWindow::new(settings.signups_per_identity_per_hour, Duration::from_secs(3600)),
         }
     }
 
@@ -108,6 +110,7 @@ impl Throttle {
             failures: Cache::new(1),
             logins: FixedWindow::new(0, Duration::from_secs(1)),
             signups: FixedWindow::new(0, Duration::from_secs(1)),
+            identities: FixedWindow::new(0, Duration::from_secs(1)),
         }
     }
 
@@ -156,6 +159,14 @@ impl Throttle {
 
     pub fn login_succeeded(&self, email: &str, address: &str) {
         self.failures.invalidate(&(email.to_owned(), address.to_owned()));
+    }
+
+    /// Before a sign-up with an ID number or credit code: refused if that number was tried too often this
+    /// hour, from wherever — so nobody learns quickly which numbers have accounts.
+    pub fn before_identity_attempt(&self, identity: &str, now: Instant) -> ApiResult<()> {
+        self.identities
+            .hit(identity, now)
+            .map_err(|wait| rate_limited("sign-ups with this ID number or credit code", wait))
     }
 
     /// Before a sign-up: refused if this address has made too many accounts this hour.

@@ -169,6 +169,23 @@ impl Email {
         Email::new("agency", "agency", to, subject, context)
     }
 
+    /// To the person who claimed an ID number another account held: the administrator's decision.
+    pub fn identity_claim_decided(to: &str, name: &str, upheld: bool, note: Option<&str>, sign_up: &str) -> Email {
+        let subject = if upheld {
+            "【法拍】身份申诉成立，请注册 · Identity claim upheld: please sign up".to_owned()
+        } else {
+            "【法拍】身份申诉未获支持 · Identity claim not upheld".to_owned()
+        };
+        let context = context! { name, upheld, note, sign_up };
+        Email::new("identity_claim", "identity_claim", to, subject, context)
+    }
+
+    /// To the holder of an account frozen on an upheld identity claim.
+    pub fn account_frozen(to: &str, name: &str) -> Email {
+        let subject = "【法拍】账户已冻结 · Your account is frozen".to_owned();
+        Email::new("account_frozen", "account_frozen", to, subject, context! { name })
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn won(
         to: &str,

@@ -6,6 +6,7 @@ pub mod auctions;
 pub mod court;
 pub mod deals;
 pub mod discovery;
+pub mod identity_claims;
 pub mod listings;
 pub mod live;
 pub mod negotiations;
@@ -146,6 +147,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     live::config(cfg);
     system::config(cfg);
     accounts::config(cfg);
+    identity_claims::config(cfg);
     listings::config(cfg);
     court::config(cfg);
     negotiations::config(cfg);

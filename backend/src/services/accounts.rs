@@ -89,7 +89,7 @@ fn strong_password(password: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn phone_number(phone: Option<&str>) -> ApiResult<Option<String>> {
+pub(super) fn phone_number(phone: Option<&str>) -> ApiResult<Option<String>> {
     let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
@@ -127,6 +127,11 @@ pub async fn register_bidder(state: &AppState, input: NewBidder) -> ApiResult<us
                 .map_err(|e| ApiError::unprocessable("invalid_credit_code", e.to_string()))?,
         )),
     };
+    let now = std::time::Instant::now();
+    state.throttle.before_identity_attempt(id_number.as_str(), now)?;
+    if let Some((_, code)) = &organisation {
+        state.throttle.before_identity_attempt(code.as_str(), now)?;
+    }
     let today = beijing_date(state.clock.now());
     if !is_of_age_on(id_number.birth_date(), today) {
         let who = if organisation.is_some() {

@@ -93,6 +93,9 @@ pub async fn decide(
         return Ok(Placed::Replayed(previous));
     }
     check_may_bid(registration.agent_status.as_deref().and_then(AgencyStatus::parse))?;
+    if registration.frozen_at.is_some() {
+        return Err(crate::auth::account_frozen());
+    }
     let bidder = Bidder {
         code: registration.bidder_code.clone(),
         priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
@@ -129,6 +132,7 @@ struct Lookup {
     priority_rank: Option<i32>,
     deposit_status: String,
     agent_status: Option<String>,
+    frozen_at: Option<i64>,
     replay_id: Option<Uuid>,
     replay_registration: Option<Uuid>,
 }
@@ -136,9 +140,10 @@ struct Lookup {
 /// The registration and the request id looked up in one statement (the bid path's profile counts every
 /// round trip); the parameters appear in order, as SQLite numbers `$n` by first appearance.
 async fn lookup(tx: &WriteTx, bidder_id: Uuid, command: &PlaceBid) -> ApiResult<Option<Lookup>> {
-    const SQL: &str = "SELECT r.id, r.bidder_code, r.priority_rank, r.deposit_status, r.agent_status, \
+    const SQL: &str = "SELECT r.id, r.bidder_code, r.priority_rank, r.deposit_status, r.agent_status, r.frozen_at, \
          b.id AS replay_id, b.registration_id AS replay_registration \
-         FROM (SELECT id, bidder_code, priority_rank, deposit_status, agent_status, auction_id FROM registrations \
+         FROM (SELECT id, bidder_code, priority_rank, deposit_status, agent_status, frozen_at, auction_id \
+               FROM registrations \
                WHERE auction_id = $1 AND user_id = $2) AS r \
          LEFT JOIN bids AS b ON b.auction_id = r.auction_id AND b.request_id = $3";
     let statement = Statement::from_sql_and_values(

@@ -15,6 +15,7 @@ pub mod deals;
 pub mod demo;
 pub mod exclusions;
 pub mod files;
+pub mod identity_claims;
 pub mod listings;
 pub mod negotiations;
 pub mod objections;

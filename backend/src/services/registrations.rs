@@ -99,6 +99,9 @@ pub async fn register(
         ));
     }
     let person = accounts::find(state, caller.user_id).await?;
+    if person.deactivated_at.is_some() {
+        return Err(crate::auth::account_frozen());
+    }
     let own_identity = person
         .bidding_identity()
         .map(str::to_owned)
@@ -191,6 +194,7 @@ pub async fn register(
             principal_name: Set(principal_name.clone()),
             agent_note: Set(None),
             agent_decided_at: Set(None),
+            frozen_at: Set(None),
         }
         .insert(&**tx)
         .await?;

@@ -13,6 +13,7 @@ mod crash;
 mod email;
 mod files;
 mod hardening;
+mod identity_claims;
 mod later_rounds;
 mod live;
 mod negotiations;

@@ -88,6 +88,11 @@ async function registerAndPay(page) {
 }
 
 async function bid(page, amount) {
+  // The steppers' accessible names begin with what they show (label in name, WCAG 2.5.3).
+  for (const [glyph, words] of [['−', '减少一个加价幅度'], ['+', '增加一个加价幅度']]) {
+    const stepper = page.getByRole('button', { name: `${glyph} ${words}`, exact: true });
+    assert.equal((await stepper.innerText()).trim(), glyph);
+  }
   if (amount) await page.getByLabel('出价金额').fill(amount);
   await page.getByRole('button', { name: '出价', exact: true }).click();
   const confirm = page.getByRole('dialog', { name: '确认出价' }).getByRole('button', { name: '确认出价' });

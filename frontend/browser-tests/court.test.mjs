@@ -163,6 +163,9 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   await page.getByRole('button', { name: '发布公告' }).click();
   await page.getByRole('dialog').getByRole('button', { name: '确认发布' }).click();
   await page.getByTestId('round-status').filter({ hasText: '即将开始' }).waitFor();
+  // Without a reload, the timeline has the publication and the announcement is still there.
+  await page.getByTestId('timeline').getByText('发布公告').waitFor();
+  await page.getByText('拍卖标的：' + TITLE).first().waitFor();
 
   const visitor = await newPage();
   await visitor.goto(server.url);
@@ -198,6 +201,7 @@ test('the judge follows the round: a count and no names, suspension and resumpti
   await page.getByRole('dialog').getByLabel('原因').fill('案外人提出异议，依法中止');
   await page.getByRole('dialog').getByRole('button', { name: '确认' }).click();
   await page.getByTestId('round-status').filter({ hasText: '已暂停' }).waitFor();
+  await page.getByTestId('timeline').getByText('中止：案外人提出异议，依法中止').waitFor();
   const visitor = await newPage();
   await visitor.goto(`${server.url}/auctions/${roundId}`);
   await visitor.getByText('案外人提出异议，依法中止').first().waitFor();
@@ -207,6 +211,7 @@ test('the judge follows the round: a count and no names, suspension and resumpti
   await page.getByRole('dialog').getByLabel('原因').fill('异议已审查完毕');
   await page.getByRole('dialog').getByRole('button', { name: '确认' }).click();
   await page.getByTestId('round-status').filter({ hasText: '正在进行' }).waitFor();
+  await page.getByTestId('timeline').getByText('恢复：异议已审查完毕').waitFor();
   await expectNoSeriousViolations(page, 'round page');
   await screenshot(page, 'court-round-desktop');
 });

@@ -38,6 +38,11 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Where an identity claim stands (`services::identity_claims`).
+    ClaimStatus { Pending = "pending", Upheld = "upheld", Rejected = "rejected" }
+);
+
+vocabulary!(
     /// What a payment order pays.
     PaymentPurpose { Deposit = "deposit", Balance = "balance" }
 );

@@ -21,17 +21,17 @@ use crate::state::AppState;
 #[derive(MultipartForm, ToSchema)]
 pub struct IdentityClaimForm {
     /// Where the decision is sent.
-    #[schema(value_type = String, format = "email")]
+    #[schema(value_type = String, format = "email", min_length = 3, max_length = 254)]
     pub email: Text<String>,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 100)]
     pub real_name: Text<String>,
-    /// The ID number another account holds.
-    #[schema(value_type = String)]
+    /// The ID number another account holds (GB 11643, with its check character).
+    #[schema(value_type = String, pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: Text<String>,
     #[schema(value_type = Option<String>)]
     pub phone: Option<Text<String>>,
     /// How the claimant found out, and anything the administrator should know (at most 2000 characters).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 2000)]
     pub statement: Text<String>,
     /// The proof: a photo or scan of the identity card, or a PDF, ≤ 10 MiB.
     #[multipart(limit = "10MiB")]

@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{auction, identity_claim, registration, user};
+use crate::persistence::vocabulary::ClaimStatus;
 use crate::state::AppState;
 
 /// Proof is a scan or photo of the identity card, or a PDF from the police: one file.
@@ -89,7 +90,7 @@ pub async fn file(
         proof_content_type: Set(content_type.to_owned()),
         proof_size: Set(i64::try_from(content.size).unwrap_or(i64::MAX)),
         proof_sha256: Set(content.sha256),
-        status: Set("pending".to_owned()),
+        status: Set(ClaimStatus::Pending.as_str().to_owned()),
         filed_at: Set(millis(state.clock.now())),
         decided_by: Set(None),
         decided_at: Set(None),
@@ -119,11 +120,10 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<(identity_
         .order_by_asc(identity_claim::Column::FiledAt)
         .all(state.db.conn())
         .await?;
+    let pending = ClaimStatus::Pending.as_str();
     claims.sort_by_key(|c| {
-        (
-            c.status != "pending",
-            if c.status == "pending" { c.filed_at } else { -c.filed_at },
-        )
+        let open = c.status == pending;
+        (!open, if open { c.filed_at } else { -c.filed_at })
     });
     let holders = user::Entity::find()
         .filter(user::Column::Id.is_in(claims.iter().map(|c| c.holder_id)))
@@ -168,7 +168,7 @@ pub async fn decide(
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("identity claim"))?;
-    if claim.status != "pending" {
+    if claim.status != ClaimStatus::Pending.as_str() {
         return Err(ApiError::conflict(
             "claim_decided",
             "this claim has been decided already",
@@ -180,7 +180,12 @@ pub async fn decide(
     }
     let write = state.db.write().await?;
     let mut decided = claim.into_active_model();
-    decided.status = Set(if upheld { "upheld" } else { "rejected" }.to_owned());
+    let status = if upheld {
+        ClaimStatus::Upheld
+    } else {
+        ClaimStatus::Rejected
+    };
+    decided.status = Set(status.as_str().to_owned());
     decided.decided_by = Set(Some(caller.user_id));
     decided.decided_at = Set(Some(millis(now)));
     decided.decision_note = Set(note.clone());
@@ -257,7 +262,7 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
                 "registration_frozen",
                 json!({
                     "bidder_code": code,
-                    "released": before_bidding,
+                    "freed": before_bidding,
                     "deposit_released": deposit_released,
                     "at": auction_core::time::rfc3339(now),
                 }),

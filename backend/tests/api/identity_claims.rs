@@ -106,7 +106,7 @@ db_test!(
             let ledger = app.verified_ledger(id).await;
             let frozen: Vec<_> = ledger.iter().filter(|e| e.kind == "registration_frozen").collect();
             assert_eq!(frozen.len(), 1, "{id}");
-            assert_eq!(frozen[0].payload["released"], released);
+            assert_eq!(frozen[0].payload["freed"], released, "its place freed before bidding");
             assert!(!frozen[0].payload.to_string().contains(&stolen), "the ledger names nobody");
         }
         assert_eq!(app.auction(&bidding_id).await["bid_count"], 1, "its bids stand for the court");

@@ -31,10 +31,10 @@ describe('the bid box', () => {
   it('starts at the minimum next bid and steps by one increment, never below the minimum', async () => {
     const { input } = setup();
     expect(input.value).toBe('3,070,000.00');
-    await fireEvent.click(screen.getByRole('button', { name: '增加一个加价幅度' }));
-    await fireEvent.click(screen.getByRole('button', { name: '增加一个加价幅度' }));
+    await fireEvent.click(screen.getByRole('button', { name: '+ 增加一个加价幅度' }));
+    await fireEvent.click(screen.getByRole('button', { name: '+ 增加一个加价幅度' }));
     expect(input.value).toBe('3,090,000.00');
-    for (let i = 0; i < 5; i++) await fireEvent.click(screen.getByRole('button', { name: '减少一个加价幅度' }));
+    for (let i = 0; i < 5; i++) await fireEvent.click(screen.getByRole('button', { name: '− 减少一个加价幅度' }));
     expect(input.value).toBe('3,070,000.00');
   });
 

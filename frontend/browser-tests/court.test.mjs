@@ -165,6 +165,7 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   await page.getByTestId('round-status').filter({ hasText: '即将开始' }).waitFor();
   // Without a reload, the timeline has the publication and the announcement is still there.
   await page.getByTestId('timeline').getByText('发布公告').waitFor();
+  await page.getByRole('heading', { name: '已发布的公告' }).waitFor();
   await page.getByText('拍卖标的：' + TITLE).first().waitFor();
 
   const visitor = await newPage();

@@ -694,4 +694,5 @@ export const en: Messages = {
   'errors.identity_not_in_use': 'No account has this ID number: sign up with it.',
   'errors.claim_decided': 'This claim has been decided.',
   'errors.account_frozen': 'This account is frozen.',
+  'court.publishedTexts': 'The texts as published',
 };

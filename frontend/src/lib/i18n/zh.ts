@@ -692,4 +692,5 @@ export const zh = {
   'errors.identity_not_in_use': '该身份证号尚未注册，请直接注册。',
   'errors.claim_decided': '该申诉已经审核。',
   'errors.account_frozen': '该账户已被冻结。',
+  'court.publishedTexts': '已发布的公告',
 } as const;

@@ -2,7 +2,6 @@
 //! events, around the pure rules of `auction-core`.
 
 pub mod auth;
-pub mod bid_batches;
 pub mod bodies;
 pub mod clock;
 pub mod config;

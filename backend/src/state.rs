@@ -27,7 +27,7 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the client (`FAPAI_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The bids waiting for their round's next batch (`bid_path = "group"`).
-    pub bid_queue: crate::bid_batches::BidQueue,
+    pub bid_queue: crate::services::bidding::queue::BidQueue,
     /// Points where an in-process test can hold the server (never armed outside tests).
     pub hooks: crate::hooks::Hooks,
     /// The graceful stop: requests in flight, and whether new ones are refused.

@@ -72,12 +72,20 @@ fn use_paths(text: &str) -> Vec<String> {
         }
         rest = &after[end..];
     }
-    for (index, _) in text.match_indices("crate::") {
-        let tail: String = text[index..]
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-            .collect();
-        paths.push(tail.trim_end_matches(':').to_owned());
+    // Inline paths too (`crate::a::f(…)`, `super::b::g(…)`): a circle hides as well in a call as in a `use`.
+    for prefix in ["crate::", "super::"] {
+        for (index, _) in text.match_indices(prefix) {
+            // `super::super::x` is read once, from its first `super`; a path inside another is not a new one.
+            let preceded = text[..index].chars().next_back();
+            if preceded.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let tail: String = text[index..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            paths.push(tail.trim_end_matches(':').to_owned());
+        }
     }
     paths
 }
@@ -242,4 +250,36 @@ fn the_reader_understands_the_import_forms_in_use() {
         ("d".to_owned(), BTreeSet::from(["a".to_owned()])),
     ]);
     assert_eq!(circles(&graph), [["a", "b", "c"]]);
+
+    // A circle through inline paths is found as one through `use` lines: a planted pair of calls.
+    let modules = BTreeSet::from([
+        "services::a".to_owned(),
+        "services::b".to_owned(),
+        "services".to_owned(),
+    ]);
+    let a_calls = use_paths("fn f() { super::b::g(); }");
+    let b_calls = use_paths("fn g() { let x = crate::services::a::f(); other::super_like::h(); }");
+    assert_eq!(a_calls, ["super::b::g"]);
+    assert_eq!(
+        b_calls,
+        ["crate::services::a::f"],
+        "a path inside another path is not read twice"
+    );
+    let planted = BTreeMap::from([
+        (
+            "services::a".to_owned(),
+            a_calls
+                .iter()
+                .filter_map(|p| resolve("services::a", p, &modules))
+                .collect::<BTreeSet<_>>(),
+        ),
+        (
+            "services::b".to_owned(),
+            b_calls
+                .iter()
+                .filter_map(|p| resolve("services::b", p, &modules))
+                .collect::<BTreeSet<_>>(),
+        ),
+    ]);
+    assert_eq!(circles(&planted), [["services::a", "services::b"]]);
 }

@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::{self, money};
 use crate::services::auctions::{self, CourtAction, ListFilter, NewRound};
 use crate::services::bidding::{self, BidOutcome, PlaceBid};
+use crate::services::parties::PartyIdentity;
 use crate::services::{accounts, agencies, applicants, deals, listings, parse_instant, registrations, watching};
 use crate::state::AppState;
 use crate::views::{
@@ -427,8 +428,8 @@ impl PrincipalInput {
     fn parse(self) -> ApiResult<registrations::Principal> {
         use crate::routes::accounts::PartyKindInput;
         let identity = match self.kind {
-            PartyKindInput::Person => accounts::PartyIdentity::parse(self.id_number.as_deref(), None),
-            PartyKindInput::Organisation => accounts::PartyIdentity::parse(None, self.credit_code.as_deref()),
+            PartyKindInput::Person => PartyIdentity::parse(self.id_number.as_deref(), None),
+            PartyKindInput::Organisation => PartyIdentity::parse(None, self.credit_code.as_deref()),
         }?;
         Ok(registrations::Principal {
             name: self.name,

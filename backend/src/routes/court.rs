@@ -10,7 +10,8 @@ use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{instant, money};
 use crate::persistence::entities::exclusion;
-use crate::services::{accounts, court, exclusions};
+use crate::services::parties::PartyIdentity;
+use crate::services::{court, exclusions};
 use crate::state::AppState;
 use crate::views::{AuctionView, DealView, ListingView, Page, PageQuery};
 
@@ -264,7 +265,7 @@ pub async fn add_exclusion(
 ) -> ApiResult<HttpResponse> {
     caller.judge_court()?;
     let body = body.into_inner();
-    let excluded = accounts::PartyIdentity::parse(body.id_number.as_deref(), body.credit_code.as_deref())?;
+    let excluded = PartyIdentity::parse(body.id_number.as_deref(), body.credit_code.as_deref())?;
     let row = exclusions::add_by_judge(&state, &caller, excluded, &body.reason).await?;
     Ok(HttpResponse::Created().json(ExclusionView::from(&row)))
 }

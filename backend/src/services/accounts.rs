@@ -33,45 +33,6 @@ pub struct NewOrganisation {
     pub credit_code: String,
 }
 
-/// A person's ID number or an organisation's credit code: what an exclusion, an agency's principal or a
-/// bar names.
-pub enum PartyIdentity {
-    Person(IdNumber),
-    Organisation(CreditCode),
-}
-
-impl PartyIdentity {
-    /// Exactly one of the two, each checked by its standard's check character.
-    pub fn parse(id_number: Option<&str>, credit_code: Option<&str>) -> ApiResult<PartyIdentity> {
-        match (id_number, credit_code) {
-            (Some(id), None) => IdNumber::parse(id)
-                .map(PartyIdentity::Person)
-                .map_err(|e| ApiError::unprocessable("invalid_id_number", e.to_string())),
-            (None, Some(code)) => CreditCode::parse(code)
-                .map(PartyIdentity::Organisation)
-                .map_err(|e| ApiError::unprocessable("invalid_credit_code", e.to_string())),
-            _ => Err(ApiError::unprocessable(
-                "missing_field",
-                "name the identity by exactly one of id_number and credit_code",
-            )),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            PartyIdentity::Person(id) => id.as_str(),
-            PartyIdentity::Organisation(code) => code.as_str(),
-        }
-    }
-
-    pub fn kind(&self) -> PartyKind {
-        match self {
-            PartyIdentity::Person(_) => PartyKind::Person,
-            PartyIdentity::Organisation(_) => PartyKind::Organisation,
-        }
-    }
-}
-
 fn strong_password(password: &str) -> ApiResult<()> {
     let length = password.chars().count();
     if length < 8 {

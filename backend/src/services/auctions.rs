@@ -17,8 +17,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Order};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::announcement::{self, RoundFacts};
 use super::listings;
+use super::round_texts::round_texts;
 use super::rounds::{Access, update_round};
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::error::{ApiError, ApiResult};
@@ -231,85 +231,6 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     tx.commit().await?;
     tracing::info!(auction.id = %row.id, listing.id = %listing.id, round = row.round, kind = %row.round_kind, "round created");
     Ok(row)
-}
-
-/// A round's texts from its listing, court and terms (`announcement::generate`), with the court's own
-/// announcement or instructions where it wrote them.
-#[allow(clippy::too_many_arguments)]
-async fn round_texts(
-    tx: &WriteTx,
-    listing: &listing::Model,
-    kind: RoundKind,
-    terms: &RoundTerms,
-    balance_due_days: i64,
-    announcement: Option<String>,
-    instructions: Option<String>,
-    extra_reminders: &[String],
-) -> ApiResult<announcement::RoundTexts> {
-    let court = court::Entity::find_by_id(listing.court_id)
-        .one(&**tx)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let buyer = convert::buyer_information(listing)?;
-    Ok(announcement::generate(
-        &RoundFacts {
-            court: &court,
-            title: &listing.title,
-            location: &listing.location,
-            encumbrances: listing.encumbrances.as_deref(),
-            kind,
-            reference_price: money_opt(listing.reference_price)?.unwrap_or_default(),
-            reference_method: listing.reference_method.as_deref(),
-            starting_price: terms.starting_price,
-            deposit: terms.deposit,
-            increment: terms.increment,
-            bidding_starts_at: terms.bidding_starts_at,
-            bidding_ends_at: terms.bidding_ends_at,
-            balance_due_days,
-            is_housing: listing.is_housing,
-            buyer: &buyer,
-        },
-        announcement,
-        instructions,
-        extra_reminders,
-    ))
-}
-
-/// After a listing's facts changed: each draft whose announcement is the generated one says them anew.
-/// (Published announcements are fixed; what changes after publication goes into the round's ledger.)
-pub async fn regenerate_draft_announcements(tx: &WriteTx, listing: &listing::Model) -> ApiResult<()> {
-    let drafts = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::Status.eq(RoundStatus::Draft.as_str()))
-        .filter(auction::Column::AnnouncementGenerated.eq(true))
-        .all(&**tx)
-        .await?;
-    for draft in drafts {
-        let terms = RoundTerms {
-            starting_price: money(draft.starting_price)?,
-            deposit: money(draft.deposit)?,
-            increment: money(draft.increment)?,
-            bidding_starts_at: instant(draft.bidding_starts_at),
-            bidding_ends_at: instant(draft.scheduled_ends_at),
-        };
-        let kind = convert::kind(&draft.round_kind)?;
-        let texts = round_texts(
-            tx,
-            listing,
-            kind,
-            &terms,
-            i64::from(draft.balance_due_days),
-            None,
-            None,
-            &[],
-        )
-        .await?;
-        let mut row: auction::ActiveModel = draft.into();
-        row.announcement = Set(Some(texts.announcement));
-        row.update(&**tx).await?;
-    }
-    Ok(())
 }
 
 fn missing(field: &str) -> ApiError {

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::accounts::PartyIdentity;
+use super::parties::PartyIdentity;
 use super::required_text;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};

@@ -142,7 +142,7 @@ pub async fn set_buyer_information(
         convert::apply_buyer_information(&mut row, &information);
         row.updated_at = Set(millis(now));
         let updated = row.update(&**tx).await?;
-        super::auctions::regenerate_draft_announcements(tx, &updated).await?;
+        super::round_texts::regenerate_draft_announcements(tx, &updated).await?;
         Ok(updated)
     };
     let updated = match live {

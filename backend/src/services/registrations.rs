@@ -8,7 +8,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::accounts::PartyIdentity;
+use super::parties::PartyIdentity;
 use super::rounds::{Access, update_round};
 use super::{accounts, applicants, exclusions, payments};
 use crate::auth::{Caller, Role};

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use actix_web::web;
-use auction_core::Instant;
+use auction_core::{Instant, RoundStatus};
 use tokio_util::sync::CancellationToken;
 
 use super::rounds::lock_next_due;
@@ -42,11 +42,21 @@ pub async fn run_due(state: &AppState, now: Instant, by: DueBy) -> ApiResult<()>
 /// status is re-read under the round's lock, so a round another worker closed is no longer due.
 pub async fn apply_due_transitions(state: &AppState, now: Instant, by: DueBy) -> ApiResult<usize> {
     let mut applied = 0;
+    let mut waited_for = std::collections::HashSet::new();
     loop {
         let tx = state.db.write().await?;
         let Some(mut locked) = lock_next_due(&tx, now, by == DueBy::Worker).await? else {
             break;
         };
+        // A bid that entered before the end may still wait in this process's queue for the round's batch.
+        // It is judged at the time it entered (R46), so the close waits for it: the lock is let go, the
+        // batch decides it (and may extend the round), and the round is looked at again.
+        let id = locked.id();
+        if locked.round.status == RoundStatus::Bidding && state.bid_queue.is_draining(id) && waited_for.insert(id) {
+            drop(tx);
+            wait_until_decided(state, id).await;
+            continue;
+        }
         locked.advance(state, &tx, now).await?;
         if !locked.has_changes() {
             break;
@@ -61,6 +71,20 @@ pub async fn apply_due_transitions(state: &AppState, now: Instant, by: DueBy) ->
         applied += 1;
     }
     Ok(applied)
+}
+
+/// The longest a close waits for a round's queued bids; a batch takes milliseconds.
+const QUEUED_BIDS_WAIT: Duration = Duration::from_secs(10);
+
+async fn wait_until_decided(state: &AppState, round_id: uuid::Uuid) {
+    let deadline = tokio::time::Instant::now() + QUEUED_BIDS_WAIT;
+    while state.bid_queue.is_draining(round_id) {
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(auction.id = %round_id, "the round's queued bids took too long; closing it anyway");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
 
 /// Runs `run_due` every `interval` until cancelled.

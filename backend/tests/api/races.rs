@@ -157,3 +157,52 @@ db_test!(
         assert_eq!(state.shutdown.in_flight(), 0);
     }
 );
+
+db_test!(
+    async fn a_bid_that_entered_a_millisecond_before_the_end_is_decided_before_the_close(db) {
+        let app = TestApp::spawn_tuned(db, |s| s.bid_path = BidPath::Group).await;
+        let OpenRound { round, id, alice, bob } = app.round_open_to_two().await;
+        let round_id: uuid::Uuid = id.parse().unwrap();
+        let end = parse_time(&round["bidding_ends_at"]);
+        app.set_clock(end - chrono::Duration::minutes(10)).await;
+
+        // Alice's batch is held before its commit; Bob's bid enters at end − 1 ms and waits behind it.
+        let hold = app.state().hooks.hold(HoldPoint::BatchBeforeCommit);
+        let first = app.bid(&alice, &id, "700000");
+        let rest = async {
+            tokio::time::timeout(Duration::from_secs(10), hold.reached(1))
+                .await
+                .expect("the first batch is held");
+            app.state().clock.set(end - chrono::Duration::milliseconds(1)).unwrap();
+            let timely = app.bid(&bob, &id, "701000");
+            let close = async {
+                tokio::time::timeout(Duration::from_secs(10), async {
+                    while app.state().bid_queue.waiting(round_id) < 1 {
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                })
+                .await
+                .expect("Bob's bid waits for the next batch");
+                // The end comes while the bid waits: the close must decide it first, not refuse it.
+                let moved = app.set_clock(end);
+                let release = async {
+                    tokio::time::sleep(SETTLE).await;
+                    hold.release();
+                };
+                futures_util::join!(moved, release)
+            };
+            futures_util::join!(timely, close)
+        };
+        let ((first_status, _), ((timely_status, timely_body), _)) = futures_util::join!(first, rest);
+        assert_eq!(first_status.as_u16(), 201);
+        assert_eq!(timely_status.as_u16(), 201, "a bid that entered before the end was refused: {timely_body}");
+        // Within the last five minutes, it extended the round (R48).
+        let after = app.auction(&id).await;
+        assert_eq!(after["status"], "bidding", "{after}");
+        assert_eq!(parse_time(&after["bidding_ends_at"]), end - chrono::Duration::milliseconds(1) + chrono::Duration::minutes(5));
+        app.set_clock(parse_time(&after["bidding_ends_at"])).await;
+        let result = app.get_ok(&format!("/api/auctions/{id}/result"), None).await;
+        assert_eq!((result["status"].as_str(), result["final_price"].as_str()), (Some("sold"), Some("701000.00")));
+        app.finish().await;
+    }
+);

@@ -1,6 +1,6 @@
 //! Group commit per round. A bid that arrives while its round's previous batch is committing waits here;
 //! the next batch takes every waiting bid of the round, decides them in arrival order under one lock of the
-//! round (each with `bidding::decide`, at the time it reached the server), writes them in one transaction
+//! round (each with `decide::decide`, at the time it reached the server), writes them in one transaction
 //! and answers each bid only once that transaction has committed — a refusal too, because what it says (a
 //! higher price, a round that just closed) must already be visible when the bidder reads the round. On one
 //! hot round this turns one commit (one WAL flush) per bid into one per batch;
@@ -14,11 +14,12 @@ use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::bidding::{self, BidOutcome, PlaceBid, Placed};
-use super::rounds::{Access, update_round_in};
-use crate::bid_batches::Waiting;
+use super::decide::{self, BidOutcome};
+use super::queue::{PlaceBid, Placed, Waiting};
+use super::record;
 use crate::error::{ApiError, ApiResult};
 use crate::hooks::HoldPoint;
+use crate::services::rounds::{Access, update_round_in};
 use crate::state::AppState;
 
 /// Queues the bid for its round's next batch and waits for its answer. The first bid of an idle round
@@ -38,7 +39,7 @@ pub async fn submit(state: Arc<AppState>, bidder_id: Uuid, command: PlaceBid) ->
     let placed = answer
         .await
         .unwrap_or_else(|_| Err(ApiError::internal("the bid's batch ended without an answer")))?;
-    bidding::answer(&placed)
+    decide::answer(&placed)
 }
 
 /// Decides and commits the round's batches until no bid waits.
@@ -75,7 +76,7 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
                 let mut decisions = Vec::with_capacity(work.len());
                 for (bidder_id, command) in &work {
                     locked.advance(state, tx, command.received_at).await?;
-                    match bidding::decide(state, *bidder_id, command, locked, tx).await {
+                    match decide::decide(state, *bidder_id, command, locked, tx).await {
                         Err(error) if error.status.is_server_error() => return Err(error),
                         decision => decisions.push(decision),
                     }
@@ -108,7 +109,7 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
             }
             state.bid_queue.committed(size);
             tracing::debug!(auction.id = %round_id, batch = size, accepted = accepted.len(), "bid batch committed");
-            bidding::announce(state, &round, &accepted).await;
+            record::announce(state, &round, &accepted).await;
         }
         Err(error) => {
             // Nothing of the batch was committed: every bid gets the error.

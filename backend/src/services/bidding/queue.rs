@@ -41,8 +41,32 @@ pub struct Waiting {
 #[derive(Default)]
 pub struct BidQueue {
     rounds: Mutex<HashMap<Uuid, Vec<Waiting>>>,
+    /// Bids of the one-bid path (`bid_path = "single"`) between their arrival and their commit, per round.
+    singles: Mutex<HashMap<Uuid, usize>>,
     batches: AtomicU64,
     bids: AtomicU64,
+}
+
+/// A one-bid-path bid in flight; dropping it says the bid was decided.
+pub struct SingleBid<'a> {
+    queue: &'a BidQueue,
+    round_id: Uuid,
+}
+
+impl Drop for SingleBid<'_> {
+    fn drop(&mut self) {
+        let mut singles = self
+            .queue
+            .singles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = singles.get_mut(&self.round_id) {
+            *count -= 1;
+            if *count == 0 {
+                singles.remove(&self.round_id);
+            }
+        }
+    }
 }
 
 /// How many batches were committed and how many bids they decided, since the process started.
@@ -84,6 +108,28 @@ impl BidQueue {
         }
         let take = queue.len().min(MAX_BATCH);
         Some(queue.drain(..take).collect())
+    }
+
+    /// Whether bids of the round that have entered are still undecided: a task is deciding them, bids wait
+    /// for it, or a bid of the one-bid path is on its way to the round's lock.
+    pub fn is_draining(&self, round_id: Uuid) -> bool {
+        self.lock().contains_key(&round_id)
+            || self
+                .singles
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains_key(&round_id)
+    }
+
+    /// Counts a one-bid-path bid of the round as undecided until the guard is dropped.
+    pub fn enter_single(&self, round_id: Uuid) -> SingleBid<'_> {
+        *self
+            .singles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(round_id)
+            .or_insert(0) += 1;
+        SingleBid { queue: self, round_id }
     }
 
     /// How many bids of the round wait for its next batch.

@@ -1,0 +1,170 @@
+//! What the bids leave behind, read back: the messages to a round's watchers, the public bid record, a
+//! bidder's own bids, the timeline and the ledger in pages.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::live::LiveMessage;
+use crate::persistence::convert;
+use crate::persistence::entities::{auction, bid, ledger_entry, registration};
+use crate::state::AppState;
+use crate::views::{AuctionView, BidView};
+
+/// Tells the round's watchers about bids just committed, in order. Each message carries the round as it
+/// stood right after that bid (its price, leader, count and end), so a watcher never sees a later bid's
+/// price beside an earlier bid.
+pub async fn announce(state: &AppState, round: &auction::Model, bids: &[bid::Model]) {
+    let Ok(status) = convert::status(&round.status) else {
+        return;
+    };
+    let now = state.clock.now();
+    // The round's long texts are not part of a live view: copy the row without them, once.
+    let light = auction::Model {
+        announcement: None,
+        bidding_instructions: None,
+        special_reminders: None,
+        ..round.clone()
+    };
+    for row in bids {
+        let mut as_of = light.clone();
+        if row.seq < round.bid_count {
+            as_of.current_price = Some(row.amount);
+            as_of.leader_code = Some(row.bidder_code.clone());
+            as_of.bid_count = row.seq;
+            as_of.bidding_ends_at = row.ends_at_after;
+            as_of.extension_count = row.extension_count_after;
+        }
+        if let (Ok(view), Ok(bid_view)) = (AuctionView::of(&as_of, now), BidView::of(row, as_of.bid_count, status)) {
+            state
+                .live
+                .publish(
+                    row.auction_id,
+                    LiveMessage::Bid {
+                        bid: &bid_view,
+                        auction: &view,
+                    },
+                )
+                .await;
+        }
+    }
+}
+
+/// The public bid record, newest first (R47). The total is the round's own counter, so a page costs
+/// the same however many bids there are.
+pub async fn list(
+    state: &AppState,
+    round: &auction::Model,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<BidView>, u64)> {
+    let status = convert::status(&round.status)?;
+    let total = u64::try_from(round.bid_count).unwrap_or(0);
+    let bids = bid::Entity::find()
+        .filter(bid::Column::AuctionId.eq(round.id))
+        .order_by_desc(bid::Column::Seq)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(state.db.conn())
+        .await?;
+    let views = bids
+        .iter()
+        .map(|b| BidView::of(b, round.bid_count, status))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((views, total))
+}
+
+/// The caller's own bids, newest first, each with its round; optionally in one round only.
+pub async fn list_mine(
+    state: &AppState,
+    caller: &Caller,
+    auction_id: Option<Uuid>,
+    page: u64,
+    per_page: u64,
+) -> ApiResult<(Vec<(bid::Model, auction::Model)>, u64)> {
+    let mut registrations = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .filter(registration::Column::UserId.eq(caller.user_id));
+    if let Some(auction_id) = auction_id {
+        registrations = registrations.filter(registration::Column::AuctionId.eq(auction_id));
+    }
+    let paginator = bid::Entity::find()
+        .filter(bid::Column::RegistrationId.in_subquery(registrations.into_query()))
+        .order_by_desc(bid::Column::PlacedAt)
+        .order_by_desc(bid::Column::Seq)
+        .paginate(state.db.conn(), per_page);
+    let total = paginator.num_items().await?;
+    let bids = paginator.fetch_page(page - 1).await?;
+    let round_ids: Vec<Uuid> = bids.iter().map(|b| b.auction_id).collect();
+    let rounds: HashMap<Uuid, auction::Model> = auction::Entity::find()
+        .filter(auction::Column::Id.is_in(round_ids))
+        .all(state.db.conn())
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let items = bids
+        .into_iter()
+        .map(|b| {
+            let round = rounds
+                .get(&b.auction_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("bid without its round"))?;
+            Ok((b, round))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+/// What a round's timeline is made of: its status changes, a sell-off's opening bid, a default, objections,
+/// the reasons of a suspension, a revocation and a release, in order, and its latest extension — read through the (round, kind) index,
+/// never through the bids.
+pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
+    let mut entries = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::AuctionId.eq(round.id))
+        .filter(ledger_entry::Column::Kind.is_in([
+            "status",
+            "sell_off_window",
+            "default",
+            "objection",
+            "suspension_hold",
+            "revocation",
+            "release",
+        ]))
+        .order_by_asc(ledger_entry::Column::Seq)
+        .all(state.db.conn())
+        .await?;
+    if round.extension_count > 0
+        && let Some(latest) = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::AuctionId.eq(round.id))
+            .filter(ledger_entry::Column::Kind.eq("extension"))
+            .order_by_desc(ledger_entry::Column::Seq)
+            .one(state.db.conn())
+            .await?
+    {
+        entries.push(latest);
+        entries.sort_by_key(|e| e.seq);
+    }
+    Ok(entries)
+}
+
+/// The round's whole ledger, in order.
+/// Up to `limit` ledger entries of a round after `after_seq`, in order: one page of the chain.
+pub async fn ledger_page(
+    state: &AppState,
+    round_id: Uuid,
+    after_seq: i64,
+    limit: u64,
+) -> ApiResult<Vec<ledger_entry::Model>> {
+    Ok(ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::AuctionId.eq(round_id))
+        .filter(ledger_entry::Column::Seq.gt(after_seq))
+        .order_by_asc(ledger_entry::Column::Seq)
+        .limit(limit)
+        .all(state.db.conn())
+        .await?)
+}

@@ -345,9 +345,14 @@ pub(crate) async fn read_form<T: actix_multipart::form::MultipartCollect + 'stat
         )
         .into());
     }
-    Ok(MultipartForm::<T>::from_request(request, &mut payload.into_inner())
-        .await?
-        .into_inner())
+    // actix-multipart 0.8.5 `debug_assert!`s that every part has a name: in a debug build an unnamed part
+    // would panic and drop the connection. It is the client's mistake, so it gets the client's answer.
+    use futures_util::FutureExt;
+    let form = std::panic::AssertUnwindSafe(MultipartForm::<T>::from_request(request, &mut payload.into_inner()))
+        .catch_unwind()
+        .await
+        .map_err(|_| ApiError::bad_request("invalid_body", "every part of the form must have a name"))??;
+    Ok(form.into_inner())
 }
 
 /// A stored file's answer: its own type, its name for saving (shown inline, or saved as an attachment), sent in chunks as it is (photos and PDFs

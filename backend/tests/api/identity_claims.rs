@@ -142,3 +142,21 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn a_form_with_an_unnamed_part_is_refused_in_the_error_shape(db) {
+        let app = TestApp::spawn(db).await;
+        let body = "--B\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nnull\r\n--B\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@b.test\r\n--B--\r\n";
+        let mut response = app
+            .client
+            .post(format!("{}/api/identity-claims", app.address))
+            .insert_header(("Content-Type", "multipart/form-data; boundary=B"))
+            .send_body(body)
+            .await
+            .expect("an answer, not a dropped connection");
+        let error: Value = response.json().await.expect("the error shape");
+        assert_eq!((response.status().as_u16(), code(&error)), (400, "invalid_body"), "{error}");
+        app.get_ok("/api/health", None).await;
+        app.finish().await;
+    }
+);

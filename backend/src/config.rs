@@ -44,6 +44,7 @@ pub struct Settings {
     pub admin_password: String,
     pub payments: String,
     pub payments_secret: String,
+    pub payments_sandbox: String,
     pub mail: String,
     pub mail_from: String,
     pub smtp_tls: String,
@@ -257,6 +258,13 @@ impl Settings {
                 )));
             }
         }
+        if self.payments == "sandbox" && self.payments_sandbox.trim() != "allow" {
+            return Err(ConfigError::Invalid(
+                "FAPAI_PAYMENTS=sandbox lets any bidder mark a deposit or balance paid without paying; with the \
+                 real clock it starts only with FAPAI_PAYMENTS_SANDBOX=allow (and every page then says so)"
+                    .into(),
+            ));
+        }
         if self.jwt_secret == self.payments_secret {
             return Err(ConfigError::Invalid(
                 "FAPAI_JWT_SECRET and FAPAI_PAYMENTS_SECRET must differ: one key must not sign both tokens and \
@@ -265,6 +273,11 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// The sandbox gateway in a server that takes real bidders: allowed, and to be shown on every page.
+    pub fn sandbox_in_production(&self) -> bool {
+        self.payments == "sandbox" && self.clock == ClockMode::System && !self.demo
     }
 
     /// `FAPAI_TRUSTED_PROXIES` as addresses.
@@ -350,7 +363,13 @@ mod tests {
         assert!(check(&[]).is_err(), "no keys at all");
         assert!(check(&[("FAPAI_JWT_SECRET", short), ("FAPAI_PAYMENTS_SECRET", payments)]).is_err());
         assert!(check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", short)]).is_err());
-        assert!(check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", payments)]).is_ok());
+        let allow = ("FAPAI_PAYMENTS_SANDBOX", "allow");
+        assert!(check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", payments), allow]).is_ok());
+        let refused = check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", payments)]);
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("FAPAI_PAYMENTS_SANDBOX=allow")),
+            "the sandbox in production only when allowed"
+        );
         assert!(
             check(&[("FAPAI_JWT_SECRET", jwt), ("FAPAI_PAYMENTS_SECRET", jwt)]).is_err(),
             "one key for both"
@@ -362,7 +381,7 @@ mod tests {
             format!("{} {}", &jwt[..20], &jwt[20..]),
             format!("{jwt}\n"),
         ] {
-            let refused = check(&[("FAPAI_JWT_SECRET", &weak), ("FAPAI_PAYMENTS_SECRET", payments)]);
+            let refused = check(&[("FAPAI_JWT_SECRET", &weak), ("FAPAI_PAYMENTS_SECRET", payments), allow]);
             assert!(refused.is_err(), "{weak:?} was accepted");
         }
         assert!(check(&[("FAPAI_DEMO", "1")]).is_ok(), "the demo may use random keys");

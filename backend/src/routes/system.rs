@@ -18,16 +18,29 @@ pub struct HealthView {
     pub status: String,
     /// `sqlite` or `postgres`.
     pub database: String,
+    /// The payment gateway (`sandbox`).
+    pub payments: String,
+    /// The sandbox runs with the real clock, outside the demo: no payment here moves real money, and every
+    /// page says so.
+    pub sandbox_payments_warning: bool,
+}
+
+impl HealthView {
+    fn of(state: &AppState) -> HealthView {
+        HealthView {
+            status: "ok".into(),
+            database: state.db.backend().name().into(),
+            payments: state.settings.payments.clone(),
+            sandbox_payments_warning: state.settings.sandbox_in_production(),
+        }
+    }
 }
 
 /// Liveness: the process answers (it does not wait for the database), and which database it uses.
 #[utoipa::path(tag = "system", responses((status = 200, body = HealthView)))]
 #[get("/api/health")]
 pub async fn health(state: web::Data<AppState>) -> web::Json<HealthView> {
-    web::Json(HealthView {
-        status: "ok".into(),
-        database: state.db.backend().name().into(),
-    })
+    web::Json(HealthView::of(&state))
 }
 
 /// Readiness: the database answers, so this process can take traffic (503 otherwise).
@@ -42,10 +55,7 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<HealthView
             "the database is not reachable",
         )
     })?;
-    Ok(web::Json(HealthView {
-        status: "ok".into(),
-        database: state.db.backend().name().into(),
-    }))
+    Ok(web::Json(HealthView::of(&state)))
 }
 
 /// The server's clock, for client countdowns.

@@ -10,7 +10,7 @@ db_test!(
         let app = TestApp::spawn(db).await;
         let health = app.get_ok("/api/health", None).await;
         let expected = match db { crate::helpers::Db::Sqlite => "sqlite", crate::helpers::Db::Postgres => "postgres" };
-        assert_eq!(health, json!({ "status": "ok", "database": expected }));
+        assert_eq!(health, json!({ "status": "ok", "database": expected, "payments": "sandbox", "sandbox_payments_warning": false }));
         app.finish().await;
     }
 );
@@ -64,11 +64,29 @@ db_test!(
     }
 );
 
+/// Production mode (the real clock, no demo) refuses the sandbox gateway unless it is allowed outright.
+#[actix_web::test]
+async fn production_mode_refuses_the_sandbox_gateway_unless_allowed() {
+    let database = crate::helpers::TestDatabase::create(crate::helpers::Db::Sqlite).await;
+    let mut settings = crate::helpers::test_settings(&database.url, &database.data_dir());
+    settings.clock = backend::config::ClockMode::System;
+    let refused = backend::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        refused.to_string().contains("FAPAI_PAYMENTS_SANDBOX=allow"),
+        "{refused}"
+    );
+    database.drop_database().await;
+}
+
 #[actix_web::test]
 async fn the_test_clock_is_absent_with_the_system_clock() {
     let database = crate::helpers::TestDatabase::create(crate::helpers::Db::Sqlite).await;
     let mut settings = crate::helpers::test_settings(&database.url, &database.data_dir());
     settings.clock = backend::config::ClockMode::System;
+    settings.payments_sandbox = "allow".into();
     let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, Some(database)).await;
     let (status, body) = app.get("/api/test/clock", None).await;
     assert_eq!(
@@ -88,6 +106,15 @@ async fn the_test_clock_is_absent_with_the_system_clock() {
     assert!(
         description["paths"].get("/api/test/clock").is_none(),
         "not described where it does not exist"
+    );
+    // The sandbox with the real clock: allowed, and said (every page shows it from here).
+    let health = app.get_ok("/api/health", None).await;
+    assert_eq!(
+        (
+            health["payments"].as_str(),
+            health["sandbox_payments_warning"].as_bool()
+        ),
+        (Some("sandbox"), Some(true))
     );
     app.finish().await;
 }

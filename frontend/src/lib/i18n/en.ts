@@ -695,4 +695,5 @@ export const en: Messages = {
   'errors.claim_decided': 'This claim has been decided.',
   'errors.account_frozen': 'This account is frozen.',
   'court.publishedTexts': 'The texts as published',
+  'app.sandboxBanner': 'Sandbox payments: deposits and balances paid here are simulated; no real money moves.',
 };

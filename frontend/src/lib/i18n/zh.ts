@@ -693,4 +693,5 @@ export const zh = {
   'errors.claim_decided': '该申诉已经审核。',
   'errors.account_frozen': '该账户已被冻结。',
   'court.publishedTexts': '已发布的公告',
+  'app.sandboxBanner': '沙盒支付：本站的保证金和尾款支付均为模拟，不产生真实资金往来。',
 } as const;

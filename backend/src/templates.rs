@@ -48,6 +48,8 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email/identity_claim.html",
         "email/account_frozen.txt",
         "email/account_frozen.html",
+        "email/payment_refunded.txt",
+        "email/payment_refunded.html",
     ] {
         // A syntax error is caught by the unit test that renders every template.
         if let Err(err) = env.add_template(name, source) {

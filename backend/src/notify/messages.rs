@@ -180,6 +180,16 @@ impl Email {
         Email::new("identity_claim", "identity_claim", to, subject, context)
     }
 
+    /// To a payer whose money came when what it paid for was gone: it is paid back at once.
+    pub fn payment_refunded(to: &str, name: &str, title: &str, why: &str, refund: &RefundLine) -> Email {
+        let subject = format!("【法拍】款项已原路退回 · Your payment is refunded — {title}");
+        let context = context! {
+            name, title, why, label => refund.label, label_en => refund.label_en,
+            amount => refund.amount.to_string(), reference => refund.reference.clone(),
+        };
+        Email::new("payment_refunded", "payment_refunded", to, subject, context)
+    }
+
     /// To the holder of an account frozen on an upheld identity claim.
     pub fn account_frozen(to: &str, name: &str) -> Email {
         let subject = "【法拍】账户已冻结 · Your account is frozen".to_owned();

@@ -79,6 +79,8 @@ vocabulary!(
         Revocation = "revocation",
         /// A defaulting sell-off buyer gets back what exceeds the deposit (R58).
         Default = "default",
+        /// The money arrived when what it paid for was gone: registration closed, the deal revoked.
+        LatePayment = "late_payment",
     }
 );
 

@@ -12,15 +12,16 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
 use uuid::Uuid;
 
+use super::refunds::RefundDue;
 use super::rounds::{Access, LockedRound, SavedRound, update_round_in};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::gateway::GatewayCallback;
-use crate::notify::{self, Email};
+use crate::notify::{self, Email, RefundLine};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
 use crate::persistence::entities::{auction, deal, payment_order, registration, user};
-use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
+use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
 use crate::state::AppState;
 
 pub async fn new_order(
@@ -327,11 +328,77 @@ async fn settle(
         Some(_) => active.status = Set(PaymentStatus::Rejected.as_str().into()),
     }
     let order = active.update(&**tx).await?;
+    // Money the gateway took for something that is gone goes back at once. (A bank transfer the court
+    // recorded is the court's to pay back: it never passed through the gateway.)
+    if let (Some(refusal), None) = (&refusal, offline) {
+        refund_late(state, tx, &order, refusal, now).await?;
+    }
     let settled = match refusal {
         None => Settled::Paid(order),
         Some(refusal) => Settled::Rejected(order, refusal),
     };
     Ok((settled, saved))
+}
+
+/// Pays back, through the gateway, a payment that came when what it paid for was gone (registration
+/// closed, the deal no longer awaiting its balance), records the refund and tells the payer: it is never
+/// left with the gateway.
+async fn refund_late(
+    state: &AppState,
+    tx: &WriteTx,
+    order: &payment_order::Model,
+    refusal: &ApiError,
+    now: Instant,
+) -> ApiResult<()> {
+    let auction_id = match (order.registration_id, order.deal_id) {
+        (Some(id), _) => registration::Entity::find_by_id(id)
+            .one(&**tx)
+            .await?
+            .map(|r| r.auction_id),
+        (None, Some(id)) => deal::Entity::find_by_id(id).one(&**tx).await?.map(|d| d.auction_id),
+        (None, None) => None,
+    }
+    .ok_or_else(|| ApiError::internal("a payment order without its round"))?;
+    let (purpose, label, label_en) = match PaymentPurpose::parse(&order.purpose)? {
+        PaymentPurpose::Deposit => (RefundPurpose::Deposit, "保证金", "deposit"),
+        PaymentPurpose::Balance => (RefundPurpose::Balance, "尾款", "balance"),
+    };
+    let amount = money(order.amount)?;
+    let due = RefundDue {
+        user_id: order.payer_id,
+        auction_id,
+        deal_id: order.deal_id,
+        registration_id: order.registration_id,
+        purpose,
+        reason: RefundReason::LatePayment,
+        amount,
+    };
+    let refunded = super::refunds::pay_back(state, tx, due, now).await?;
+    let payer = user::Entity::find_by_id(order.payer_id)
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("payment order without its payer"))?;
+    let title = auction::Entity::find_by_id(auction_id)
+        .one(&**tx)
+        .await?
+        .map(|round| round.title)
+        .unwrap_or_default();
+    let why = match refusal.code.as_ref() {
+        "registration_closed" => "竞价已结束，保证金不再计入 · bidding had ended",
+        _ => "该成交已不再等待尾款 · the deal no longer awaited its balance",
+    };
+    let line = RefundLine {
+        label,
+        label_en,
+        amount,
+        reference: refunded.gateway_reference.clone(),
+    };
+    notify::queue(
+        tx,
+        Email::payment_refunded(&payer.email, payer.party_name(), &title, why, &line),
+        now,
+    )
+    .await
 }
 
 fn record_in_ledger(

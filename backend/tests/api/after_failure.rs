@@ -498,3 +498,32 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn a_balance_paid_after_the_sale_was_set_aside_is_paid_back(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
+        assert_eq!(app.bid(&open.bob, &open.id, "701000").await.0, 201);
+        app.set_clock(parse_time(&open.round["bidding_ends_at"])).await;
+        let deal_id = app.get_ok(&format!("/api/auctions/{}/result", open.id), None).await["deal_id"].as_str().unwrap().to_owned();
+        // Bob starts paying; before the gateway confirms, the sale is set aside.
+        let order = app.post_ok(&format!("/api/deals/{deal_id}/balance-payment"), Some(&open.bob.token), json!({}), 201).await;
+        let filed = app.post_ok("/api/objections", Some(&judge), objection(&open.id, "party", &["untrue_description"]), 201).await;
+        let decision = format!("/api/objections/{}/decision", filed["id"].as_str().unwrap());
+        app.post_ok(&decision, Some(&judge), json!({ "outcome": "upheld", "reasoning": "公告严重失实。" }), 200).await;
+        let order_id = order["order_id"].as_str().unwrap();
+        let (status, error) = app.post(&format!("/api/payments/{order_id}/sandbox-complete"), Some(&open.bob.token), json!({})).await;
+        assert_eq!(status.as_u16(), 409, "{error}");
+        let mine = app.get_ok("/api/me/deals", Some(&open.bob.token)).await;
+        let refunds: Vec<(String, String)> = mine["items"][0]["refunds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["purpose"].as_str().unwrap().to_owned(), r["amount"].as_str().unwrap().to_owned()))
+            .collect();
+        assert!(refunds.contains(&("balance".to_owned(), "631000.00".to_owned())), "the late balance is paid back: {refunds:?}");
+        assert_eq!(app.mail_to(&open.bob.email, "payment_refunded").await.len(), 1);
+        app.finish().await;
+    }
+);

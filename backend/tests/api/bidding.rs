@@ -264,7 +264,7 @@ db_test!(
 );
 
 db_test!(
-    async fn a_deposit_paid_after_the_end_does_not_qualify(db) {
+    async fn a_deposit_paid_after_the_end_does_not_qualify_and_is_paid_back(db) {
         let app = TestApp::spawn(db).await;
         let judge = app.new_judge().await;
         let round = app.published_round(&judge).await;
@@ -276,6 +276,20 @@ db_test!(
         let (status, error) = app.post(&format!("/api/payments/{order}/sandbox-complete"), Some(&alice.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "registration_closed"));
         assert_eq!(app.get_ok("/api/me/registrations", Some(&alice.token)).await["items"][0]["deposit"]["status"], "unpaid");
+        // The money that came too late is not left with the gateway: it is paid back, once, and she is told.
+        let refunds = <backend::persistence::entities::refund::Entity as sea_orm::EntityTrait>::find()
+            .all(app.state().db.conn())
+            .await
+            .unwrap();
+        assert_eq!(refunds.len(), 1);
+        let refund = &refunds[0];
+        assert_eq!((refund.user_id, refund.reason.as_str(), refund.purpose.as_str(), refund.amount), (alice.id, "late_payment", "deposit", 7_000_000));
+        let told = app.mail_to(&alice.email, "payment_refunded").await;
+        assert_eq!(told.len(), 1);
+        assert!(told[0].raw.contains("70000.00") && told[0].raw.contains(&refund.gateway_reference), "{}", told[0].raw);
+        let (status, again) = app.post(&format!("/api/payments/{order}/sandbox-complete"), Some(&alice.token), json!({})).await;
+        assert_eq!((status.as_u16(), code(&again)), (409, "payment_rejected"));
+        assert_eq!(<backend::persistence::entities::refund::Entity as sea_orm::EntityTrait>::find().all(app.state().db.conn()).await.unwrap().len(), 1, "refunded once");
         app.finish().await;
     }
 );

@@ -98,17 +98,8 @@ pub async fn attach_power_of_attorney(
     received: &std::path::Path,
 ) -> ApiResult<registration_file::Model> {
     may_attach(state, caller, registration_id).await?;
-    let content = files::examine(received).await?;
-    let content_type = content.content_type.ok_or_else(|| {
-        ApiError::unprocessable(
-            "unsupported_file_type",
-            "upload the power of attorney as a PDF, or as a JPEG, PNG or WebP scan",
-        )
-    })?;
-    files::check_size(content.size, MAX_POWER_OF_ATTORNEY_BYTES, "power of attorney")?;
-    if content_type == "application/pdf" {
-        files::check_pdf(received).await?;
-    }
+    let (content_type, content) =
+        files::accept_evidence(received, MAX_POWER_OF_ATTORNEY_BYTES, "power of attorney").await?;
     let held = registration_file::Entity::find()
         .filter(registration_file::Column::RegistrationId.eq(registration_id))
         .count(state.db.conn())

@@ -147,6 +147,23 @@ pub async fn check_pdf(received: &Path) -> ApiResult<()> {
     }
 }
 
+/// A scan or a document a person sends as evidence (a power of attorney, proof of identity): its type
+/// from its content, at most `limit` bytes, a PDF without active content. Returns the content type too.
+pub async fn accept_evidence(received: &Path, limit: u64, what: &str) -> ApiResult<(&'static str, Received)> {
+    let content = examine(received).await?;
+    let content_type = content.content_type.ok_or_else(|| {
+        ApiError::unprocessable(
+            "unsupported_file_type",
+            format!("send the {what} as a PDF, or as a JPEG, PNG or WebP scan or photo"),
+        )
+    })?;
+    check_size(content.size, limit, what)?;
+    if content_type == "application/pdf" {
+        check_pdf(received).await?;
+    }
+    Ok((content_type, content))
+}
+
 /// Copies a received upload into the file store under `id`.
 pub async fn keep(state: &AppState, received: &Path, id: Uuid) -> ApiResult<()> {
     let dir = storage_dir(state);

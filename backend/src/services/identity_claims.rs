@@ -64,17 +64,7 @@ pub async fn file(
                 "no account holds this ID number: sign up with it",
             )
         })?;
-    let content = files::examine(proof).await?;
-    let content_type = content.content_type.ok_or_else(|| {
-        ApiError::unprocessable(
-            "unsupported_file_type",
-            "send the proof as a JPEG, PNG or WebP photo or scan, or a PDF",
-        )
-    })?;
-    files::check_size(content.size, MAX_PROOF_BYTES, "proof")?;
-    if content_type == "application/pdf" {
-        files::check_pdf(proof).await?;
-    }
+    let (content_type, content) = files::accept_evidence(proof, MAX_PROOF_BYTES, "proof").await?;
     let proof_id = Uuid::new_v4();
     files::keep(state, proof, proof_id).await?;
     let filed = identity_claim::ActiveModel {

@@ -105,8 +105,17 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, code, message)
     }
 
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn unprocessable(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn too_large(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    }
+
+    /// A sign-in refused for its credentials: 401 with its own code, not `unauthenticated`.
+    pub fn unauthorized_because(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
     /// An unexpected failure: the cause goes to the log, the client gets a bare 500.

@@ -250,12 +250,12 @@ impl Application {
 
         let cancel = CancellationToken::new();
         let mut worker_handles = vec![workers::spawn(
-            state.clone(),
+            state.clone().into_inner(),
             Duration::from_millis(settings.worker_interval_ms.max(10)),
             cancel.clone(),
         )];
         worker_handles.push(crate::notify::spawn(
-            state.clone(),
+            state.clone().into_inner(),
             Duration::from_millis(settings.worker_interval_ms.max(10)),
             cancel.clone(),
         ));

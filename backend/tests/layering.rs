@@ -1,6 +1,8 @@
-//! The backend's layering, read from its `use` lines: the modules import one another without a circle, and
-//! nothing below the HTTP edge (`services/`, `live/`, `notify/`, `auth/`, `persistence/`, `views`) imports
-//! from `routes/`. A module is a file: `src/services/rounds.rs` is `services::rounds`.
+//! The backend's layering, read from its `use` lines and inline paths (`crate::`, `super::`, `self::`): the
+//! modules import one another without a circle; nothing below the HTTP edge (`services/`, `live/`,
+//! `notify/`, `auth/`, `persistence/`, `views`) imports from `routes/`; and `services/` speaks no HTTP: it
+//! imports neither `views` (the API's shapes) nor actix. A module is a file: `src/services/rounds/update.rs`
+//! is `services::rounds::update`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,9 +17,8 @@ fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
     for file in &files {
         let module = module_of(&src, file);
-        let text = std::fs::read_to_string(file).unwrap();
-        // A file's unit tests may import anything of it; they are not part of the layering.
-        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let text = code_of(file);
+        let text = text.as_str();
         let mut imports = BTreeSet::new();
         for path in use_paths(text) {
             if let Some(target) = resolve(&module, &path, &modules)
@@ -31,6 +32,48 @@ fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
+/// A file's code as the layering sees it: without its unit tests (which may import anything of it) and
+/// without comments (which may name anything).
+fn code_of(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(at) if !line[..at].contains('"') => &line[..at],
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every module of `src/` with the outside crates its code names (`actix_web::…`, `sea_orm::…`).
+fn crates_named() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    collect(&src, &mut files);
+    files
+        .iter()
+        .map(|file| (module_of(&src, file), outside_crates(&code_of(file))))
+        .collect()
+}
+
+/// The first segment of every path in `text` that names a crate of the `actix` family.
+fn outside_crates(text: &str) -> BTreeSet<String> {
+    text.match_indices("actix")
+        .filter(|(index, _)| {
+            let preceded = text[..*index].chars().next_back();
+            !preceded.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        })
+        .map(|(index, _)| {
+            text[index..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| text.contains(&format!("{name}::")))
+        .collect()
+}
+
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -42,7 +85,8 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// `src/services/rounds.rs` → `services::rounds`; `src/auth/mod.rs` → `auth`; `src/lib.rs` → `crate`.
+/// `src/services/rounds/update.rs` → `services::rounds::update`; `src/services/rounds/mod.rs` →
+/// `services::rounds`; `src/lib.rs` → `crate`.
 fn module_of(src: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(src).unwrap().with_extension("");
     let mut parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
@@ -73,7 +117,7 @@ fn use_paths(text: &str) -> Vec<String> {
         rest = &after[end..];
     }
     // Inline paths too (`crate::a::f(…)`, `super::b::g(…)`): a circle hides as well in a call as in a `use`.
-    for prefix in ["crate::", "super::"] {
+    for prefix in ["crate::", "super::", "self::"] {
         for (index, _) in text.match_indices(prefix) {
             // `super::super::x` is read once, from its first `super`; a path inside another is not a new one.
             let preceded = text[..index].chars().next_back();
@@ -121,18 +165,25 @@ fn expand(prefix: &str, tree: &str, paths: &mut Vec<String>) {
 /// The deepest module of the crate that `path` names, seen from `module` (in `file`).
 fn resolve(module: &str, path: &str, modules: &BTreeSet<String>) -> Option<String> {
     let path = path.split(" as ").next()?;
-    let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty() && *s != "self").collect();
+    let mut segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+    // `crate::a::{self, b}` names `crate::a`: a trailing `self` is the module before it.
+    if segments.len() > 1 && segments.last() == Some(&"self") {
+        segments.pop();
+    }
     let mut absolute: Vec<String> = match *segments.first()? {
         "crate" => Vec::new(),
-        "super" => {
-            // `super` of `services::rounds` is `services`; of `auth` it is the crate.
-            let mut parent: Vec<String> = module.split("::").map(str::to_owned).collect();
-            parent.pop();
-            parent
-        }
+        // `self::x` in `services/rounds/mod.rs` is `services::rounds::x`.
+        "self" => module.split("::").map(str::to_owned).collect(),
+        "super" => module.split("::").map(str::to_owned).collect(),
         _ => return None,
     };
-    absolute.extend(segments[1..].iter().map(|s| (*s).to_owned()));
+    // Each leading `super` goes up one: of `services::rounds` it is `services`; of `auth`, the crate.
+    let ups = segments.iter().take_while(|s| **s == "super").count();
+    for _ in 0..ups {
+        absolute.pop()?;
+    }
+    let skip = if segments[0] == "super" { ups } else { 1 };
+    absolute.extend(segments[skip..].iter().map(|s| (*s).to_owned()));
     while !absolute.is_empty() {
         let candidate = absolute.join("::");
         if modules.contains(&candidate) {
@@ -214,25 +265,46 @@ fn the_modules_import_one_another_without_a_circle() {
     assert_eq!(circles(&graph), Vec::<Vec<String>>::new(), "import circles");
 }
 
-#[test]
-fn nothing_below_the_http_edge_imports_from_routes() {
-    let graph = import_graph();
-    let below = ["services", "live", "notify", "auth", "persistence", "views", "state"];
-    let wrong: Vec<String> = graph
+fn within(module: &str, area: &str) -> bool {
+    module == area || module.starts_with(&format!("{area}::"))
+}
+
+/// Each import of a module within one of `lower` into one of `upper`, as "from → to".
+fn upward_imports(graph: &BTreeMap<String, BTreeSet<String>>, lower: &[&str], upper: &[&str]) -> Vec<String> {
+    graph
         .iter()
-        .filter(|(module, _)| {
-            below
-                .iter()
-                .any(|b| module.as_str() == *b || module.starts_with(&format!("{b}::")))
-        })
+        .filter(|(module, _)| lower.iter().any(|l| within(module, l)))
         .flat_map(|(module, imports)| {
             imports
                 .iter()
-                .filter(|i| i.as_str() == "routes" || i.starts_with("routes::"))
+                .filter(|i| upper.iter().any(|u| within(i, u)))
                 .map(move |i| format!("{module} → {i}"))
         })
+        .collect()
+}
+
+#[test]
+fn nothing_below_the_http_edge_imports_from_routes() {
+    let below = ["services", "live", "notify", "auth", "persistence", "views", "state"];
+    assert_eq!(
+        upward_imports(&import_graph(), &below, &["routes"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn the_services_speak_no_http() {
+    // What a service decides and returns is the domain's: the API's shapes are made at the edge.
+    assert_eq!(
+        upward_imports(&import_graph(), &["services"], &["views", "routes"]),
+        Vec::<String>::new()
+    );
+    let actix: Vec<String> = crates_named()
+        .into_iter()
+        .filter(|(module, crates)| within(module, "services") && !crates.is_empty())
+        .map(|(module, crates)| format!("{module} → {crates:?}"))
         .collect();
-    assert_eq!(wrong, Vec::<String>::new());
+    assert_eq!(actix, Vec::<String>::new(), "services naming actix");
 }
 
 #[test]
@@ -282,4 +354,49 @@ fn the_reader_understands_the_import_forms_in_use() {
         ),
     ]);
     assert_eq!(circles(&planted), [["services::a", "services::b"]]);
+}
+
+#[test]
+fn a_planted_upward_import_is_found_in_each_form() {
+    let modules = BTreeSet::from([
+        "services".to_owned(),
+        "services::rounds".to_owned(),
+        "services::rounds::update".to_owned(),
+        "views".to_owned(),
+        "views::rounds".to_owned(),
+    ]);
+    let texts = [
+        ("services::rounds", "use crate::views::rounds::RoundView;"),
+        ("services::rounds", "fn f() { let v = crate::views::rounds::of(); }"),
+        (
+            "services::rounds::update",
+            "fn f() { super::super::super::views::x(); }",
+        ),
+        ("services", "mod rounds; fn f() { self::rounds::update::g(); }"),
+    ];
+    let graph: BTreeMap<String, BTreeSet<String>> = texts
+        .iter()
+        .map(|(module, text)| {
+            let imports = use_paths(text)
+                .iter()
+                .filter_map(|p| resolve(module, p, &modules))
+                .filter(|target| target != module)
+                .collect();
+            ((*module).to_owned(), imports)
+        })
+        .collect();
+    assert_eq!(
+        upward_imports(&graph, &["services"], &["views"]),
+        ["services::rounds → views::rounds", "services::rounds::update → views"],
+        "the `use` line, the inline path and `super::super::…`; `self::` resolves within services"
+    );
+    assert_eq!(
+        graph["services"],
+        BTreeSet::from(["services::rounds::update".to_owned()])
+    );
+    assert_eq!(
+        outside_crates("use actix_web::web;\nfn f(s: actix_multipart::Field) {}\nlet not_actix_web = 1;"),
+        BTreeSet::from(["actix_multipart".to_owned(), "actix_web".to_owned()])
+    );
+    assert!(outside_crates("let x = \"no actix here\";").is_empty());
 }

@@ -5,6 +5,7 @@
 //! subscribers, so watchers on any instance see bids accepted by any other. On SQLite there is one
 //! process, and events go straight to the local channels.
 
+mod announce;
 mod event;
 pub mod socket;
 

@@ -10,7 +10,6 @@ pub mod transport;
 
 use std::time::Duration as StdDuration;
 
-use actix_web::web;
 use auction_core::Instant;
 use chrono::Duration;
 use sea_orm::ActiveValue::Set;
@@ -140,7 +139,7 @@ pub async fn flush(state: &AppState) {
 /// Delivers the outbox every `interval` until cancelled, on its own so a slow mail server never
 /// delays opening or closing a round.
 pub fn spawn(
-    state: web::Data<AppState>,
+    state: std::sync::Arc<AppState>,
     interval: StdDuration,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {

@@ -6,7 +6,7 @@ use auction_core::time::rfc3339;
 
 use crate::error::ApiResult;
 use crate::persistence::convert::{instant, money};
-use crate::services::auctions;
+use crate::services::rounds;
 use crate::state::AppState;
 
 /// A sitemap file holds at most 50,000 addresses.
@@ -54,7 +54,7 @@ pub async fn sitemap(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         "<url><loc>{}/</loc><changefreq>hourly</changefreq></url>\n",
         xml(base)
     ));
-    for (id, updated) in auctions::public_round_stamps(&state, SITEMAP_LIMIT - 1).await? {
+    for (id, updated) in rounds::public_round_stamps(&state, SITEMAP_LIMIT - 1).await? {
         body.push_str(&format!(
             "<url><loc>{}/auctions/{id}</loc><lastmod>{}</lastmod></url>\n",
             xml(base),
@@ -70,7 +70,7 @@ pub async fn sitemap(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 #[get("/feed.atom")]
 pub async fn feed(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let base = base(&state);
-    let rounds = auctions::recent_announcements(&state, FEED_ENTRIES).await?;
+    let rounds = rounds::recent_announcements(&state, FEED_ENTRIES).await?;
     let updated = rounds
         .first()
         .and_then(|(r, _)| r.published_at)

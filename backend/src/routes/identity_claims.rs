@@ -63,7 +63,7 @@ pub async fn file_claim(
     request: HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
-    let form: IdentityClaimForm = super::listings::read_form(&request, payload).await?;
+    let form: IdentityClaimForm = super::files::read_form(&request, payload).await?;
     let address = client_address(&request, &state.trusted_proxies);
     let claim = NewClaim {
         email: &form.email,
@@ -165,7 +165,7 @@ pub async fn list_claims(state: web::Data<AppState>, caller: Caller) -> ApiResul
 #[get("/api/admin/identity-claims/{id}/proof")]
 pub async fn claim_proof(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let (claim, file) = identity_claims::open_proof(&state, &caller, id.into_inner()).await?;
-    super::listings::stored_file(
+    super::files::stored_file(
         &claim.proof_file_name,
         &claim.proof_content_type,
         file,

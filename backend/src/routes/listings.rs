@@ -1,6 +1,6 @@
 //! Cases, listings and valuations (judges of the listing's court).
 
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -9,9 +9,7 @@ use uuid::Uuid;
 use actix_multipart::form::MultipartForm;
 use actix_multipart::form::tempfile::TempFile;
 use actix_multipart::form::text::Text;
-use actix_web::http::header::{
-    Charset, ContentDisposition, ContentEncoding, DispositionParam, DispositionType, ExtendedValue,
-};
+use actix_web::http::header::DispositionType;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -46,8 +44,8 @@ pub async fn create_case(
         &caller,
         NewCase {
             case_number: body.case_number,
-            applicant: body.applicant,
-            respondent: body.respondent,
+            applicant: body.applicant.into(),
+            respondent: body.respondent.into(),
         },
     )
     .await?;
@@ -295,7 +293,7 @@ pub async fn upload_file(
     let listing_id = id.into_inner();
     // The caller's rights first: nobody else's upload is received at all.
     files::may_upload(&state, &caller, listing_id).await?;
-    let form: UploadForm = read_form(&request, payload).await?;
+    let form: UploadForm = super::files::read_form(&request, payload).await?;
     let upload = files::Upload {
         listing_id,
         kind: form.kind.as_ref().map(|k| k.as_str()),
@@ -324,61 +322,7 @@ pub async fn get_file(
     query: web::Query<FileQuery>,
 ) -> ApiResult<HttpResponse> {
     let (record, file) = files::open(&state, &caller, id.into_inner(), query.w).await?;
-    stored_file(&record.file_name, &record.content_type, file, DispositionType::Inline).await
-}
-
-/// Reads a `multipart/form-data` body. Refusals of the form itself (its type, size, shape) come back in
-/// the contract's shape: a body of another type here, the rest through `multipart_error`.
-pub(crate) async fn read_form<T: actix_multipart::form::MultipartCollect + 'static>(
-    request: &HttpRequest,
-    payload: web::Payload,
-) -> actix_web::Result<T> {
-    let multipart = request
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
-        return Err(ApiError::bad_request(
-            "invalid_body",
-            "send the file as multipart/form-data, in a part named `file`",
-        )
-        .into());
-    }
-    // actix-multipart 0.8.5 `debug_assert!`s that every part has a name: in a debug build an unnamed part
-    // would panic and drop the connection. It is the client's mistake, so it gets the client's answer.
-    use futures_util::FutureExt;
-    let form = std::panic::AssertUnwindSafe(MultipartForm::<T>::from_request(request, &mut payload.into_inner()))
-        .catch_unwind()
-        .await
-        .map_err(|_| ApiError::bad_request("invalid_body", "every part of the form must have a name"))??;
-    Ok(form.into_inner())
-}
-
-/// A stored file's answer: its own type, its name for saving (shown inline, or saved as an attachment), sent in chunks as it is (photos and PDFs
-/// are compressed already), never held in memory whole. Private: some files are the court's only.
-pub(crate) async fn stored_file(
-    name: &str,
-    content_type: &str,
-    file: tokio::fs::File,
-    disposition: DispositionType,
-) -> ApiResult<HttpResponse> {
-    let length = file.metadata().await.map_err(ApiError::internal)?.len();
-    let disposition = ContentDisposition {
-        disposition,
-        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
-            charset: Charset::Ext("UTF-8".into()),
-            language_tag: None,
-            value: name.to_owned().into_bytes(),
-        })],
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(disposition)
-        .insert_header(("Cache-Control", "private, max-age=3600"))
-        .insert_header(ContentEncoding::Identity)
-        .no_chunking(length)
-        .streaming(tokio_util::io::ReaderStream::new(file)))
+    super::files::stored_file(&record.file_name, &record.content_type, file, DispositionType::Inline).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -448,7 +392,7 @@ pub async fn release_listing(
     body: Option<web::Json<ReleaseRequest>>,
 ) -> ApiResult<web::Json<ListingView>> {
     let reason = body.and_then(|b| b.into_inner().reason);
-    let listing = crate::services::auctions::release(&state, &caller, id.into_inner(), reason.as_deref()).await?;
+    let listing = crate::services::rounds::release(&state, &caller, id.into_inner(), reason.as_deref()).await?;
     Ok(web::Json(ListingView::of(&listing)?))
 }
 

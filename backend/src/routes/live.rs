@@ -13,7 +13,7 @@ use crate::auth::client_address;
 use crate::auth::throttle::rate_limited;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::live::{Refusal, socket};
-use crate::services::auctions;
+use crate::services::rounds;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -44,7 +44,7 @@ pub async fn live(
             "after_seq is a bid sequence, 0 or more",
         ));
     }
-    let row = auctions::find_visible(&state, &caller, id.into_inner()).await?;
+    let row = rounds::find_visible(&state, &caller, id.into_inner()).await?;
     let address = client_address(&req, &state.trusted_proxies);
     let admission = state.live.admit(&address).map_err(|refusal| match refusal {
         Refusal::AddressFull => rate_limited("live connections from this address", Duration::from_secs(10)),

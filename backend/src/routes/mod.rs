@@ -2,10 +2,10 @@
 //! handlers' `#[utoipa::path]` annotations and served at `/api/openapi.json`, with a UI at `/api/docs`.
 
 pub mod accounts;
-pub mod auctions;
 pub mod court;
 pub mod deals;
 pub mod discovery;
+mod files;
 pub mod identity_claims;
 pub mod listings;
 pub mod live;
@@ -13,6 +13,7 @@ pub mod negotiations;
 pub mod objections;
 pub mod payments;
 mod request_rules;
+pub mod rounds;
 pub mod system;
 pub mod watching;
 
@@ -143,7 +144,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     );
     // The router tries resources in this order, each dynamic one with a regex: the bid path's resources
     // come first (the profile showed route matching at 7 % of a bid's CPU when they came sixth).
-    auctions::config(cfg);
+    rounds::config(cfg);
     live::config(cfg);
     system::config(cfg);
     accounts::config(cfg);

@@ -70,7 +70,7 @@ impl Modify for RequestRules {
             && let RefOr::T(Schema::Object(item)) = item.as_mut()
         {
             item.min_length = Some(1);
-            item.max_length = Some(crate::services::auctions::MAX_REMINDER_CHARS);
+            item.max_length = Some(crate::services::rounds::MAX_REMINDER_CHARS);
         }
 
         for schema in components.schemas.values_mut() {

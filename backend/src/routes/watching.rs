@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiResult, ErrorBody};
-use crate::services::{auctions, watching};
+use crate::services::{rounds, watching};
 use crate::state::AppState;
 use crate::views::{AuctionView, Page, PageQuery};
 
 /// Watching is for rounds the caller can see: published ones, and a judge's own court's drafts.
 async fn watch(state: &AppState, caller: &Caller, id: Uuid, on: bool) -> ApiResult<watching::Watching> {
-    let round = auctions::find_visible(state, &MaybeCaller(Some(*caller)), id).await?;
+    let round = rounds::find_visible(state, &MaybeCaller(Some(*caller)), id).await?;
     watching::set(state, caller, &round, on).await
 }
 
@@ -65,7 +65,7 @@ pub async fn my_watches(
 ) -> ApiResult<web::Json<Page<AuctionView>>> {
     let (page, per_page) = query.resolve()?;
     let (rows, total) = watching::list_mine(&state, &caller, page, per_page).await?;
-    let mut items = super::auctions::cards(&state, &rows).await?;
+    let mut items = super::rounds::cards(&state, &rows).await?;
     for item in &mut items {
         item.watching = Some(true);
     }

@@ -283,8 +283,7 @@ async fn login(state: &AppState, email: &str, password: String) -> ApiResult<use
     match account {
         Some(account) if ok && account.deactivated_at.is_some() => Err(crate::auth::account_deactivated()),
         Some(account) if ok => Ok(account),
-        _ => Err(ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
+        _ => Err(ApiError::unauthorized_because(
             "invalid_credentials",
             "the email or the password is wrong",
         )),

@@ -4,7 +4,7 @@
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use super::auctions::ListFilter;
+use super::rounds::ListFilter;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -71,7 +71,7 @@ pub async fn rounds(
         include_drafts: true,
         ..ListFilter::default()
     };
-    super::auctions::list(state, filter, page, per_page).await
+    super::rounds::list(state, filter, page, per_page).await
 }
 
 /// The deals of the court's rounds, soonest balance deadline first, each with its round's title; by

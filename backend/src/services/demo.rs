@@ -14,9 +14,9 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
 use super::accounts::{self, NewBidder, NewJudge};
-use super::auctions::{self, NewRound};
 use super::bidding::{self, PlaceBid};
 use super::listings::{self, NewCase, NewListing, Quote};
+use super::rounds::{self, NewRound};
 use super::{payments, registrations, workers};
 use crate::auth::Caller;
 use crate::auth::identity::IdentityVerifier;
@@ -29,8 +29,8 @@ use crate::gateway::SandboxGateway;
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::Mailer;
 use crate::persistence::entities::court;
+use crate::services::parties::PartyContact;
 use crate::state::AppState;
-use crate::views::Party;
 use auction_core::costs::{BorneBy, BuyerInformation, Contact, Cost, CostAmount, Percent, Viewing};
 
 /// The password of every demo account (printed in the README; demo data only).
@@ -114,11 +114,11 @@ impl Demo {
             judge,
             NewCase {
                 case_number: case_number.into(),
-                applicant: Party {
+                applicant: PartyContact {
                     name: "中国工商银行股份有限公司杭州分行".into(),
                     email: "creditor@demo.fapai".into(),
                 },
-                respondent: Party {
+                respondent: PartyContact {
                     name: "浙江某某实业有限公司".into(),
                     email: "debtor@demo.fapai".into(),
                 },
@@ -156,7 +156,7 @@ impl Demo {
         starts: Instant,
         balance_days: i64,
     ) -> ApiResult<Uuid> {
-        let round = auctions::create(
+        let round = rounds::create(
             &self.state,
             judge,
             listing,
@@ -173,7 +173,7 @@ impl Demo {
             },
         )
         .await?;
-        auctions::publish(&self.state, judge, round.id).await?;
+        rounds::publish(&self.state, judge, round.id).await?;
         Ok(round.id)
     }
 

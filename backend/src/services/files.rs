@@ -117,8 +117,7 @@ pub async fn examine(path: &Path) -> ApiResult<Received> {
 /// Refuses an empty file or one over `limit` bytes, in the contract's shape; `what` names it in the message.
 pub fn check_size(size: u64, limit: u64, what: &str) -> ApiResult<()> {
     if size > limit {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(ApiError::too_large(
             "file_too_large",
             format!("a {what} may be at most {} MiB", limit >> 20),
         ));

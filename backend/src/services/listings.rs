@@ -15,13 +15,13 @@ use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, millis};
 use crate::persistence::entities::{auction, case, listing, valuation};
 use crate::persistence::vocabulary::ListingStatus;
+use crate::services::parties::PartyContact;
 use crate::state::AppState;
-use crate::views::Party;
 
 pub struct NewCase {
     pub case_number: String,
-    pub applicant: Party,
-    pub respondent: Party,
+    pub applicant: PartyContact,
+    pub respondent: PartyContact,
 }
 
 pub async fn create_case(state: &AppState, caller: &Caller, input: NewCase) -> ApiResult<case::Model> {

@@ -6,7 +6,6 @@ pub mod after_sale;
 pub mod agencies;
 pub mod announcement;
 pub mod applicants;
-pub mod auctions;
 pub mod bidding;
 pub mod court;
 pub mod deadlines;
@@ -61,8 +60,7 @@ fn check_characters(text: &str, field: &str, multiline: bool) -> ApiResult<()> {
 pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() || value.chars().count() > max {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(ApiError::unprocessable(
             format!("invalid_{field}"),
             format!("{field} must be between 1 and {max} characters"),
         ));

@@ -1,6 +1,6 @@
 //! Objections to a round (异议, R61–R65) as the court records and decides them: a third party's objection
 //! to the property stops a running round at once; the decision is due in 15 days; an upheld objection
-//! withdraws a running round or sets a sale aside with refunds (`rounds::LockedRound::revoked`); a rejected
+//! withdraws a running round or sets a sale aside with refunds (`services/rounds/effects.rs`); a rejected
 //! one lets the round it stopped go on. Every step is in the round's ledger.
 
 use auction_core::objection::{Consequence, Decision, Ground, ObjectedRound, ObjectionStatus, ObjectorRole};

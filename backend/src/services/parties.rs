@@ -1,6 +1,7 @@
 //! Who a party is, by the number the law knows it by: a person's resident ID number (GB 11643) or an
 //! organisation's unified social credit code (GB 32100). What an exclusion, an agency's principal or a bar
-//! names; a leaf, so that accounts, exclusions and registrations can all use it.
+//! names; and a party to a case as the court names it. A leaf, so that accounts, exclusions, listings and
+//! registrations can all use it.
 
 use auction_core::{CreditCode, IdNumber};
 
@@ -44,4 +45,11 @@ impl PartyIdentity {
             PartyIdentity::Organisation(_) => PartyKind::Organisation,
         }
     }
+}
+
+/// A party to a case as the court names it: who is told of the listing's steps by email.
+#[derive(Debug, Clone)]
+pub struct PartyContact {
+    pub name: String,
+    pub email: String,
 }

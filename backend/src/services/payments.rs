@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
 use uuid::Uuid;
 
 use super::refunds::RefundDue;
-use super::rounds::{Access, LockedRound, SavedRound, update_round_in};
+use super::rounds::{Access, LockedRound, SavedRound, commit_and_announce, update_round_in};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::gateway::GatewayCallback;
@@ -215,22 +215,16 @@ async fn apply(
             })
             .await?;
             match decided.decision {
-                Ok((settled, _)) => (settled, Some(decided.saved)),
+                Ok((settled, _)) => (settled, decided.saved),
                 Err(refusal) => {
-                    if decided.changed {
-                        tx.commit().await?;
-                        decided.saved.announce(state).await;
-                    }
+                    commit_and_announce(state, tx, decided.saved.as_ref()).await?;
                     return Err(refusal);
                 }
             }
         }
         None => settle(state, &tx, &confirmed, &amount_differs, now, None).await?,
     };
-    tx.commit().await?;
-    if let Some(saved) = saved {
-        saved.announce(state).await;
-    }
+    commit_and_announce(state, tx, saved.as_ref()).await?;
     crate::notify::flush(state).await;
     match settled {
         Settled::Paid(order) | Settled::AlreadyPaid(order) => {
@@ -465,7 +459,7 @@ async fn freeze_deposit(
         },
     )
     .await?;
-    Ok((decided.decision.err(), Some(decided.saved)))
+    Ok((decided.decision.err(), decided.saved))
 }
 
 /// The registration's deposit of `paid` is held (zero when the applicant's claim stands in for it, R23

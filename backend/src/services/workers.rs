@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use actix_web::web;
 use auction_core::{Instant, RoundStatus};
 use tokio_util::sync::CancellationToken;
 
-use super::rounds::lock_next_due;
+use super::rounds::{commit_and_announce, lock_next_due};
 use super::{deadlines, deals, negotiations, watching};
 use crate::error::ApiResult;
 use crate::hooks::HoldPoint;
@@ -65,9 +64,8 @@ pub async fn apply_due_transitions(state: &AppState, now: Instant, by: DueBy) ->
         if by == DueBy::Worker {
             state.hooks.pass(HoldPoint::TransitionBeforeCommit).await;
         }
-        tx.commit().await?;
+        commit_and_announce(state, tx, Some(&saved)).await?;
         tracing::info!(auction.id = %saved.row.id, status = %saved.row.status, "round transition applied");
-        saved.announce(state).await;
         applied += 1;
     }
     Ok(applied)
@@ -88,7 +86,11 @@ async fn wait_until_decided(state: &AppState, round_id: uuid::Uuid) {
 }
 
 /// Runs `run_due` every `interval` until cancelled.
-pub fn spawn(state: web::Data<AppState>, interval: Duration, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    state: std::sync::Arc<AppState>,
+    interval: Duration,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::select! {

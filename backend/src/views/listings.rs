@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::error::ApiResult;
 use crate::persistence::convert::{instant, money_opt};
 use crate::persistence::entities::{case, listing, listing_file};
+use crate::services::parties::PartyContact;
 use auction_core::costs::BuyerInformation;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -17,6 +18,15 @@ pub struct Party {
     pub name: String,
     #[schema(format = "email", min_length = 3, max_length = 254)]
     pub email: String,
+}
+
+impl From<Party> for PartyContact {
+    fn from(party: Party) -> PartyContact {
+        PartyContact {
+            name: party.name,
+            email: party.email,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

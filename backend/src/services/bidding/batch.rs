@@ -14,18 +14,17 @@ use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::decide::{self, BidOutcome};
+use super::decide;
 use super::queue::{PlaceBid, Placed, Waiting};
-use super::record;
 use crate::error::{ApiError, ApiResult};
 use crate::hooks::HoldPoint;
-use crate::services::rounds::{Access, update_round_in};
+use crate::services::rounds::{Access, commit_and_announce, update_round_in};
 use crate::state::AppState;
 
 /// Queues the bid for its round's next batch and waits for its answer. The first bid of an idle round
 /// starts the task that drains the round; it runs apart from any request, so a client that goes away
 /// takes no other bidder's answer with it.
-pub async fn submit(state: Arc<AppState>, bidder_id: Uuid, command: PlaceBid) -> ApiResult<BidOutcome> {
+pub async fn submit(state: Arc<AppState>, bidder_id: Uuid, command: PlaceBid) -> ApiResult<Placed> {
     let round_id = command.auction_id;
     let (reply, answer) = oneshot::channel();
     let waiting = Waiting {
@@ -36,10 +35,9 @@ pub async fn submit(state: Arc<AppState>, bidder_id: Uuid, command: PlaceBid) ->
     if state.bid_queue.push(waiting) {
         tokio::spawn(drain(state, round_id));
     }
-    let placed = answer
+    answer
         .await
-        .unwrap_or_else(|_| Err(ApiError::internal("the bid's batch ended without an answer")))?;
-    decide::answer(&placed)
+        .unwrap_or_else(|_| Err(ApiError::internal("the bid's batch ended without an answer")))
 }
 
 /// Decides and commits the round's batches until no bid waits.
@@ -85,12 +83,11 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
             },
         )
         .await?;
-        if decided.changed {
+        if decided.saved.is_some() {
             state.hooks.pass(HoldPoint::BatchBeforeCommit).await;
-            tx.commit().await?;
-            decided.saved.announce(state).await;
         }
-        Ok::<_, ApiError>((decided.decision?, decided.saved.row))
+        commit_and_announce(state, tx, decided.saved.as_ref()).await?;
+        Ok::<_, ApiError>((decided.decision?, decided.row))
     }
     .await;
 
@@ -109,7 +106,7 @@ async fn commit_batch(state: &AppState, round_id: Uuid, mut batch: Vec<Waiting>)
             }
             state.bid_queue.committed(size);
             tracing::debug!(auction.id = %round_id, batch = size, accepted = accepted.len(), "bid batch committed");
-            record::announce(state, &round, &accepted).await;
+            state.live.bids_committed(&round, &accepted, state.clock.now()).await;
         }
         Err(error) => {
             // Nothing of the batch was committed: every bid gets the error.

@@ -13,13 +13,6 @@ use crate::persistence::convert::{self, millis};
 use crate::persistence::entities::bid;
 use crate::services::rounds::LockedRound;
 use crate::state::AppState;
-use crate::views::PlaceBidResponse;
-
-pub enum BidOutcome {
-    Accepted(PlaceBidResponse),
-    /// A retry of an accepted request: the same answer, nothing created.
-    Replayed(PlaceBidResponse),
-}
 
 /// Decides one bid under the round's lock, at the time it reached the server: the bidder's registration,
 /// a retry of an accepted request, the rules (`auction_core::Round::place_bid`); an accepted bid's row is
@@ -111,12 +104,4 @@ async fn lookup(tx: &WriteTx, bidder_id: Uuid, command: &PlaceBid) -> ApiResult<
         [command.auction_id.into(), bidder_id.into(), command.request_id.into()],
     );
     Ok(Lookup::find_by_statement(statement).one(&**tx).await?)
-}
-
-/// The answer to a bid once its transaction has committed.
-pub fn answer(placed: &Placed) -> ApiResult<BidOutcome> {
-    Ok(match placed {
-        Placed::Accepted(row) => BidOutcome::Accepted(PlaceBidResponse::of(row)?),
-        Placed::Replayed(row) => BidOutcome::Replayed(PlaceBidResponse::of(row)?),
-    })
 }

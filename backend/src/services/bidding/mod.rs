@@ -5,7 +5,9 @@
 //! - `queue`: what a bid is and where it waits for its round's next batch (a leaf);
 //! - `decide`: one bid decided under the round's lock, and its answer;
 //! - `batch`: a round's waiting bids decided in arrival order and committed together (the default path);
-//! - `record`: what the bids leave behind, read back: the bid record, the watchers' messages, the ledger.
+//! - `record`: what the bids leave behind, read back: the bid record, the timeline, the ledger.
+//!
+//! After the commit, `live::LiveHub::bids_committed` tells the round's watchers.
 //!
 //! Work per bid is constant: a primary-key lock of the round, one statement for two unique-index lookups
 //! (registration, request id), one bid insert, and per transaction one ledger insert and one row update —
@@ -16,7 +18,8 @@ mod decide;
 pub mod queue;
 mod record;
 
-use actix_web::web;
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -25,22 +28,22 @@ use crate::error::ApiResult;
 use crate::services::rounds::{Access, update_round};
 use crate::state::AppState;
 
-pub use decide::{BidOutcome, answer, decide};
+pub use decide::decide;
 pub use queue::{PlaceBid, Placed};
-pub use record::{announce, ledger_page, list, list_mine, timeline_entries};
+pub use record::{ledger_page, list, list_mine, timeline_entries};
 
 /// Places a bid by the path the settings choose: grouped with the round's other waiting bids into one
 /// transaction (`batch`, the default), or one transaction per bid (`bid_path = "single"`, the
 /// reference). Both decide each bid with [`decide`] and acknowledge it only after its commit.
-pub async fn place_bid(state: &web::Data<AppState>, caller: &Caller, command: PlaceBid) -> ApiResult<BidOutcome> {
+pub async fn place_bid(state: &Arc<AppState>, caller: &Caller, command: PlaceBid) -> ApiResult<Placed> {
     match state.settings.bid_path {
-        BidPath::Group => batch::submit(state.clone().into_inner(), caller.user_id, command).await,
+        BidPath::Group => batch::submit(Arc::clone(state), caller.user_id, command).await,
         BidPath::Single => place_one(state, caller.user_id, command).await,
     }
 }
 
 /// One bid in its own transaction: lock, decide, save, commit, then acknowledge and announce.
-pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> ApiResult<BidOutcome> {
+pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> ApiResult<Placed> {
     let t = command.received_at;
     // Until it is decided, a close of its round waits for it (`workers::apply_due_transitions`).
     let undecided = state.bid_queue.enter_single(command.auction_id);
@@ -51,7 +54,10 @@ pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> 
     drop(undecided);
     let updated = updated?;
     if let Placed::Accepted(row) = &updated.value {
-        announce(state, &updated.row, std::slice::from_ref(row)).await;
+        state
+            .live
+            .bids_committed(&updated.row, std::slice::from_ref(row), state.clock.now())
+            .await;
     }
-    answer(&updated.value)
+    Ok(updated.value)
 }

@@ -1,5 +1,5 @@
-//! What the bids leave behind, read back: the messages to a round's watchers, the public bid record, a
-//! bidder's own bids, the timeline and the ledger in pages.
+//! What the bids leave behind, read back: the public bid record, a bidder's own bids, the timeline and the
+//! ledger in pages.
 
 use std::collections::HashMap;
 
@@ -8,50 +8,8 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::live::LiveMessage;
-use crate::persistence::convert;
 use crate::persistence::entities::{auction, bid, ledger_entry, registration};
 use crate::state::AppState;
-use crate::views::{AuctionView, BidView};
-
-/// Tells the round's watchers about bids just committed, in order. Each message carries the round as it
-/// stood right after that bid (its price, leader, count and end), so a watcher never sees a later bid's
-/// price beside an earlier bid.
-pub async fn announce(state: &AppState, round: &auction::Model, bids: &[bid::Model]) {
-    let Ok(status) = convert::status(&round.status) else {
-        return;
-    };
-    let now = state.clock.now();
-    // The round's long texts are not part of a live view: copy the row without them, once.
-    let light = auction::Model {
-        announcement: None,
-        bidding_instructions: None,
-        special_reminders: None,
-        ..round.clone()
-    };
-    for row in bids {
-        let mut as_of = light.clone();
-        if row.seq < round.bid_count {
-            as_of.current_price = Some(row.amount);
-            as_of.leader_code = Some(row.bidder_code.clone());
-            as_of.bid_count = row.seq;
-            as_of.bidding_ends_at = row.ends_at_after;
-            as_of.extension_count = row.extension_count_after;
-        }
-        if let (Ok(view), Ok(bid_view)) = (AuctionView::of(&as_of, now), BidView::of(row, as_of.bid_count, status)) {
-            state
-                .live
-                .publish(
-                    row.auction_id,
-                    LiveMessage::Bid {
-                        bid: &bid_view,
-                        auction: &view,
-                    },
-                )
-                .await;
-        }
-    }
-}
 
 /// The public bid record, newest first (R47). The total is the round's own counter, so a page costs
 /// the same however many bids there are.
@@ -60,8 +18,7 @@ pub async fn list(
     round: &auction::Model,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<BidView>, u64)> {
-    let status = convert::status(&round.status)?;
+) -> ApiResult<(Vec<bid::Model>, u64)> {
     let total = u64::try_from(round.bid_count).unwrap_or(0);
     let bids = bid::Entity::find()
         .filter(bid::Column::AuctionId.eq(round.id))
@@ -70,11 +27,7 @@ pub async fn list(
         .limit(per_page)
         .all(state.db.conn())
         .await?;
-    let views = bids
-        .iter()
-        .map(|b| BidView::of(b, round.bid_count, status))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok((views, total))
+    Ok((bids, total))
 }
 
 /// The caller's own bids, newest first, each with its round; optionally in one round only.
@@ -152,7 +105,6 @@ pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiRe
     Ok(entries)
 }
 
-/// The round's whole ledger, in order.
 /// Up to `limit` ledger entries of a round after `after_seq`, in order: one page of the chain.
 pub async fn ledger_page(
     state: &AppState,

@@ -1,0 +1,398 @@
+//! The lock engine: a round locked, advanced to `now`, decided and saved in one transaction, then
+//! committed and announced by [`commit_and_announce`].
+
+use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, file_added_event};
+use auction_core::round::{AcceptedBid, Hold};
+use auction_core::{Instant, Round, RoundStatus, Transition};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::WriteTx;
+use crate::persistence::convert::{apply_round, instant, millis, money, round};
+use crate::persistence::entities::{auction, deal, ledger_entry, listing_file, refund};
+use crate::state::AppState;
+
+#[derive(Clone)]
+pub struct LockedRound {
+    pub row: auction::Model,
+    pub round: Round,
+    ledger: LedgerHead,
+    entries: Vec<LedgerEntry>,
+    pub(super) transitions: Vec<Transition>,
+    pub(super) leader_registration_id: Option<Uuid>,
+}
+
+/// What changed, to announce once the transaction has committed.
+pub struct SavedRound {
+    pub row: auction::Model,
+    pub transitions: Vec<Transition>,
+}
+
+/// Who is changing a round.
+#[derive(Clone, Copy)]
+pub enum Access<'a> {
+    /// A bidder or the public: a draft does not exist for them.
+    Public,
+    /// A judge of the round's court, or an administrator; another court's draft does not exist for a judge.
+    Court(&'a Caller),
+    /// The platform itself: its workers, and payments confirmed by the gateway or the court.
+    System,
+}
+
+impl Access<'_> {
+    fn check(self, locked: &LockedRound) -> ApiResult<()> {
+        let draft = locked.round.status == auction_core::RoundStatus::Draft;
+        match self {
+            Access::Public if draft => Err(ApiError::not_found("auction")),
+            Access::Court(caller) if caller.role == Role::Judge && !caller.is_judge_of(locked.row.court_id) => {
+                if draft {
+                    Err(ApiError::not_found("auction"))
+                } else {
+                    Err(ApiError::forbidden("this auction belongs to another court"))
+                }
+            }
+            Access::Court(caller) => caller.require_judge_of(locked.row.court_id),
+            Access::Public | Access::System => Ok(()),
+        }
+    }
+}
+
+/// What an update decided, with the round as it now is (saved, or as it was read if nothing changed).
+pub struct Updated<T> {
+    pub value: T,
+    pub row: auction::Model,
+}
+
+/// Changes the round `id` under its lock, the one way every round operation does it: locks the row,
+/// checks `access`, applies every transition due at `at`, runs `decide`, and then saves, commits and
+/// announces what changed. When `decide` refuses (a 4xx), the transitions that became due are saved all
+/// the same — a round found past its end closes even though the bid that found it is refused — and the
+/// refusal is returned; so a decision refuses before it writes. A server error commits nothing.
+pub async fn update_round<T>(
+    state: &AppState,
+    id: Uuid,
+    at: Instant,
+    access: Access<'_>,
+    decide: impl AsyncFnOnce(&mut LockedRound, &WriteTx) -> ApiResult<T>,
+) -> ApiResult<Updated<T>> {
+    let tx = state.db.write().await?;
+    let decided = update_round_in(state, &tx, id, at, access, decide).await?;
+    commit_and_announce(state, tx, decided.saved.as_ref()).await?;
+    Ok(Updated {
+        value: decided.decision?,
+        row: decided.row,
+    })
+}
+
+/// Commits `tx`, and only then tells live watchers about the round it saved, if any: the one tail of
+/// every change to a round, whichever path made it (an update, a bid batch, a worker, a payment).
+pub async fn commit_and_announce(state: &AppState, tx: WriteTx, saved: Option<&SavedRound>) -> ApiResult<()> {
+    tx.commit().await?;
+    if let Some(saved) = saved {
+        saved.announce(state).await;
+    }
+    Ok(())
+}
+
+/// What [`update_round_in`] leaves to the caller who holds the transaction: to pass `saved` to
+/// [`commit_and_announce`] with it.
+pub struct Decided<T> {
+    /// The decision, or its refusal (a 4xx); server errors are the outer `Err`.
+    pub decision: ApiResult<T>,
+    /// The round as it now is: saved, or as it was read if nothing changed.
+    pub row: auction::Model,
+    /// What the transaction saved, to announce once it has committed; `None` when nothing changed.
+    pub saved: Option<SavedRound>,
+}
+
+/// [`update_round`] inside a transaction the caller already holds (a payment locks its order first).
+pub async fn update_round_in<T>(
+    state: &AppState,
+    tx: &WriteTx,
+    id: Uuid,
+    at: Instant,
+    access: Access<'_>,
+    decide: impl AsyncFnOnce(&mut LockedRound, &WriteTx) -> ApiResult<T>,
+) -> ApiResult<Decided<T>> {
+    let mut locked = LockedRound::lock(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    access.check(&locked)?;
+    locked.advance(state, tx, at).await?;
+    // Kept only when something became due, to save it should the decision refuse.
+    let due = locked.has_changes().then(|| locked.clone());
+    let decision = match decide(&mut locked, tx).await {
+        Err(error) if error.status.is_server_error() => return Err(error),
+        Err(refusal) => {
+            // A refusal has written nothing; what became due before it is saved all the same.
+            let Some(due) = due else {
+                return Ok(Decided {
+                    decision: Err(refusal),
+                    row: locked.row,
+                    saved: None,
+                });
+            };
+            locked = due;
+            Err(refusal)
+        }
+        Ok(value) => Ok(value),
+    };
+    let saved = locked.save(tx, state.clock.now()).await?;
+    Ok(Decided {
+        decision,
+        row: saved.row.clone(),
+        saved: Some(saved),
+    })
+}
+
+impl LockedRound {
+    /// Reads and locks the round's row; `None` if there is no such round.
+    async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<Option<LockedRound>> {
+        let row = auction::Entity::find_by_id(id).lock_exclusive().one(&**tx).await?;
+        row.map(LockedRound::from_row).transpose()
+    }
+
+    /// Wraps a row that the caller has already locked.
+    pub fn from_row(row: auction::Model) -> ApiResult<LockedRound> {
+        let round = round(&row)?;
+        let ledger = LedgerHead {
+            seq: u64::try_from(row.ledger_seq).unwrap_or(0),
+            hash: row.ledger_head.clone(),
+        };
+        let leader_registration_id = row.leader_registration_id;
+        Ok(LockedRound {
+            row,
+            round,
+            ledger,
+            entries: Vec::new(),
+            transitions: Vec::new(),
+            leader_registration_id,
+        })
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.row.id
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    pub(super) fn append(&mut self, kind: &str, payload: serde_json::Value) {
+        let entry = self.ledger.append(kind, payload);
+        self.entries.push(entry);
+    }
+
+    /// Applies the openings and closings due at `now`, with their effects.
+    pub async fn advance(&mut self, state: &AppState, tx: &WriteTx, now: Instant) -> ApiResult<()> {
+        for transition in self.round.advance(now) {
+            self.record(state, tx, transition, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Records money paid back (the refund row is the caller's).
+    pub fn record_refund(&mut self, refund: &refund::Model) -> ApiResult<()> {
+        self.record_event(
+            "refund",
+            serde_json::json!({
+                "refund_id": refund.id.to_string(),
+                "deal_id": refund.deal_id.map(|id| id.to_string()),
+                "purpose": refund.purpose,
+                "reason": refund.reason,
+                "amount": money(refund.amount)?.to_string(),
+                "gateway_reference": refund.gateway_reference,
+                "at": auction_core::time::rfc3339(instant(refund.created_at)),
+            }),
+        );
+        Ok(())
+    }
+
+    /// Records the buyer's default in the round's ledger (the deal and deposit rows are the caller's).
+    pub fn record_default(
+        &mut self,
+        deal: &deal::Model,
+        forfeited: auction_core::Money,
+        refunded: auction_core::Money,
+        at: Instant,
+    ) {
+        let (kind, payload) = default_event(
+            &self.row.id.to_string(),
+            &deal.id.to_string(),
+            &deal.winner_code,
+            forfeited,
+            refunded,
+            at,
+        );
+        self.append(kind, payload);
+    }
+
+    /// Records a step that is not a status change — after payment (qualification, ruling, service,
+    /// hand-over), an objection and its decision, a refund, a release; the rows it concerns are the caller's.
+    pub fn record_event(&mut self, kind: &str, mut payload: serde_json::Value) {
+        payload["auction_id"] = serde_json::json!(self.row.id.to_string());
+        self.append(kind, payload);
+    }
+
+    /// Suspends the round for `hold`, or adds the reason to a round already suspended; each is recorded.
+    pub async fn suspend_for(
+        &mut self,
+        state: &AppState,
+        tx: &WriteTx,
+        hold: Hold,
+        reason: Option<&str>,
+        now: Instant,
+    ) -> ApiResult<()> {
+        match self.round.suspend(hold, now)? {
+            Some(transition) => self.record(state, tx, transition, reason).await,
+            None => {
+                self.record_hold(hold, "added", reason, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Lifts `hold`; the round resumes only when it was the last reason (R60), and goes on from there.
+    pub async fn lift(
+        &mut self,
+        state: &AppState,
+        tx: &WriteTx,
+        hold: Hold,
+        reason: Option<&str>,
+        now: Instant,
+    ) -> ApiResult<()> {
+        match self.round.lift(hold, now)? {
+            Some(transition) => {
+                self.record(state, tx, transition, reason).await?;
+                // The restored window is at least five minutes, and a round resumed before its start
+                // waits; `advance` keeps both honest.
+                self.advance(state, tx, now).await
+            }
+            None => {
+                self.record_hold(hold, "lifted", reason, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// A reason added to or lifted from a round that stays suspended, with the reasons left.
+    fn record_hold(&mut self, hold: Hold, change: &str, reason: Option<&str>, now: Instant) {
+        let holds = self.round.suspension.map(|s| s.holds).unwrap_or_default();
+        self.record_event(
+            "suspension_hold",
+            serde_json::json!({
+                "hold": match hold { Hold::Court => "court", Hold::Objection => "objection" },
+                "change": change,
+                "reason": reason,
+                "held_by_court": holds.court,
+                "held_by_objections": holds.objections,
+                "at": auction_core::time::rfc3339(now),
+            }),
+        );
+    }
+
+    /// Records a file added to the listing after this round was announced (the file row is the caller's).
+    pub fn record_file(&mut self, file: &listing_file::Model, at: Instant) {
+        let (kind, payload) = file_added_event(
+            &self.row.id.to_string(),
+            &file.id.to_string(),
+            &file.file_name,
+            &file.sha256,
+            at,
+        );
+        self.append(kind, payload);
+    }
+
+    /// Records a bank transfer a judge confirmed (the order row is the caller's).
+    pub fn record_offline_payment(&mut self, facts: &auction_core::ledger::OfflinePaymentFacts) {
+        let (kind, payload) = auction_core::ledger::offline_payment_event(facts);
+        self.append(kind, payload);
+    }
+
+    /// Records an accepted bid's ledger events; the bid row itself is the caller's.
+    pub fn record_bid(&mut self, bid: &AcceptedBid, registration_id: Uuid) {
+        for (kind, payload) in bid_events(&self.row.id.to_string(), bid) {
+            self.append(kind, payload);
+        }
+        self.leader_registration_id = Some(registration_id);
+    }
+
+    /// Writes the row (rule state, ledger head) and the new ledger entries.
+    pub async fn save(mut self, tx: &WriteTx, now: Instant) -> ApiResult<SavedRound> {
+        let created_at = millis(now);
+        // One statement for the entries of a whole bid batch (in chunks within SQLite's variable limit).
+        let rows: Vec<ledger_entry::ActiveModel> = self
+            .entries
+            .iter()
+            .map(|entry| ledger_entry::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                auction_id: Set(self.row.id),
+                seq: Set(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
+                kind: Set(entry.kind.clone()),
+                payload: Set(entry.payload.to_string()),
+                prev_hash: Set(entry.prev_hash.clone()),
+                hash: Set(entry.hash.clone()),
+                created_at: Set(created_at),
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&**tx).await?;
+        }
+        self.row.ledger_seq = i64::try_from(self.ledger.seq).unwrap_or(i64::MAX);
+        self.row.ledger_head = self.ledger.hash.clone();
+        self.row.leader_registration_id = self.leader_registration_id;
+        self.row.updated_at = created_at;
+        let mut active = self.row.clone().into_active_model();
+        apply_round(&mut active, &self.round);
+        // Every column may have changed (status, times, counts, ledger head): write them all.
+        active = active.reset_all();
+        let row = active.update(&**tx).await?;
+        Ok(SavedRound {
+            row,
+            transitions: self.transitions,
+        })
+    }
+}
+
+impl SavedRound {
+    /// Tells live watchers about each status change.
+    pub async fn announce(&self, state: &AppState) {
+        if self.transitions.is_empty() {
+            return;
+        }
+        state.live.round_changed(&self.row, state.clock.now()).await;
+    }
+}
+
+/// A round with an opening or closing due at `now`, locked: one per call. With `skip_held` it skips
+/// rounds another transaction holds (`SKIP LOCKED` on PostgreSQL), so several workers and processes
+/// share the work; without, it waits for them, and PostgreSQL re-reads a waited-for row and passes it
+/// over if it is no longer due (READ COMMITTED). On SQLite the write transaction already excludes
+/// every other writer.
+pub async fn lock_next_due(tx: &WriteTx, now: Instant, skip_held: bool) -> ApiResult<Option<LockedRound>> {
+    use sea_orm::Condition;
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    let now = millis(now);
+    let due = Condition::any()
+        .add(
+            Condition::all()
+                .add(auction::Column::Status.eq(RoundStatus::Announced.as_str()))
+                .add(auction::Column::BiddingStartsAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(auction::Column::Status.eq(RoundStatus::Bidding.as_str()))
+                .add(auction::Column::BiddingEndsAt.lte(now)),
+        );
+    let query = auction::Entity::find().filter(due);
+    let query = if skip_held {
+        query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+    } else {
+        query.lock_exclusive()
+    };
+    let row = query.one(&**tx).await?;
+    row.map(LockedRound::from_row).transpose()
+}

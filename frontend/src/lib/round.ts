@@ -11,3 +11,13 @@ export function isClosed(status: string | null | undefined): boolean {
 export function publicStatus(round: { status: string; deal_status?: string | null }): string {
   return round.status === 'sold' && round.deal_status === 'defaulted' ? 'defaulted' : round.status;
 }
+
+/** The price a round shows, and which it is: the final price once sold, else the highest bid, else the
+ *  starting price (a message key of `item.*`). */
+export function shownPrice(round: { status: string; current_price?: string | null; starting_price: string }): {
+  amount: string;
+  label: 'item.finalPrice' | 'item.current' | 'item.starting';
+} {
+  const label = round.status === 'sold' ? 'item.finalPrice' : round.current_price ? 'item.current' : 'item.starting';
+  return { amount: round.current_price ?? round.starting_price, label };
+}

@@ -4,7 +4,18 @@
 use crate::RoundStatus;
 
 /// Where a registration made on behalf of a principal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::word::stored",
+        to_str = "crate::word::spelled"
+    )
+)]
 pub enum AgencyStatus {
     Pending,
     Confirmed,
@@ -115,3 +126,5 @@ mod tests {
         assert_eq!(AgencyStatus::decided(false), AgencyStatus::Refused);
     }
 }
+
+crate::word::word!(AgencyStatus, "agency status");

@@ -14,6 +14,16 @@ pub const BALANCE_DUE_DAYS: std::ops::RangeInclusive<u32> = 1..=90;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::word::stored",
+        to_str = "crate::word::spelled"
+    )
+)]
 pub enum DealStatus {
     AwaitingBalance,
     Paid,
@@ -441,3 +451,5 @@ mod tests {
         }
     }
 }
+
+crate::word::word!(DealStatus, "deal status");

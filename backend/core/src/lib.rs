@@ -16,9 +16,11 @@ pub mod objection;
 pub mod round;
 pub mod setup;
 pub mod time;
+pub mod word;
 
 pub use credit_code::CreditCode;
 pub use identity::IdNumber;
 pub use money::Money;
 pub use round::{BidRejection, Bidder, DepositStatus, Round, RoundStatus, Transition};
 pub use time::Instant;
+pub use word::{UnknownWord, Word};

@@ -14,6 +14,16 @@ pub const DECISION_WITHIN: Duration = Duration::days(15);
 /// Who objects (R63).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::word::stored",
+        to_str = "crate::word::spelled"
+    )
+)]
 pub enum ObjectorRole {
     /// A party to the case: the applicant or the debtor.
     Party,
@@ -54,6 +64,16 @@ impl ObjectorRole {
 /// The grounds on which an online auction must be set aside (R65, numbered as there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::word::stored",
+        to_str = "crate::word::spelled"
+    )
+)]
 pub enum Ground {
     /// (1) Seriously untrue descriptions, photos or defect statements.
     UntrueDescription,
@@ -98,6 +118,16 @@ impl Ground {
 /// Where an objection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::word::stored",
+        to_str = "crate::word::spelled"
+    )
+)]
 pub enum ObjectionStatus {
     Pending,
     Rejected,
@@ -419,3 +449,9 @@ mod tests {
         assert_eq!(Decision::parse("maybe"), None);
     }
 }
+
+crate::word::word!(ObjectionStatus, "objection status");
+
+crate::word::word!(ObjectorRole, "objector role");
+
+crate::word::word!(Ground, "objection ground");

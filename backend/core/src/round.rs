@@ -10,66 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::money::Money;
 use crate::time::{EXTENSION, Instant, SELL_OFF_BIDDING_WINDOW};
 
-/// Where a round is in its life. Stored and shown as the snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundStatus {
-    Draft,
-    Announced,
-    Bidding,
-    Suspended,
-    Sold,
-    Failed,
-    Withdrawn,
-    /// A sale set aside on an upheld objection (R65).
-    Revoked,
-}
+mod holds;
+mod statuses;
 
-impl RoundStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundStatus::Draft => "draft",
-            RoundStatus::Announced => "announced",
-            RoundStatus::Bidding => "bidding",
-            RoundStatus::Suspended => "suspended",
-            RoundStatus::Sold => "sold",
-            RoundStatus::Failed => "failed",
-            RoundStatus::Withdrawn => "withdrawn",
-            RoundStatus::Revoked => "revoked",
-        }
-    }
-
-    pub const ALL: [RoundStatus; 8] = [
-        RoundStatus::Draft,
-        RoundStatus::Announced,
-        RoundStatus::Bidding,
-        RoundStatus::Suspended,
-        RoundStatus::Sold,
-        RoundStatus::Failed,
-        RoundStatus::Withdrawn,
-        RoundStatus::Revoked,
-    ];
-
-    pub fn parse(text: &str) -> Option<RoundStatus> {
-        RoundStatus::ALL.into_iter().find(|status| status.as_str() == text)
-    }
-
-    /// The bidding is over for good: bidder identities may now be revealed (R40).
-    pub fn is_closed(self) -> bool {
-        matches!(
-            self,
-            RoundStatus::Sold | RoundStatus::Failed | RoundStatus::Withdrawn | RoundStatus::Revoked
-        )
-    }
-
-    /// Published and not yet over: registration is open (R38), identities stay secret (R40).
-    pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
-        )
-    }
-}
+pub use holds::{Hold, HoldError, Holds, Suspension};
+pub use statuses::{BidStanding, DepositStatus, RoundStatus};
 
 /// A priority holder's rank (1 = highest, R42/R50). Ordinary bidders have none and rank below every holder.
 pub type PriorityRank = Option<u32>;
@@ -90,93 +35,6 @@ pub struct Leader {
     pub priority_rank: PriorityRank,
 }
 
-/// What was saved when a round was suspended, to restore it on resume.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Suspension {
-    pub since: Instant,
-    /// The status to return to (announced or bidding).
-    pub from: RoundStatus,
-    /// Bidding time left when the suspension began (the whole window if bidding had not started).
-    pub remaining: Duration,
-    /// Why it is suspended: the round resumes only when none of these remains.
-    pub holds: Holds,
-}
-
-/// One reason a round is suspended (R60, R61).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hold {
-    /// The court's own suspension (暂缓 or 中止 for a reason it gives).
-    Court,
-    /// A pending objection that stops the round at once (a third party's claim to the property, R61).
-    Objection,
-}
-
-/// The reasons a suspended round is held by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Holds {
-    pub court: bool,
-    /// How many pending objections hold it.
-    pub objections: u32,
-}
-
-impl Holds {
-    pub fn of(hold: Hold) -> Holds {
-        let mut holds = Holds::default();
-        holds.add(hold);
-        holds
-    }
-
-    /// Adds `hold`; false if it was there already (the court holds a round once; objections count).
-    fn add(&mut self, hold: Hold) -> bool {
-        match hold {
-            Hold::Court if self.court => false,
-            Hold::Court => {
-                self.court = true;
-                true
-            }
-            Hold::Objection => {
-                self.objections = self.objections.saturating_add(1);
-                true
-            }
-        }
-    }
-
-    /// Removes `hold`; false if it was not there.
-    fn remove(&mut self, hold: Hold) -> bool {
-        match hold {
-            Hold::Court => std::mem::replace(&mut self.court, false),
-            Hold::Objection if self.objections == 0 => false,
-            Hold::Objection => {
-                self.objections -= 1;
-                true
-            }
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        !self.court && self.objections == 0
-    }
-}
-
-/// Why a suspension cannot be added or lifted. `code()` is the API's error code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HoldError {
-    #[error(transparent)]
-    Status(#[from] StatusConflict),
-    /// The court's resume while only a pending objection holds the round: the objection is decided instead.
-    #[error("the round is suspended for a pending objection: it resumes when that objection is decided")]
-    ObjectionPending,
-}
-
-impl HoldError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            HoldError::Status(conflict) => conflict.code(),
-            HoldError::ObjectionPending => "objection_pending",
-        }
-    }
-}
-
 /// The state of a round that the rules need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Round {
@@ -193,55 +51,6 @@ pub struct Round {
     pub suspension: Option<Suspension>,
     /// A sell-off (R58): the first bid must be the price and sets the end 24 hours after it.
     pub sell_off: bool,
-}
-
-/// The deposit states of a registration (R23, R53, R55).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DepositStatus {
-    Unpaid,
-    Frozen,
-    Released,
-    Applied,
-    Forfeited,
-    /// Paid back after the sale was revoked (R65).
-    Refunded,
-}
-
-impl DepositStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepositStatus::Unpaid => "unpaid",
-            DepositStatus::Frozen => "frozen",
-            DepositStatus::Released => "released",
-            DepositStatus::Applied => "applied",
-            DepositStatus::Forfeited => "forfeited",
-            DepositStatus::Refunded => "refunded",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DepositStatus> {
-        [
-            DepositStatus::Unpaid,
-            DepositStatus::Frozen,
-            DepositStatus::Released,
-            DepositStatus::Applied,
-            DepositStatus::Forfeited,
-            DepositStatus::Refunded,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
-    }
-
-    /// A deposit's status once the round has closed: the winner's is applied to the price, every other
-    /// frozen deposit is released (R53). Unpaid deposits stay unpaid.
-    pub fn after_close(self, is_winner: bool) -> DepositStatus {
-        match (self, is_winner) {
-            (DepositStatus::Frozen, true) => DepositStatus::Applied,
-            (DepositStatus::Frozen, false) => DepositStatus::Released,
-            (other, _) => other,
-        }
-    }
 }
 
 /// The registered bidder making an attempt.
@@ -636,33 +445,6 @@ impl Round {
         self.status = RoundStatus::Withdrawn;
         self.suspension = None;
         Ok(Transition::Withdrawn { at })
-    }
-}
-
-/// How a bid appears in the public record (R47).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BidStanding {
-    Leading,
-    Outbid,
-    Winning,
-}
-
-impl BidStanding {
-    pub fn of(seq: u32, last_seq: u32, status: RoundStatus) -> BidStanding {
-        match (seq == last_seq, status) {
-            (true, RoundStatus::Sold) => BidStanding::Winning,
-            (true, _) => BidStanding::Leading,
-            (false, _) => BidStanding::Outbid,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BidStanding::Leading => "leading",
-            BidStanding::Outbid => "outbid",
-            BidStanding::Winning => "winning",
-        }
     }
 }
 

@@ -3,7 +3,6 @@
 use auction_core::Instant;
 
 use super::{LiveHub, LiveMessage};
-use crate::persistence::convert;
 use crate::persistence::entities::{auction, bid};
 use crate::views::{AuctionView, BidView};
 
@@ -19,9 +18,7 @@ impl LiveHub {
     /// stood right after that bid (its price, leader, count and end), so a watcher never sees a later bid's
     /// price beside an earlier bid.
     pub async fn bids_committed(&self, round: &auction::Model, bids: &[bid::Model], now: Instant) {
-        let Ok(status) = convert::status(&round.status) else {
-            return;
-        };
+        let status = round.status;
         // The round's long texts are not part of a live view: copy the row without them, once.
         let light = auction::Model {
             announcement: None,

@@ -14,7 +14,6 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::{Admission, LiveMessage};
-use crate::persistence::convert;
 use crate::persistence::entities::{auction, bid};
 use crate::state::AppState;
 use crate::views::{AuctionView, BidView};
@@ -95,7 +94,7 @@ async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) ->
     match after_seq {
         Some(after) if last_seq - after > MAX_CATCH_UP => catch_up.reset = true,
         Some(after) if after < last_seq => {
-            let status = convert::status(&row.status).ok()?;
+            let status = row.status;
             let missed = bid::Entity::find()
                 .filter(bid::Column::AuctionId.eq(auction_id))
                 .filter(bid::Column::Seq.gt(after))

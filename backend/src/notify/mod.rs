@@ -41,7 +41,7 @@ pub async fn queue(tx: &WriteTx, email: Email, now: Instant) -> ApiResult<()> {
         subject: Set(rendered.subject),
         text_body: Set(rendered.text),
         html_body: Set(rendered.html),
-        status: Set(OutboxStatus::Pending.as_str().into()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(millis(now)),
         claimed_until: Set(None),
@@ -63,7 +63,7 @@ fn backoff(attempts: i32) -> Duration {
 /// Claims one due message: a conditional update, so two workers (or processes) never both send it.
 async fn claim(state: &AppState, now: Instant) -> ApiResult<Option<outbox_email::Model>> {
     let due = Condition::all()
-        .add(outbox_email::Column::Status.eq(OutboxStatus::Pending.as_str()))
+        .add(outbox_email::Column::Status.eq(OutboxStatus::Pending))
         .add(outbox_email::Column::NextAttemptAt.lte(millis(now)))
         .add(
             Condition::any()
@@ -101,7 +101,7 @@ pub async fn deliver_due(state: &AppState, now: Instant) -> ApiResult<usize> {
         row.claimed_until = Set(None);
         match outcome {
             Ok(()) => {
-                row.status = Set(OutboxStatus::Sent.as_str().into());
+                row.status = Set(OutboxStatus::Sent);
                 row.sent_at = Set(Some(millis(now)));
                 row.attempts = Set(message.attempts + 1);
                 sent += 1;
@@ -112,7 +112,7 @@ pub async fn deliver_due(state: &AppState, now: Instant) -> ApiResult<usize> {
                 row.attempts = Set(attempts);
                 row.last_error = Set(Some(error.clone()));
                 if attempts >= MAX_ATTEMPTS {
-                    row.status = Set(OutboxStatus::Failed.as_str().into());
+                    row.status = Set(OutboxStatus::Failed);
                     tracing::error!(email.id = %message.id, email.kind = %message.kind, error = %error, "email given up");
                 } else {
                     row.next_attempt_at = Set(millis(now + backoff(attempts)));

@@ -2,11 +2,9 @@
 //! row ⇄ `auction_core::Round`.
 
 use auction_core::costs::{BorneBy, BuyerInformation, Contact, Cost, CostAmount, Percent, Viewing};
-use auction_core::deal::DealStatus;
 use auction_core::next_round::RoundKind;
 use auction_core::round::{Holds, Leader, Suspension};
-use auction_core::setup::Category;
-use auction_core::{DepositStatus, Instant, Money, Round, RoundStatus};
+use auction_core::{Instant, Money, Round};
 use chrono::{DateTime, Duration};
 use sea_orm::ActiveValue::Set;
 use sea_orm::DbErr;
@@ -30,27 +28,7 @@ pub fn instant(millis: i64) -> Instant {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
 
-/// A stored round status; one that no code knows is an error, never a guess.
-pub fn status(text: &str) -> Result<RoundStatus, DbErr> {
-    RoundStatus::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown round status {text}")))
-}
-
-/// A stored deal status, likewise.
-pub fn deal_status(text: &str) -> Result<DealStatus, DbErr> {
-    DealStatus::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown deal status {text}")))
-}
-
-/// A stored deposit status, likewise.
-pub fn deposit_status(text: &str) -> Result<DepositStatus, DbErr> {
-    DepositStatus::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown deposit status {text}")))
-}
-
-/// A stored category, likewise.
-pub fn category(text: &str) -> Result<Category, DbErr> {
-    Category::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown category {text}")))
-}
-
-/// A stored round kind, likewise.
+/// A stored round kind; one that no code knows is an error, never a guess.
 pub fn kind(text: &str) -> Result<RoundKind, DbErr> {
     RoundKind::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown round kind {text}")))
 }
@@ -68,7 +46,7 @@ pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
     let suspension = match (row.suspended_at, &row.suspended_from, row.suspended_remaining_ms) {
         (Some(since), Some(from), Some(remaining)) => Some(Suspension {
             since: instant(since),
-            from: status(from)?,
+            from: *from,
             remaining: Duration::milliseconds(remaining),
             holds: Holds {
                 court: row.suspended_by_court.unwrap_or(false),
@@ -78,7 +56,7 @@ pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
         _ => None,
     };
     Ok(Round {
-        status: status(&row.status)?,
+        status: row.status,
         starting_price: money(row.starting_price)?,
         increment: money(row.increment)?,
         bidding_starts_at: instant(row.bidding_starts_at),
@@ -97,7 +75,7 @@ pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
 
 /// Writes a round's rule state back onto its row (the leader's registration id is set by the caller).
 pub fn apply_round(row: &mut auction::ActiveModel, round: &Round) {
-    row.status = Set(round.status.as_str().to_owned());
+    row.status = Set(round.status);
     row.bidding_ends_at = Set(millis(round.bidding_ends_at));
     row.current_price = Set(round.current_price.map(Money::cents));
     row.leader_code = Set(round.leader.as_ref().map(|l| l.code.clone()));
@@ -109,7 +87,7 @@ pub fn apply_round(row: &mut auction::ActiveModel, round: &Round) {
     row.bid_count = Set(i32::try_from(round.bid_count).unwrap_or(i32::MAX));
     row.extension_count = Set(i32::try_from(round.extension_count).unwrap_or(i32::MAX));
     row.suspended_at = Set(round.suspension.map(|s| millis(s.since)));
-    row.suspended_from = Set(round.suspension.map(|s| s.from.as_str().to_owned()));
+    row.suspended_from = Set(round.suspension.map(|s| s.from));
     row.suspended_remaining_ms = Set(round.suspension.map(|s| s.remaining.num_milliseconds()));
     row.suspended_by_court = Set(round.suspension.map(|s| s.holds.court));
     row.suspended_objections = Set(round

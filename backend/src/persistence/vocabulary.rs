@@ -2,14 +2,16 @@
 //! in `auction-core`): one enum each, with its one spelling. Reading a value no code knows is an error,
 //! never a guess.
 
-use sea_orm::DbErr;
-
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    // `$text` is a `tt`, not a `literal`: a literal fragment reaches the derives wrapped in an invisible
+    // group, and utoipa then misses the serde rename. Each enum is a column type of its own (stored as its
+    // spelling) and an enum in the API's description.
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema, sea_orm::DeriveValueType)]
+        #[sea_orm(value_type = "String", from_str = "auction_core::word::stored", to_str = "auction_core::word::spelled")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
         impl $name {
@@ -20,13 +22,23 @@ macro_rules! vocabulary {
                     $($name::$variant => $text),+
                 }
             }
+        }
 
-            pub fn parse(text: &str) -> Result<$name, DbErr> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.as_str() == text)
-                    .ok_or_else(|| DbErr::Custom(format!(concat!("unknown ", stringify!($name), " {}"), text)))
+        impl auction_core::Word for $name {
+            const NAME: &'static str = stringify!($name);
+
+            fn as_str(self) -> &'static str {
+                <$name>::as_str(self)
+            }
+
+            fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|value| value.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };
@@ -97,18 +109,23 @@ vocabulary!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use auction_core::Word;
 
     #[test]
-    fn every_value_reads_back_and_an_unknown_one_is_an_error() {
-        for status in PaymentStatus::ALL {
-            assert_eq!(PaymentStatus::parse(status.as_str()).unwrap(), *status);
+    fn every_value_reads_back_is_shown_as_stored_and_an_unknown_one_is_an_error() {
+        fn each<W: Word + serde::Serialize>(all: &[W]) {
+            for word in all {
+                assert_eq!(W::parse(word.as_str()), Some(*word));
+                assert_eq!(serde_json::to_value(word).unwrap(), word.as_str());
+            }
         }
-        for status in ListingStatus::ALL {
-            assert_eq!(ListingStatus::parse(status.as_str()).unwrap(), *status);
-        }
-        assert!(NegotiationStatus::parse("closed").is_err());
-        assert!(OutboxStatus::parse("").is_err());
-        assert!(PaymentPurpose::parse("refund").is_err());
+        each(PaymentStatus::ALL);
+        each(ListingStatus::ALL);
+        each(RefundReason::ALL);
+        each(PartyKind::ALL);
+        assert_eq!(NegotiationStatus::parse("closed"), None);
+        assert_eq!(OutboxStatus::parse(""), None);
+        assert_eq!(PaymentPurpose::parse("refund"), None);
     }
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, client_address};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::persistence::convert::{self, instant};
+use crate::persistence::convert::instant;
 use crate::persistence::entities::user;
 use crate::services::{accounts, bidding, deals, registrations};
 use crate::state::AppState;
@@ -209,11 +209,11 @@ pub async fn my_bids(
     let items = rows
         .iter()
         .map(|(bid, round)| {
-            let status = convert::status(&round.status)?;
+            let status = round.status;
             Ok(MyBidView {
                 auction_id: round.id,
                 auction_title: round.title.clone(),
-                auction_status: round.status.clone(),
+                auction_status: round.status,
                 bid: BidView::of(bid, round.bid_count, status)?,
             })
         })

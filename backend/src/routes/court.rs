@@ -1,6 +1,8 @@
 //! The judge's own court: its listings and rounds, and a closed round's registrants.
 
+use crate::persistence::vocabulary::PartyKind;
 use actix_web::{HttpResponse, get, post, web};
+use auction_core::{DepositStatus, RoundStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -23,7 +25,7 @@ pub struct CourtListingView {
     pub rounds: u64,
     /// Its latest round's id and status.
     pub latest_round_id: Option<Uuid>,
-    pub latest_round_status: Option<String>,
+    pub latest_round_status: Option<RoundStatus>,
     /// The deadline of a negotiation still taking offers (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_negotiation_deadline: Option<String>,
@@ -46,7 +48,7 @@ pub async fn court_listings(
                 listing: ListingView::of(&row.listing)?,
                 rounds: row.rounds,
                 latest_round_id: row.latest_round.as_ref().map(|r| r.id),
-                latest_round_status: row.latest_round.as_ref().map(|r| r.status.clone()),
+                latest_round_status: row.latest_round.as_ref().map(|r| r.status),
                 open_negotiation_deadline: row
                     .open_negotiation
                     .as_ref()
@@ -96,15 +98,13 @@ pub struct RegistrantView {
     pub real_name: String,
     /// The person's ID number; an organisation's representative's.
     pub id_number: String,
-    /// `person` or `organisation`.
-    pub kind: String,
+    pub kind: PartyKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation: Option<crate::views::OrganisationView>,
     pub email: String,
     pub phone: Option<String>,
     pub priority_rank: Option<i32>,
-    /// `unpaid`, `frozen`, `released`, `applied` or `forfeited`.
-    pub deposit_status: String,
+    pub deposit_status: DepositStatus,
     #[schema(value_type = String)]
     pub deposit: auction_core::Money,
     /// The version of the instructions and reminders the bidder accepted.
@@ -135,12 +135,12 @@ pub async fn registrants(
                     .clone()
                     .or_else(|| person.representative_id_number.clone())
                     .unwrap_or_default(),
-                kind: person.kind.clone(),
+                kind: person.kind,
                 organisation: crate::views::OrganisationView::of(person),
                 email: person.email.clone(),
                 phone: person.phone.clone(),
                 priority_rank: registration.priority_rank,
-                deposit_status: registration.deposit_status.clone(),
+                deposit_status: registration.deposit_status,
                 deposit: money(registration.deposit_amount)?,
                 terms_version: registration.terms_version.clone(),
                 registered_at: auction_core::time::rfc3339(instant(registration.created_at)),

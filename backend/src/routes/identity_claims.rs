@@ -1,6 +1,7 @@
 //! Identity claims: a person whose ID number another account holds files one with proof; the
 //! administrator reads the proof and decides (see `services::identity_claims`).
 
+use crate::persistence::vocabulary::ClaimStatus;
 use actix_multipart::form::MultipartForm;
 use actix_multipart::form::tempfile::TempFile;
 use actix_multipart::form::text::Text;
@@ -44,7 +45,7 @@ pub struct IdentityClaimForm {
 pub struct IdentityClaimReceipt {
     pub id: Uuid,
     /// `pending` until the administrator decides; the decision is emailed.
-    pub status: String,
+    pub status: ClaimStatus,
     pub filed_at: String,
 }
 
@@ -82,7 +83,7 @@ pub async fn file_claim(
     .await?;
     Ok(HttpResponse::Created().json(IdentityClaimReceipt {
         id: filed.id,
-        status: filed.status.clone(),
+        status: filed.status,
         filed_at: auction_core::time::rfc3339(instant(filed.filed_at)),
     }))
 }
@@ -104,8 +105,7 @@ pub struct IdentityClaimView {
     pub id_number: String,
     pub phone: Option<String>,
     pub statement: String,
-    /// `pending`, `upheld` or `rejected`.
-    pub status: String,
+    pub status: ClaimStatus,
     pub filed_at: String,
     pub decided_at: Option<String>,
     pub decision_note: Option<String>,
@@ -128,7 +128,7 @@ impl IdentityClaimView {
             id_number: claim.id_number.clone(),
             phone: claim.phone.clone(),
             statement: claim.statement.clone(),
-            status: claim.status.clone(),
+            status: claim.status,
             filed_at: auction_core::time::rfc3339(instant(claim.filed_at)),
             decided_at: claim.decided_at.map(|t| auction_core::time::rfc3339(instant(t))),
             decision_note: claim.decision_note.clone(),

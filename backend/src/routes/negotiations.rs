@@ -1,6 +1,8 @@
 //! Negotiation between the parties (当事人议价): the judge opens it; each party acts through its link.
 
+use crate::persistence::vocabulary::{ListingStatus, NegotiationStatus};
 use actix_web::{HttpResponse, get, post, web};
+use auction_core::setup::{Category, ReferenceMethod};
 use auction_core::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,8 +29,7 @@ pub struct OpenNegotiationRequest {
 pub struct NegotiationView {
     pub id: Uuid,
     pub listing_id: Uuid,
-    /// `open`, `agreed` or `failed`.
-    pub status: String,
+    pub status: NegotiationStatus,
     pub deadline: String,
     #[schema(value_type = Option<String>)]
     pub agreed_amount: Option<auction_core::Money>,
@@ -56,7 +57,7 @@ fn negotiation_view(n: &negotiation::Model, offers: &[negotiation_offer::Model])
     Ok(NegotiationView {
         id: n.id,
         listing_id: n.listing_id,
-        status: n.status.clone(),
+        status: n.status,
         deadline: rfc3339(instant(n.deadline)),
         agreed_amount: money_opt(n.agreed_amount)?,
         offers: offers.iter().map(offer_view).collect::<ApiResult<_>>()?,
@@ -98,13 +99,13 @@ pub async fn get_negotiation(
 pub struct NegotiatedListing {
     pub id: Uuid,
     pub title: String,
-    pub category: String,
+    pub category: Category,
     pub description: String,
     pub location: String,
-    pub status: String,
+    pub status: ListingStatus,
     #[schema(value_type = Option<String>)]
     pub reference_price: Option<auction_core::Money>,
-    pub reference_method: Option<String>,
+    pub reference_method: Option<ReferenceMethod>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,8 +114,7 @@ pub struct PartyNegotiationView {
     /// Which party this link belongs to: `applicant` or `respondent`.
     pub party: String,
     pub offers: Vec<OfferView>,
-    /// `open`, `agreed` or `failed`.
-    pub status: String,
+    pub status: NegotiationStatus,
     pub deadline: String,
     #[schema(value_type = Option<String>)]
     pub agreed_amount: Option<auction_core::Money>,
@@ -126,16 +126,16 @@ fn party_view(view: &PartyView) -> ApiResult<PartyNegotiationView> {
         listing: NegotiatedListing {
             id: l.id,
             title: l.title.clone(),
-            category: l.category.clone(),
+            category: l.category,
             description: l.description.clone(),
             location: l.location.clone(),
-            status: l.status.clone(),
+            status: l.status,
             reference_price: money_opt(l.reference_price)?,
-            reference_method: l.reference_method.clone(),
+            reference_method: l.reference_method,
         },
         party: view.party.clone(),
         offers: view.offers.iter().map(offer_view).collect::<ApiResult<_>>()?,
-        status: view.negotiation.status.clone(),
+        status: view.negotiation.status,
         deadline: rfc3339(instant(view.negotiation.deadline)),
         agreed_amount: money_opt(view.negotiation.agreed_amount)?,
     })

@@ -1,6 +1,7 @@
 //! Objections to a round (异议, R61–R65): recorded and decided by the round's court.
 
 use actix_web::{HttpResponse, get, post, web};
+use auction_core::objection::{ObjectionStatus, ObjectorRole};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -45,8 +46,7 @@ pub struct ObjectionView {
     pub objector: ObjectorView,
     pub grounds: Vec<String>,
     pub statement: String,
-    /// `pending`, `rejected` or `upheld`.
-    pub status: String,
+    pub status: ObjectionStatus,
     pub filed_at: String,
     /// The decision is due by then: 15 days after filing (R64).
     pub decide_by: String,
@@ -60,7 +60,7 @@ pub struct ObjectionView {
 pub struct ObjectorView {
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: ObjectorRole,
 }
 
 impl ObjectionView {
@@ -71,11 +71,11 @@ impl ObjectionView {
             objector: ObjectorView {
                 name: row.objector_name.clone(),
                 email: row.objector_email.clone(),
-                role: row.objector_role.clone(),
+                role: row.objector_role,
             },
             grounds: serde_json::from_str(&row.grounds).map_err(ApiError::internal)?,
             statement: row.statement.clone(),
-            status: row.status.clone(),
+            status: row.status,
             filed_at: rfc3339(instant(row.filed_at)),
             decide_by: rfc3339(instant(row.decide_by)),
             suspended_round: row.suspended_round,

@@ -20,8 +20,8 @@ pub const SIGNATURE_HEADER: &str = "x-fapai-signature";
 pub(super) fn view(order: &payment_order::Model) -> ApiResult<PaymentView> {
     Ok(PaymentView {
         order_id: order.id,
-        status: order.status.clone(),
-        purpose: order.purpose.clone(),
+        status: order.status,
+        purpose: order.purpose,
         amount: money(order.amount)?,
     })
 }

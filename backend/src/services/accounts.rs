@@ -171,7 +171,7 @@ async fn insert_user(
         created_at: Set(millis(state.clock.now())),
         identity_verified_at: Set(None),
         deactivated_at: Set(None),
-        kind: Set(PartyKind::Person.as_str().to_owned()),
+        kind: Set(PartyKind::Person),
         organisation_name: Set(None),
         credit_code: Set(None),
         representative_id_number: Set(None),
@@ -188,7 +188,7 @@ async fn insert_user(
             representative_id_number,
             verified_at,
         }) => {
-            row.kind = Set(PartyKind::Organisation.as_str().to_owned());
+            row.kind = Set(PartyKind::Organisation);
             row.organisation_name = Set(Some(name));
             row.credit_code = Set(Some(credit_code));
             row.representative_id_number = Set(Some(representative_id_number));

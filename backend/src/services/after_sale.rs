@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::convert::{self, instant, millis};
+use crate::persistence::convert::{instant, millis};
 use crate::persistence::entities::{deal, listing, objection};
 use crate::state::AppState;
 
@@ -49,13 +49,13 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
             .ok_or_else(|| ApiError::internal("deal without its listing"))?;
         let objection_pending = objection::Entity::find()
             .filter(objection::Column::AuctionId.eq(locked.id()))
-            .filter(objection::Column::Status.eq(ObjectionStatus::Pending.as_str()))
+            .filter(objection::Column::Status.eq(ObjectionStatus::Pending))
             .count(&**tx)
             .await?
             > 0;
         let facts = AfterSale {
             objection_pending,
-            status: convert::deal_status(&deal.status)?,
+            status: deal.status,
             is_housing: listing.is_housing,
             qualification: deal.qualification.as_deref().and_then(Qualification::parse),
             ruling_issued_at: deal.ruling_issued_at.map(instant),
@@ -78,7 +78,7 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
                          can be set aside on an objection (R65)",
                     ));
                 }
-                row.status = Set(DealStatus::RulingIssued.as_str().to_owned());
+                row.status = Set(DealStatus::RulingIssued);
                 row.ruling_issued_at = Set(Some(millis(now)));
                 ("ruling", json!({}))
             }
@@ -89,7 +89,7 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
             }
             Step::Handover { at } => {
                 facts.check_handover(*at, now)?;
-                row.status = Set(DealStatus::HandedOver.as_str().to_owned());
+                row.status = Set(DealStatus::HandedOver);
                 row.handed_over_at = Set(Some(millis(*at)));
                 ("handed_over", json!({ "handed_over_at": rfc3339(*at) }))
             }

@@ -79,7 +79,7 @@ pub async fn may_attach(state: &AppState, caller: &Caller, registration_id: Uuid
         .await?
         .filter(|r| r.user_id == caller.user_id && r.agent_status.is_some())
         .ok_or_else(|| ApiError::not_found("agency"))?;
-    if agency.agent_status.as_deref() != Some(AgencyStatus::Pending.as_str()) {
+    if agency.agent_status != Some(AgencyStatus::Pending) {
         return Err(ApiError::conflict(
             "agency_decided",
             "the court has decided this agency; its files can no longer change",
@@ -199,7 +199,7 @@ pub async fn decide(
             let status = AgencyStatus::decided(confirmed);
             let principal = current.principal_name.clone().unwrap_or_default();
             let mut active = current.into_active_model();
-            active.agent_status = Set(Some(status.as_str().to_owned()));
+            active.agent_status = Set(Some(status));
             active.agent_note = Set(note.clone());
             active.agent_decided_at = Set(Some(millis(now)));
             active.updated_at = Set(millis(now));

@@ -84,7 +84,7 @@ pub async fn mark(state: &AppState, caller: &Caller, auction_id: Uuid, email: &s
             .filter(registration::Column::UserId.eq(bidder.id))
             .one(&**tx)
             .await?;
-        if let Some(registration) = registered.filter(|r| r.deposit_status == DepositStatus::Unpaid.as_str()) {
+        if let Some(registration) = registered.filter(|r| r.deposit_status == DepositStatus::Unpaid) {
             reprice_unpaid(tx, registration.id, owed).await?;
             let mut active = registration.into_active_model();
             active.deposit_amount = Set(owed.cents());
@@ -114,13 +114,13 @@ pub async fn mark(state: &AppState, caller: &Caller, auction_id: Uuid, email: &s
 async fn reprice_unpaid(tx: &WriteTx, registration_id: Uuid, owed: Money) -> ApiResult<()> {
     let pending = payment_order::Entity::find()
         .filter(payment_order::Column::RegistrationId.eq(registration_id))
-        .filter(payment_order::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .filter(payment_order::Column::Status.eq(PaymentStatus::Pending))
         .all(&**tx)
         .await?;
     for order in pending {
         let mut active = order.into_active_model();
         if owed.is_zero() {
-            active.status = Set(PaymentStatus::Rejected.as_str().to_owned());
+            active.status = Set(PaymentStatus::Rejected);
         } else {
             active.amount = Set(owed.cents());
         }

@@ -129,7 +129,7 @@ pub async fn registrants(
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
     caller.require_judge_of(round.court_id)?;
-    let closed = crate::persistence::convert::status(&round.status)?.is_closed();
+    let closed = round.status.is_closed();
     if !closed {
         return Err(ApiError::conflict(
             "auction_not_closed",

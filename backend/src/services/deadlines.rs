@@ -50,7 +50,7 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
     let mut due: Vec<(Deadline, Uuid, Uuid, Instant)> = Vec::new();
     // Paid, no ruling yet: due ten days after payment.
     let paid = deal::Entity::find()
-        .filter(deal::Column::Status.eq(DealStatus::Paid.as_str()))
+        .filter(deal::Column::Status.eq(DealStatus::Paid))
         .filter(deal::Column::RulingReminderSentAt.is_null())
         .filter(deal::Column::PaidAt.lte(horizon - RULING_WITHIN.num_milliseconds()))
         .all(state.db.conn())
@@ -67,7 +67,7 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
     }
     // Served, not handed over: due fifteen days after service.
     let served = deal::Entity::find()
-        .filter(deal::Column::Status.eq(DealStatus::RulingIssued.as_str()))
+        .filter(deal::Column::Status.eq(DealStatus::RulingIssued))
         .filter(deal::Column::HandoverReminderSentAt.is_null())
         .filter(deal::Column::ServedAt.lte(horizon - HANDOVER_WITHIN.num_milliseconds()))
         .all(state.db.conn())

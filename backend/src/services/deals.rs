@@ -127,7 +127,7 @@ async fn pending_balance_order(
     deal: &deal::Model,
 ) -> ApiResult<payment_order::Model> {
     let now = state.clock.now();
-    if deal.status != DealStatus::AwaitingBalance.as_str() || now >= instant(deal.balance_due_at) {
+    if deal.status != DealStatus::AwaitingBalance || now >= instant(deal.balance_due_at) {
         return Err(ApiError::conflict(
             "deal_not_awaiting_balance",
             "this deal is not awaiting its balance",
@@ -135,7 +135,7 @@ async fn pending_balance_order(
     }
     let pending = payment_order::Entity::find()
         .filter(payment_order::Column::DealId.eq(deal.id))
-        .filter(payment_order::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .filter(payment_order::Column::Status.eq(PaymentStatus::Pending))
         .one(&**tx)
         .await?;
     match pending {
@@ -214,7 +214,7 @@ pub async fn confirmation_html(state: &AppState, id: Uuid, embed: bool) -> ApiRe
         .one(state.db.conn())
         .await?
         .map(|c| c.name);
-    let status = crate::persistence::convert::deal_status(&deal.status)?;
+    let status = deal.status;
     let round_label = match round.round_kind.as_str() {
         "first" => "第一次拍卖 · first auction",
         "second" => "第二次拍卖 · second auction",
@@ -256,7 +256,7 @@ pub async fn confirmation_html(state: &AppState, id: Uuid, embed: bool) -> ApiRe
 /// buyer is then barred, by identity, from the listing's later rounds (see `registrations`).
 pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> {
     let due = deal::Entity::find()
-        .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance.as_str()))
+        .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance))
         .filter(deal::Column::BalanceDueAt.lte(millis(now)))
         .all(state.db.conn())
         .await?;
@@ -271,11 +271,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
             else {
                 return Ok(None);
             };
-            if !is_in_default(
-                crate::persistence::convert::deal_status(&deal.status)?,
-                instant(deal.balance_due_at),
-                now,
-            ) {
+            if !is_in_default(deal.status, instant(deal.balance_due_at), now) {
                 return Ok(None); // paid in the meantime
             }
             let at = instant(deal.balance_due_at);
@@ -288,7 +284,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
             let (forfeited, refunded) = default_forfeiture(paid_in, forfeitable);
             let registration_id = registration.id;
             let mut registration = registration.into_active_model();
-            registration.deposit_status = Set(DepositStatus::Forfeited.as_str().to_owned());
+            registration.deposit_status = Set(DepositStatus::Forfeited);
             registration.updated_at = Set(millis(now));
             registration.update(&**tx).await?;
             locked.record_default(&deal, forfeited, refunded, at);
@@ -321,7 +317,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
             notify::queue(tx, email, now).await?;
             set_listing_status(tx, deal.listing_id, ListingStatus::Defaulted, at).await?;
             let mut active = deal.into_active_model();
-            active.status = Set(DealStatus::Defaulted.as_str().to_owned());
+            active.status = Set(DealStatus::Defaulted);
             active.defaulted_at = Set(Some(millis(at)));
             active.updated_at = Set(millis(now));
             Ok(Some(active.update(&**tx).await?))
@@ -338,7 +334,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
 /// Two days before the balance deadline the buyer is reminded, once.
 pub async fn send_reminders(state: &AppState, now: Instant) -> ApiResult<usize> {
     let due = deal::Entity::find()
-        .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance.as_str()))
+        .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance))
         .filter(deal::Column::ReminderSentAt.is_null())
         .filter(deal::Column::BalanceDueAt.lte(millis(now + REMINDER_BEFORE)))
         .filter(deal::Column::BalanceDueAt.gt(millis(now)))
@@ -351,7 +347,7 @@ pub async fn send_reminders(state: &AppState, now: Instant) -> ApiResult<usize> 
             .col_expr(deal::Column::ReminderSentAt, Expr::value(millis(now)))
             .filter(deal::Column::Id.eq(deal.id))
             .filter(deal::Column::ReminderSentAt.is_null())
-            .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance.as_str()))
+            .filter(deal::Column::Status.eq(DealStatus::AwaitingBalance))
             .exec(&*tx)
             .await?;
         if marked.rows_affected == 1 {

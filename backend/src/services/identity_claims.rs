@@ -80,7 +80,7 @@ pub async fn file(
         proof_content_type: Set(content_type.to_owned()),
         proof_size: Set(i64::try_from(content.size).unwrap_or(i64::MAX)),
         proof_sha256: Set(content.sha256),
-        status: Set(ClaimStatus::Pending.as_str().to_owned()),
+        status: Set(ClaimStatus::Pending),
         filed_at: Set(millis(state.clock.now())),
         decided_by: Set(None),
         decided_at: Set(None),
@@ -110,7 +110,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<(identity_
         .order_by_asc(identity_claim::Column::FiledAt)
         .all(state.db.conn())
         .await?;
-    let pending = ClaimStatus::Pending.as_str();
+    let pending = ClaimStatus::Pending;
     claims.sort_by_key(|c| {
         let open = c.status == pending;
         (!open, if open { c.filed_at } else { -c.filed_at })
@@ -158,7 +158,7 @@ pub async fn decide(
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("identity claim"))?;
-    if claim.status != ClaimStatus::Pending.as_str() {
+    if claim.status != ClaimStatus::Pending {
         return Err(ApiError::conflict(
             "claim_decided",
             "this claim has been decided already",
@@ -175,7 +175,7 @@ pub async fn decide(
     } else {
         ClaimStatus::Rejected
     };
-    decided.status = Set(status.as_str().to_owned());
+    decided.status = Set(status);
     decided.decided_by = Set(Some(caller.user_id));
     decided.decided_at = Set(Some(millis(now)));
     decided.decision_note = Set(note.clone());
@@ -221,9 +221,7 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
         let round = auction::Entity::find_by_id(held.auction_id)
             .one(state.db.conn())
             .await?;
-        let open = round
-            .and_then(|r| crate::persistence::convert::status(&r.status).ok())
-            .is_some_and(|s| !s.is_closed());
+        let open = round.is_some_and(|r| !r.status.is_closed());
         if !open {
             continue;
         }
@@ -235,7 +233,7 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
                 return Ok(());
             }
             let before_bidding = matches!(locked.round.status, RoundStatus::Draft | RoundStatus::Announced);
-            let deposit_released = before_bidding && current.deposit_status == DepositStatus::Frozen.as_str();
+            let deposit_released = before_bidding && current.deposit_status == DepositStatus::Frozen;
             let code = current.bidder_code.clone();
             let mut row = current.into_active_model();
             row.frozen_at = Set(Some(millis(now)));
@@ -243,7 +241,7 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
                 // Its place is freed for the number's owner: the registration no longer holds the number.
                 row.identity = Set(format!("frozen:{}", held.id));
                 if deposit_released {
-                    row.deposit_status = Set(DepositStatus::Released.as_str().to_owned());
+                    row.deposit_status = Set(DepositStatus::Released);
                 }
             }
             row.updated_at = Set(millis(now));

@@ -72,12 +72,12 @@ pub async fn create_listing(state: &AppState, caller: &Caller, input: NewListing
         case_id: Set(case.id),
         court_id: Set(court_id),
         title: Set(required_text(&input.title, "title", 200)?),
-        category: Set(category.as_str().to_owned()),
+        category: Set(category),
         description: Set(required_text(&input.description, "description", 20_000)?),
         location: Set(required_text(&input.location, "location", 500)?),
         encumbrances: Set(encumbrances),
         is_housing: Set(input.is_housing.unwrap_or(false)),
-        status: Set(ListingStatus::Pricing.as_str().to_owned()),
+        status: Set(ListingStatus::Pricing),
         reference_price: Set(None),
         reference_method: Set(None),
         reference_fixed_at: Set(None),
@@ -300,21 +300,21 @@ pub async fn set_reference_price(
     let record = valuation::ActiveModel {
         id: Set(Uuid::new_v4()),
         listing_id: Set(listing.id),
-        method: Set(method.as_str().to_owned()),
+        method: Set(method),
         quotes: Set(json!(quotes_json).to_string()),
         result: Set(reference.cents()),
         created_by: Set(decided_by),
         created_at: Set(millis(now)),
     };
     record.insert(&**tx).await?;
-    let was_pricing = ListingStatus::parse(&listing.status)? == ListingStatus::Pricing;
+    let was_pricing = listing.status == ListingStatus::Pricing;
     let mut row = listing.into_active_model();
     row.reference_price = Set(Some(reference.cents()));
-    row.reference_method = Set(Some(method.as_str().to_owned()));
+    row.reference_method = Set(Some(method));
     row.reference_fixed_at = Set(Some(millis(now)));
     row.reference_valid_until = Set(Some(millis(reference_valid_until(now))));
     if was_pricing {
-        row.status = Set(ListingStatus::Priced.as_str().to_owned());
+        row.status = Set(ListingStatus::Priced);
     }
     row.updated_at = Set(millis(now));
     Ok(row.update(&**tx).await?)

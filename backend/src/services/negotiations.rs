@@ -62,7 +62,7 @@ pub async fn open(
     listings::ensure_price_may_change(&tx, listing.id).await?;
     let already_open = negotiation::Entity::find()
         .filter(negotiation::Column::ListingId.eq(listing.id))
-        .filter(negotiation::Column::Status.eq(NegotiationStatus::Open.as_str()))
+        .filter(negotiation::Column::Status.eq(NegotiationStatus::Open))
         .count(&*tx)
         .await?;
     if already_open > 0 {
@@ -83,7 +83,7 @@ pub async fn open(
     let record = negotiation::ActiveModel {
         id: Set(Uuid::new_v4()),
         listing_id: Set(listing.id),
-        status: Set(NegotiationStatus::Open.as_str().into()),
+        status: Set(NegotiationStatus::Open),
         deadline: Set(millis(deadline)),
         agreed_amount: Set(None),
         opened_by: Set(caller.user_id),
@@ -145,11 +145,11 @@ async fn party_of(state: &AppState, token: &str) -> ApiResult<negotiation_party:
 
 /// Marks a negotiation failed if its deadline has passed; `true` if it did.
 async fn fail_if_due(tx: &WriteTx, record: &negotiation::Model, now: Instant) -> ApiResult<bool> {
-    if record.status != NegotiationStatus::Open.as_str() || now < instant(record.deadline) {
+    if record.status != NegotiationStatus::Open || now < instant(record.deadline) {
         return Ok(false);
     }
     let mut active = record.clone().into_active_model();
-    active.status = Set(NegotiationStatus::Failed.as_str().into());
+    active.status = Set(NegotiationStatus::Failed);
     active.closed_at = Set(Some(record.deadline));
     active.update(&**tx).await?;
     tracing::info!(negotiation.id = %record.id, "negotiation failed at its deadline");
@@ -205,7 +205,7 @@ pub async fn offer(state: &AppState, token: &str, amount: Money) -> ApiResult<(n
         tx.commit().await?;
         return Err(closed());
     }
-    if record.status != NegotiationStatus::Open.as_str() {
+    if record.status != NegotiationStatus::Open {
         return Err(closed());
     }
     let earlier = offers(&tx, record.id).await?;
@@ -248,7 +248,7 @@ pub async fn offer(state: &AppState, token: &str, amount: Money) -> ApiResult<(n
         )
         .await?;
         let mut active = record.clone().into_active_model();
-        active.status = Set(NegotiationStatus::Agreed.as_str().into());
+        active.status = Set(NegotiationStatus::Agreed);
         active.agreed_amount = Set(Some(amount.cents()));
         active.closed_at = Set(Some(millis(now)));
         record = active.update(&*tx).await?;
@@ -293,7 +293,7 @@ pub async fn latest_for_judge(
 /// Fails every open negotiation whose deadline has passed (the worker and the test clock).
 pub async fn expire_due(state: &AppState, now: Instant) -> ApiResult<usize> {
     let due = negotiation::Entity::find()
-        .filter(negotiation::Column::Status.eq(NegotiationStatus::Open.as_str()))
+        .filter(negotiation::Column::Status.eq(NegotiationStatus::Open))
         .filter(negotiation::Column::Deadline.lte(millis(now)))
         .all(state.db.conn())
         .await?;

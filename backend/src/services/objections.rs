@@ -19,7 +19,7 @@ use super::rounds::{Access, LockedRound, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::{deal_status, millis};
+use crate::persistence::convert::millis;
 use crate::persistence::entities::{deal, objection};
 use crate::state::AppState;
 
@@ -43,8 +43,7 @@ async fn objected(locked: &LockedRound, tx: &WriteTx) -> ApiResult<ObjectedRound
         .filter(deal::Column::AuctionId.eq(locked.id()))
         .one(&**tx)
         .await?
-        .map(|d| deal_status(&d.status))
-        .transpose()?;
+        .map(|d| d.status);
     Ok(ObjectedRound {
         status: locked.round.status,
         deal,
@@ -90,10 +89,10 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
                 court_id: Set(locked.row.court_id),
                 objector_name: Set(name.clone()),
                 objector_email: Set(email.to_lowercase()),
-                objector_role: Set(role.as_str().to_owned()),
+                objector_role: Set(role),
                 grounds: Set(json!(grounds.iter().map(|g| g.as_str()).collect::<Vec<_>>()).to_string()),
                 statement: Set(statement.clone()),
-                status: Set(ObjectionStatus::Pending.as_str().to_owned()),
+                status: Set(ObjectionStatus::Pending),
                 filed_by: Set(caller.user_id),
                 filed_at: Set(millis(now)),
                 decide_by: Set(millis(filing.decide_by)),
@@ -149,13 +148,12 @@ pub async fn decide(
             .one(&**tx)
             .await?
             .ok_or_else(|| ApiError::not_found("objection"))?;
-        let status = ObjectionStatus::parse(&row.status)
-            .ok_or_else(|| ApiError::internal(format!("unknown objection status {}", row.status)))?;
+        let status = row.status;
         let round = objected(locked, tx).await?;
         let stopped_by_it = row.suspended_round && round.status == RoundStatus::Suspended;
         let consequence = auction_core::objection::decide(status, decision, round, stopped_by_it)?;
         let mut active = row.into_active_model();
-        active.status = Set(decision.status().as_str().to_owned());
+        active.status = Set(decision.status());
         active.decided_at = Set(Some(millis(now)));
         active.decided_by = Set(Some(caller.user_id));
         active.reasoning = Set(Some(reasoning.clone()));
@@ -238,7 +236,7 @@ pub async fn due_for_reminder(
     within: chrono::Duration,
 ) -> ApiResult<Vec<objection::Model>> {
     Ok(objection::Entity::find()
-        .filter(objection::Column::Status.eq(ObjectionStatus::Pending.as_str()))
+        .filter(objection::Column::Status.eq(ObjectionStatus::Pending))
         .filter(objection::Column::ReminderSentAt.is_null())
         .filter(objection::Column::DecideBy.lte(millis(now + within)))
         .all(state.db.conn())

@@ -40,8 +40,8 @@ pub async fn pay_back(state: &AppState, tx: &WriteTx, due: RefundDue, now: Insta
         auction_id: Set(due.auction_id),
         deal_id: Set(due.deal_id),
         registration_id: Set(due.registration_id),
-        purpose: Set(due.purpose.as_str().to_owned()),
-        reason: Set(due.reason.as_str().to_owned()),
+        purpose: Set(due.purpose),
+        reason: Set(due.reason),
         amount: Set(due.amount.cents()),
         status: Set(COMPLETED.to_owned()),
         gateway_reference: Set(reference),
@@ -68,7 +68,7 @@ pub async fn of_deals(state: &AppState, deal_ids: Vec<Uuid>) -> ApiResult<Vec<re
 
 /// How a message names a refund.
 pub fn line(row: &refund::Model) -> ApiResult<RefundLine> {
-    let (label, label_en) = match RefundPurpose::parse(&row.purpose)? {
+    let (label, label_en) = match row.purpose {
         RefundPurpose::Deposit => ("保证金", "deposit"),
         RefundPurpose::Prepayment => ("变卖预缴款", "sell-off prepayment"),
         RefundPurpose::Balance => ("已付尾款", "balance paid"),

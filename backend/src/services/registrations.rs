@@ -57,7 +57,7 @@ async fn new_bidder_code(tx: &WriteTx, auction_id: Uuid) -> ApiResult<String> {
 async fn is_barred(tx: &WriteTx, listing_id: Uuid, identity: &str) -> ApiResult<bool> {
     let defaulted = deal::Entity::find()
         .filter(deal::Column::ListingId.eq(listing_id))
-        .filter(deal::Column::Status.eq(DealStatus::Defaulted.as_str()))
+        .filter(deal::Column::Status.eq(DealStatus::Defaulted))
         .all(&**tx)
         .await?;
     for deal in defaulted {
@@ -183,14 +183,14 @@ pub async fn register(
             priority_rank: Set(priority_rank),
             deposit_amount: Set(amount.cents()),
             deposit_forfeitable: Set(Some(forfeitable.cents())),
-            deposit_status: Set(DepositStatus::Unpaid.as_str().to_owned()),
+            deposit_status: Set(DepositStatus::Unpaid),
             // Which bidding instructions and special reminders (R30) the bidder accepted.
             terms_version: Set(locked.row.terms_version.clone().unwrap_or_default()),
             created_at: Set(at),
             updated_at: Set(at),
             housing_commitment_at: Set(is_housing.then_some(at)),
-            agent_status: Set(principal.as_ref().map(|_| AgencyStatus::Pending.as_str().to_owned())),
-            principal_kind: Set(principal.as_ref().map(|p| p.identity.kind().as_str().to_owned())),
+            agent_status: Set(principal.as_ref().map(|_| AgencyStatus::Pending)),
+            principal_kind: Set(principal.as_ref().map(|p| p.identity.kind())),
             principal_name: Set(principal_name.clone()),
             agent_note: Set(None),
             agent_decided_at: Set(None),
@@ -250,10 +250,10 @@ pub async fn list_mine(
             .one(state.db.conn())
             .await?
             .ok_or_else(|| ApiError::internal("registration without its round"))?;
-        let order = if registration.deposit_status == DepositStatus::Unpaid.as_str() {
+        let order = if registration.deposit_status == DepositStatus::Unpaid {
             payment_order::Entity::find()
                 .filter(payment_order::Column::RegistrationId.eq(registration.id))
-                .filter(payment_order::Column::Status.eq(PaymentStatus::Pending.as_str()))
+                .filter(payment_order::Column::Status.eq(PaymentStatus::Pending))
                 .one(state.db.conn())
                 .await?
                 .map(|o| o.id)

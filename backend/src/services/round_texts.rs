@@ -3,7 +3,7 @@
 //! facts change. Used by the rounds' and the listings' services alike.
 
 use auction_core::RoundStatus;
-use auction_core::setup::{RoundKind, RoundTerms};
+use auction_core::setup::{ReferenceMethod, RoundKind, RoundTerms};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -40,7 +40,7 @@ pub async fn round_texts(
             encumbrances: listing.encumbrances.as_deref(),
             kind,
             reference_price: money_opt(listing.reference_price)?.unwrap_or_default(),
-            reference_method: listing.reference_method.as_deref(),
+            reference_method: listing.reference_method.map(ReferenceMethod::as_str),
             starting_price: terms.starting_price,
             deposit: terms.deposit,
             increment: terms.increment,
@@ -61,7 +61,7 @@ pub async fn round_texts(
 pub async fn regenerate_draft_announcements(tx: &WriteTx, listing: &listing::Model) -> ApiResult<()> {
     let drafts = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::Status.eq(RoundStatus::Draft.as_str()))
+        .filter(auction::Column::Status.eq(RoundStatus::Draft))
         .filter(auction::Column::AnnouncementGenerated.eq(true))
         .all(&**tx)
         .await?;

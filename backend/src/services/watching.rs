@@ -40,7 +40,7 @@ pub async fn set(state: &AppState, caller: &Caller, round: &auction::Model, on: 
             user_id: Set(caller.user_id),
             created_at: Set(now),
             // Bidding already open: that moment has passed for this watcher.
-            opening_reminded_at: Set((round.status != RoundStatus::Announced.as_str()).then_some(now)),
+            opening_reminded_at: Set((round.status != RoundStatus::Announced).then_some(now)),
             ending_reminded_at: Set(None),
         };
         watch::Entity::insert(row)
@@ -176,7 +176,7 @@ pub async fn remind_ending(state: &AppState, now: Instant) -> ApiResult<usize> {
         let round = auction::Entity::find_by_id(watch.auction_id).one(&*tx).await?;
         let still_due = round
             .as_ref()
-            .is_some_and(|r| r.status == RoundStatus::Bidding.as_str() && r.bidding_ends_at <= horizon);
+            .is_some_and(|r| r.status == RoundStatus::Bidding && r.bidding_ends_at <= horizon);
         if let Some(round) = round.filter(|_| still_due)
             && claim(&tx, watch.id, watch::Column::EndingRemindedAt, now).await?
         {

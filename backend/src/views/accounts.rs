@@ -1,5 +1,6 @@
 //! Accounts and courts as the API shows them.
 
+use crate::persistence::vocabulary::PartyKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,9 +17,8 @@ pub struct UserView {
     pub real_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub court_id: Option<Uuid>,
-    /// `person` or `organisation` (R37).
-    #[schema(example = "person")]
-    pub kind: String,
+    /// A person or an organisation (R37).
+    pub kind: PartyKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation: Option<OrganisationView>,
 }
@@ -47,7 +47,7 @@ impl From<&user::Model> for UserView {
             role: u.role.clone(),
             real_name: u.real_name.clone(),
             court_id: u.court_id,
-            kind: u.kind.clone(),
+            kind: u.kind,
             organisation: OrganisationView::of(u),
         }
     }

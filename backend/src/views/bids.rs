@@ -1,5 +1,6 @@
 //! Bids, the answer to a bid, the ledger and a round's result.
 
+use auction_core::deal::DealStatus;
 use auction_core::round::BidStanding;
 use auction_core::time::rfc3339;
 use auction_core::{Money, RoundStatus};
@@ -53,7 +54,7 @@ pub struct MyBidView {
     pub auction_id: Uuid,
     pub auction_title: String,
     /// The round's status now.
-    pub auction_status: String,
+    pub auction_status: RoundStatus,
     #[serde(flatten)]
     pub bid: BidView,
 }
@@ -126,7 +127,7 @@ pub struct LedgerView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResultView {
     /// `sold`, `failed`, `withdrawn`, or `revoked` (a sale set aside on an objection, R65).
-    pub status: String,
+    pub status: RoundStatus,
     #[schema(value_type = Option<String>)]
     pub final_price: Option<Money>,
     pub winner_code: Option<String>,
@@ -137,5 +138,5 @@ pub struct ResultView {
     pub confirmation_url: Option<String>,
     /// The deal's status when there is one (`defaulted` after 悔拍).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deal_status: Option<String>,
+    pub deal_status: Option<DealStatus>,
 }

@@ -1,6 +1,8 @@
 //! Deals, their refunds and payment orders.
 
+use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
 use auction_core::Money;
+use auction_core::deal::DealStatus;
 use auction_core::time::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,8 +29,7 @@ pub struct DealView {
     #[schema(value_type = String)]
     pub balance_due: Money,
     pub balance_due_at: String,
-    /// `awaiting_balance`, `paid`, `defaulted`, `ruling_issued`, `handed_over` or `revoked`.
-    pub status: String,
+    pub status: DealStatus,
     pub paid_at: Option<String>,
     /// When the sale was set aside on an upheld objection (R65).
     pub revoked_at: Option<String>,
@@ -62,7 +63,7 @@ impl DealView {
             claim_offset: money(d.claim_offset)?,
             balance_due: money(d.balance_due)?,
             balance_due_at: rfc3339(instant(d.balance_due_at)),
-            status: d.status.clone(),
+            status: d.status,
             paid_at: d.paid_at.map(|t| rfc3339(instant(t))),
             revoked_at: d.revoked_at.map(|t| rfc3339(instant(t))),
             refunds: Vec::new(),
@@ -98,10 +99,8 @@ impl DealView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RefundView {
     pub id: Uuid,
-    /// `deposit`, `prepayment` or `balance`.
-    pub purpose: String,
-    /// `revocation` or `default`.
-    pub reason: String,
+    pub purpose: RefundPurpose,
+    pub reason: RefundReason,
     #[schema(value_type = String)]
     pub amount: Money,
     /// `completed`.
@@ -115,8 +114,8 @@ impl RefundView {
     pub fn of(r: &refund::Model) -> ApiResult<RefundView> {
         Ok(RefundView {
             id: r.id,
-            purpose: r.purpose.clone(),
-            reason: r.reason.clone(),
+            purpose: r.purpose,
+            reason: r.reason,
             amount: money(r.amount)?,
             status: r.status.clone(),
             gateway_reference: r.gateway_reference.clone(),
@@ -129,10 +128,8 @@ impl RefundView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentView {
     pub order_id: Uuid,
-    /// `pending`, `paid` or `rejected`.
-    pub status: String,
-    /// `deposit` or `balance`.
-    pub purpose: String,
+    pub status: PaymentStatus,
+    pub purpose: PaymentPurpose,
     #[schema(value_type = String)]
     pub amount: Money,
 }

@@ -1,6 +1,8 @@
 //! Cases, listings, their costs, contact, viewing and files.
 
+use crate::persistence::vocabulary::ListingStatus;
 use auction_core::Money;
+use auction_core::setup::{Category, ReferenceMethod};
 use auction_core::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -65,16 +67,16 @@ pub struct ListingView {
     pub court_id: Uuid,
     pub title: String,
     #[schema(example = "real_estate")]
-    pub category: String,
+    pub category: Category,
     pub description: String,
     pub location: String,
     pub encumbrances: Option<String>,
     pub is_housing: bool,
     #[schema(example = "pricing")]
-    pub status: String,
+    pub status: ListingStatus,
     #[schema(value_type = Option<String>)]
     pub reference_price: Option<Money>,
-    pub reference_method: Option<String>,
+    pub reference_method: Option<ReferenceMethod>,
     pub reference_valid_until: Option<String>,
     pub created_at: String,
     /// Photos and documents.
@@ -225,14 +227,14 @@ impl ListingView {
             case_id: l.case_id,
             court_id: l.court_id,
             title: l.title.clone(),
-            category: l.category.clone(),
+            category: l.category,
             description: l.description.clone(),
             location: l.location.clone(),
             encumbrances: l.encumbrances.clone(),
             is_housing: l.is_housing,
-            status: l.status.clone(),
+            status: l.status,
             reference_price: money_opt(l.reference_price)?,
-            reference_method: l.reference_method.clone(),
+            reference_method: l.reference_method,
             reference_valid_until: l.reference_valid_until.map(|t| rfc3339(instant(t))),
             created_at: rfc3339(instant(l.created_at)),
             files: Vec::new(),

@@ -1,7 +1,9 @@
 //! A bidder's registration for a round, its deposit and payment.
 
 use auction_core::Money;
+use auction_core::agency::AgencyStatus;
 use auction_core::time::rfc3339;
+use auction_core::{DepositStatus, RoundStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,8 +20,7 @@ pub struct DepositView {
     /// What a defaulting buyer loses of it: all of a deposit, the deposit's part of a prepayment.
     #[schema(value_type = String)]
     pub forfeitable: Money,
-    /// `unpaid`, `frozen`, `released`, `applied`, `forfeited` or `refunded`.
-    pub status: String,
+    pub status: DepositStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,15 +38,15 @@ pub struct RegistrationView {
     /// The deposit's payment order, while it is still to be paid.
     pub payment: Option<PaymentRef>,
     pub auction_title: String,
-    pub auction_status: String,
+    pub auction_status: RoundStatus,
     /// The version of the bidding instructions and special reminders accepted.
     pub terms_version: String,
     /// For housing: when the bidder committed to holding the purchase qualification (R32).
     pub housing_commitment_at: Option<String>,
     pub created_at: String,
-    /// For a registration made for a principal (R41): `pending`, `confirmed` or `refused`.
+    /// For a registration made for a principal (R41).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent_status: Option<String>,
+    pub agent_status: Option<AgencyStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal_name: Option<String>,
 }
@@ -60,15 +61,15 @@ impl RegistrationView {
             deposit: DepositView {
                 amount: money(r.deposit_amount)?,
                 forfeitable: money(r.deposit_forfeitable.unwrap_or(r.deposit_amount))?,
-                status: r.deposit_status.clone(),
+                status: r.deposit_status,
             },
             payment: order.map(|order_id| PaymentRef { order_id }),
             auction_title: round.title.clone(),
-            auction_status: round.status.clone(),
+            auction_status: round.status,
             terms_version: r.terms_version.clone(),
             housing_commitment_at: r.housing_commitment_at.map(|t| rfc3339(instant(t))),
             created_at: rfc3339(instant(r.created_at)),
-            agent_status: r.agent_status.clone(),
+            agent_status: r.agent_status,
             principal_name: r.principal_name.clone(),
         })
     }

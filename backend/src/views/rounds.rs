@@ -1,5 +1,7 @@
 //! A round (an auction in the API's paths), its timeline and its live view.
 
+use auction_core::deal::DealStatus;
+use auction_core::setup::Category;
 use auction_core::time::rfc3339;
 use auction_core::{Money, RoundStatus};
 use serde::Serialize;
@@ -20,14 +22,14 @@ pub struct AuctionView {
     pub listing_id: Uuid,
     pub court_id: Uuid,
     pub title: String,
-    pub category: String,
+    pub category: Category,
     pub round: i32,
     /// `first`, `second`, `sell_off` (变卖, after a failed second), or `reauction_of_first` /
     /// `reauction_of_second` after a buyer's default or a revoked sale (a re-auction keeps the floor of the
     /// round it repeats).
     pub round_kind: String,
     #[schema(example = "bidding")]
-    pub status: String,
+    pub status: RoundStatus,
     #[schema(value_type = String)]
     pub reference_price: Money,
     #[schema(value_type = String)]
@@ -88,7 +90,7 @@ pub struct AuctionView {
     pub watching: Option<bool>,
     /// A sold round's deal: `awaiting_balance`, `paid`, `defaulted` (悔拍) … (not in live messages).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deal_status: Option<String>,
+    pub deal_status: Option<DealStatus>,
     /// The listing's next round once it is published (after a default, a failure or a revocation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_round_id: Option<Uuid>,
@@ -136,10 +138,10 @@ impl AuctionView {
             listing_id: row.listing_id,
             court_id: row.court_id,
             title: row.title.clone(),
-            category: row.category.clone(),
+            category: row.category,
             round: row.round,
             round_kind: row.round_kind.clone(),
-            status: row.status.clone(),
+            status: row.status,
             reference_price: money(row.reference_price)?,
             starting_price: round.starting_price,
             deposit,
@@ -204,7 +206,7 @@ impl AuctionView {
     pub fn with_aftermath(
         mut self,
         watch_count: u64,
-        deal_status: Option<String>,
+        deal_status: Option<DealStatus>,
         next_round_id: Option<Uuid>,
     ) -> AuctionView {
         self.watch_count = Some(watch_count);

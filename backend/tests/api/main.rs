@@ -3,8 +3,10 @@
 
 mod helpers;
 
+mod abuse;
 mod accounts;
 mod after_failure;
+mod agents;
 mod bidder_view;
 mod bidding;
 mod concurrency;
@@ -17,6 +19,7 @@ mod identity_claims;
 mod later_rounds;
 mod live;
 mod negotiations;
+mod objections;
 mod races;
 mod rounds;
 mod suspensions;

@@ -1,14 +1,21 @@
+import type { Schemas } from '$lib/api/client';
+
+export type RoundStatus = Schemas['RoundStatus'];
+
 /** A round whose bidding is over for good — sold, failed, withdrawn or revoked — as the server's
  *  `RoundStatus::is_closed` has it; one place, so a new closing status is added once. */
-export const CLOSED_STATUSES: readonly string[] = ['sold', 'failed', 'withdrawn', 'revoked'];
+export const CLOSED_STATUSES: readonly RoundStatus[] = ['sold', 'failed', 'withdrawn', 'revoked'];
 
 export function isClosed(status: string | null | undefined): boolean {
-  return !!status && CLOSED_STATUSES.includes(status);
+  return !!status && (CLOSED_STATUSES as readonly string[]).includes(status);
 }
 
 /** The status a round shows the public: a sale whose buyer defaulted (悔拍) is no longer a sale to
  *  celebrate, so it reads `defaulted` (its status stays `sold`, as the contract has it). */
-export function publicStatus(round: { status: string; deal_status?: string | null }): string {
+export function publicStatus(round: {
+  status: RoundStatus;
+  deal_status?: Schemas['DealStatus'] | null;
+}): RoundStatus | 'defaulted' {
   return round.status === 'sold' && round.deal_status === 'defaulted' ? 'defaulted' : round.status;
 }
 

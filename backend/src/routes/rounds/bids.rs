@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiResult, ErrorBody};
-use crate::persistence::convert::{self};
 use crate::services::bidding::{self, PlaceBid, Placed};
 use crate::services::rounds::{self};
 use crate::state::AppState;
@@ -74,7 +73,7 @@ pub async fn list_bids(
     let (page, per_page) = query.resolve()?;
     let round = rounds::find_visible(&state, &caller, id.into_inner()).await?;
     let (bids, total) = bidding::list(&state, &round, page, per_page).await?;
-    let status = convert::status(&round.status)?;
+    let status = round.status;
     let items = bids
         .iter()
         .map(|bid| BidView::of(bid, round.bid_count, status))

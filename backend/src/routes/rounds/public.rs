@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::view;
 use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::persistence::convert::{self, money};
+use crate::persistence::convert::money;
 use crate::services::bidding::{self};
 use crate::services::rounds::{self, ListFilter};
 use crate::services::{deals, listings, watching};
@@ -125,7 +125,7 @@ pub async fn get_result(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ResultView>> {
     let round = rounds::find_visible(&state, &caller, id.into_inner()).await?;
-    let status = convert::status(&round.status)?;
+    let status = round.status;
     if !status.is_closed() {
         return Err(ApiError::conflict(
             "auction_not_closed",
@@ -139,17 +139,17 @@ pub async fn get_result(
     };
     Ok(web::Json(match deal {
         Some(deal) => ResultView {
-            status: round.status.clone(),
+            status: round.status,
             final_price: Some(money(deal.final_price)?),
             winner_code: Some(deal.winner_code.clone()),
-            buyer_name: (deal.status != DealStatus::Defaulted.as_str() && deal.status != DealStatus::Revoked.as_str())
+            buyer_name: (deal.status != DealStatus::Defaulted && deal.status != DealStatus::Revoked)
                 .then(|| deal.buyer_name.clone()),
             deal_id: Some(deal.id),
             confirmation_url: Some(crate::links::confirmation_path(deal.id)),
-            deal_status: Some(deal.status.clone()),
+            deal_status: Some(deal.status),
         },
         None => ResultView {
-            status: round.status.clone(),
+            status: round.status,
             final_price: None,
             winner_code: None,
             buyer_name: None,

@@ -1,6 +1,8 @@
 //! Registering for a round, and agencies: the agent's power of attorney and the court's decision.
 
+use crate::persistence::vocabulary::PartyKind;
 use actix_web::{HttpResponse, get, post, web};
+use auction_core::agency::AgencyStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -98,12 +100,10 @@ pub struct AgencyDecisionRequest {
 pub struct AgencyView {
     pub registration_id: Uuid,
     pub bidder_code: String,
-    /// `pending`, `confirmed` or `refused`.
-    pub agent_status: String,
+    pub agent_status: AgencyStatus,
     pub agent_name: String,
     pub agent_email: String,
-    /// `person` or `organisation`.
-    pub principal_kind: String,
+    pub principal_kind: PartyKind,
     pub principal_name: String,
     /// The principal's ID number or credit code.
     pub principal_identity: String,
@@ -150,10 +150,11 @@ impl AgencyView {
             files: files.iter().map(RegistrationFileView::from).collect(),
             registration_id: r.id,
             bidder_code: r.bidder_code.clone(),
-            agent_status: r.agent_status.clone().unwrap_or_default(),
+            // An agency is a registration made for a principal: it has both.
+            agent_status: r.agent_status.unwrap_or(AgencyStatus::Pending),
             agent_name: agent.party_name().to_owned(),
             agent_email: agent.email.clone(),
-            principal_kind: r.principal_kind.clone().unwrap_or_default(),
+            principal_kind: r.principal_kind.unwrap_or(PartyKind::Person),
             principal_name: r.principal_name.clone().unwrap_or_default(),
             principal_identity: r.identity.clone(),
             note: r.agent_note.clone(),

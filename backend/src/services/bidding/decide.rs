@@ -1,6 +1,6 @@
 //! One bid decided under its round's lock, at the time it reached the server, and the answer to it.
 
-use auction_core::agency::{AgencyStatus, check_may_bid};
+use auction_core::agency::check_may_bid;
 use auction_core::round::Bidder;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Statement};
@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::queue::{PlaceBid, Placed};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::{self, millis};
+use crate::persistence::convert::millis;
 use crate::persistence::entities::bid;
 use crate::services::rounds::LockedRound;
 use crate::state::AppState;
@@ -44,14 +44,14 @@ pub async fn decide(
             .ok_or_else(|| ApiError::internal("a replayed bid vanished"))?;
         return Ok(Placed::Replayed(previous));
     }
-    check_may_bid(registration.agent_status.as_deref().and_then(AgencyStatus::parse))?;
+    check_may_bid(registration.agent_status)?;
     if registration.frozen_at.is_some() {
         return Err(crate::auth::account_frozen());
     }
     let bidder = Bidder {
         code: registration.bidder_code.clone(),
         priority_rank: registration.priority_rank.and_then(|r| u32::try_from(r).ok()),
-        deposit: convert::deposit_status(&registration.deposit_status)?,
+        deposit: registration.deposit_status,
     };
     let accepted = locked.round.place_bid(&bidder, command.amount, t)?;
     let row = bid::ActiveModel {
@@ -82,8 +82,8 @@ struct Lookup {
     id: Uuid,
     bidder_code: String,
     priority_rank: Option<i32>,
-    deposit_status: String,
-    agent_status: Option<String>,
+    deposit_status: auction_core::DepositStatus,
+    agent_status: Option<auction_core::agency::AgencyStatus>,
     frozen_at: Option<i64>,
     replay_id: Option<Uuid>,
     replay_registration: Option<Uuid>,

@@ -37,7 +37,7 @@ pub async fn release(
     caller.require_judge_of(listing.court_id)?;
     let last = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn.as_str()))
+        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn))
         .order_by_desc(auction::Column::CreatedAt)
         .one(state.db.conn())
         .await?
@@ -64,7 +64,7 @@ pub async fn release(
     .await?;
     tracing::info!(listing.id = %listing_id, "listing released after a failed sell-off");
     let mut released = updated.value;
-    released.status = ListingStatus::Released.as_str().to_owned();
+    released.status = ListingStatus::Released;
     released.updated_at = millis(now);
     Ok(released)
 }
@@ -98,7 +98,7 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
             bidding_ends_at: locked.round.bidding_ends_at,
         };
         check_terms(kind, reference, first_round_start, &terms)?;
-        let category = convert::category(&listing.category)?;
+        let category = listing.category;
         let first_announced_at = auction::Entity::find()
             .filter(auction::Column::ListingId.eq(listing.id))
             .filter(auction::Column::PublishedAt.is_not_null())
@@ -124,7 +124,7 @@ async fn first_round_start(tx: &WriteTx, listing: &listing::Model) -> ApiResult<
     let first = auction::Entity::find()
         .filter(auction::Column::ListingId.eq(listing.id))
         .filter(auction::Column::RoundKind.eq("first"))
-        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn.as_str()))
+        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn))
         .order_by_desc(auction::Column::CreatedAt)
         .one(&**tx)
         .await?;

@@ -78,13 +78,7 @@ impl LockedRound {
     async fn opened(&self, notices: &Notices<'_>) -> ApiResult<()> {
         crate::services::watching::remind_opening(notices.state, notices.tx, &self.row, notices.now).await?;
         lapse_unconfirmed_agencies(notices.tx, &self.row, &notices.round_link(), notices.now).await?;
-        let lapsed = |r: &registration::Model| {
-            auction_core::agency::released_at_opening(
-                r.agent_status
-                    .as_deref()
-                    .and_then(auction_core::agency::AgencyStatus::parse),
-            )
-        };
+        let lapsed = |r: &registration::Model| auction_core::agency::released_at_opening(r.agent_status);
         for (registration, person) in registrants(&**notices.tx, self.row.id).await? {
             if lapsed(&registration) {
                 continue;
@@ -237,7 +231,7 @@ impl LockedRound {
             registration::Entity::update_many()
                 .col_expr(
                     registration::Column::DepositStatus,
-                    Expr::value(DepositStatus::Refunded.as_str()),
+                    Expr::value(DepositStatus::Refunded),
                 )
                 .filter(registration::Column::Id.eq(deal.registration_id))
                 .exec(&**tx)
@@ -251,8 +245,8 @@ impl LockedRound {
         }
         let balance_paid = payment_order::Entity::find()
             .filter(payment_order::Column::DealId.eq(deal.id))
-            .filter(payment_order::Column::Purpose.eq(PaymentPurpose::Balance.as_str()))
-            .filter(payment_order::Column::Status.eq(PaymentStatus::Paid.as_str()))
+            .filter(payment_order::Column::Purpose.eq(PaymentPurpose::Balance))
+            .filter(payment_order::Column::Status.eq(PaymentStatus::Paid))
             .all(&**tx)
             .await?
             .iter()
@@ -277,7 +271,7 @@ impl LockedRound {
             lines.push(refunds::line(&refund)?);
         }
         let mut active = deal.clone().into_active_model();
-        active.status = Set(DealStatus::Revoked.as_str().to_owned());
+        active.status = Set(DealStatus::Revoked);
         active.revoked_at = Set(Some(millis(at)));
         active.updated_at = Set(millis(notices.now));
         active.update(&**tx).await?;
@@ -340,7 +334,7 @@ impl LockedRound {
             claim_offset: Set(terms.claim_offset.cents()),
             balance_due: Set(terms.balance_due.cents()),
             balance_due_at: Set(millis(terms.balance_due_at)),
-            status: Set(status.as_str().to_owned()),
+            status: Set(status),
             // A deal the prepayment covers is paid when the round closes.
             paid_at: Set((status == DealStatus::Paid).then_some(now)),
             created_at: Set(now),
@@ -369,7 +363,7 @@ async fn settle_deposits(
     auction_id: Uuid,
     winner: Option<Uuid>,
 ) -> ApiResult<Vec<(registration::Model, user::Model)>> {
-    let frozen = DepositStatus::Frozen.as_str();
+    let frozen = DepositStatus::Frozen;
     let mut released = Vec::new();
     for (registration, person) in registrants(&**tx, auction_id).await? {
         if registration.deposit_status != frozen {
@@ -378,7 +372,7 @@ async fn settle_deposits(
         let is_winner = winner == Some(registration.id);
         let settled = DepositStatus::Frozen.after_close(is_winner);
         registration::Entity::update_many()
-            .col_expr(registration::Column::DepositStatus, Expr::value(settled.as_str()))
+            .col_expr(registration::Column::DepositStatus, Expr::value(settled))
             .filter(registration::Column::Id.eq(registration.id))
             .filter(registration::Column::DepositStatus.eq(frozen))
             .exec(&**tx)
@@ -398,14 +392,11 @@ async fn lapse_unconfirmed_agencies(tx: &WriteTx, round: &auction::Model, link: 
         .filter(registration::Column::AgentStatus.is_not_null())
         .all(&**tx)
         .await?;
-    for agency in agencies.into_iter().filter(|a| {
-        auction_core::agency::released_at_opening(
-            a.agent_status
-                .as_deref()
-                .and_then(auction_core::agency::AgencyStatus::parse),
-        )
-    }) {
-        let frozen = agency.deposit_status == DepositStatus::Frozen.as_str();
+    for agency in agencies
+        .into_iter()
+        .filter(|a| auction_core::agency::released_at_opening(a.agent_status))
+    {
+        let frozen = agency.deposit_status == DepositStatus::Frozen;
         let agent = user::Entity::find_by_id(agency.user_id)
             .one(&**tx)
             .await?
@@ -413,7 +404,7 @@ async fn lapse_unconfirmed_agencies(tx: &WriteTx, round: &auction::Model, link: 
         let principal = agency.principal_name.clone().unwrap_or_default();
         if frozen {
             let mut active = agency.into_active_model();
-            active.deposit_status = Set(DepositStatus::Released.as_str().to_owned());
+            active.deposit_status = Set(DepositStatus::Released);
             active.updated_at = Set(millis(now));
             active.update(&**tx).await?;
         }
@@ -451,7 +442,7 @@ impl Notices<'_> {
 
 pub async fn set_listing_status(tx: &WriteTx, listing_id: Uuid, status: ListingStatus, at: Instant) -> ApiResult<()> {
     listing::Entity::update_many()
-        .col_expr(listing::Column::Status, Expr::value(status.as_str()))
+        .col_expr(listing::Column::Status, Expr::value(status))
         .col_expr(listing::Column::UpdatedAt, Expr::value(millis(at)))
         .filter(listing::Column::Id.eq(listing_id))
         .exec(&**tx)

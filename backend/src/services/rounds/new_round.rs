@@ -54,7 +54,7 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
         .await?;
     let defaulted: std::collections::HashSet<Uuid> = deal::Entity::find()
         .filter(deal::Column::ListingId.eq(listing_id))
-        .filter(deal::Column::Status.eq(DealStatus::Defaulted.as_str()))
+        .filter(deal::Column::Status.eq(DealStatus::Defaulted))
         .all(&**tx)
         .await?
         .into_iter()
@@ -65,7 +65,7 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
         .map(|row| {
             Ok(PastRound {
                 kind: convert::kind(&row.round_kind)?,
-                status: convert::status(&row.status)?,
+                status: row.status,
                 starting_price: money(row.starting_price)?,
                 closed_at: instant(row.closed_at.unwrap_or(row.bidding_ends_at)),
                 defaulted: defaulted.contains(&row.id),
@@ -109,7 +109,7 @@ pub async fn limits(
     caller.require_judge_of(listing.court_id)?;
     refuse_if_released(&listing)?;
     let next = next_round(&tx, listing.id, now).await?;
-    let category = convert::category(&listing.category)?;
+    let category = listing.category;
     let reference_price = money_opt(listing.reference_price)?;
     Ok(RoundLimits {
         kind: next.kind,
@@ -181,10 +181,10 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         listing_id: Set(listing.id),
         court_id: Set(listing.court_id),
         title: Set(listing.title.clone()),
-        category: Set(listing.category.clone()),
+        category: Set(listing.category),
         round: Set(i32::try_from(next.number).unwrap_or(i32::MAX)),
         round_kind: Set(next.kind.as_str().to_owned()),
-        status: Set(RoundStatus::Draft.as_str().to_owned()),
+        status: Set(RoundStatus::Draft),
         reference_price: Set(reference.map(Money::cents).unwrap_or_default()),
         starting_price: Set(terms.starting_price.cents()),
         deposit: Set(terms.deposit.cents()),
@@ -257,7 +257,7 @@ async fn sell_off_terms(
         None => {
             let last = auction::Entity::find()
                 .filter(auction::Column::ListingId.eq(listing.id))
-                .filter(auction::Column::Status.ne(RoundStatus::Withdrawn.as_str()))
+                .filter(auction::Column::Status.ne(RoundStatus::Withdrawn))
                 .order_by_desc(auction::Column::CreatedAt)
                 .one(&**tx)
                 .await?
@@ -276,7 +276,7 @@ async fn sell_off_terms(
 
 /// A released listing (after a failed sell-off) has left the platform's sales for good.
 pub(super) fn refuse_if_released(listing: &listing::Model) -> ApiResult<()> {
-    if listing.status == ListingStatus::Released.as_str() {
+    if listing.status == ListingStatus::Released {
         return Err(ApiError::conflict(
             "listing_released",
             "this listing was released after its sell-off failed; it can no longer be sold here",

@@ -2,6 +2,7 @@
 //! their covers, what followed a sale, the latest announcements, a round's registrants and the
 //! applicant's claim.
 
+use auction_core::deal::DealStatus;
 use auction_core::setup::Category;
 use auction_core::{Money, RoundStatus};
 use std::collections::HashMap;
@@ -188,7 +189,7 @@ pub async fn cover_photos(
 pub struct Aftermath {
     pub watch_count: u64,
     /// A sold (or revoked) round's deal status.
-    pub deal_status: Option<String>,
+    pub deal_status: Option<DealStatus>,
     /// The listing's next published round.
     pub next_round_id: Option<Uuid>,
 }
@@ -201,10 +202,10 @@ pub async fn aftermath(state: &AppState, rounds: &[auction::Model]) -> ApiResult
     let watchers = crate::services::watching::counts(state, &ids).await?;
     let ended: Vec<Uuid> = rounds
         .iter()
-        .filter(|r| r.status == RoundStatus::Sold.as_str() || r.status == RoundStatus::Revoked.as_str())
+        .filter(|r| r.status == RoundStatus::Sold || r.status == RoundStatus::Revoked)
         .map(|r| r.id)
         .collect();
-    let deals: HashMap<Uuid, String> = if ended.is_empty() {
+    let deals: HashMap<Uuid, DealStatus> = if ended.is_empty() {
         HashMap::new()
     } else {
         deal::Entity::find()

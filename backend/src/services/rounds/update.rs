@@ -379,12 +379,12 @@ pub async fn lock_next_due(tx: &WriteTx, now: Instant, skip_held: bool) -> ApiRe
     let due = Condition::any()
         .add(
             Condition::all()
-                .add(auction::Column::Status.eq(RoundStatus::Announced.as_str()))
+                .add(auction::Column::Status.eq(RoundStatus::Announced))
                 .add(auction::Column::BiddingStartsAt.lte(now)),
         )
         .add(
             Condition::all()
-                .add(auction::Column::Status.eq(RoundStatus::Bidding.as_str()))
+                .add(auction::Column::Status.eq(RoundStatus::Bidding))
                 .add(auction::Column::BiddingEndsAt.lte(now)),
         );
     let query = auction::Entity::find().filter(due);

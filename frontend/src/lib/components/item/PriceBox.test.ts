@@ -1,9 +1,10 @@
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
+import type { Auction } from '$lib/api/client';
 import PriceBox from './PriceBox.svelte';
 import { aRound } from './fixtures';
 
-const show = (overrides: Parameters<typeof aRound>[0], shownStatus = overrides.status ?? 'bidding', online: boolean | null = true) =>
+const show = (overrides: Partial<Auction>, shownStatus: string = overrides.status ?? 'bidding', online: boolean | null = true) =>
   render(PriceBox, { props: { auction: aRound(overrides), shownStatus, online } });
 
 describe('the price box', () => {

@@ -1,8 +1,9 @@
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
+import type { ResultView } from '$lib/api/client';
 import RoundResult from './RoundResult.svelte';
 
-const sold = { status: 'sold', winner_code: 'Q7K9', buyer_name: '张三', final_price: '3000000.00', deal_id: 'd1' };
+const sold: ResultView = { status: 'sold', winner_code: 'Q7K9', buyer_name: '张三', final_price: '3000000.00', deal_id: 'd1' };
 
 describe('the result of a closed round', () => {
   it('names the buyer and the price, links the confirmation, and my deal only when I won', async () => {

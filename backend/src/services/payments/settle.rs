@@ -1,205 +1,25 @@
-//! Payment orders for deposits and balances, confirmed by the gateway's signed callback
-//! (`crate::gateway`) or by a judge who records a bank transfer: the platform accepts only a callback whose
-//! signature verifies, whose amount matches the order, and only once (a repeated one changes nothing).
+//! A confirmed payment applied under its round's lock: a deposit frozen and its bidder qualified, a balance
+//! settling its deal — or, when what it paid for is gone, refused and paid back at once.
 
 use auction_core::deal::DealStatus;
 use auction_core::ledger::OfflinePaymentFacts;
-use auction_core::time::beijing_date;
-use auction_core::time::rfc3339;
 use auction_core::{DepositStatus, Instant, Money, RoundStatus};
-use chrono::NaiveDate;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QuerySelect};
 use uuid::Uuid;
 
-use super::refunds::RefundDue;
-use super::rounds::{Access, LockedRound, SavedRound, commit_and_announce, update_round_in};
-use crate::auth::Caller;
+use super::{Confirmed, OfflineRecord};
 use crate::error::{ApiError, ApiResult};
-use crate::gateway::GatewayCallback;
 use crate::notify::{self, Email, RefundLine};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
 use crate::persistence::entities::{auction, deal, payment_order, registration, user};
 use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::services::refunds::RefundDue;
+use crate::services::rounds::{Access, LockedRound, SavedRound, commit_and_announce, update_round_in};
 use crate::state::AppState;
 
-pub async fn new_order(
-    tx: &WriteTx,
-    purpose: PaymentPurpose,
-    registration_id: Option<Uuid>,
-    deal_id: Option<Uuid>,
-    payer_id: Uuid,
-    amount_cents: i64,
-    now: Instant,
-) -> ApiResult<payment_order::Model> {
-    Ok(payment_order::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        purpose: Set(purpose.as_str().to_owned()),
-        registration_id: Set(registration_id),
-        deal_id: Set(deal_id),
-        payer_id: Set(payer_id),
-        amount: Set(amount_cents),
-        status: Set(PaymentStatus::Pending.as_str().to_owned()),
-        gateway_reference: Set(None),
-        created_at: Set(millis(now)),
-        paid_at: Set(None),
-        offline_payer: Set(None),
-        offline_paid_on: Set(None),
-        offline_recorded_by: Set(None),
-    }
-    .insert(&**tx)
-    .await?)
-}
-
-/// A payment order, for its payer only (to anyone else it does not exist).
-pub async fn find_for_payer(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiResult<payment_order::Model> {
-    payment_order::Entity::find_by_id(order_id)
-        .one(state.db.conn())
-        .await?
-        .filter(|o| o.payer_id == caller.user_id)
-        .ok_or_else(|| ApiError::not_found("payment order"))
-}
-
-/// The sandbox's "pay now" button: the payer completes their own order, and the gateway's signed
-/// callback is delivered to the same handler a real gateway would call.
-pub async fn sandbox_complete(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiResult<payment_order::Model> {
-    let order = payment_order::Entity::find_by_id(order_id)
-        .one(state.db.conn())
-        .await?
-        .ok_or_else(|| ApiError::not_found("payment order"))?;
-    if order.payer_id != caller.user_id {
-        return Err(ApiError::forbidden("only the payer may complete this payment order"));
-    }
-    let callback = GatewayCallback {
-        order_id,
-        amount: money(order.amount)?.to_string(),
-        status: GatewayCallback::PAID.into(),
-        reference: format!("SANDBOX-{}", Uuid::new_v4().simple()),
-        paid_at: rfc3339(state.clock.now()),
-    };
-    let body = serde_json::to_vec(&callback).map_err(ApiError::internal)?;
-    let signature = state.gateway.sign(&body)?;
-    handle_callback(state, &body, &signature).await
-}
-
-/// A gateway callback: verified, matched to its order, applied once.
-pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> ApiResult<payment_order::Model> {
-    if !state.gateway.verify(body, signature)? {
-        return Err(ApiError::unauthenticated(
-            "the payment callback's signature does not verify",
-        ));
-    }
-    let callback: GatewayCallback = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("invalid_callback", format!("the callback is not understood: {e}")))?;
-    if callback.status != GatewayCallback::PAID {
-        return Err(ApiError::bad_request(
-            "invalid_callback",
-            "only `paid` callbacks are supported",
-        ));
-    }
-    let amount_differs = || ApiError::bad_request("invalid_callback", "the callback's amount does not match the order");
-    let confirmed = Confirmed {
-        order_id: callback.order_id,
-        amount: Money::parse_positive(&callback.amount).map_err(|_| amount_differs())?,
-        reference: callback.reference,
-        offline: None,
-    };
-    apply(state, confirmed, amount_differs).await
-}
-
-/// A bank transfer the court received (R54), as one of its judges records it.
-pub struct OfflinePayment {
-    pub payer: String,
-    pub amount: Money,
-    pub bank_reference: String,
-    /// The day the bank received it, Beijing date.
-    pub received_on: NaiveDate,
-}
-
-/// Who recorded a bank transfer, and what they recorded.
-struct OfflineRecord {
-    payer: String,
-    received_on: NaiveDate,
-    judge_id: Uuid,
-    judge_name: String,
-}
-
-/// A payment confirmed by the gateway's callback or by a judge: applied to its order once.
-struct Confirmed {
-    order_id: Uuid,
-    amount: Money,
-    reference: String,
-    offline: Option<OfflineRecord>,
-}
-
-/// A judge of the order's court confirms a bank transfer: the order completes as if the gateway had
-/// confirmed it, and the round's ledger records it with the judge's name.
-pub async fn record_offline(
-    state: &AppState,
-    caller: &Caller,
-    order_id: Uuid,
-    input: OfflinePayment,
-) -> ApiResult<payment_order::Model> {
-    let order = payment_order::Entity::find_by_id(order_id)
-        .one(state.db.conn())
-        .await?
-        .ok_or_else(|| ApiError::not_found("payment order"))?;
-    let round = round_of(state, &order).await?;
-    caller.require_judge_of(round.court_id)?;
-    let payer = super::required_text(&input.payer, "payer", 200)?;
-    let bank_reference = super::required_text(&input.bank_reference, "bank_reference", 100)?;
-    if input.received_on > beijing_date(state.clock.now()) {
-        return Err(ApiError::unprocessable(
-            "invalid_received_on",
-            "the day the bank received the money cannot be in the future",
-        ));
-    }
-    let judge = user::Entity::find_by_id(caller.user_id)
-        .one(state.db.conn())
-        .await?
-        .ok_or_else(|| ApiError::unauthenticated("the judge's account is gone"))?;
-    let confirmed = Confirmed {
-        order_id,
-        amount: input.amount,
-        reference: format!("OFFLINE:{bank_reference}"),
-        offline: Some(OfflineRecord {
-            payer,
-            received_on: input.received_on,
-            judge_id: judge.id,
-            judge_name: judge.real_name,
-        }),
-    };
-    apply(state, confirmed, || {
-        ApiError::unprocessable(
-            "amount_mismatch",
-            "the amount received must be exactly the order's amount",
-        )
-    })
-    .await
-}
-
-/// The round an order pays into: a deposit's registration's, or a balance's deal's.
-async fn round_of(state: &AppState, order: &payment_order::Model) -> ApiResult<auction::Model> {
-    let auction_id = match (order.registration_id, order.deal_id) {
-        (Some(registration_id), _) => registration::Entity::find_by_id(registration_id)
-            .one(state.db.conn())
-            .await?
-            .map(|r| r.auction_id),
-        (None, Some(deal_id)) => deal::Entity::find_by_id(deal_id)
-            .one(state.db.conn())
-            .await?
-            .map(|d| d.auction_id),
-        (None, None) => None,
-    }
-    .ok_or_else(|| ApiError::internal(format!("payment order {} pays into nothing", order.id)))?;
-    auction::Entity::find_by_id(auction_id)
-        .one(state.db.conn())
-        .await?
-        .ok_or_else(|| ApiError::internal("payment order's round is missing"))
-}
-
-async fn apply(
+pub(super) async fn apply(
     state: &AppState,
     confirmed: Confirmed,
     amount_differs: impl Fn() -> ApiError,
@@ -282,7 +102,7 @@ async fn settle(
     if confirmed.amount.cents() != order.amount {
         return Err(amount_differs());
     }
-    match PaymentStatus::parse(&order.status)? {
+    match order.status {
         PaymentStatus::Paid => return Ok((Settled::AlreadyPaid(order), None)),
         PaymentStatus::Rejected => {
             return Err(ApiError::conflict(
@@ -293,7 +113,7 @@ async fn settle(
         PaymentStatus::Pending => {}
     }
     let offline = confirmed.offline.as_ref();
-    let (refusal, saved) = match PaymentPurpose::parse(&order.purpose)? {
+    let (refusal, saved) = match order.purpose {
         PaymentPurpose::Deposit => freeze_deposit(state, tx, &order, now, offline).await?,
         PaymentPurpose::Balance => {
             let refusal = settle_balance(tx, &order, now).await?;
@@ -310,7 +130,7 @@ async fn settle(
     let mut active = order.into_active_model();
     match &refusal {
         None => {
-            active.status = Set(PaymentStatus::Paid.as_str().into());
+            active.status = Set(PaymentStatus::Paid);
             active.gateway_reference = Set(Some(confirmed.reference.clone()));
             active.paid_at = Set(Some(millis(now)));
             if let Some(record) = offline {
@@ -319,7 +139,7 @@ async fn settle(
                 active.offline_recorded_by = Set(Some(record.judge_id));
             }
         }
-        Some(_) => active.status = Set(PaymentStatus::Rejected.as_str().into()),
+        Some(_) => active.status = Set(PaymentStatus::Rejected),
     }
     let order = active.update(&**tx).await?;
     // Money the gateway took for something that is gone goes back at once. (A bank transfer the court
@@ -353,7 +173,7 @@ async fn refund_late(
         (None, None) => None,
     }
     .ok_or_else(|| ApiError::internal("a payment order without its round"))?;
-    let (purpose, label, label_en) = match PaymentPurpose::parse(&order.purpose)? {
+    let (purpose, label, label_en) = match order.purpose {
         PaymentPurpose::Deposit => (RefundPurpose::Deposit, "保证金", "deposit"),
         PaymentPurpose::Balance => (RefundPurpose::Balance, "尾款", "balance"),
     };
@@ -367,7 +187,7 @@ async fn refund_late(
         reason: RefundReason::LatePayment,
         amount,
     };
-    let refunded = super::refunds::pay_back(state, tx, due, now).await?;
+    let refunded = crate::services::refunds::pay_back(state, tx, due, now).await?;
     let payer = user::Entity::find_by_id(order.payer_id)
         .one(&**tx)
         .await?
@@ -405,7 +225,7 @@ fn record_in_ledger(
     locked.record_offline_payment(&OfflinePaymentFacts {
         auction_id: &locked.id().to_string(),
         order_id: &order.id.to_string(),
-        purpose: &order.purpose,
+        purpose: order.purpose.as_str(),
         bidder_code,
         amount: money(order.amount)?,
         received_on: &record.received_on.to_string(),
@@ -447,7 +267,7 @@ async fn freeze_deposit(
                     "bidding has ended; the deposit can no longer be paid",
                 ));
             }
-            if registration.deposit_status != DepositStatus::Unpaid.as_str() {
+            if registration.deposit_status != DepositStatus::Unpaid {
                 return Ok(());
             }
             if let Some(record) = offline {
@@ -488,7 +308,7 @@ pub async fn qualify(
     );
     notify::queue(tx, email, now).await?;
     let mut active = registration.into_active_model();
-    active.deposit_status = Set(DepositStatus::Frozen.as_str().to_owned());
+    active.deposit_status = Set(DepositStatus::Frozen);
     active.updated_at = Set(millis(now));
     Ok(active.update(&**tx).await?)
 }
@@ -504,14 +324,14 @@ async fn settle_balance(tx: &WriteTx, order: &payment_order::Model, now: Instant
         .one(&**tx)
         .await?
         .ok_or_else(|| ApiError::internal("balance order's deal is missing"))?;
-    if deal.status != DealStatus::AwaitingBalance.as_str() || now >= instant(deal.balance_due_at) {
+    if deal.status != DealStatus::AwaitingBalance || now >= instant(deal.balance_due_at) {
         return Ok(Some(ApiError::conflict(
             "deal_not_awaiting_balance",
             "this deal no longer accepts the balance",
         )));
     }
     let mut active = deal.into_active_model();
-    active.status = Set(DealStatus::Paid.as_str().into());
+    active.status = Set(DealStatus::Paid);
     active.paid_at = Set(Some(millis(now)));
     active.updated_at = Set(millis(now));
     active.update(&**tx).await?;

@@ -1,0 +1,28 @@
+use crate::persistence::vocabulary::PaymentPurpose;
+use crate::persistence::vocabulary::PaymentStatus;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payment_orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub purpose: PaymentPurpose,
+    pub registration_id: Option<Uuid>,
+    pub deal_id: Option<Uuid>,
+    pub payer_id: Uuid,
+    pub amount: i64,
+    pub status: PaymentStatus,
+    pub gateway_reference: Option<String>,
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+    /// A bank transfer the court received (R54): who paid, on which day, and the judge who recorded it.
+    pub offline_payer: Option<String>,
+    pub offline_paid_on: Option<String>,
+    pub offline_recorded_by: Option<Uuid>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -17,6 +17,7 @@ mod m20261203_000008_who_may_bid;
 mod m20261204_000009_registration_files;
 mod m20261204_000010_suspension_holds;
 mod m20261204_000011_identity_claims;
+mod m20261204_000012_payer_check;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_registration_files::Migration),
             Box::new(m20261204_000010_suspension_holds::Migration),
             Box::new(m20261204_000011_identity_claims::Migration),
+            Box::new(m20261204_000012_payer_check::Migration),
         ]
     }
 }

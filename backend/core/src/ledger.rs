@@ -286,6 +286,8 @@ pub struct OfflinePaymentFacts<'a> {
     /// The day the bank received it (`2027-01-20`).
     pub received_on: &'a str,
     pub recorded_by: &'a str,
+    /// The payer was not the registrant and the court accepted it with a reason (kept off the ledger).
+    pub payer_accepted_by_court: bool,
     pub at: crate::Instant,
 }
 
@@ -298,6 +300,7 @@ pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (&'static str, Valu
         "amount": facts.amount.to_string(),
         "received_on": facts.received_on,
         "recorded_by": facts.recorded_by,
+        "payer_accepted_by_court": facts.payer_accepted_by_court,
         "at": rfc3339(facts.at),
     });
     ("offline_payment", payload)

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod money;
 pub mod next_round;
 pub mod objection;
+pub mod payer;
 pub mod round;
 pub mod setup;
 pub mod time;

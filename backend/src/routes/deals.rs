@@ -78,7 +78,7 @@ pub async fn start_balance_payment(
 #[utoipa::path(tag = "deals", request_body = OfflinePaymentRequest, responses(
     (status = 200, body = PaymentView),
     (status = 409, description = "deal_not_awaiting_balance", body = ErrorBody),
-    (status = 422, description = "amount_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference", body = ErrorBody),
+    (status = 422, description = "amount_mismatch, payer_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference, invalid_payer_mismatch_reason", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/deals/{id}/offline-payment")]
 pub async fn record_offline_balance(

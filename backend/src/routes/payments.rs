@@ -88,6 +88,10 @@ pub struct OfflinePaymentRequest {
     /// The day the court's account received it (Beijing date, not in the future).
     #[schema(value_type = String, format = Date)]
     pub received_on: chrono::NaiveDate,
+    /// Only when the payer is not the registrant: why the court accepts the money all the same (R74). Kept
+    /// with the order for the court's file, never published.
+    #[schema(min_length = 1, max_length = 500)]
+    pub payer_mismatch_reason: Option<String>,
 }
 
 impl OfflinePaymentRequest {
@@ -97,6 +101,7 @@ impl OfflinePaymentRequest {
             payer: self.payer,
             bank_reference: self.bank_reference,
             received_on: self.received_on,
+            payer_mismatch_reason: self.payer_mismatch_reason,
         })
     }
 }
@@ -106,7 +111,7 @@ impl OfflinePaymentRequest {
 #[utoipa::path(tag = "payments", request_body = OfflinePaymentRequest, responses(
     (status = 200, body = PaymentView),
     (status = 409, description = "registration_closed, deal_not_awaiting_balance, payment_rejected", body = ErrorBody),
-    (status = 422, description = "amount_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference", body = ErrorBody),
+    (status = 422, description = "amount_mismatch, payer_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference, invalid_payer_mismatch_reason", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/payments/{order_id}/offline")]
 pub async fn record_offline_payment(

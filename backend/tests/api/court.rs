@@ -98,6 +98,63 @@ db_test!(
 );
 
 db_test!(
+    async fn a_bank_transfer_from_someone_else_counts_only_with_the_courts_reason(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap();
+        let today = app.now().await.format("%Y-%m-%d").to_string();
+        let mut orders = Vec::new();
+        for name in ["林可", "赵六"] {
+            let bidder = app.new_bidder(name).await;
+            let registration = app
+                .post_ok(&format!("/api/auctions/{id}/registrations"), Some(&bidder.token), json!({ "accept_terms": true }), 201)
+                .await;
+            orders.push((bidder, registration));
+        }
+        let transfer = |registration: &Value, payer: &str, reason: Option<&str>| {
+            let mut body = json!({
+                "payer": payer,
+                "amount": registration["deposit"]["amount"],
+                "bank_reference": "CCB-901",
+                "received_on": today,
+            });
+            if let Some(reason) = reason {
+                body["payer_mismatch_reason"] = json!(reason);
+            }
+            body
+        };
+        let path = |registration: &Value| format!("/api/payments/{}/offline", registration["payment"]["order_id"].as_str().unwrap());
+
+        // Someone else's money: refused without naming the registrant (R40), and nothing changes.
+        let (carol, carols) = &orders[0];
+        let (status, body) = app.post(&path(carols), Some(&judge.token), transfer(carols, "王五", None)).await;
+        assert_eq!((status.as_u16(), code(&body)), (422, "payer_mismatch"), "{body}");
+        assert!(!body.to_string().contains("林可"), "{body}");
+        let (status, body) = app.post(&path(carols), Some(&judge.token), transfer(carols, "王五", Some(" "))).await;
+        assert_eq!((status.as_u16(), code(&body)), (422, "invalid_payer_mismatch_reason"), "{body}");
+        let mine = app.get_ok("/api/me/registrations", Some(&carol.token)).await;
+        assert_eq!(mine["items"][0]["deposit"]["status"], "unpaid");
+
+        // With the court's reason it counts; the ledger says the court accepted the payer, not why.
+        let reason = "竞买人配偶代为转账，已核对结婚证";
+        let paid = app.post_ok(&path(carols), Some(&judge.token), transfer(carols, "王五", Some(reason)), 200).await;
+        assert_eq!(paid["status"], "paid");
+        let entries = app.verified_ledger(id).await;
+        let last = entries.last().unwrap();
+        assert_eq!(last.payload["payer_accepted_by_court"], true);
+        assert!(!last.payload.to_string().contains("配偶"), "{}", last.payload);
+
+        // The registrant's own name as a bank writes it (spaced, full width) needs no reason.
+        let (_, davids) = &orders[1];
+        app.post_ok(&path(davids), Some(&judge.token), transfer(davids, "赵 六", None), 200).await;
+        let entries = app.verified_ledger(id).await;
+        assert_eq!(entries.last().unwrap().payload["payer_accepted_by_court"], false);
+        app.finish().await;
+    }
+);
+
+db_test!(
     async fn a_deactivated_judge_or_court_is_refused_at_the_next_request(db) {
         let app = TestApp::spawn(db).await;
         let admin = app.admin_token().await;

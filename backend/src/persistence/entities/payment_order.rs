@@ -18,6 +18,8 @@ pub struct Model {
     pub paid_at: Option<i64>,
     /// A bank transfer the court received (R54): who paid, on which day, and the judge who recorded it.
     pub offline_payer: Option<String>,
+    /// Why the court accepted a transfer from someone other than the registrant (never published).
+    pub payer_mismatch_reason: Option<String>,
     pub offline_paid_on: Option<String>,
     pub offline_recorded_by: Option<Uuid>,
 }

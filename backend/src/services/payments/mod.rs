@@ -45,6 +45,7 @@ pub async fn new_order(
         created_at: Set(millis(now)),
         paid_at: Set(None),
         offline_payer: Set(None),
+        payer_mismatch_reason: Set(None),
         offline_paid_on: Set(None),
         offline_recorded_by: Set(None),
     }
@@ -115,11 +116,15 @@ pub struct OfflinePayment {
     pub bank_reference: String,
     /// The day the bank received it, Beijing date.
     pub received_on: NaiveDate,
+    /// Why the court accepts it from someone other than the registrant (R74): needed only then.
+    pub payer_mismatch_reason: Option<String>,
 }
 
 /// Who recorded a bank transfer, and what they recorded.
 struct OfflineRecord {
     payer: String,
+    /// The court's reason for a payer who is not the registrant; `None` when the names match.
+    payer_mismatch_reason: Option<String>,
     received_on: NaiveDate,
     judge_id: Uuid,
     judge_name: String,
@@ -149,6 +154,26 @@ pub async fn record_offline(
     caller.require_judge_of(round.court_id)?;
     let payer = super::required_text(&input.payer, "payer", 200)?;
     let bank_reference = super::required_text(&input.bank_reference, "bank_reference", 100)?;
+    let reason = input
+        .payer_mismatch_reason
+        .as_deref()
+        .map(|reason| super::required_text(reason, "payer_mismatch_reason", 500))
+        .transpose()?;
+    let expected = expected_payers(state, &order).await?;
+    let names: Vec<&str> = expected.iter().map(String::as_str).collect();
+    // Not named in the refusal: before the end the court must not learn who registered (R40).
+    let payer_mismatch_reason = match (auction_core::payer::is_registrant(&payer, &names), reason) {
+        (true, _) => None,
+        (false, Some(reason)) => Some(reason),
+        (false, None) => {
+            return Err(ApiError::unprocessable(
+                "payer_mismatch",
+                "the payer on the bank statement is not the registrant (nor the principal it bids for): the money \
+                 must come from the bidder's own account (R74); if the court accepts it, give the reason in \
+                 payer_mismatch_reason",
+            ));
+        }
+    };
     if input.received_on > beijing_date(state.clock.now()) {
         return Err(ApiError::unprocessable(
             "invalid_received_on",
@@ -165,6 +190,7 @@ pub async fn record_offline(
         reference: format!("OFFLINE:{bank_reference}"),
         offline: Some(OfflineRecord {
             payer,
+            payer_mismatch_reason,
             received_on: input.received_on,
             judge_id: judge.id,
             judge_name: judge.real_name,
@@ -177,6 +203,25 @@ pub async fn record_offline(
         )
     })
     .await
+}
+
+/// Whose money the order may be paid with: the payer's own name (a person's, an organisation's), and for
+/// an agency's deposit its principal's (R41).
+async fn expected_payers(state: &AppState, order: &payment_order::Model) -> ApiResult<Vec<String>> {
+    let payer = user::Entity::find_by_id(order.payer_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::internal("payment order without its payer"))?;
+    let mut names = vec![payer.party_name().to_owned()];
+    if let Some(registration_id) = order.registration_id
+        && let Some(principal) = registration::Entity::find_by_id(registration_id)
+            .one(state.db.conn())
+            .await?
+            .and_then(|r| r.principal_name)
+    {
+        names.push(principal);
+    }
+    Ok(names)
 }
 
 /// The round an order pays into: a deposit's registration's, or a balance's deal's.

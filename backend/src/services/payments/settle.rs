@@ -135,6 +135,7 @@ async fn settle(
             active.paid_at = Set(Some(millis(now)));
             if let Some(record) = offline {
                 active.offline_payer = Set(Some(record.payer.clone()));
+                active.payer_mismatch_reason = Set(record.payer_mismatch_reason.clone());
                 active.offline_paid_on = Set(Some(record.received_on.to_string()));
                 active.offline_recorded_by = Set(Some(record.judge_id));
             }
@@ -230,6 +231,7 @@ fn record_in_ledger(
         amount: money(order.amount)?,
         received_on: &record.received_on.to_string(),
         recorded_by: &record.judge_name,
+        payer_accepted_by_court: record.payer_mismatch_reason.is_some(),
         at: now,
     });
     Ok(())

@@ -80,6 +80,7 @@ export const bidder: { [K in keyof typeof zh]: string } = {
   'deal.status.revoked': "set aside",
   'deal.revokedNote': "The court set this sale aside on an objection; what you paid has been refunded.",
   'deal.refunds': "Refunds",
+  'errors.payer_mismatch': 'The payer is not the bidder (nor the principal it bids for). Check the bank statement; if the court accepts the money, give its reason.',
   'errors.title': 'Something went wrong',
   'errors.notFoundTitle': 'Page not found',
   'errors.notFound': 'The page you are looking for does not exist or has been removed.',

@@ -152,6 +152,8 @@ export const court: { [K in keyof typeof zh]: string } = {
   'court.buyer': 'Buyer',
   'court.deal': 'Deal',
   'court.recordTransfer': 'Record a bank transfer',
+  'court.payerMismatchReason': 'The court’s reason to accept it',
+  'court.payerMismatchHint': 'The payer is not the buyer: say why the court accepts the money. The reason is filed with the order and never published.',
   'court.payer': 'Payer',
   'court.bankReference': 'Bank reference',
   'court.receivedOn': 'Received on',

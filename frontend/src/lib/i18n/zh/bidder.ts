@@ -78,6 +78,7 @@ export const bidder = {
   'deal.status.revoked': "已撤销",
   'deal.revokedNote': "法院裁定撤销本次成交（异议成立），已付款项原路退还。",
   'deal.refunds': "退款",
+  'errors.payer_mismatch': '付款人不是竞买人（或其被代理人）本人。请核对银行流水；如法院认可这笔款项，请写明理由。',
   'errors.title': '出错了',
   'errors.notFoundTitle': '页面不存在',
   'errors.notFound': '你要找的页面不存在或已被移除。',

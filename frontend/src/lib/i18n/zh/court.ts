@@ -150,6 +150,8 @@ export const court = {
   'court.buyer': '买受人',
   'court.deal': '成交',
   'court.recordTransfer': '登记线下付款',
+  'court.payerMismatchReason': '法院认可的理由',
+  'court.payerMismatchHint': '付款人不是买受人本人：写明法院为何认可这笔款项。理由随订单存档，不公开。',
   'court.payer': '付款人',
   'court.bankReference': '银行流水号',
   'court.receivedOn': '付款日期',

@@ -1,6 +1,8 @@
 //! The built-in sandbox payment gateway: it signs `{order_id, amount, status, reference, paid_at}` with
 //! HMAC-SHA256 as a real gateway signs its callback, so the platform's callback handler is the same for both.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -10,6 +12,9 @@ use crate::error::{ApiError, ApiResult};
 
 pub struct SandboxGateway {
     secret: Vec<u8>,
+    /// Refunds to refuse before the next one succeeds, as a real gateway sometimes does: the tests' way to
+    /// exercise the retries.
+    refunds_to_refuse: AtomicU32,
 }
 
 /// What the gateway tells the platform when an order has been paid.
@@ -29,7 +34,10 @@ impl GatewayCallback {
 
 impl SandboxGateway {
     pub fn new(secret: Vec<u8>) -> SandboxGateway {
-        SandboxGateway { secret }
+        SandboxGateway {
+            secret,
+            refunds_to_refuse: AtomicU32::new(0),
+        }
     }
 
     fn mac(&self) -> ApiResult<Hmac<Sha256>> {
@@ -44,11 +52,28 @@ impl SandboxGateway {
     }
 
     /// Pays `amount` back to the payer of the platform's refund `refund_id` and returns the gateway's
-    /// reference for it. The sandbox settles at once; its reference is signed, so a reference that this
-    /// gateway did not issue can be told apart.
-    pub fn refund(&self, refund_id: Uuid, amount: &str) -> ApiResult<String> {
-        let signature = self.sign(format!("refund:{refund_id}:{amount}").as_bytes())?;
+    /// reference for it. The refund's id is the request number, so a retry of the same refund is the same
+    /// request. The sandbox settles at once; its reference is signed, so a reference that this gateway did
+    /// not issue can be told apart.
+    pub fn refund(&self, refund_id: Uuid, amount: &str) -> Result<String, GatewayRefusal> {
+        let refused = self
+            .refunds_to_refuse
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refused {
+            return Err(GatewayRefusal(
+                "the sandbox gateway refused the refund (a simulated outage)".into(),
+            ));
+        }
+        let signature = self
+            .sign(format!("refund:{refund_id}:{amount}").as_bytes())
+            .map_err(|e| GatewayRefusal(e.message))?;
         Ok(format!("SANDBOX-REFUND-{}", &signature[..24]))
+    }
+
+    /// Makes the next `count` refunds fail, as an outage would (the tests of the retries).
+    pub fn refuse_next_refunds(&self, count: u32) {
+        self.refunds_to_refuse.store(count, Ordering::SeqCst);
     }
 
     /// Constant-time check of a callback's signature.
@@ -61,3 +86,7 @@ impl SandboxGateway {
         Ok(mac.verify_slice(&expected).is_ok())
     }
 }
+
+/// The gateway did not pay a refund; it is tried again later.
+#[derive(Debug, Clone)]
+pub struct GatewayRefusal(pub String);

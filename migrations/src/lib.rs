@@ -18,6 +18,7 @@ mod m20261204_000009_registration_files;
 mod m20261204_000010_suspension_holds;
 mod m20261204_000011_identity_claims;
 mod m20261204_000012_payer_check;
+mod m20261204_000013_refund_tasks;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_suspension_holds::Migration),
             Box::new(m20261204_000011_identity_claims::Migration),
             Box::new(m20261204_000012_payer_check::Migration),
+            Box::new(m20261204_000013_refund_tasks::Migration),
         ]
     }
 }

@@ -93,7 +93,25 @@ vocabulary!(
         Default = "default",
         /// The money arrived when what it paid for was gone: registration closed, the deal revoked.
         LatePayment = "late_payment",
+        /// A deposit released after the close, a withdrawal or a lapsed agency (R53).
+        DepositReleased = "deposit_released",
     }
+);
+
+vocabulary!(
+    /// Where a refund stands.
+    RefundStatus {
+        /// To be paid through the gateway: tried until it succeeds.
+        Pending = "pending",
+        /// Money the court received by bank transfer: the court pays it back and confirms (已退).
+        AwaitingCourt = "awaiting_court",
+        Completed = "completed",
+    }
+);
+
+vocabulary!(
+    /// How a refund is paid: back through the gateway the money came by, or by the court's bank.
+    RefundMethod { Gateway = "gateway", BankTransfer = "bank_transfer" }
 );
 
 vocabulary!(

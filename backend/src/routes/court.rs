@@ -11,11 +11,11 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{instant, money};
-use crate::persistence::entities::exclusion;
+use crate::persistence::entities::{exclusion, refund};
 use crate::services::parties::PartyIdentity;
-use crate::services::{court, exclusions};
+use crate::services::{court, exclusions, refund_tasks, refunds};
 use crate::state::AppState;
-use crate::views::{AuctionView, DealView, ListingView, Page, PageQuery};
+use crate::views::{AuctionView, DealView, ListingView, Page, PageQuery, RefundView};
 
 #[derive(Serialize, ToSchema)]
 pub struct CourtListingView {
@@ -281,8 +281,87 @@ pub async fn list_exclusions(state: web::Data<AppState>, caller: Caller) -> ApiR
     Ok(web::Json(rows.iter().map(ExclusionView::from).collect()))
 }
 
+/// A refund of one of the court's rounds, as the court follows it.
+#[derive(Serialize, ToSchema)]
+pub struct CourtRefundView {
+    #[serde(flatten)]
+    pub refund: RefundView,
+    pub auction_id: Uuid,
+    /// The court should act or look: money it must pay back itself (by bank transfer), or a gateway refund
+    /// that failed three times or outlived R53's 24 hours.
+    pub needs_court: bool,
+    /// Tries through the gateway so far, and the last refusal.
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// R53's 24 hours end then (RFC 3339).
+    pub due_at: Option<String>,
+    /// For a bank transfer: whom to pay back, to which account, and the court's own transfer once done.
+    pub payee: Option<String>,
+    pub payee_account: Option<String>,
+    pub bank_reference: Option<String>,
+}
+
+impl CourtRefundView {
+    fn of(row: &refund::Model, needs_court: bool) -> ApiResult<CourtRefundView> {
+        Ok(CourtRefundView {
+            refund: RefundView::of(row)?,
+            auction_id: row.auction_id,
+            needs_court,
+            attempts: row.attempts,
+            last_error: row.last_error.clone(),
+            due_at: row.due_at.map(|t| auction_core::time::rfc3339(instant(t))),
+            payee: row.payee.clone(),
+            payee_account: row.payee_account.clone(),
+            bank_reference: row.bank_reference.clone(),
+        })
+    }
+}
+
+/// The refunds of the judge's court: what needs the court first — bank transfers to pay back, gateway
+/// refunds that keep failing — then the rest, newest first (at most 500).
+#[utoipa::path(tag = "court", responses((status = 200, body = Vec<CourtRefundView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/court/refunds")]
+pub async fn court_refunds(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<CourtRefundView>>> {
+    let court = caller.judge_court()?;
+    let rows = refunds::of_court(&state, court, state.clock.now()).await?;
+    Ok(web::Json(
+        rows.iter()
+            .map(|(row, needs_court)| CourtRefundView::of(row, *needs_court))
+            .collect::<ApiResult<_>>()?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PaidBackRequest {
+    /// The court's own transfer back (银行流水号).
+    #[schema(min_length = 1, max_length = 100)]
+    pub bank_reference: String,
+}
+
+/// The court paid back money it had received by bank transfer (已退): the refund is completed and entered
+/// in the round's ledger.
+#[utoipa::path(tag = "court", request_body = PaidBackRequest, responses(
+    (status = 200, body = CourtRefundView),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, description = "refund_not_awaiting_court", body = ErrorBody),
+    (status = 422, description = "invalid_bank_reference", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/court/refunds/{id}/paid-back")]
+pub async fn refund_paid_back(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PaidBackRequest>,
+) -> ApiResult<web::Json<CourtRefundView>> {
+    caller.judge_court()?;
+    let row = refund_tasks::confirm_paid_back(&state, &caller, id.into_inner(), &body.bank_reference).await?;
+    Ok(web::Json(CourtRefundView::of(&row, false)?))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(court_listings)
+        .service(court_refunds)
+        .service(refund_paid_back)
         .service(court_auctions)
         .service(court_deals)
         .service(registrants)

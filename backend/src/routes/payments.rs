@@ -80,6 +80,9 @@ pub struct OfflinePaymentRequest {
     /// Who paid, as the bank statement names them.
     #[schema(min_length = 1, max_length = 200)]
     pub payer: String,
+    /// The account it came from (bank and number), to pay a released deposit back to.
+    #[schema(max_length = 100)]
+    pub payer_account: Option<String>,
     /// Exactly the order's amount.
     pub amount: MoneyInput,
     /// The bank's transaction reference (银行流水号).
@@ -99,6 +102,7 @@ impl OfflinePaymentRequest {
         Ok(payments::OfflinePayment {
             amount: self.amount.parse("amount")?,
             payer: self.payer,
+            payer_account: self.payer_account,
             bank_reference: self.bank_reference,
             received_on: self.received_on,
             payer_mismatch_reason: self.payer_mismatch_reason,

@@ -235,6 +235,9 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
             let before_bidding = matches!(locked.round.status, RoundStatus::Draft | RoundStatus::Announced);
             let deposit_released = before_bidding && current.deposit_status == DepositStatus::Frozen;
             let code = current.bidder_code.clone();
+            if before_bidding && deposit_released {
+                crate::services::refunds::release_deposit(tx, &current, now).await?;
+            }
             let mut row = current.into_active_model();
             row.frozen_at = Set(Some(millis(now)));
             if before_bidding {

@@ -1,6 +1,8 @@
 //! Deals, their refunds and payment orders.
 
-use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::persistence::vocabulary::{
+    PaymentPurpose, PaymentStatus, RefundMethod, RefundPurpose, RefundReason, RefundStatus,
+};
 use auction_core::Money;
 use auction_core::deal::DealStatus;
 use auction_core::time::rfc3339;
@@ -95,7 +97,7 @@ impl DealView {
     }
 }
 
-/// Money paid back through the gateway.
+/// Money paid back: through the gateway, or by the court's bank.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RefundView {
     pub id: Uuid,
@@ -103,8 +105,8 @@ pub struct RefundView {
     pub reason: RefundReason,
     #[schema(value_type = String)]
     pub amount: Money,
-    /// `completed`.
-    pub status: String,
+    pub status: RefundStatus,
+    pub method: RefundMethod,
     pub gateway_reference: String,
     pub created_at: String,
     pub completed_at: Option<String>,
@@ -117,7 +119,8 @@ impl RefundView {
             purpose: r.purpose,
             reason: r.reason,
             amount: money(r.amount)?,
-            status: r.status.clone(),
+            status: r.status,
+            method: r.method,
             gateway_reference: r.gateway_reference.clone(),
             created_at: rfc3339(instant(r.created_at)),
             completed_at: r.completed_at.map(|t| rfc3339(instant(t))),

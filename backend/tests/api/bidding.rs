@@ -162,7 +162,9 @@ db_test!(
         // The ledger holds every event, chained.
         let entries = app.verified_ledger(&id).await;
         let kinds: Vec<String> = entries.iter().map(|e| format!("{}:{}", e.kind, e.payload["status"].as_str().unwrap_or(""))).collect();
-        assert_eq!(kinds, ["status:announced", "status:bidding", "bid:", "bid:", "bid:", "extension:", "status:sold"]);
+        // After the close, Bob's released deposit is paid back (R53); Alice's is applied to the price.
+        assert_eq!(kinds, ["status:announced", "status:bidding", "bid:", "bid:", "bid:", "extension:", "status:sold", "refund:"]);
+        assert_eq!(entries.last().unwrap().payload["reason"], "deposit_released");
         app.finish().await;
     }
 );
@@ -258,7 +260,10 @@ db_test!(
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&late.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "registration_closed"));
         let entries = app.verified_ledger(id).await;
-        assert_eq!(entries.last().unwrap().payload["status"], "failed");
+        let closed = entries.iter().rposition(|e| e.kind == "status").unwrap();
+        assert_eq!(entries[closed].payload["status"], "failed");
+        let after: Vec<_> = entries[closed + 1..].iter().map(|e| (e.kind.as_str(), e.payload["reason"].as_str())).collect();
+        assert_eq!(after, [("refund", Some("deposit_released"))], "Alice's released deposit, paid back (R53)");
         app.finish().await;
     }
 );
@@ -290,6 +295,12 @@ db_test!(
         let (status, again) = app.post(&format!("/api/payments/{order}/sandbox-complete"), Some(&alice.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&again)), (409, "payment_rejected"));
         assert_eq!(<backend::persistence::entities::refund::Entity as sea_orm::EntityTrait>::find().all(app.state().db.conn()).await.unwrap().len(), 1, "refunded once");
+        // The refund is in the round's ledger, once, though it was paid under the order's lock.
+        app.advance(1).await;
+        let entries = app.verified_ledger(id).await;
+        let refunds: Vec<_> = entries.iter().filter(|e| e.kind == "refund").collect();
+        assert_eq!(refunds.len(), 1, "{entries:?}");
+        assert_eq!((&refunds[0].payload["reason"], &refunds[0].payload["refund_id"]), (&json!("late_payment"), &json!(refund.id.to_string())));
         app.finish().await;
     }
 );

@@ -21,6 +21,7 @@ mod live;
 mod negotiations;
 mod objections;
 mod races;
+mod refunds;
 mod rounds;
 mod suspensions;
 mod system;

@@ -18,6 +18,8 @@ pub struct Model {
     pub paid_at: Option<i64>,
     /// A bank transfer the court received (R54): who paid, on which day, and the judge who recorded it.
     pub offline_payer: Option<String>,
+    /// The account the bank transfer came from, to pay it back to.
+    pub offline_payer_account: Option<String>,
     /// Why the court accepted a transfer from someone other than the registrant (never published).
     pub payer_mismatch_reason: Option<String>,
     pub offline_paid_on: Option<String>,

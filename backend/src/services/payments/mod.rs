@@ -46,6 +46,7 @@ pub async fn new_order(
         paid_at: Set(None),
         offline_payer: Set(None),
         payer_mismatch_reason: Set(None),
+        offline_payer_account: Set(None),
         offline_paid_on: Set(None),
         offline_recorded_by: Set(None),
     }
@@ -112,6 +113,7 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
 /// A bank transfer the court received (R54), as one of its judges records it.
 pub struct OfflinePayment {
     pub payer: String,
+    pub payer_account: Option<String>,
     pub amount: Money,
     pub bank_reference: String,
     /// The day the bank received it, Beijing date.
@@ -123,6 +125,7 @@ pub struct OfflinePayment {
 /// Who recorded a bank transfer, and what they recorded.
 struct OfflineRecord {
     payer: String,
+    payer_account: Option<String>,
     /// The court's reason for a payer who is not the registrant; `None` when the names match.
     payer_mismatch_reason: Option<String>,
     received_on: NaiveDate,
@@ -154,6 +157,7 @@ pub async fn record_offline(
     caller.require_judge_of(round.court_id)?;
     let payer = super::required_text(&input.payer, "payer", 200)?;
     let bank_reference = super::required_text(&input.bank_reference, "bank_reference", 100)?;
+    let payer_account = super::optional_text(input.payer_account.as_deref(), "payer_account", 100)?;
     let reason = input
         .payer_mismatch_reason
         .as_deref()
@@ -190,6 +194,7 @@ pub async fn record_offline(
         reference: format!("OFFLINE:{bank_reference}"),
         offline: Some(OfflineRecord {
             payer,
+            payer_account,
             payer_mismatch_reason,
             received_on: input.received_on,
             judge_id: judge.id,

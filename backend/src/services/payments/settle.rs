@@ -46,6 +46,13 @@ pub(super) async fn apply(
     };
     commit_and_announce(state, tx, saved.as_ref()).await?;
     crate::notify::flush(state).await;
+    if let Settled::Rejected(..) = &settled {
+        // Its refund, paid under the order's lock, enters the round's ledger under the round's (and, should
+        // this fail, by the worker's next pass).
+        if let Err(error) = crate::services::refund_tasks::enter_late_refunds(state, now).await {
+            tracing::warn!(%error, "a late payment's refund is not in the ledger yet; the worker will enter it");
+        }
+    }
     match settled {
         Settled::Paid(order) | Settled::AlreadyPaid(order) => {
             tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.offline = confirmed.offline.is_some(), "payment applied");
@@ -135,6 +142,7 @@ async fn settle(
             active.paid_at = Set(Some(millis(now)));
             if let Some(record) = offline {
                 active.offline_payer = Set(Some(record.payer.clone()));
+                active.offline_payer_account = Set(record.payer_account.clone());
                 active.payer_mismatch_reason = Set(record.payer_mismatch_reason.clone());
                 active.offline_paid_on = Set(Some(record.received_on.to_string()));
                 active.offline_recorded_by = Set(Some(record.judge_id));

@@ -114,7 +114,7 @@ impl LockedRound {
         } else {
             RoundStatus::Failed
         };
-        for (registration, person) in settle_deposits(tx, self.row.id, winner).await? {
+        for (registration, person) in settle_deposits(tx, self.row.id, winner, notices.now).await? {
             let deposit = money(registration.deposit_amount)?;
             let email = Email::deposit_released(&person.email, person.party_name(), &self.row.title, deposit, ended);
             notices.send(email).await?;
@@ -157,7 +157,7 @@ impl LockedRound {
         self.row.closed_at = Some(millis(at));
         self.row.status_reason = reason.map(str::to_owned);
         let everyone = registrants(&**tx, self.row.id).await?;
-        let released: Vec<Uuid> = settle_deposits(tx, self.row.id, None)
+        let released: Vec<Uuid> = settle_deposits(tx, self.row.id, None, notices.now)
             .await?
             .iter()
             .map(|(r, _)| r.id)
@@ -356,12 +356,13 @@ impl LockedRound {
     }
 }
 
-/// After the close or a withdrawal: the winner's frozen deposit is applied, every other one released.
-/// Returns the released registrations with their people, for the notices.
+/// After the close or a withdrawal: the winner's frozen deposit is applied, every other one released and
+/// owed back within 24 hours (R53). Returns the released registrations with their people, for the notices.
 async fn settle_deposits(
     tx: &WriteTx,
     auction_id: Uuid,
     winner: Option<Uuid>,
+    now: Instant,
 ) -> ApiResult<Vec<(registration::Model, user::Model)>> {
     let frozen = DepositStatus::Frozen;
     let mut released = Vec::new();
@@ -378,6 +379,7 @@ async fn settle_deposits(
             .exec(&**tx)
             .await?;
         if !is_winner {
+            refunds::release_deposit(tx, &registration, now).await?;
             released.push((registration, person));
         }
     }
@@ -403,6 +405,7 @@ async fn lapse_unconfirmed_agencies(tx: &WriteTx, round: &auction::Model, link: 
             .ok_or_else(|| ApiError::internal("registration without its account"))?;
         let principal = agency.principal_name.clone().unwrap_or_default();
         if frozen {
+            refunds::release_deposit(tx, &agency, now).await?;
             let mut active = agency.into_active_model();
             active.deposit_status = Set(DepositStatus::Released);
             active.updated_at = Set(millis(now));

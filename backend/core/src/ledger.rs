@@ -15,11 +15,131 @@ use crate::time::rfc3339;
 /// The `prev_hash` of a round's first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// What a ledger entry records: its `kind`, one word each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::word::stored",
+        to_str = "crate::word::spelled"
+    )
+)]
+pub enum LedgerKind {
+    /// A status change: announced, bidding, suspended, resumed, sold, failed, withdrawn.
+    Status,
+    /// A sale set aside on an upheld objection (R65).
+    Revocation,
+    /// An accepted bid.
+    Bid,
+    /// A bid in the last five minutes moved the end (R46).
+    Extension,
+    /// A sell-off's first bid opened its 24 hours (R58).
+    SellOffWindow,
+    /// A file added to the listing after the announcement (R70).
+    FileAdded,
+    /// A bank transfer a judge recorded (R54).
+    OfflinePayment,
+    /// The buyer's default (悔拍, R55).
+    Default,
+    /// Money paid back.
+    Refund,
+    /// A listing released after its sell-off failed (R57).
+    Release,
+    /// The court marked the applicant for enforcement (R23 ¶2).
+    ApplicantMarked,
+    /// The court confirmed or refused an agency (R41).
+    AgencyDecided,
+    /// An objection filed (R61).
+    Objection,
+    /// An objection decided (R64).
+    ObjectionDecision,
+    /// The applicant's claim set off against the price (R23 ¶2).
+    ClaimOffset,
+    /// A registration frozen on an upheld identity claim.
+    RegistrationFrozen,
+    /// A reason added to or lifted from a suspension (R60).
+    SuspensionHold,
+    /// The buyer's information changed after the announcement (R29).
+    BuyerInformation,
+    /// A housing buyer's qualification checked (R32).
+    Qualification,
+    /// The sale ruling issued (R52).
+    Ruling,
+    /// The ruling served on the buyer.
+    Served,
+    /// The property handed over (R52).
+    HandedOver,
+}
+
+impl LedgerKind {
+    pub const ALL: [LedgerKind; 22] = [
+        LedgerKind::Status,
+        LedgerKind::Revocation,
+        LedgerKind::Bid,
+        LedgerKind::Extension,
+        LedgerKind::SellOffWindow,
+        LedgerKind::FileAdded,
+        LedgerKind::OfflinePayment,
+        LedgerKind::Default,
+        LedgerKind::Refund,
+        LedgerKind::Release,
+        LedgerKind::ApplicantMarked,
+        LedgerKind::AgencyDecided,
+        LedgerKind::Objection,
+        LedgerKind::ObjectionDecision,
+        LedgerKind::ClaimOffset,
+        LedgerKind::RegistrationFrozen,
+        LedgerKind::SuspensionHold,
+        LedgerKind::BuyerInformation,
+        LedgerKind::Qualification,
+        LedgerKind::Ruling,
+        LedgerKind::Served,
+        LedgerKind::HandedOver,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Status => "status",
+            LedgerKind::Revocation => "revocation",
+            LedgerKind::Bid => "bid",
+            LedgerKind::Extension => "extension",
+            LedgerKind::SellOffWindow => "sell_off_window",
+            LedgerKind::FileAdded => "file_added",
+            LedgerKind::OfflinePayment => "offline_payment",
+            LedgerKind::Default => "default",
+            LedgerKind::Refund => "refund",
+            LedgerKind::Release => "release",
+            LedgerKind::ApplicantMarked => "applicant_marked",
+            LedgerKind::AgencyDecided => "agency_decided",
+            LedgerKind::Objection => "objection",
+            LedgerKind::ObjectionDecision => "objection_decision",
+            LedgerKind::ClaimOffset => "claim_offset",
+            LedgerKind::RegistrationFrozen => "registration_frozen",
+            LedgerKind::SuspensionHold => "suspension_hold",
+            LedgerKind::BuyerInformation => "buyer_information",
+            LedgerKind::Qualification => "qualification",
+            LedgerKind::Ruling => "ruling",
+            LedgerKind::Served => "served",
+            LedgerKind::HandedOver => "handed_over",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LedgerKind> {
+        LedgerKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+crate::word::word!(LedgerKind, "ledger kind");
+
 /// One entry of a round's ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub seq: u64,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub payload: Value,
     pub prev_hash: String,
     pub hash: String,
@@ -41,16 +161,16 @@ impl LedgerHead {
     }
 
     /// Appends an event: returns the new entry; `self` becomes its head.
-    pub fn append(&mut self, kind: &str, mut payload: Value) -> LedgerEntry {
+    pub fn append(&mut self, kind: LedgerKind, mut payload: Value) -> LedgerEntry {
         let seq = self.seq + 1;
         if let Value::Object(fields) = &mut payload {
-            fields.insert("kind".into(), Value::from(kind));
+            fields.insert("kind".into(), Value::from(kind.as_str()));
             fields.insert("seq".into(), Value::from(seq));
         }
         let hash = chain_hash(&self.hash, &payload);
         let entry = LedgerEntry {
             seq,
-            kind: kind.to_owned(),
+            kind,
             payload,
             prev_hash: self.hash.clone(),
             hash,
@@ -140,9 +260,9 @@ pub fn verify(entries: &[LedgerEntry]) -> Result<String, LedgerError> {
 }
 
 /// The ledger events of an accepted bid: the bid, and the extension if it moved the end.
-pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Value)> {
+pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(LedgerKind, Value)> {
     let mut events = vec![(
-        "bid",
+        LedgerKind::Bid,
         json!({
             "auction_id": auction_id,
             "bid_seq": bid.seq,
@@ -155,7 +275,7 @@ pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Val
     )];
     if bid.opened_window {
         events.push((
-            "sell_off_window",
+            LedgerKind::SellOffWindow,
             json!({
                 "auction_id": auction_id,
                 "bid_seq": bid.seq,
@@ -167,7 +287,7 @@ pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Val
     }
     if bid.extended() {
         events.push((
-            "extension",
+            LedgerKind::Extension,
             json!({
                 "auction_id": auction_id,
                 "bid_seq": bid.seq,
@@ -181,7 +301,7 @@ pub fn bid_events(auction_id: &str, bid: &AcceptedBid) -> Vec<(&'static str, Val
 }
 
 /// The ledger event of a status change; `reason` is the court's public reason, where it gave one.
-pub fn transition_event(auction_id: &str, transition: &Transition, reason: Option<&str>) -> (&'static str, Value) {
+pub fn transition_event(auction_id: &str, transition: &Transition, reason: Option<&str>) -> (LedgerKind, Value) {
     let mut payload = json!({
         "auction_id": auction_id,
         "status": transition.status_after().as_str(),
@@ -219,8 +339,8 @@ pub fn transition_event(auction_id: &str, transition: &Transition, reason: Optio
         }
     }
     let kind = match transition {
-        Transition::Revoked { .. } => "revocation",
-        _ => "status",
+        Transition::Revoked { .. } => LedgerKind::Revocation,
+        _ => LedgerKind::Status,
     };
     (kind, payload)
 }
@@ -263,7 +383,7 @@ pub fn file_added_event(
     file_name: &str,
     sha256: &str,
     at: crate::Instant,
-) -> (&'static str, Value) {
+) -> (LedgerKind, Value) {
     let payload = json!({
         "auction_id": auction_id,
         "file_id": file_id,
@@ -271,7 +391,7 @@ pub fn file_added_event(
         "sha256": sha256,
         "at": rfc3339(at),
     });
-    ("file_added", payload)
+    (LedgerKind::FileAdded, payload)
 }
 
 /// A payment the court received by bank transfer and a judge recorded (R54). It names the judge and the
@@ -291,7 +411,7 @@ pub struct OfflinePaymentFacts<'a> {
     pub at: crate::Instant,
 }
 
-pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (&'static str, Value) {
+pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (LedgerKind, Value) {
     let payload = json!({
         "auction_id": facts.auction_id,
         "order_id": facts.order_id,
@@ -303,7 +423,7 @@ pub fn offline_payment_event(facts: &OfflinePaymentFacts) -> (&'static str, Valu
         "payer_accepted_by_court": facts.payer_accepted_by_court,
         "at": rfc3339(facts.at),
     });
-    ("offline_payment", payload)
+    (LedgerKind::OfflinePayment, payload)
 }
 
 /// The ledger event of a buyer's default (悔拍, R55): the deal, the code, the forfeited deposit, and what
@@ -315,7 +435,7 @@ pub fn default_event(
     forfeited_deposit: crate::Money,
     refunded: crate::Money,
     at: crate::Instant,
-) -> (&'static str, Value) {
+) -> (LedgerKind, Value) {
     let payload = json!({
         "auction_id": auction_id,
         "deal_id": deal_id,
@@ -324,7 +444,7 @@ pub fn default_event(
         "refunded": refunded.to_string(),
         "at": rfc3339(at),
     });
-    ("default", payload)
+    (LedgerKind::Default, payload)
 }
 
 #[cfg(test)]
@@ -334,7 +454,12 @@ mod tests {
     fn chain(n: usize) -> Vec<LedgerEntry> {
         let mut head = LedgerHead::genesis();
         (0..n)
-            .map(|i| head.append("bid", json!({ "amount": format!("{}.00", 100 + i), "名": "竞买人" })))
+            .map(|i| {
+                head.append(
+                    LedgerKind::Bid,
+                    json!({ "amount": format!("{}.00", 100 + i), "名": "竞买人" }),
+                )
+            })
             .collect()
     }
 

@@ -14,6 +14,7 @@ pub mod money;
 pub mod next_round;
 pub mod objection;
 pub mod payer;
+pub mod payment;
 pub mod refund;
 pub mod round;
 pub mod setup;

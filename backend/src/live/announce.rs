@@ -3,12 +3,12 @@
 use auction_core::Instant;
 
 use super::{LiveHub, LiveMessage};
-use crate::persistence::entities::{auction, bid};
+use crate::persistence::entities::{bid, round};
 use crate::views::{AuctionView, BidView};
 
 impl LiveHub {
     /// Tells the round's watchers that it changed status, or that its end moved.
-    pub async fn round_changed(&self, round: &auction::Model, now: Instant) {
+    pub async fn round_changed(&self, round: &round::Model, now: Instant) {
         if let Ok(view) = AuctionView::of(round, now) {
             self.publish(round.id, LiveMessage::Status { auction: &view }).await;
         }
@@ -17,10 +17,10 @@ impl LiveHub {
     /// Tells the round's watchers about bids just committed, in order. Each message carries the round as it
     /// stood right after that bid (its price, leader, count and end), so a watcher never sees a later bid's
     /// price beside an earlier bid.
-    pub async fn bids_committed(&self, round: &auction::Model, bids: &[bid::Model], now: Instant) {
+    pub async fn bids_committed(&self, round: &round::Model, bids: &[bid::Model], now: Instant) {
         let status = round.status;
         // The round's long texts are not part of a live view: copy the row without them, once.
-        let light = auction::Model {
+        let light = round::Model {
             announcement: None,
             bidding_instructions: None,
             special_reminders: None,

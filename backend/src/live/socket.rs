@@ -14,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::{Admission, LiveMessage};
-use crate::persistence::entities::{auction, bid};
+use crate::persistence::entities::{bid, round};
 use crate::state::AppState;
 use crate::views::{AuctionView, BidView};
 
@@ -79,7 +79,7 @@ impl SentBids {
 }
 
 async fn catch_up(state: &AppState, auction_id: Uuid, after_seq: Option<i32>) -> Option<CatchUp> {
-    let row = auction::Entity::find_by_id(auction_id)
+    let row = round::Entity::find_by_id(auction_id)
         .one(state.db.conn())
         .await
         .ok()??;

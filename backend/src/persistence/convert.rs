@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration};
 use sea_orm::ActiveValue::Set;
 use sea_orm::DbErr;
 
-use super::entities::{auction, listing, listing_file};
+use super::entities::{listing, listing_file, round};
 
 /// Integer 分 from the database as `Money`. A negative or out-of-range value means a corrupt row.
 pub fn money(cents: i64) -> Result<Money, DbErr> {
@@ -42,7 +42,7 @@ fn count(value: i32) -> u32 {
 }
 
 /// The rules' view of a round row.
-pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
+pub fn rules_of(row: &round::Model) -> Result<Round, DbErr> {
     let suspension = match (row.suspended_at, &row.suspended_from, row.suspended_remaining_ms) {
         (Some(since), Some(from), Some(remaining)) => Some(Suspension {
             since: instant(since),
@@ -74,7 +74,7 @@ pub fn round(row: &auction::Model) -> Result<Round, DbErr> {
 }
 
 /// Writes a round's rule state back onto its row (the leader's registration id is set by the caller).
-pub fn apply_round(row: &mut auction::ActiveModel, round: &Round) {
+pub fn apply_round(row: &mut round::ActiveModel, round: &Round) {
     row.status = Set(round.status);
     row.bidding_ends_at = Set(millis(round.bidding_ends_at));
     row.current_price = Set(round.current_price.map(Money::cents));

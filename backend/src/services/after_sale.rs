@@ -4,6 +4,7 @@
 
 use auction_core::Instant;
 use auction_core::deal::{AfterSale, DealStatus, Qualification};
+use auction_core::ledger::LedgerKind;
 use auction_core::objection::ObjectionStatus;
 use auction_core::time::rfc3339;
 use sea_orm::ActiveValue::Set;
@@ -67,7 +68,7 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
                 facts.check_qualification()?;
                 row.qualification = Set(Some(result.as_str().to_owned()));
                 row.qualification_evidence = Set(evidence.clone());
-                ("qualification", json!({ "result": result.as_str() }))
+                (LedgerKind::Qualification, json!({ "result": result.as_str() }))
             }
             Step::Ruling => {
                 facts.check_ruling()?;
@@ -80,18 +81,18 @@ pub async fn take(state: &AppState, caller: &Caller, deal_id: Uuid, step: Step) 
                 }
                 row.status = Set(DealStatus::RulingIssued);
                 row.ruling_issued_at = Set(Some(millis(now)));
-                ("ruling", json!({}))
+                (LedgerKind::Ruling, json!({}))
             }
             Step::Service { at } => {
                 facts.check_service(*at, now)?;
                 row.served_at = Set(Some(millis(*at)));
-                ("served", json!({ "served_at": rfc3339(*at) }))
+                (LedgerKind::Served, json!({ "served_at": rfc3339(*at) }))
             }
             Step::Handover { at } => {
                 facts.check_handover(*at, now)?;
                 row.status = Set(DealStatus::HandedOver);
                 row.handed_over_at = Set(Some(millis(*at)));
-                ("handed_over", json!({ "handed_over_at": rfc3339(*at) }))
+                (LedgerKind::HandedOver, json!({ "handed_over_at": rfc3339(*at) }))
             }
         };
         row.updated_at = Set(millis(now));

@@ -3,6 +3,7 @@
 //! deposit is released: that is part of the round's opening, in `rounds`.
 
 use auction_core::agency::{AgencyStatus, check_before_bidding};
+use auction_core::ledger::LedgerKind;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -13,7 +14,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
 use crate::persistence::convert::millis;
-use crate::persistence::entities::{auction, registration, registration_file, user};
+use crate::persistence::entities::{registration, registration_file, round, user};
 use crate::state::AppState;
 
 /// A power of attorney is a scan or a PDF of a few pages; an agency needs no more than a handful.
@@ -30,7 +31,7 @@ pub struct Agency {
 /// The round's registrations made for a principal, with their agents, for the round's court. The court
 /// must see them before bidding to decide them (R41); nothing else of the registrants shows before the end.
 pub async fn list(state: &AppState, caller: &Caller, auction_id: Uuid) -> ApiResult<Vec<Agency>> {
-    let round = auction::Entity::find_by_id(auction_id)
+    let round = round::Entity::find_by_id(auction_id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
@@ -152,7 +153,7 @@ pub async fn open_file(
         .one(state.db.conn())
         .await?
         .ok_or_else(not_found)?;
-    let round = auction::Entity::find_by_id(registration.auction_id)
+    let round = round::Entity::find_by_id(registration.auction_id)
         .one(state.db.conn())
         .await?
         .ok_or_else(not_found)?;
@@ -216,7 +217,7 @@ pub async fn decide(
             notify::queue(tx, email, now).await?;
             // The public ledger records that an agency was decided, not whose (R40).
             locked.record_event(
-                "agency_decided",
+                LedgerKind::AgencyDecided,
                 serde_json::json!({ "confirmed": confirmed, "at": auction_core::time::rfc3339(now) }),
             );
             Ok(saved)

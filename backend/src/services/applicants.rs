@@ -2,6 +2,7 @@
 //! unpaid claim; it then pays only the part of the deposit the claim does not cover, and if it buys, the
 //! claim is set off against the price.
 
+use auction_core::ledger::LedgerKind;
 use auction_core::setup::{applicant_paid_in, paid_in};
 use auction_core::{DepositStatus, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
@@ -13,13 +14,13 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{kind, millis, money};
-use crate::persistence::entities::{applicant, auction, payment_order, registration};
+use crate::persistence::entities::{applicant, payment_order, registration, round};
 use crate::persistence::vocabulary::PaymentStatus;
 use crate::state::AppState;
 
 /// What `user_id` pays in to bid in this round and how much of it a default forfeits: the deposit (a
 /// sell-off's prepayment), less the applicant's claim when the court marked them (R23 ¶2).
-pub async fn owed_by(tx: &WriteTx, row: &auction::Model, user_id: Uuid) -> ApiResult<(Money, Money)> {
+pub async fn owed_by(tx: &WriteTx, row: &round::Model, user_id: Uuid) -> ApiResult<(Money, Money)> {
     let (amount, forfeitable) = paid_in(kind(&row.round_kind)?, money(row.starting_price)?, money(row.deposit)?);
     Ok(match applicant_claim(tx, row.id, user_id).await? {
         Some(claim) => applicant_paid_in(amount, forfeitable, claim),
@@ -96,7 +97,7 @@ pub async fn mark(state: &AppState, caller: &Caller, auction_id: Uuid, email: &s
         }
         // In the public ledger: that a claim stands in for a deposit, not whose (R40).
         locked.record_event(
-            "applicant_marked",
+            LedgerKind::ApplicantMarked,
             serde_json::json!({ "claim_amount": claim.to_string(), "at": auction_core::time::rfc3339(now) }),
         );
         Ok(Marked {

@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::entities::{auction, deal, listing, negotiation, registration, user};
+use crate::persistence::entities::{deal, listing, negotiation, registration, round, user};
 use crate::state::AppState;
 
 pub struct CourtListing {
     pub listing: listing::Model,
     pub rounds: u64,
-    pub latest_round: Option<auction::Model>,
+    pub latest_round: Option<round::Model>,
     /// A negotiation of its reference price that is still taking offers.
     pub open_negotiation: Option<negotiation::Model>,
 }
@@ -35,10 +35,10 @@ pub async fn listings(
     let total = paginator.num_items().await?;
     let mut items = Vec::new();
     for listing in paginator.fetch_page(page - 1).await? {
-        let rounds = auction::Entity::find().filter(auction::Column::ListingId.eq(listing.id));
+        let rounds = round::Entity::find().filter(round::Column::ListingId.eq(listing.id));
         let count = rounds.clone().count(state.db.conn()).await?;
         let latest_round = rounds
-            .order_by_desc(auction::Column::CreatedAt)
+            .order_by_desc(round::Column::CreatedAt)
             .one(state.db.conn())
             .await?;
         let open_negotiation = negotiation::Entity::find()
@@ -63,7 +63,7 @@ pub async fn rounds(
     status: Option<String>,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<auction::Model>, u64)> {
+) -> ApiResult<(Vec<round::Model>, u64)> {
     let court = caller.judge_court()?;
     let filter = ListFilter {
         status,
@@ -85,9 +85,9 @@ pub async fn deals(
 ) -> ApiResult<(Vec<(deal::Model, String, bool)>, u64)> {
     let court = caller.judge_court()?;
     let rounds_of_court = Query::select()
-        .column(auction::Column::Id)
-        .from(auction::Entity)
-        .and_where(auction::Column::CourtId.eq(court))
+        .column(round::Column::Id)
+        .from(round::Entity)
+        .and_where(round::Column::CourtId.eq(court))
         .to_owned();
     let mut query = deal::Entity::find().filter(deal::Column::AuctionId.in_subquery(rounds_of_court));
     if let Some(status) = status {
@@ -99,8 +99,8 @@ pub async fn deals(
         .paginate(state.db.conn(), per_page);
     let total = paginator.num_items().await?;
     let deals = paginator.fetch_page(page - 1).await?;
-    let titles: std::collections::HashMap<Uuid, String> = auction::Entity::find()
-        .filter(auction::Column::Id.is_in(deals.iter().map(|d| d.auction_id)))
+    let titles: std::collections::HashMap<Uuid, String> = round::Entity::find()
+        .filter(round::Column::Id.is_in(deals.iter().map(|d| d.auction_id)))
         .all(state.db.conn())
         .await?
         .into_iter()
@@ -123,8 +123,8 @@ pub async fn registrants(
     state: &AppState,
     caller: &Caller,
     auction_id: Uuid,
-) -> ApiResult<(auction::Model, Vec<(registration::Model, user::Model)>)> {
-    let round = auction::Entity::find_by_id(auction_id)
+) -> ApiResult<(round::Model, Vec<(registration::Model, user::Model)>)> {
+    let round = round::Entity::find_by_id(auction_id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;

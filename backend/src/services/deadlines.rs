@@ -14,7 +14,7 @@ use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, DeadlineLine, Email};
 use crate::persistence::convert::{instant, millis};
-use crate::persistence::entities::{auction, deal, objection, user};
+use crate::persistence::entities::{deal, objection, round, user};
 use crate::state::AppState;
 
 /// How long before a deadline its judges are reminded.
@@ -122,7 +122,7 @@ pub async fn remind(state: &AppState, now: Instant) -> ApiResult<usize> {
             }
         };
         if marked.rows_affected == 1 {
-            let round = auction::Entity::find_by_id(auction_id)
+            let round = round::Entity::find_by_id(auction_id)
                 .one(&*tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("a deadline without its round"))?;

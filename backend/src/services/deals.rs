@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{instant, money};
-use crate::persistence::entities::{auction, case, court, deal, listing, payment_order, registration, user};
+use crate::persistence::entities::{case, court, deal, listing, payment_order, registration, round, user};
 
 /// The buyer is reminded this long before the balance deadline.
 const REMINDER_BEFORE: Duration = Duration::days(2);
@@ -35,8 +35,8 @@ async fn find(state: &AppState, id: Uuid) -> ApiResult<deal::Model> {
         .ok_or_else(|| ApiError::not_found("deal"))
 }
 
-async fn round_of(state: &AppState, deal: &deal::Model) -> ApiResult<auction::Model> {
-    auction::Entity::find_by_id(deal.auction_id)
+async fn round_of(state: &AppState, deal: &deal::Model) -> ApiResult<round::Model> {
+    round::Entity::find_by_id(deal.auction_id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::internal("deal without its round"))
@@ -109,7 +109,7 @@ async fn balance_order(
         .one(&*tx)
         .await?
         .ok_or_else(|| ApiError::not_found("deal"))?;
-    let round = auction::Entity::find_by_id(deal.auction_id)
+    let round = round::Entity::find_by_id(deal.auction_id)
         .one(&*tx)
         .await?
         .ok_or_else(|| ApiError::internal("deal without its round"))?;
@@ -355,7 +355,7 @@ pub async fn send_reminders(state: &AppState, now: Instant) -> ApiResult<usize> 
                 .one(&*tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("deal without its buyer"))?;
-            let round = auction::Entity::find_by_id(deal.auction_id)
+            let round = round::Entity::find_by_id(deal.auction_id)
                 .one(&*tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("deal without its round"))?;

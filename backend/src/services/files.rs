@@ -13,7 +13,7 @@ use super::rounds::{Access, update_round};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{millis, variant_widths};
-use crate::persistence::entities::{auction, listing_file};
+use crate::persistence::entities::{listing_file, round};
 use crate::state::AppState;
 
 pub const MAX_PHOTO_BYTES: u64 = 10 << 20;
@@ -292,10 +292,10 @@ pub async fn upload(state: &AppState, caller: &Caller, upload: Upload<'_>) -> Ap
         created_at: Set(millis(now)),
         variants: Set((!widths.is_empty()).then(|| serde_json::json!(widths).to_string())),
     };
-    let announced = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::PublishedAt.is_not_null())
-        .order_by_desc(auction::Column::PublishedAt)
+    let announced = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing.id))
+        .filter(round::Column::PublishedAt.is_not_null())
+        .order_by_desc(round::Column::PublishedAt)
         .one(state.db.conn())
         .await?;
     let record = match announced {

@@ -8,6 +8,7 @@
 //! stand for the court, which may set the sale aside on an objection (R65), but it bids no more.
 
 use auction_core::identity::IdNumber;
+use auction_core::ledger::LedgerKind;
 use auction_core::{DepositStatus, RoundStatus};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
@@ -20,7 +21,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email};
 use crate::persistence::convert::millis;
-use crate::persistence::entities::{auction, identity_claim, registration, user};
+use crate::persistence::entities::{identity_claim, registration, round, user};
 use crate::persistence::vocabulary::ClaimStatus;
 use crate::state::AppState;
 
@@ -218,9 +219,7 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
         .all(state.db.conn())
         .await?;
     for held in registrations {
-        let round = auction::Entity::find_by_id(held.auction_id)
-            .one(state.db.conn())
-            .await?;
+        let round = round::Entity::find_by_id(held.auction_id).one(state.db.conn()).await?;
         let open = round.is_some_and(|r| !r.status.is_closed());
         if !open {
             continue;
@@ -250,7 +249,7 @@ async fn freeze_holder(state: &AppState, claim: &identity_claim::Model, now: auc
             row.updated_at = Set(millis(now));
             row.update(&**tx).await?;
             locked.record_event(
-                "registration_frozen",
+                LedgerKind::RegistrationFrozen,
                 json!({
                     "bidder_code": code,
                     "freed": before_bidding,

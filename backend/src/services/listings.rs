@@ -1,6 +1,7 @@
 //! Cases, listings and their reference price (R13, R14, R18).
 
 pub use auction_core::costs::{BuyerInformation, Contact, Viewing};
+use auction_core::ledger::LedgerKind;
 use auction_core::setup::{Category, ReferenceMethod, reference_price_from_quotes, reference_valid_until};
 use auction_core::{Instant, Money, RoundStatus};
 use sea_orm::ActiveValue::Set;
@@ -13,7 +14,7 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, millis};
-use crate::persistence::entities::{auction, case, listing, valuation};
+use crate::persistence::entities::{case, listing, round, valuation};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::services::parties::PartyContact;
 use crate::state::AppState;
@@ -124,10 +125,10 @@ pub async fn set_buyer_information(
     check_information(&information)?;
     let listing = find_for_judge(state, caller, listing_id).await?;
     let now = state.clock.now();
-    let live = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
+    let live = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing.id))
         .filter(
-            auction::Column::Status.is_in(
+            round::Column::Status.is_in(
                 RoundStatus::ALL
                     .into_iter()
                     .filter(|s| s.is_live())
@@ -154,7 +155,10 @@ pub async fn set_buyer_information(
                 super::rounds::Access::Court(caller),
                 async |locked, tx| {
                     let updated = write(tx).await?;
-                    locked.record_event("buyer_information", information_entry(&information, listing.id, now));
+                    locked.record_event(
+                        LedgerKind::BuyerInformation,
+                        information_entry(&information, listing.id, now),
+                    );
                     Ok(updated)
                 },
             )
@@ -194,9 +198,9 @@ pub async fn ensure_price_may_change(tx: &WriteTx, listing_id: Uuid) -> ApiResul
         .into_iter()
         .filter(|s| s.is_live())
         .map(RoundStatus::as_str);
-    let live_rounds = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing_id))
-        .filter(auction::Column::Status.is_in(live))
+    let live_rounds = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing_id))
+        .filter(round::Column::Status.is_in(live))
         .count(&**tx)
         .await?;
     if live_rounds > 0 {
@@ -209,9 +213,9 @@ pub async fn ensure_price_may_change(tx: &WriteTx, listing_id: Uuid) -> ApiResul
 }
 
 async fn has_published_round(state: &AppState, listing_id: Uuid) -> ApiResult<bool> {
-    let published = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing_id))
-        .filter(auction::Column::PublishedAt.is_not_null())
+    let published = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing_id))
+        .filter(round::Column::PublishedAt.is_not_null())
         .count(state.db.conn())
         .await?;
     Ok(published > 0)

@@ -3,6 +3,7 @@
 //! withdraws a running round or sets a sale aside with refunds (`services/rounds/effects.rs`); a rejected
 //! one lets the round it stopped go on. Every step is in the round's ledger.
 
+use auction_core::ledger::LedgerKind;
 use auction_core::objection::{Consequence, Decision, Ground, ObjectedRound, ObjectionStatus, ObjectorRole};
 use auction_core::round::Hold;
 use auction_core::time::rfc3339;
@@ -106,7 +107,7 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
             .await?;
             // The public ledger names the objector's role and grounds, not the person.
             locked.record_event(
-                "objection",
+                LedgerKind::Objection,
                 json!({
                     "objection_id": row.id.to_string(),
                     "objector_role": role.as_str(),
@@ -159,7 +160,7 @@ pub async fn decide(
         active.reasoning = Set(Some(reasoning.clone()));
         let row = active.update(&**tx).await?;
         locked.record_event(
-            "objection_decision",
+            LedgerKind::ObjectionDecision,
             json!({
                 "objection_id": row.id.to_string(),
                 "outcome": decision.status().as_str(),

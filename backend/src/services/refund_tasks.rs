@@ -3,6 +3,7 @@
 //! (`refunds` decides and records what is owed; it stays below `rounds`, which owes refunds itself.)
 
 use auction_core::Instant;
+use auction_core::ledger::LedgerKind;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -151,7 +152,7 @@ async fn in_ledger(conn: &impl sea_orm::ConnectionTrait, row: &refund::Model) ->
     let id = row.id.to_string();
     let entries = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AuctionId.eq(row.auction_id))
-        .filter(ledger_entry::Column::Kind.eq("refund"))
+        .filter(ledger_entry::Column::Kind.eq(LedgerKind::Refund))
         .all(conn)
         .await?;
     Ok(entries.iter().any(|entry| {

@@ -19,7 +19,7 @@ use crate::gateway::GatewayRefusal;
 use crate::notify::RefundLine;
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{auction, payment_order, refund, registration};
+use crate::persistence::entities::{payment_order, refund, registration, round};
 use crate::persistence::vocabulary::{
     PaymentPurpose, PaymentStatus, RefundMethod, RefundPurpose, RefundReason, RefundStatus,
 };
@@ -148,10 +148,10 @@ pub async fn release_deposit(tx: &WriteTx, registration: &registration::Model, n
 /// The refunds of a court's rounds, newest first: what the court must pay back itself, and gateway refunds
 /// that keep failing or are late, first.
 pub async fn of_court(state: &AppState, court_id: Uuid, now: Instant) -> ApiResult<Vec<(refund::Model, bool)>> {
-    let rounds = auction::Entity::find()
+    let rounds = round::Entity::find()
         .select_only()
-        .column(auction::Column::Id)
-        .filter(auction::Column::CourtId.eq(court_id));
+        .column(round::Column::Id)
+        .filter(round::Column::CourtId.eq(court_id));
     let rows = refund::Entity::find()
         .filter(refund::Column::AuctionId.in_subquery(rounds.into_query()))
         .order_by_desc(refund::Column::CreatedAt)

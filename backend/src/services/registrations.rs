@@ -15,13 +15,13 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
-use crate::persistence::entities::{auction, deal, listing, payment_order, priority_holder, registration};
+use crate::persistence::entities::{deal, listing, payment_order, priority_holder, registration, round};
 use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
 
 pub struct Registered {
     pub registration: registration::Model,
-    pub round: auction::Model,
+    pub round: round::Model,
     /// The deposit's payment order; none when an applicant's claim covers the deposit.
     pub order_id: Option<Uuid>,
 }
@@ -233,7 +233,7 @@ pub async fn list_mine(
     auction_id: Option<Uuid>,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<(registration::Model, auction::Model, Option<Uuid>)>, u64)> {
+) -> ApiResult<(Vec<(registration::Model, round::Model, Option<Uuid>)>, u64)> {
     let mut mine = Condition::all().add(registration::Column::UserId.eq(caller.user_id));
     if let Some(auction_id) = auction_id {
         mine = mine.add(registration::Column::AuctionId.eq(auction_id));
@@ -246,7 +246,7 @@ pub async fn list_mine(
     let total = paginator.num_items().await?;
     let mut items = Vec::new();
     for registration in paginator.fetch_page(page - 1).await? {
-        let round = auction::Entity::find_by_id(registration.auction_id)
+        let round = round::Entity::find_by_id(registration.auction_id)
             .one(state.db.conn())
             .await?
             .ok_or_else(|| ApiError::internal("registration without its round"))?;

@@ -11,7 +11,7 @@ use super::announcement::{self, RoundFacts};
 use crate::error::ApiResult;
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, instant, money, money_opt};
-use crate::persistence::entities::{auction, court, listing};
+use crate::persistence::entities::{court, listing, round};
 
 /// A round's texts from its listing, court and terms (`announcement::generate`), with the court's own
 /// announcement or instructions where it wrote them.
@@ -59,10 +59,10 @@ pub async fn round_texts(
 /// After a listing's facts changed: each draft whose announcement is the generated one says them anew.
 /// (Published announcements are fixed; what changes after publication goes into the round's ledger.)
 pub async fn regenerate_draft_announcements(tx: &WriteTx, listing: &listing::Model) -> ApiResult<()> {
-    let drafts = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::Status.eq(RoundStatus::Draft))
-        .filter(auction::Column::AnnouncementGenerated.eq(true))
+    let drafts = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing.id))
+        .filter(round::Column::Status.eq(RoundStatus::Draft))
+        .filter(round::Column::AnnouncementGenerated.eq(true))
         .all(&**tx)
         .await?;
     for draft in drafts {
@@ -85,7 +85,7 @@ pub async fn regenerate_draft_announcements(tx: &WriteTx, listing: &listing::Mod
             &[],
         )
         .await?;
-        let mut row: auction::ActiveModel = draft.into();
+        let mut row: round::ActiveModel = draft.into();
         row.announcement = Set(Some(texts.announcement));
         row.update(&**tx).await?;
     }

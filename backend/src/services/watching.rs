@@ -18,7 +18,7 @@ use crate::links;
 use crate::notify::{self, Email, WatchMoment};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{auction, registration, user, watch};
+use crate::persistence::entities::{registration, round, user, watch};
 use crate::state::AppState;
 
 /// How long before a round's end its watchers are reminded.
@@ -31,7 +31,7 @@ pub struct Watching {
 }
 
 /// Starts (or, with `on = false`, stops) watching a round the caller can see; repeating either changes nothing.
-pub async fn set(state: &AppState, caller: &Caller, round: &auction::Model, on: bool) -> ApiResult<Watching> {
+pub async fn set(state: &AppState, caller: &Caller, round: &round::Model, on: bool) -> ApiResult<Watching> {
     let now = millis(state.clock.now());
     if on {
         let row = watch::ActiveModel {
@@ -108,7 +108,7 @@ pub async fn list_mine(
     caller: &Caller,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<auction::Model>, u64)> {
+) -> ApiResult<(Vec<round::Model>, u64)> {
     let paginator = watch::Entity::find()
         .filter(watch::Column::UserId.eq(caller.user_id))
         .order_by_desc(watch::Column::CreatedAt)
@@ -116,8 +116,8 @@ pub async fn list_mine(
     let total = paginator.num_items().await?;
     let watches = paginator.fetch_page(page - 1).await?;
     let ids: Vec<Uuid> = watches.iter().map(|w| w.auction_id).collect();
-    let rounds: HashMap<Uuid, auction::Model> = auction::Entity::find()
-        .filter(auction::Column::Id.is_in(ids.iter().copied()))
+    let rounds: HashMap<Uuid, round::Model> = round::Entity::find()
+        .filter(round::Column::Id.is_in(ids.iter().copied()))
         .all(state.db.conn())
         .await?
         .into_iter()
@@ -128,7 +128,7 @@ pub async fn list_mine(
 
 /// Inside the transaction that opens `round`: each watcher who has not registered (registrants get their
 /// own `bidding_opens`) is emailed, and the moment claimed.
-pub async fn remind_opening(state: &AppState, tx: &WriteTx, round: &auction::Model, now: Instant) -> ApiResult<()> {
+pub async fn remind_opening(state: &AppState, tx: &WriteTx, round: &round::Model, now: Instant) -> ApiResult<()> {
     let registered = registration::Entity::find()
         .select_only()
         .column(registration::Column::UserId)
@@ -173,7 +173,7 @@ pub async fn remind_ending(state: &AppState, now: Instant) -> ApiResult<usize> {
         let Some(watch) = watch::Entity::find_by_id(id).one(&*tx).await? else {
             continue;
         };
-        let round = auction::Entity::find_by_id(watch.auction_id).one(&*tx).await?;
+        let round = round::Entity::find_by_id(watch.auction_id).one(&*tx).await?;
         let still_due = round
             .as_ref()
             .is_some_and(|r| r.status == RoundStatus::Bidding && r.bidding_ends_at <= horizon);
@@ -208,7 +208,7 @@ async fn queue_reminder(
     state: &AppState,
     tx: &WriteTx,
     watch: &watch::Model,
-    round: &auction::Model,
+    round: &round::Model,
     moment: WatchMoment,
     now: Instant,
 ) -> ApiResult<()> {

@@ -110,7 +110,7 @@ impl PlaceBidResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerEntryView {
     pub seq: i64,
-    pub kind: String,
+    pub kind: auction_core::ledger::LedgerKind,
     #[schema(value_type = Object)]
     pub payload: Value,
     pub prev_hash: String,

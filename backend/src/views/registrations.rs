@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::ApiResult;
 use crate::persistence::convert::{instant, money};
-use crate::persistence::entities::{auction, registration};
+use crate::persistence::entities::{registration, round};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DepositView {
@@ -52,7 +52,7 @@ pub struct RegistrationView {
 }
 
 impl RegistrationView {
-    pub fn of(r: &registration::Model, round: &auction::Model, order: Option<Uuid>) -> ApiResult<RegistrationView> {
+    pub fn of(r: &registration::Model, round: &round::Model, order: Option<Uuid>) -> ApiResult<RegistrationView> {
         Ok(RegistrationView {
             id: r.id,
             auction_id: r.auction_id,

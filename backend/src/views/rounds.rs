@@ -1,6 +1,7 @@
 //! A round (an auction in the API's paths), its timeline and its live view.
 
 use auction_core::deal::DealStatus;
+use auction_core::ledger::LedgerKind;
 use auction_core::setup::Category;
 use auction_core::time::rfc3339;
 use auction_core::{Money, RoundStatus};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use super::listings::{ContactView, CostEstimateItem, CostEstimateView, CostView, ViewingView, buyer_views, file_path};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::{instant, money};
-use crate::persistence::entities::{auction, ledger_entry, listing_file};
+use crate::persistence::entities::{ledger_entry, listing_file, round};
 use auction_core::costs::BuyerInformation;
 
 /// A round as the public sees it. `minimum_next_bid` is what an ordinary bidder may bid now.
@@ -129,8 +130,8 @@ pub struct TimelineEvent {
 }
 
 impl AuctionView {
-    pub fn of(row: &auction::Model, server_time: auction_core::Instant) -> ApiResult<AuctionView> {
-        let round = crate::persistence::convert::round(row)?;
+    pub fn of(row: &round::Model, server_time: auction_core::Instant) -> ApiResult<AuctionView> {
+        let round = crate::persistence::convert::rules_of(row)?;
         let kind = crate::persistence::convert::kind(&row.round_kind)?;
         let deposit = money(row.deposit)?;
         Ok(AuctionView {
@@ -225,7 +226,7 @@ impl AuctionView {
     }
 
     /// Adds what only the single-round view shows: the texts, and the timeline from its ledger entries.
-    pub fn with_details(mut self, row: &auction::Model, ledger: &[ledger_entry::Model]) -> ApiResult<AuctionView> {
+    pub fn with_details(mut self, row: &round::Model, ledger: &[ledger_entry::Model]) -> ApiResult<AuctionView> {
         self.announcement = row.announcement.clone();
         self.bidding_instructions = row.bidding_instructions.clone();
         self.special_reminders = row
@@ -240,19 +241,19 @@ impl AuctionView {
             let payload: Value = serde_json::from_str(&entry.payload).map_err(ApiError::internal)?;
             let text = |key: &str| payload[key].as_str().map(str::to_owned);
             let status = payload["status"].as_str().and_then(RoundStatus::parse);
-            let event = match (entry.kind.as_str(), status) {
+            let event = match (entry.kind, status) {
                 // A resumption is the only status change that carries the restored end.
-                ("status", Some(_)) if text("bidding_ends_at").is_some() => "resumed",
-                ("status", Some(RoundStatus::Bidding)) => "opened",
-                ("status", Some(status)) => status.as_str(),
-                ("extension", _) => "extended",
-                ("sell_off_window", _) => "window_opened",
-                ("default", _) => "defaulted",
-                ("revocation", _) => "revoked",
-                ("objection", _) => "objection",
-                ("release", _) => "listing_released",
+                (LedgerKind::Status, Some(_)) if text("bidding_ends_at").is_some() => "resumed",
+                (LedgerKind::Status, Some(RoundStatus::Bidding)) => "opened",
+                (LedgerKind::Status, Some(status)) => status.as_str(),
+                (LedgerKind::Extension, _) => "extended",
+                (LedgerKind::SellOffWindow, _) => "window_opened",
+                (LedgerKind::Default, _) => "defaulted",
+                (LedgerKind::Revocation, _) => "revoked",
+                (LedgerKind::Objection, _) => "objection",
+                (LedgerKind::Release, _) => "listing_released",
                 // An objection's own hold shows as the objection; the court's, with its reason.
-                ("suspension_hold", _) if text("hold").as_deref() == Some("court") => {
+                (LedgerKind::SuspensionHold, _) if text("hold").as_deref() == Some("court") => {
                     if text("change").as_deref() == Some("added") {
                         "court_hold_added"
                     } else {

@@ -91,7 +91,7 @@ db_test!(
 
         // A change made while the round runs is on its ledger, so nobody can alter it unseen.
         let entries = app.verified_ledger(&open.id).await;
-        let entry = entries.iter().find(|e| e.kind == "buyer_information").expect("a buyer_information entry");
+        let entry = entries.iter().find(|e| e.kind.as_str() == "buyer_information").expect("a buyer_information entry");
         assert!(entry.payload.to_string().contains("0571-87065432"), "{:?}", entry.payload);
         app.finish().await;
     }

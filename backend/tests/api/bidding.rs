@@ -260,7 +260,7 @@ db_test!(
         let (status, error) = app.post(&format!("/api/auctions/{id}/registrations"), Some(&late.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "registration_closed"));
         let entries = app.verified_ledger(id).await;
-        let closed = entries.iter().rposition(|e| e.kind == "status").unwrap();
+        let closed = entries.iter().rposition(|e| e.kind.as_str() == "status").unwrap();
         assert_eq!(entries[closed].payload["status"], "failed");
         let after: Vec<_> = entries[closed + 1..].iter().map(|e| (e.kind.as_str(), e.payload["reason"].as_str())).collect();
         assert_eq!(after, [("refund", Some("deposit_released"))], "Alice's released deposit, paid back (R53)");
@@ -298,7 +298,7 @@ db_test!(
         // The refund is in the round's ledger, once, though it was paid under the order's lock.
         app.advance(1).await;
         let entries = app.verified_ledger(id).await;
-        let refunds: Vec<_> = entries.iter().filter(|e| e.kind == "refund").collect();
+        let refunds: Vec<_> = entries.iter().filter(|e| e.kind.as_str() == "refund").collect();
         assert_eq!(refunds.len(), 1, "{entries:?}");
         assert_eq!((&refunds[0].payload["reason"], &refunds[0].payload["refund_id"]), (&json!("late_payment"), &json!(refund.id.to_string())));
         app.finish().await;

@@ -105,7 +105,7 @@ db_test!(
             }
         }
         let entries = app.verified_ledger(&id).await;
-        assert_eq!(entries.iter().filter(|e| e.kind == "bid").count(), accepted.len());
+        assert_eq!(entries.iter().filter(|e| e.kind.as_str() == "bid").count(), accepted.len());
         if app.state().settings.bid_path == backend::config::BidPath::Group {
             // Bids that arrived together shared commits: fewer batches than bids decided.
             let stats = app.state().bid_queue.stats();
@@ -159,7 +159,7 @@ fn assert_closed_once_after_every_bid(
                 closings += 1;
                 assert_eq!(parse_time(&entry.payload["at"]), end, "closed at the end in force");
                 assert!(
-                    entries[i + 1..].iter().all(|e| e.kind == "refund"),
+                    entries[i + 1..].iter().all(|e| e.kind.as_str() == "refund"),
                     "nothing follows the close but the released deposits' refunds (R53)"
                 );
             }

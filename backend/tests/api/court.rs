@@ -61,7 +61,7 @@ db_test!(
         // The round's ledger records it, chained, naming the judge and the bidder code — not the payer.
         let entries = app.verified_ledger(&open.id).await;
         let last = entries.last().unwrap();
-        assert_eq!(last.kind, "offline_payment");
+        assert_eq!(last.kind.as_str(), "offline_payment");
         assert_eq!(last.payload["amount"], json!(balance));
         assert_eq!(last.payload["recorded_by"], "王法官");
         assert_eq!(last.payload["received_on"], json!(today));
@@ -351,7 +351,7 @@ db_test!(
         let (status, body) = app.post(&step("handover"), Some(&judge), json!({ "handed_over_at": rfc(later) })).await;
         assert_eq!((status.as_u16(), code(&body)), (409, "already_done"));
 
-        let kinds: Vec<String> = app.verified_ledger(&open.id).await.iter().map(|e| e.kind.clone()).collect();
+        let kinds: Vec<String> = app.verified_ledger(&open.id).await.iter().map(|e| e.kind.as_str().to_owned()).collect();
         let tail = &kinds[kinds.len() - 5..];
         assert_eq!(tail, ["qualification", "qualification", "ruling", "served", "handed_over"]);
         app.finish().await;

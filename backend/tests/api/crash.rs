@@ -79,7 +79,7 @@ db_test!(
         assert_eq!(auction["bid_count"].as_u64(), Some(stored.len() as u64), "the round agrees with its bids");
         assert!(stored.len() >= acknowledged.len());
         let entries = app.verified_ledger(&id).await;
-        assert_eq!(entries.iter().filter(|e| e.kind == "bid").count(), stored.len());
+        assert_eq!(entries.iter().filter(|e| e.kind.as_str() == "bid").count(), stored.len());
         // And bidding goes on where it stopped (the new process's manual clock starts at real time again).
         app.open_bidding(&round).await;
         let next = auction["minimum_next_bid"].as_str().unwrap().to_owned();
@@ -123,7 +123,7 @@ db_test!(
             let found = stored.iter().find(|b| &b["seq"] == seq).unwrap_or_else(|| panic!("acknowledged bid {seq} was lost"));
             assert_eq!(found["amount"], ack["bid"]["amount"]);
         }
-        assert_eq!(app.verified_ledger(&id).await.iter().filter(|e| e.kind == "bid").count(), stored.len());
+        assert_eq!(app.verified_ledger(&id).await.iter().filter(|e| e.kind.as_str() == "bid").count(), stored.len());
         restarted.kill();
         database.drop_database().await;
     }

@@ -104,7 +104,7 @@ db_test!(
         // Each open round records it, by code: released before bidding, stopped once bidding.
         for (id, released) in [(&announced_id, true), (&bidding_id, false)] {
             let ledger = app.verified_ledger(id).await;
-            let frozen: Vec<_> = ledger.iter().filter(|e| e.kind == "registration_frozen").collect();
+            let frozen: Vec<_> = ledger.iter().filter(|e| e.kind.as_str() == "registration_frozen").collect();
             assert_eq!(frozen.len(), 1, "{id}");
             assert_eq!(frozen[0].payload["freed"], released, "its place freed before bidding");
             assert!(!frozen[0].payload.to_string().contains(&stolen), "the ledger names nobody");

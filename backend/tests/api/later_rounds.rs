@@ -95,7 +95,7 @@ db_test!(
         assert_eq!(app.get_ok("/api/me/registrations", Some(&reneger.token)).await["items"][0]["deposit"]["status"], "forfeited");
         assert!(app.mail_to(&reneger.email, "default_notice").await[0].raw.contains("不予退还"));
         let entries = app.verified_ledger(&id).await;
-        assert_eq!(entries.last().unwrap().kind, "default");
+        assert_eq!(entries.last().unwrap().kind.as_str(), "default");
         assert_eq!(app.auction(&id).await["timeline"].as_array().unwrap().last().unwrap()["event"], "defaulted");
         let (status, error) = app.post(&format!("/api/deals/{deal_id}/balance-payment"), Some(&reneger.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (409, "deal_not_awaiting_balance"));

@@ -212,7 +212,7 @@ db_test!(
         let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
         let deal_id = sold_to_bob_and_paid(&app, &open).await;
         let deal = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&judge)).await;
-        let reminders = |app: &TestApp| app.outbox().into_iter().filter(|m| m.kind == "court_deadline").collect::<Vec<_>>();
+        let reminders = |app: &TestApp| app.outbox().into_iter().filter(|m| m.kind.as_str() == "court_deadline").collect::<Vec<_>>();
         let judges = reminders(&app).len();
         assert_eq!(judges, 0);
 

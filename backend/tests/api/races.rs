@@ -76,7 +76,7 @@ db_test!(
         let (status_when_answered, ()) = futures_util::join!(moving, release_later);
         assert_eq!(status_when_answered, "bidding", "the clock answered before the opening was committed");
         let ledger = app.verified_ledger(&id).await;
-        let openings = ledger.iter().filter(|e| e.kind == "status" && e.payload["status"] == "bidding").count();
+        let openings = ledger.iter().filter(|e| e.kind.as_str() == "status" && e.payload["status"] == "bidding").count();
         assert_eq!(openings, 1, "opened exactly once");
         other.finish().await;
         app.finish().await;

@@ -2,6 +2,7 @@
 //! and shown to the court when it keeps refusing; by the court's own bank when the court received the money
 //! by transfer, confirmed 已退. Each completed refund is in the round's ledger.
 
+use auction_core::payment::{MoneyEvent, MoneyPaid};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -29,7 +30,7 @@ async fn refunds_of(app: &TestApp, judge: &str, id: &str) -> Vec<Value> {
 }
 
 fn refund_entries(entries: &[auction_core::ledger::LedgerEntry]) -> Vec<&auction_core::ledger::LedgerEntry> {
-    entries.iter().filter(|e| e.kind == "refund").collect()
+    entries.iter().filter(|e| e.kind.as_str() == "refund").collect()
 }
 
 db_test!(
@@ -61,6 +62,15 @@ db_test!(
         // Nothing is paid twice: more worker passes find nothing due.
         app.advance(3600).await;
         assert_eq!(refund_entries(&app.verified_ledger(&open.id).await).len(), 1);
+
+        // Replayed through the core's rule for money, each deposit's story is balanced and over.
+        let deposit = auction_core::Money::parse_positive(open.round["deposit"].as_str().unwrap()).unwrap();
+        let refunded = auction_core::Money::parse_positive(bobs["amount"].as_str().unwrap()).unwrap();
+        let bobs_money = MoneyPaid::replay(&[MoneyEvent::Received(deposit), MoneyEvent::Released(deposit), MoneyEvent::PaidBack(refunded)]).unwrap();
+        let alices_money = MoneyPaid::replay(&[MoneyEvent::Received(deposit), MoneyEvent::Applied(deposit)]).unwrap();
+        for money in [bobs_money, alices_money] {
+            assert!(money.is_balanced() && money.is_settled(), "{money:?}");
+        }
         app.finish().await;
     }
 );

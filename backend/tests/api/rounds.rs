@@ -290,7 +290,7 @@ db_test!(
         assert_eq!(status, 201, "{file}");
         let entries = app.verified_ledger(id).await;
         let last = entries.last().unwrap();
-        assert_eq!(last.kind, "file_added");
+        assert_eq!(last.kind.as_str(), "file_added");
         assert_eq!(last.payload["file_id"], file["id"]);
         assert_eq!(last.payload["file_name"], "补充说明.png");
         app.finish().await;

@@ -108,7 +108,7 @@ db_test!(
             .verified_ledger(&open.id)
             .await
             .iter()
-            .filter(|e| e.kind == "suspension_hold")
+            .filter(|e| e.kind.as_str() == "suspension_hold")
             .map(|e| (e.payload["hold"].as_str().unwrap().to_owned(), e.payload["change"].as_str().unwrap().to_owned()))
             .collect();
         assert_eq!(holds, [("objection".into(), "added".into()), ("court".into(), "lifted".into())]);

@@ -344,7 +344,7 @@ db_test!(
         let ledger = app.verified_ledger(&id).await;
         let kinds: Vec<&str> = ledger.iter().map(|e| e.kind.as_str()).collect();
         assert!(kinds.contains(&"applicant_marked") && kinds.contains(&"claim_offset"), "{kinds:?}");
-        let marked_entry = ledger.iter().find(|e| e.kind == "applicant_marked").unwrap();
+        let marked_entry = ledger.iter().find(|e| e.kind.as_str() == "applicant_marked").unwrap();
         assert!(!marked_entry.payload.to_string().contains(&bank.email), "the public ledger names nobody (R40)");
         app.finish().await;
     }

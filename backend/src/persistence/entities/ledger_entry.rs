@@ -7,7 +7,7 @@ pub struct Model {
     pub id: Uuid,
     pub auction_id: Uuid,
     pub seq: i64,
-    pub kind: String,
+    pub kind: auction_core::ledger::LedgerKind,
     pub payload: String,
     pub prev_hash: String,
     pub hash: String,

@@ -2,7 +2,6 @@
 //! (see the migrations crate); `convert` turns them into `auction-core` types.
 
 pub mod applicant;
-pub mod auction;
 pub mod bid;
 pub mod case;
 pub mod court;
@@ -22,6 +21,7 @@ pub mod priority_holder;
 pub mod refund;
 pub mod registration;
 pub mod registration_file;
+pub mod round;
 pub mod user;
 pub mod valuation;
 pub mod watch;

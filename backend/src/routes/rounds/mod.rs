@@ -10,7 +10,7 @@ mod registrations;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiResult;
-use crate::persistence::entities::auction;
+use crate::persistence::entities::round;
 use crate::state::AppState;
 use crate::views::AuctionView;
 
@@ -20,7 +20,7 @@ pub use ledger::*;
 pub use public::*;
 pub use registrations::*;
 
-pub(super) fn view(state: &AppState, row: &auction::Model) -> ApiResult<AuctionView> {
+pub(super) fn view(state: &AppState, row: &round::Model) -> ApiResult<AuctionView> {
     AuctionView::of(row, state.clock.now())
 }
 

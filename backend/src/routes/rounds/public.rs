@@ -99,7 +99,7 @@ pub async fn list_auctions(
 /// Rounds as cards: each with its listing's first photo, its watchers and its aftermath.
 pub async fn cards(
     state: &AppState,
-    rows: &[crate::persistence::entities::auction::Model],
+    rows: &[crate::persistence::entities::round::Model],
 ) -> ApiResult<Vec<AuctionView>> {
     let covers = rounds::cover_photos(state, rows).await?;
     let mut after = rounds::aftermath(state, rows).await?;

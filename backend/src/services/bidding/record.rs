@@ -1,6 +1,7 @@
 //! What the bids leave behind, read back: the public bid record, a bidder's own bids, the timeline and the
 //! ledger in pages.
 
+use auction_core::ledger::LedgerKind;
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
@@ -8,14 +9,14 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::entities::{auction, bid, ledger_entry, registration};
+use crate::persistence::entities::{bid, ledger_entry, registration, round};
 use crate::state::AppState;
 
 /// The public bid record, newest first (R47). The total is the round's own counter, so a page costs
 /// the same however many bids there are.
 pub async fn list(
     state: &AppState,
-    round: &auction::Model,
+    round: &round::Model,
     page: u64,
     per_page: u64,
 ) -> ApiResult<(Vec<bid::Model>, u64)> {
@@ -37,7 +38,7 @@ pub async fn list_mine(
     auction_id: Option<Uuid>,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<(bid::Model, auction::Model)>, u64)> {
+) -> ApiResult<(Vec<(bid::Model, round::Model)>, u64)> {
     let mut registrations = registration::Entity::find()
         .select_only()
         .column(registration::Column::Id)
@@ -53,8 +54,8 @@ pub async fn list_mine(
     let total = paginator.num_items().await?;
     let bids = paginator.fetch_page(page - 1).await?;
     let round_ids: Vec<Uuid> = bids.iter().map(|b| b.auction_id).collect();
-    let rounds: HashMap<Uuid, auction::Model> = auction::Entity::find()
-        .filter(auction::Column::Id.is_in(round_ids))
+    let rounds: HashMap<Uuid, round::Model> = round::Entity::find()
+        .filter(round::Column::Id.is_in(round_ids))
         .all(state.db.conn())
         .await?
         .into_iter()
@@ -76,17 +77,17 @@ pub async fn list_mine(
 /// What a round's timeline is made of: its status changes, a sell-off's opening bid, a default, objections,
 /// the reasons of a suspension, a revocation and a release, in order, and its latest extension — read through the (round, kind) index,
 /// never through the bids.
-pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiResult<Vec<ledger_entry::Model>> {
+pub async fn timeline_entries(state: &AppState, round: &round::Model) -> ApiResult<Vec<ledger_entry::Model>> {
     let mut entries = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AuctionId.eq(round.id))
         .filter(ledger_entry::Column::Kind.is_in([
-            "status",
-            "sell_off_window",
-            "default",
-            "objection",
-            "suspension_hold",
-            "revocation",
-            "release",
+            LedgerKind::Status,
+            LedgerKind::SellOffWindow,
+            LedgerKind::Default,
+            LedgerKind::Objection,
+            LedgerKind::SuspensionHold,
+            LedgerKind::Revocation,
+            LedgerKind::Release,
         ]))
         .order_by_asc(ledger_entry::Column::Seq)
         .all(state.db.conn())
@@ -94,7 +95,7 @@ pub async fn timeline_entries(state: &AppState, round: &auction::Model) -> ApiRe
     if round.extension_count > 0
         && let Some(latest) = ledger_entry::Entity::find()
             .filter(ledger_entry::Column::AuctionId.eq(round.id))
-            .filter(ledger_entry::Column::Kind.eq("extension"))
+            .filter(ledger_entry::Column::Kind.eq(LedgerKind::Extension))
             .order_by_desc(ledger_entry::Column::Seq)
             .one(state.db.conn())
             .await?

@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::gateway::GatewayCallback;
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{millis, money};
-use crate::persistence::entities::{auction, deal, payment_order, registration, user};
+use crate::persistence::entities::{deal, payment_order, registration, round, user};
 use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
 
@@ -230,7 +230,7 @@ async fn expected_payers(state: &AppState, order: &payment_order::Model) -> ApiR
 }
 
 /// The round an order pays into: a deposit's registration's, or a balance's deal's.
-async fn round_of(state: &AppState, order: &payment_order::Model) -> ApiResult<auction::Model> {
+async fn round_of(state: &AppState, order: &payment_order::Model) -> ApiResult<round::Model> {
     let auction_id = match (order.registration_id, order.deal_id) {
         (Some(registration_id), _) => registration::Entity::find_by_id(registration_id)
             .one(state.db.conn())
@@ -243,7 +243,7 @@ async fn round_of(state: &AppState, order: &payment_order::Model) -> ApiResult<a
         (None, None) => None,
     }
     .ok_or_else(|| ApiError::internal(format!("payment order {} pays into nothing", order.id)))?;
-    auction::Entity::find_by_id(auction_id)
+    round::Entity::find_by_id(auction_id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::internal("payment order's round is missing"))

@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Email, RefundLine};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{auction, deal, payment_order, registration, user};
+use crate::persistence::entities::{deal, payment_order, registration, round, user};
 use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
 use crate::services::refunds::RefundDue;
 use crate::services::rounds::{Access, LockedRound, SavedRound, commit_and_announce, update_round_in};
@@ -201,7 +201,7 @@ async fn refund_late(
         .one(&**tx)
         .await?
         .ok_or_else(|| ApiError::internal("payment order without its payer"))?;
-    let title = auction::Entity::find_by_id(auction_id)
+    let title = round::Entity::find_by_id(auction_id)
         .one(&**tx)
         .await?
         .map(|round| round.title)

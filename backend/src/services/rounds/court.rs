@@ -1,6 +1,7 @@
 //! What the court does with a round once it exists: publish, suspend / resume / withdraw, confirm priority
 //! holders, and release a listing whose sell-off failed.
 
+use auction_core::ledger::LedgerKind;
 use auction_core::round::Hold;
 use auction_core::setup::{PriceValidity, RoundKind, RoundTerms, check_publish, check_terms};
 use auction_core::{Money, RoundStatus};
@@ -16,7 +17,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, instant, millis, money_opt};
-use crate::persistence::entities::{auction, listing, priority_holder, registration, user};
+use crate::persistence::entities::{listing, priority_holder, registration, round, user};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::services::listings;
 use crate::state::AppState;
@@ -35,10 +36,10 @@ pub async fn release(
         .await?
         .ok_or_else(|| ApiError::not_found("listing"))?;
     caller.require_judge_of(listing.court_id)?;
-    let last = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn))
-        .order_by_desc(auction::Column::CreatedAt)
+    let last = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing.id))
+        .filter(round::Column::Status.ne(RoundStatus::Withdrawn))
+        .order_by_desc(round::Column::CreatedAt)
         .one(state.db.conn())
         .await?
         .ok_or_else(release_refused)?;
@@ -51,7 +52,7 @@ pub async fn release(
             return Err(release_refused());
         }
         locked.record_event(
-            "release",
+            LedgerKind::Release,
             serde_json::json!({
                 "listing_id": listing.id.to_string(),
                 "reason": reason,
@@ -78,7 +79,7 @@ fn release_refused() -> ApiError {
 
 /// Announces a draft round: the notice period (R26) and the reference price's validity (R18) are
 /// checked against today, and the terms again against the listing's current reference price.
-pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<auction::Model> {
+pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<round::Model> {
     let now = state.clock.now();
     let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
         let listing = listings::lock(tx, locked.row.listing_id).await?;
@@ -99,10 +100,10 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
         };
         check_terms(kind, reference, first_round_start, &terms)?;
         let category = listing.category;
-        let first_announced_at = auction::Entity::find()
-            .filter(auction::Column::ListingId.eq(listing.id))
-            .filter(auction::Column::PublishedAt.is_not_null())
-            .order_by_asc(auction::Column::PublishedAt)
+        let first_announced_at = round::Entity::find()
+            .filter(round::Column::ListingId.eq(listing.id))
+            .filter(round::Column::PublishedAt.is_not_null())
+            .order_by_asc(round::Column::PublishedAt)
             .one(&**tx)
             .await?
             .and_then(|first| first.published_at.map(instant));
@@ -121,11 +122,11 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<a
 }
 
 async fn first_round_start(tx: &WriteTx, listing: &listing::Model) -> ApiResult<Option<Money>> {
-    let first = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing.id))
-        .filter(auction::Column::RoundKind.eq("first"))
-        .filter(auction::Column::Status.ne(RoundStatus::Withdrawn))
-        .order_by_desc(auction::Column::CreatedAt)
+    let first = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing.id))
+        .filter(round::Column::RoundKind.eq("first"))
+        .filter(round::Column::Status.ne(RoundStatus::Withdrawn))
+        .order_by_desc(round::Column::CreatedAt)
         .one(&**tx)
         .await?;
     Ok(money_opt(first.map(|r| r.starting_price))?)
@@ -145,7 +146,7 @@ pub async fn court_action(
     id: Uuid,
     action: CourtAction,
     reason: Option<&str>,
-) -> ApiResult<auction::Model> {
+) -> ApiResult<round::Model> {
     let reason = crate::services::optional_text(reason, "reason", 2000)?;
     let reason = reason.as_deref();
     if action != CourtAction::Resume && reason.is_none() {

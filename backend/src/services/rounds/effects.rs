@@ -3,6 +3,7 @@
 //! and the notices to registrants and watchers.
 
 use auction_core::deal::{DealStatus, deal_terms};
+use auction_core::ledger::LedgerKind;
 use auction_core::ledger::{AnnouncedTerms, announced_terms, transition_event};
 use auction_core::round::Outcome;
 use auction_core::{DepositStatus, Instant, RoundStatus, Transition};
@@ -16,7 +17,7 @@ use crate::links;
 use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{auction, deal, listing, payment_order, registration, user};
+use crate::persistence::entities::{deal, listing, payment_order, registration, round, user};
 use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
 use crate::services::refunds::{self, RefundDue};
 use crate::state::AppState;
@@ -125,7 +126,7 @@ impl LockedRound {
                 if deal.claim_offset > 0 {
                     let offset = money(deal.claim_offset)?;
                     self.record_event(
-                        "claim_offset",
+                        LedgerKind::ClaimOffset,
                         serde_json::json!({ "deal_id": deal.id.to_string(), "claim_offset": offset.to_string() }),
                     );
                 }
@@ -388,7 +389,7 @@ async fn settle_deposits(
 
 /// At the opening, every agency the court has not confirmed lapses (R41): its frozen deposit is released and
 /// the agent told. Runs in the transaction that opens the round.
-async fn lapse_unconfirmed_agencies(tx: &WriteTx, round: &auction::Model, link: &str, now: Instant) -> ApiResult<()> {
+async fn lapse_unconfirmed_agencies(tx: &WriteTx, round: &round::Model, link: &str, now: Instant) -> ApiResult<()> {
     let agencies = registration::Entity::find()
         .filter(registration::Column::AuctionId.eq(round.id))
         .filter(registration::Column::AgentStatus.is_not_null())

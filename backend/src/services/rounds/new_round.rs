@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, instant, millis, money, money_opt};
-use crate::persistence::entities::{auction, deal, listing};
+use crate::persistence::entities::{deal, listing, round};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::services::listings;
 use crate::services::round_texts::round_texts;
@@ -47,9 +47,9 @@ pub struct NewRound {
 
 /// What the listing's history allows next (`auction_core::next_round`), read under the listing's lock.
 async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<NextRound> {
-    let rounds = auction::Entity::find()
-        .filter(auction::Column::ListingId.eq(listing_id))
-        .order_by_asc(auction::Column::CreatedAt)
+    let rounds = round::Entity::find()
+        .filter(round::Column::ListingId.eq(listing_id))
+        .order_by_asc(round::Column::CreatedAt)
         .all(&**tx)
         .await?;
     let defaulted: std::collections::HashSet<Uuid> = deal::Entity::find()
@@ -127,7 +127,7 @@ pub async fn limits(
 
 /// Creates a draft round of a listing; its kind (first, second, re-auction) follows from the listing's
 /// earlier rounds, and its terms are checked against that kind's floors (R23–R25, R45).
-pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: NewRound) -> ApiResult<auction::Model> {
+pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: NewRound) -> ApiResult<round::Model> {
     let balance_due_days = input
         .balance_due_days
         .unwrap_or(i64::from(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS));
@@ -176,7 +176,7 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     )
     .await?;
     let created_at = millis(now);
-    let row = auction::ActiveModel {
+    let row = round::ActiveModel {
         id: Set(Uuid::new_v4()),
         listing_id: Set(listing.id),
         court_id: Set(listing.court_id),
@@ -255,10 +255,10 @@ async fn sell_off_terms(
     let increment = match input.increment {
         Some(increment) => increment,
         None => {
-            let last = auction::Entity::find()
-                .filter(auction::Column::ListingId.eq(listing.id))
-                .filter(auction::Column::Status.ne(RoundStatus::Withdrawn))
-                .order_by_desc(auction::Column::CreatedAt)
+            let last = round::Entity::find()
+                .filter(round::Column::ListingId.eq(listing.id))
+                .filter(round::Column::Status.ne(RoundStatus::Withdrawn))
+                .order_by_desc(round::Column::CreatedAt)
                 .one(&**tx)
                 .await?
                 .ok_or_else(|| ApiError::internal("a sell-off without an earlier round"))?;

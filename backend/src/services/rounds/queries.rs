@@ -15,7 +15,7 @@ use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::money;
-use crate::persistence::entities::{applicant, auction, court, deal, listing_file, registration, user};
+use crate::persistence::entities::{applicant, court, deal, listing_file, registration, round, user};
 use crate::state::AppState;
 
 /// The applicant's unpaid claim in this round, if the court marked `user_id` as the applicant.
@@ -51,8 +51,8 @@ pub async fn registrants(
 
 /// A round as its viewer may see it: public once published, whatever became of it later; before that
 /// (a draft, or a round withdrawn before publication) only to its court's judges.
-pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<auction::Model> {
-    let row = auction::Entity::find_by_id(id)
+pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<round::Model> {
+    let row = round::Entity::find_by_id(id)
         .one(state.db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
@@ -106,10 +106,10 @@ pub async fn list(
     filter: ListFilter,
     page: u64,
     per_page: u64,
-) -> ApiResult<(Vec<auction::Model>, u64)> {
+) -> ApiResult<(Vec<round::Model>, u64)> {
     let mut condition = Condition::all();
     if !filter.include_drafts {
-        condition = condition.add(auction::Column::PublishedAt.is_not_null());
+        condition = condition.add(round::Column::PublishedAt.is_not_null());
     }
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         match RoundStatus::parse(status) {
@@ -122,39 +122,38 @@ pub async fn list(
                     format!("unknown auction status `{status}`"),
                 ));
             }
-            Some(status) => condition = condition.add(auction::Column::Status.eq(status.as_str())),
+            Some(status) => condition = condition.add(round::Column::Status.eq(status.as_str())),
         }
     }
     if let Some(category) = filter.category.as_deref().filter(|s| !s.is_empty()) {
         let category = Category::parse(category)
             .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown category `{category}`")))?;
-        condition = condition.add(auction::Column::Category.eq(category.as_str()));
+        condition = condition.add(round::Column::Category.eq(category.as_str()));
     }
     if let Some(court_id) = filter.court_id {
-        condition = condition.add(auction::Column::CourtId.eq(court_id));
+        condition = condition.add(round::Column::CourtId.eq(court_id));
     }
     if let Some(listing_id) = filter.listing_id {
-        condition = condition.add(auction::Column::ListingId.eq(listing_id));
+        condition = condition.add(round::Column::ListingId.eq(listing_id));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         // The words are matched literally: `%`, `_` and `\` are not patterns.
         let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         condition = condition.add(
-            Expr::col((auction::Entity, auction::Column::Title))
-                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            Expr::col((round::Entity, round::Column::Title)).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
     let price = || Expr::cust("COALESCE(current_price, starting_price)");
     let ordered = match filter.sort {
-        ListOrder::Newest => auction::Entity::find().order_by_desc(auction::Column::CreatedAt),
-        ListOrder::EndingSoon => auction::Entity::find().order_by_asc(auction::Column::BiddingEndsAt),
-        ListOrder::PriceAscending => auction::Entity::find().order_by(price(), Order::Asc),
-        ListOrder::PriceDescending => auction::Entity::find().order_by(price(), Order::Desc),
+        ListOrder::Newest => round::Entity::find().order_by_desc(round::Column::CreatedAt),
+        ListOrder::EndingSoon => round::Entity::find().order_by_asc(round::Column::BiddingEndsAt),
+        ListOrder::PriceAscending => round::Entity::find().order_by(price(), Order::Asc),
+        ListOrder::PriceDescending => round::Entity::find().order_by(price(), Order::Desc),
     };
     // The id last, so a page boundary never splits rounds that tie.
     let paginator = ordered
         .filter(condition)
-        .order_by_desc(auction::Column::Id)
+        .order_by_desc(round::Column::Id)
         .paginate(state.db.conn(), per_page);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page - 1).await?;
@@ -162,10 +161,7 @@ pub async fn list(
 }
 
 /// The first photo of each of these rounds' listings, by listing: one query for a whole page of cards.
-pub async fn cover_photos(
-    state: &AppState,
-    rounds: &[auction::Model],
-) -> ApiResult<HashMap<Uuid, listing_file::Model>> {
+pub async fn cover_photos(state: &AppState, rounds: &[round::Model]) -> ApiResult<HashMap<Uuid, listing_file::Model>> {
     let listing_ids: Vec<Uuid> = rounds.iter().map(|r| r.listing_id).collect();
     if listing_ids.is_empty() {
         return Ok(HashMap::new());
@@ -197,7 +193,7 @@ pub struct Aftermath {
 /// The aftermath of each of these rounds, in three queries for a whole page: watch counts, the deals of
 /// sold and revoked rounds, and the published rounds of their listings (the next round of a round is the
 /// first of its listing created after it).
-pub async fn aftermath(state: &AppState, rounds: &[auction::Model]) -> ApiResult<HashMap<Uuid, Aftermath>> {
+pub async fn aftermath(state: &AppState, rounds: &[round::Model]) -> ApiResult<HashMap<Uuid, Aftermath>> {
     let ids: Vec<Uuid> = rounds.iter().map(|r| r.id).collect();
     let watchers = crate::services::watching::counts(state, &ids).await?;
     let ended: Vec<Uuid> = rounds
@@ -217,10 +213,10 @@ pub async fn aftermath(state: &AppState, rounds: &[auction::Model]) -> ApiResult
             .collect()
     };
     let listing_ids: Vec<Uuid> = rounds.iter().map(|r| r.listing_id).collect();
-    let siblings = auction::Entity::find()
-        .filter(auction::Column::ListingId.is_in(listing_ids))
-        .filter(auction::Column::PublishedAt.is_not_null())
-        .order_by_asc(auction::Column::CreatedAt)
+    let siblings = round::Entity::find()
+        .filter(round::Column::ListingId.is_in(listing_ids))
+        .filter(round::Column::PublishedAt.is_not_null())
+        .order_by_asc(round::Column::CreatedAt)
         .all(state.db.conn())
         .await?;
     Ok(rounds
@@ -241,12 +237,12 @@ pub async fn aftermath(state: &AppState, rounds: &[auction::Model]) -> ApiResult
 }
 
 /// The most recently announced public rounds, newest first, with their courts' names: for the Atom feed.
-pub async fn recent_announcements(state: &AppState, limit: u64) -> ApiResult<Vec<(auction::Model, String)>> {
+pub async fn recent_announcements(state: &AppState, limit: u64) -> ApiResult<Vec<(round::Model, String)>> {
     use sea_orm::QuerySelect;
-    let rounds = auction::Entity::find()
-        .filter(auction::Column::PublishedAt.is_not_null())
-        .order_by_desc(auction::Column::PublishedAt)
-        .order_by_desc(auction::Column::Id)
+    let rounds = round::Entity::find()
+        .filter(round::Column::PublishedAt.is_not_null())
+        .order_by_desc(round::Column::PublishedAt)
+        .order_by_desc(round::Column::Id)
         .limit(limit)
         .all(state.db.conn())
         .await?;
@@ -268,12 +264,12 @@ pub async fn recent_announcements(state: &AppState, limit: u64) -> ApiResult<Vec
 /// Every public round's id and last change, newest first, at most `limit`: for the sitemap.
 pub async fn public_round_stamps(state: &AppState, limit: u64) -> ApiResult<Vec<(Uuid, i64)>> {
     use sea_orm::QuerySelect;
-    Ok(auction::Entity::find()
+    Ok(round::Entity::find()
         .select_only()
-        .column(auction::Column::Id)
-        .column(auction::Column::UpdatedAt)
-        .filter(auction::Column::PublishedAt.is_not_null())
-        .order_by_desc(auction::Column::UpdatedAt)
+        .column(round::Column::Id)
+        .column(round::Column::UpdatedAt)
+        .filter(round::Column::PublishedAt.is_not_null())
+        .order_by_desc(round::Column::UpdatedAt)
         .limit(limit)
         .into_tuple::<(Uuid, i64)>()
         .all(state.db.conn())

@@ -1,6 +1,7 @@
 //! The lock engine: a round locked, advanced to `now`, decided and saved in one transaction, then
 //! committed and announced by [`commit_and_announce`].
 
+use auction_core::ledger::LedgerKind;
 use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, file_added_event};
 use auction_core::round::{AcceptedBid, Hold};
 use auction_core::{Instant, Round, RoundStatus, Transition};
@@ -11,13 +12,13 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
-use crate::persistence::convert::{apply_round, instant, millis, money, round};
-use crate::persistence::entities::{auction, deal, ledger_entry, listing_file, refund};
+use crate::persistence::convert::{apply_round, instant, millis, money, rules_of};
+use crate::persistence::entities::{deal, ledger_entry, listing_file, refund, round};
 use crate::state::AppState;
 
 #[derive(Clone)]
 pub struct LockedRound {
-    pub row: auction::Model,
+    pub row: round::Model,
     pub round: Round,
     ledger: LedgerHead,
     entries: Vec<LedgerEntry>,
@@ -27,7 +28,7 @@ pub struct LockedRound {
 
 /// What changed, to announce once the transaction has committed.
 pub struct SavedRound {
-    pub row: auction::Model,
+    pub row: round::Model,
     pub transitions: Vec<Transition>,
 }
 
@@ -63,7 +64,7 @@ impl Access<'_> {
 /// What an update decided, with the round as it now is (saved, or as it was read if nothing changed).
 pub struct Updated<T> {
     pub value: T,
-    pub row: auction::Model,
+    pub row: round::Model,
 }
 
 /// Changes the round `id` under its lock, the one way every round operation does it: locks the row,
@@ -103,7 +104,7 @@ pub struct Decided<T> {
     /// The decision, or its refusal (a 4xx); server errors are the outer `Err`.
     pub decision: ApiResult<T>,
     /// The round as it now is: saved, or as it was read if nothing changed.
-    pub row: auction::Model,
+    pub row: round::Model,
     /// What the transaction saved, to announce once it has committed; `None` when nothing changed.
     pub saved: Option<SavedRound>,
 }
@@ -151,13 +152,13 @@ pub async fn update_round_in<T>(
 impl LockedRound {
     /// Reads and locks the round's row; `None` if there is no such round.
     async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<Option<LockedRound>> {
-        let row = auction::Entity::find_by_id(id).lock_exclusive().one(&**tx).await?;
+        let row = round::Entity::find_by_id(id).lock_exclusive().one(&**tx).await?;
         row.map(LockedRound::from_row).transpose()
     }
 
     /// Wraps a row that the caller has already locked.
-    pub fn from_row(row: auction::Model) -> ApiResult<LockedRound> {
-        let round = round(&row)?;
+    pub fn from_row(row: round::Model) -> ApiResult<LockedRound> {
+        let round = rules_of(&row)?;
         let ledger = LedgerHead {
             seq: u64::try_from(row.ledger_seq).unwrap_or(0),
             hash: row.ledger_head.clone(),
@@ -181,7 +182,7 @@ impl LockedRound {
         !self.entries.is_empty()
     }
 
-    pub(super) fn append(&mut self, kind: &str, payload: serde_json::Value) {
+    pub(super) fn append(&mut self, kind: LedgerKind, payload: serde_json::Value) {
         let entry = self.ledger.append(kind, payload);
         self.entries.push(entry);
     }
@@ -197,7 +198,7 @@ impl LockedRound {
     /// Records money paid back (the refund row is the caller's).
     pub fn record_refund(&mut self, refund: &refund::Model) -> ApiResult<()> {
         self.record_event(
-            "refund",
+            LedgerKind::Refund,
             serde_json::json!({
                 "refund_id": refund.id.to_string(),
                 "deal_id": refund.deal_id.map(|id| id.to_string()),
@@ -232,7 +233,7 @@ impl LockedRound {
 
     /// Records a step that is not a status change — after payment (qualification, ruling, service,
     /// hand-over), an objection and its decision, a refund, a release; the rows it concerns are the caller's.
-    pub fn record_event(&mut self, kind: &str, mut payload: serde_json::Value) {
+    pub fn record_event(&mut self, kind: LedgerKind, mut payload: serde_json::Value) {
         payload["auction_id"] = serde_json::json!(self.row.id.to_string());
         self.append(kind, payload);
     }
@@ -282,7 +283,7 @@ impl LockedRound {
     fn record_hold(&mut self, hold: Hold, change: &str, reason: Option<&str>, now: Instant) {
         let holds = self.round.suspension.map(|s| s.holds).unwrap_or_default();
         self.record_event(
-            "suspension_hold",
+            LedgerKind::SuspensionHold,
             serde_json::json!({
                 "hold": match hold { Hold::Court => "court", Hold::Objection => "objection" },
                 "change": change,
@@ -331,7 +332,7 @@ impl LockedRound {
                 id: Set(Uuid::new_v4()),
                 auction_id: Set(self.row.id),
                 seq: Set(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
-                kind: Set(entry.kind.clone()),
+                kind: Set(entry.kind),
                 payload: Set(entry.payload.to_string()),
                 prev_hash: Set(entry.prev_hash.clone()),
                 hash: Set(entry.hash.clone()),
@@ -379,15 +380,15 @@ pub async fn lock_next_due(tx: &WriteTx, now: Instant, skip_held: bool) -> ApiRe
     let due = Condition::any()
         .add(
             Condition::all()
-                .add(auction::Column::Status.eq(RoundStatus::Announced))
-                .add(auction::Column::BiddingStartsAt.lte(now)),
+                .add(round::Column::Status.eq(RoundStatus::Announced))
+                .add(round::Column::BiddingStartsAt.lte(now)),
         )
         .add(
             Condition::all()
-                .add(auction::Column::Status.eq(RoundStatus::Bidding))
-                .add(auction::Column::BiddingEndsAt.lte(now)),
+                .add(round::Column::Status.eq(RoundStatus::Bidding))
+                .add(round::Column::BiddingEndsAt.lte(now)),
         );
-    let query = auction::Entity::find().filter(due);
+    let query = round::Entity::find().filter(due);
     let query = if skip_held {
         query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
     } else {

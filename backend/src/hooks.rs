@@ -15,15 +15,19 @@ pub enum HoldPoint {
     BatchBeforeCommit,
     /// The background worker has applied a due opening or close and is about to commit it.
     TransitionBeforeCommit,
+    /// A bid on the one-bid path has entered (its time is stamped, a close waits for it) and is about to
+    /// be decided.
+    SingleBidEntered,
 }
 
-const POINTS: usize = 2;
+const POINTS: usize = 3;
 
 impl HoldPoint {
     fn index(self) -> usize {
         match self {
             HoldPoint::BatchBeforeCommit => 0,
             HoldPoint::TransitionBeforeCommit => 1,
+            HoldPoint::SingleBidEntered => 2,
         }
     }
 }

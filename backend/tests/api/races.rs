@@ -159,6 +159,36 @@ db_test!(
 );
 
 db_test!(
+    async fn on_the_one_bid_path_too_a_bid_that_entered_before_the_end_is_decided_before_the_close(db) {
+        let app = TestApp::spawn_tuned(db, |s| s.bid_path = BidPath::Single).await;
+        let OpenRound { round, id, bob, .. } = app.round_open_to_two().await;
+        let end = parse_time(&round["bidding_ends_at"]);
+        app.set_clock(end - chrono::Duration::milliseconds(1)).await;
+
+        // Bob's bid enters at end − 1 ms and is held before its decision; then the end comes.
+        let hold = app.state().hooks.hold(HoldPoint::SingleBidEntered);
+        let timely = app.bid(&bob, &id, "700000");
+        let close = async {
+            tokio::time::timeout(Duration::from_secs(10), hold.reached(1))
+                .await
+                .expect("Bob's bid entered and is held");
+            let moved = app.set_clock(end);
+            let release = async {
+                tokio::time::sleep(SETTLE).await;
+                hold.release();
+            };
+            futures_util::join!(moved, release)
+        };
+        let ((status, body), _) = futures_util::join!(timely, close);
+        assert_eq!(status.as_u16(), 201, "a bid that entered before the end was refused: {body}");
+        let after = app.auction(&id).await;
+        assert_eq!(after["status"], "bidding", "{after}");
+        assert_eq!(parse_time(&after["bidding_ends_at"]), end - chrono::Duration::milliseconds(1) + chrono::Duration::minutes(5));
+        app.finish().await;
+    }
+);
+
+db_test!(
     async fn a_bid_that_entered_a_millisecond_before_the_end_is_decided_before_the_close(db) {
         let app = TestApp::spawn_tuned(db, |s| s.bid_path = BidPath::Group).await;
         let OpenRound { round, id, alice, bob } = app.round_open_to_two().await;

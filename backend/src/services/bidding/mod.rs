@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::config::BidPath;
 use crate::error::ApiResult;
+use crate::hooks::HoldPoint;
 use crate::services::rounds::{Access, update_round};
 use crate::state::AppState;
 
@@ -47,6 +48,7 @@ pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> 
     let t = command.received_at;
     // Until it is decided, a close of its round waits for it (`workers::apply_due_transitions`).
     let undecided = state.bid_queue.enter_single(command.auction_id);
+    state.hooks.pass(HoldPoint::SingleBidEntered).await;
     let updated = update_round(state, command.auction_id, t, Access::Public, async |locked, tx| {
         decide(state, bidder_id, &command, locked, tx).await
     })

@@ -8,12 +8,13 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::refunds::failed;
+use super::refunds::{self, failed};
 use super::rounds::{Access, update_round};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::notify::{self, Email, RefundLine};
 use crate::persistence::convert::{millis, money};
-use crate::persistence::entities::{ledger_entry, refund};
+use crate::persistence::entities::{ledger_entry, refund, user};
 use crate::persistence::vocabulary::{RefundMethod, RefundReason, RefundStatus};
 use crate::state::AppState;
 
@@ -107,10 +108,23 @@ pub async fn confirm_paid_back(
             .update(&**tx)
             .await?;
             locked.record_refund(&done)?;
+            // The payer is told, with the court's own transfer as the reference.
+            let payer = user::Entity::find_by_id(done.user_id)
+                .one(&**tx)
+                .await?
+                .ok_or_else(|| ApiError::internal("a refund without its payer"))?;
+            let line = RefundLine {
+                reference: bank_reference.clone(),
+                ..refunds::line(&done)?
+            };
+            let why = "法院已将银行转账退回原付款账户 · the court paid the transfer back to the account it came from";
+            let email = Email::payment_refunded(&payer.email, payer.party_name(), &locked.row.title, why, &line);
+            notify::queue(tx, email, now).await?;
             Ok(done)
         },
     )
     .await?;
+    notify::flush(state).await;
     Ok(updated.value)
 }
 

@@ -148,6 +148,9 @@ db_test!(
         assert_eq!((&done["status"], &done["bank_reference"]), (&json!("completed"), &json!("CCB-RET-1")));
         let (status, body) = app.post(&path, Some(&judge.token), json!({ "bank_reference": "CCB-RET-2" })).await;
         assert_eq!((status.as_u16(), code(&body)), (409, "refund_not_awaiting_court"));
+        let told = app.mail_to(&carol.email, "payment_refunded").await;
+        assert_eq!(told.len(), 1);
+        assert!(told[0].raw.contains("CCB-RET-1") && told[0].raw.contains(registration["deposit"]["amount"].as_str().unwrap()), "{}", told[0].raw);
 
         let entries = app.verified_ledger(&id).await;
         let paid = refund_entries(&entries);

@@ -45,6 +45,12 @@ pub struct Settings {
     pub payments: String,
     pub payments_secret: String,
     pub payments_sandbox: String,
+    pub alipay_gateway_url: String,
+    pub alipay_app_id: String,
+    pub alipay_app_private_key_file: String,
+    pub alipay_public_key_file: String,
+    pub alipay_seller_id: String,
+    pub alipay_timeout_seconds: u64,
     pub mail: String,
     pub mail_from: String,
     pub smtp_tls: String,
@@ -211,9 +217,9 @@ impl Settings {
                 "FAPAI_DATABASE_URL must start with sqlite: or postgres://".into(),
             ));
         }
-        if self.payments != "sandbox" {
+        if !matches!(self.payments.as_str(), "sandbox" | "alipay") {
             return Err(ConfigError::Invalid(format!(
-                "FAPAI_PAYMENTS={} is not supported; only the built-in `sandbox` gateway is available",
+                "FAPAI_PAYMENTS={} is not supported: `sandbox` (built in, no real money) or `alipay`",
                 self.payments
             )));
         }

@@ -32,3 +32,21 @@ pub fn negotiation_page(public_url: &str, token: &str) -> String {
 pub fn court_console(public_url: &str) -> String {
     format!("{public_url}/court")
 }
+
+/// The web app's page for paying an order, where the gateway sends the payer back to, with the app page
+/// to go on to afterwards (only a path of this app).
+pub fn payment_page(public_url: &str, order_id: Uuid, next: Option<&str>) -> String {
+    let base = format!("{public_url}/pay/{order_id}");
+    match next {
+        Some(next) => format!(
+            "{base}?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        ),
+        None => base,
+    }
+}
+
+/// Where Alipay posts its notifications.
+pub fn alipay_notify_url(public_url: &str) -> String {
+    format!("{public_url}/api/payments/alipay/notify")
+}

@@ -10,12 +10,24 @@ use backend::startup::Application;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str =
-    "usage: fapai serve | fapai migrate\n\nConfiguration: FAPAI_* environment variables (see fapai.defaults.toml).";
+const USAGE: &str = "usage: fapai serve | fapai migrate | fapai alipay-simulator --app-id ID --app-public-key FILE \
+     [--key FILE | --public-key-out FILE] [--listen ADDR]\n\nConfiguration: FAPAI_* environment variables (see \
+     fapai.defaults.toml).";
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
+    if command == "alipay-simulator" {
+        backend::telemetry::init(backend::config::LogFormat::Text);
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        return match backend::gateway::alipay::simulator::run_from_args(&args).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("fapai alipay-simulator: {message}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(err) => {

@@ -26,7 +26,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ClockMode, Settings};
 use crate::error::ApiError;
-use crate::gateway::SandboxGateway;
+use crate::gateway::{Gateway, SandboxGateway};
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::Mailer;
 use crate::persistence::{Backend, Database};
@@ -159,7 +159,15 @@ impl Application {
                 &secret_or_random(&settings.jwt_secret, "FAPAI_JWT_SECRET"),
                 settings.token_hours,
             ),
-            gateway: SandboxGateway::new(secret_or_random(&settings.payments_secret, "FAPAI_PAYMENTS_SECRET")),
+            gateway: match settings.payments.as_str() {
+                "alipay" => Gateway::Alipay(Box::new(
+                    crate::gateway::alipay::AlipayGateway::from_settings(&settings).map_err(StartupError::Setup)?,
+                )),
+                _ => Gateway::Sandbox(SandboxGateway::new(secret_or_random(
+                    &settings.payments_secret,
+                    "FAPAI_PAYMENTS_SECRET",
+                ))),
+            },
             live: Arc::new(LiveHub::new(
                 postgres_pool,
                 ConnectionLimits {

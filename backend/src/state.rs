@@ -8,7 +8,7 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::gateway::SandboxGateway;
+use crate::gateway::Gateway;
 use crate::live::LiveHub;
 use crate::notify::transport::Mailer;
 use crate::persistence::Database;
@@ -18,7 +18,7 @@ pub struct AppState {
     pub db: Database,
     pub clock: Clock,
     pub tokens: TokenKeys,
-    pub gateway: SandboxGateway,
+    pub gateway: Gateway,
     pub live: Arc<LiveHub>,
     pub mail: Mailer,
     pub throttle: Throttle,

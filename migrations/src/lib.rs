@@ -19,6 +19,7 @@ mod m20261204_000010_suspension_holds;
 mod m20261204_000011_identity_claims;
 mod m20261204_000012_payer_check;
 mod m20261204_000013_refund_tasks;
+mod m20261206_000014_gateway_books;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_identity_claims::Migration),
             Box::new(m20261204_000012_payer_check::Migration),
             Box::new(m20261204_000013_refund_tasks::Migration),
+            Box::new(m20261206_000014_gateway_books::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod next_round;
 pub mod objection;
 pub mod payer;
 pub mod payment;
+pub mod reconciliation;
 pub mod refund;
 pub mod round;
 pub mod setup;

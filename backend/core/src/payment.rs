@@ -7,6 +7,105 @@
 //! this is the rule those rows must follow, and `MoneyPaid::replay` checks a history against it.
 
 use crate::Money;
+use crate::word::words;
+
+words!(
+    /// What a payment order pays: a registration's deposit (or a sell-off's prepayment, R58), or a deal's
+    /// balance (R54).
+    PaymentPurpose("payment purpose") { Deposit = "deposit", Balance = "balance" }
+);
+
+words!(
+    /// A payment order's state. `Pending` until the money is confirmed (by the gateway, or by the court for a
+    /// bank transfer); then `Paid` when what it pays for still takes it, or `Rejected` when it came too late
+    /// (bidding over, the deal no longer awaiting its balance) — the money was received all the same and is
+    /// owed back at once.
+    PaymentStatus("payment status") { Pending = "pending", Paid = "paid", Rejected = "rejected" }
+);
+
+/// What a confirmation of an order's money does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The money is held for its purpose (`Received`).
+    Paid,
+    /// The money came when its purpose was gone: it is owed back (`Received`, then `Released`).
+    Rejected,
+    /// The same money confirmed again (a replayed notification, a query after the notification): nothing
+    /// changes.
+    AlreadyConfirmed(PaymentStatus),
+}
+
+impl PaymentStatus {
+    /// The order's money is confirmed; `purpose_open` says whether what it pays for still takes it.
+    pub fn confirm(self, purpose_open: bool) -> Confirmation {
+        match (self, purpose_open) {
+            (PaymentStatus::Pending, true) => Confirmation::Paid,
+            (PaymentStatus::Pending, false) => Confirmation::Rejected,
+            (done, _) => Confirmation::AlreadyConfirmed(done),
+        }
+    }
+
+    /// The status after `confirmation`.
+    pub fn after(self, confirmation: Confirmation) -> PaymentStatus {
+        match confirmation {
+            Confirmation::Paid => PaymentStatus::Paid,
+            Confirmation::Rejected => PaymentStatus::Rejected,
+            Confirmation::AlreadyConfirmed(status) => status,
+        }
+    }
+
+    /// Whether money was received for an order in this state.
+    pub fn received(self) -> bool {
+        self != PaymentStatus::Pending
+    }
+}
+
+/// What became of the money an order took in, as the rows that follow it say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Still held for its purpose: a frozen deposit while the round runs, a paid balance before the ruling.
+    Held,
+    /// Gone to the price (R53, R54).
+    Applied,
+    /// The buyer defaulted: `kept` is forfeited (R55; of a prepayment only the deposit's part, R58), the rest
+    /// is owed back.
+    Forfeited { kept: Money },
+    /// Owed back: a released deposit (R53), a late payment.
+    Released,
+    /// Applied to a sale that was then set aside (R65): owed back.
+    SetAside,
+}
+
+/// The story of one order's money: received, its fate, then each refund paid. Every refund paid must have
+/// been owed; the first that was not stops the story with its index among `paid_back`.
+pub fn story(received: Money, fate: Fate, paid_back: &[Money]) -> Result<MoneyPaid, (usize, MoneyError)> {
+    let mut events = vec![MoneyEvent::Received(received)];
+    match fate {
+        Fate::Held => {}
+        Fate::Applied => events.push(MoneyEvent::Applied(received)),
+        Fate::Forfeited { kept } => {
+            events.push(MoneyEvent::Forfeited(kept));
+            let rest = received.checked_sub(kept).ok_or(MoneyError::MoreThanThere {
+                place: "held",
+                wanted: kept,
+                available: received,
+            });
+            match rest {
+                Ok(rest) if !rest.is_zero() => events.push(MoneyEvent::Released(rest)),
+                Ok(_) => {}
+                Err(error) => return Err((0, error)),
+            }
+        }
+        Fate::Released => events.push(MoneyEvent::Released(received)),
+        Fate::SetAside => {
+            events.push(MoneyEvent::Applied(received));
+            events.push(MoneyEvent::SaleSetAside(received));
+        }
+    }
+    let before = events.len();
+    events.extend(paid_back.iter().map(|amount| MoneyEvent::PaidBack(*amount)));
+    MoneyPaid::replay(&events).map_err(|(index, error)| (index.saturating_sub(before), error))
+}
 
 /// The money of one payment, by where it is now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -196,6 +295,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_confirmation_pays_a_pending_order_once() {
+        assert_eq!(PaymentStatus::Pending.confirm(true), Confirmation::Paid);
+        assert_eq!(PaymentStatus::Pending.confirm(false), Confirmation::Rejected);
+        for done in [PaymentStatus::Paid, PaymentStatus::Rejected] {
+            for open in [true, false] {
+                let again = done.confirm(open);
+                assert_eq!(again, Confirmation::AlreadyConfirmed(done));
+                assert_eq!(done.after(again), done, "a repeated confirmation changes nothing");
+            }
+        }
+        assert!(!PaymentStatus::Pending.received() && PaymentStatus::Rejected.received());
+    }
+
+    #[test]
+    fn each_fate_leaves_the_money_where_the_rows_say() {
+        let deposit = yuan(56_000);
+        let owed = |fate| story(deposit, fate, &[]).unwrap().owed;
+        assert_eq!(owed(Fate::Held), Money::ZERO);
+        assert_eq!(owed(Fate::Applied), Money::ZERO);
+        assert_eq!(owed(Fate::Released), deposit);
+        assert_eq!(owed(Fate::SetAside), deposit);
+        let prepayment = story(yuan(560_000), Fate::Forfeited { kept: deposit }, &[yuan(504_000)]).unwrap();
+        assert!(prepayment.is_balanced() && prepayment.is_settled(), "{prepayment:?}");
+        assert_eq!(
+            story(deposit, Fate::Released, &[deposit, deposit]).map_err(|(index, _)| index),
+            Err(1),
+            "the second refund of one deposit is the one too many"
+        );
+        assert!(story(deposit, Fate::Forfeited { kept: yuan(60_000) }, &[]).is_err());
+    }
+
     fn event() -> impl Strategy<Value = MoneyEvent> {
         (0u8..6, 0i64..20_000_000).prop_map(|(kind, cents)| {
             let amount = Money::from_cents(cents).unwrap_or(Money::ZERO);
@@ -207,6 +338,18 @@ mod tests {
                 4 => MoneyEvent::SaleSetAside(amount),
                 _ => MoneyEvent::PaidBack(amount),
             }
+        })
+    }
+
+    fn fate() -> impl Strategy<Value = Fate> {
+        (0u8..5, 0i64..20_000_000).prop_map(|(kind, cents)| match kind {
+            0 => Fate::Held,
+            1 => Fate::Applied,
+            2 => Fate::Forfeited {
+                kept: Money::from_cents(cents).unwrap_or(Money::ZERO),
+            },
+            3 => Fate::Released,
+            _ => Fate::SetAside,
         })
     }
 
@@ -222,6 +365,23 @@ mod tests {
                 }
                 prop_assert!(money.is_balanced(), "{money:?}");
                 prop_assert!(money.refunded <= money.received);
+            }
+        }
+
+        /// Whatever an order's fate and however its refunds come, a story that may happen is balanced, and
+        /// what is paid back never exceeds what was owed.
+        #[test]
+        fn an_orders_story_is_balanced_or_refused(
+            cents in 1i64..20_000_000,
+            fate in fate(),
+            refunds in prop::collection::vec(1i64..20_000_000, 0..4),
+        ) {
+            let received = Money::from_cents(cents).unwrap_or(Money::ZERO);
+            let paid_back: Vec<Money> = refunds.iter().filter_map(|c| Money::from_cents(*c)).collect();
+            if let Ok(money) = story(received, fate, &paid_back) {
+                prop_assert!(money.is_balanced(), "{money:?}");
+                prop_assert_eq!(money.received, received);
+                prop_assert!(money.refunded <= received);
             }
         }
     }

@@ -56,6 +56,44 @@ macro_rules! word {
 }
 pub(crate) use word;
 
+/// Declares a closed vocabulary: the enum with its one spelling per variant, `ALL`, `as_str`, `parse`,
+/// [`Word`] and `Display`, and — with the crate's features — its column type and API schema.
+///
+/// `$text` is a `tt`, not a `literal`: a literal fragment reaches the derives wrapped in an invisible group,
+/// and utoipa then misses the serde rename.
+macro_rules! words {
+    ($(#[$meta:meta])* $name:ident ($vocabulary:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(
+            feature = "sea-orm",
+            derive(sea_orm::DeriveValueType),
+            sea_orm(value_type = "String", from_str = "crate::word::stored", to_str = "crate::word::spelled")
+        )]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|value| value.as_str() == text)
+            }
+        }
+
+        $crate::word::word!($name, $vocabulary);
+    };
+}
+pub(crate) use words;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,18 +45,8 @@ macro_rules! vocabulary {
 }
 
 vocabulary!(
-    /// A payment order's state.
-    PaymentStatus { Pending = "pending", Paid = "paid", Rejected = "rejected" }
-);
-
-vocabulary!(
     /// Where an identity claim stands (`services::identity_claims`).
     ClaimStatus { Pending = "pending", Upheld = "upheld", Rejected = "rejected" }
-);
-
-vocabulary!(
-    /// What a payment order pays.
-    PaymentPurpose { Deposit = "deposit", Balance = "balance" }
 );
 
 vocabulary!(
@@ -77,41 +67,6 @@ vocabulary!(
         /// Its sell-off failed and the court released it (R57): no further sale here.
         Released = "released",
     }
-);
-
-vocabulary!(
-    /// What a refund pays back.
-    RefundPurpose { Deposit = "deposit", Prepayment = "prepayment", Balance = "balance" }
-);
-
-vocabulary!(
-    /// Why money is paid back.
-    RefundReason {
-        /// The sale was set aside on an upheld objection (R65).
-        Revocation = "revocation",
-        /// A defaulting sell-off buyer gets back what exceeds the deposit (R58).
-        Default = "default",
-        /// The money arrived when what it paid for was gone: registration closed, the deal revoked.
-        LatePayment = "late_payment",
-        /// A deposit released after the close, a withdrawal or a lapsed agency (R53).
-        DepositReleased = "deposit_released",
-    }
-);
-
-vocabulary!(
-    /// Where a refund stands.
-    RefundStatus {
-        /// To be paid through the gateway: tried until it succeeds.
-        Pending = "pending",
-        /// Money the court received by bank transfer: the court pays it back and confirms (已退).
-        AwaitingCourt = "awaiting_court",
-        Completed = "completed",
-    }
-);
-
-vocabulary!(
-    /// How a refund is paid: back through the gateway the money came by, or by the court's bank.
-    RefundMethod { Gateway = "gateway", BankTransfer = "bank_transfer" }
 );
 
 vocabulary!(
@@ -137,13 +92,10 @@ mod tests {
                 assert_eq!(serde_json::to_value(word).unwrap(), word.as_str());
             }
         }
-        each(PaymentStatus::ALL);
         each(ListingStatus::ALL);
-        each(RefundReason::ALL);
         each(PartyKind::ALL);
         assert_eq!(NegotiationStatus::parse("closed"), None);
         assert_eq!(OutboxStatus::parse(""), None);
-        assert_eq!(PaymentPurpose::parse("refund"), None);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod live;
 pub mod negotiations;
 pub mod objections;
 pub mod payments;
+pub mod reconciliations;
 mod request_rules;
 pub mod rounds;
 pub mod system;
@@ -38,11 +39,11 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, sign-in, the caller's own data"),
-        (name = "admin", description = "Courts and judges"),
+        (name = "admin", description = "Courts, judges, identity claims and reconciliation with the gateway"),
         (name = "listings", description = "Cases, listings, reference prices"),
         (name = "auctions", description = "Rounds as the court manages them, and the public views"),
         (name = "bidding", description = "Registration, deposits, bids, the ledger, results"),
-        (name = "payments", description = "Payment orders and the sandbox gateway"),
+        (name = "payments", description = "Payment orders, the gateway (Alipay or the sandbox) and bank transfers"),
         (name = "deals", description = "After a sale"),
         (name = "objections", description = "Objections to a round and the court's decisions (R61–R65)"),
         (name = "court", description = "A judge's own court"),
@@ -153,6 +154,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     court::config(cfg);
     negotiations::config(cfg);
     payments::config(cfg);
+    reconciliations::config(cfg);
     deals::config(cfg);
     objections::config(cfg);
     watching::config(cfg);

@@ -15,8 +15,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{kind, millis, money};
 use crate::persistence::entities::{applicant, payment_order, registration, round};
-use crate::persistence::vocabulary::PaymentStatus;
 use crate::state::AppState;
+use auction_core::payment::PaymentStatus;
 
 /// What `user_id` pays in to bid in this round and how much of it a default forfeits: the deposit (a
 /// sell-off's prepayment), less the applicant's claim when the court marked them (R23 ¶2).

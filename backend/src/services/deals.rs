@@ -24,9 +24,12 @@ use crate::persistence::entities::{case, court, deal, listing, payment_order, re
 
 /// The buyer is reminded this long before the balance deadline.
 const REMINDER_BEFORE: Duration = Duration::days(2);
-use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::persistence::vocabulary::ListingStatus;
+use crate::services::payments::PaidFor;
 use crate::services::refunds::{self, RefundDue};
 use crate::state::AppState;
+use auction_core::payment::{PaymentPurpose, PaymentStatus};
+use auction_core::refund::{RefundPurpose, RefundReason};
 
 async fn find(state: &AppState, id: Uuid) -> ApiResult<deal::Model> {
     deal::Entity::find_by_id(id)
@@ -143,9 +146,8 @@ async fn pending_balance_order(
         None => {
             super::payments::new_order(
                 tx,
-                PaymentPurpose::Balance,
-                None,
-                Some(deal.id),
+                state.gateway.provider(),
+                PaidFor::Balance(deal.id),
                 deal.buyer_id,
                 deal.balance_due,
                 now,
@@ -289,17 +291,21 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
             registration.update(&**tx).await?;
             locked.record_default(&deal, forfeited, refunded, at);
             if !refunded.is_zero() {
+                // The rest of the prepayment goes back from the payment that brought it (R58).
+                let prepayments =
+                    refunds::paid_orders(tx, PaymentPurpose::Deposit, Some(registration_id), None).await?;
+                let order = prepayments
+                    .first()
+                    .ok_or_else(|| ApiError::internal("a prepayment to refund without its payment"))?;
                 let due = RefundDue {
-                    user_id: deal.buyer_id,
+                    order,
                     auction_id: locked.row.id,
                     deal_id: Some(deal.id),
-                    registration_id: Some(registration_id),
                     purpose: RefundPurpose::Prepayment,
                     reason: RefundReason::Default,
                     amount: refunded,
                 };
-                let refund = refunds::pay_back(state, tx, due, now).await?;
-                locked.record_refund(&refund)?;
+                refunds::owe(tx, due, now).await?;
             }
             let buyer = user::Entity::find_by_id(deal.buyer_id)
                 .one(&**tx)

@@ -25,7 +25,7 @@ use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use crate::gateway::SandboxGateway;
+use crate::gateway::{Gateway, SandboxGateway};
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::Mailer;
 use crate::persistence::entities::court;
@@ -212,7 +212,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             db: state.db.clone(),
             clock: Clock::manual_at(start),
             tokens: TokenKeys::new(Uuid::new_v4().as_bytes(), 1),
-            gateway: SandboxGateway::new(Uuid::new_v4().as_bytes().to_vec()),
+            gateway: Gateway::Sandbox(SandboxGateway::new(Uuid::new_v4().as_bytes().to_vec())),
             live: Arc::new(LiveHub::new(
                 None,
                 ConnectionLimits {

@@ -185,6 +185,10 @@ pub async fn decide(
     })
     .await?;
     crate::notify::flush(state).await;
+    // A sale set aside owes the buyer's money back: paid now, or by the worker should the gateway refuse.
+    if let Err(error) = super::refund_tasks::pay_owed_in_round(state, auction_id, now).await {
+        tracing::warn!(%error, "refunds owed on the revocation wait for the worker");
+    }
     tracing::info!(objection.id = %id, outcome = decision.status().as_str(), "objection decided");
     Ok(updated.value)
 }

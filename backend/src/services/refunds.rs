@@ -1,109 +1,109 @@
-//! Money paid back: a revoked sale's deposit and paid balance (R65), the rest of a defaulting sell-off
+//! Money owed back: a revoked sale's deposit and paid balance (R65), the rest of a defaulting sell-off
 //! buyer's prepayment (R58), a payment that came too late, and every released deposit (R53). Each refund
-//! is a row written in the transaction that decided it.
+//! is a row written in the transaction that decided it, naming the payment whose money goes back; it is
+//! paid afterwards, outside that transaction (`refund_tasks`), so no gateway call ever holds a round.
 //!
-//! Money that came through the gateway goes back through it, tried at once and, should the gateway refuse,
-//! again with growing waits (`auction_core::refund::retry_after`) by the worker, under the round's lock,
-//! each completed refund entered in the round's ledger. Money the court received by bank transfer becomes
-//! the court's task: it pays it back and confirms (已退). A refund that keeps failing, or outlives R53's
-//! 24 hours, is listed for the court.
+//! Money goes back the way it came (R74): through the gateway its order was paid by, or — when the court
+//! received it by bank transfer — as the court's task: it pays it back and confirms (已退). A refund that
+//! keeps failing, or outlives R53's 24 hours, is listed for the court.
 
-use auction_core::refund::{REFUND_WITHIN, needs_attention, retry_after};
+use auction_core::payment::{PaymentPurpose, PaymentStatus};
+use auction_core::refund::{REFUND_WITHIN, needs_attention};
+use auction_core::refund::{RefundMethod, RefundPurpose, RefundReason, RefundStatus};
 use auction_core::{Instant, Money};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
-use crate::gateway::GatewayRefusal;
+use crate::error::{ApiError, ApiResult};
 use crate::notify::RefundLine;
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
 use crate::persistence::entities::{payment_order, refund, registration, round};
-use crate::persistence::vocabulary::{
-    PaymentPurpose, PaymentStatus, RefundMethod, RefundPurpose, RefundReason, RefundStatus,
-};
 use crate::state::AppState;
 
-/// What is to be paid back, to whom, and why.
-pub struct RefundDue {
-    pub user_id: Uuid,
+/// What is owed back, from which payment, and why.
+pub struct RefundDue<'a> {
+    /// The payment whose money goes back: all of it, or a part.
+    pub order: &'a payment_order::Model,
     pub auction_id: Uuid,
     pub deal_id: Option<Uuid>,
-    pub registration_id: Option<Uuid>,
     pub purpose: RefundPurpose,
     pub reason: RefundReason,
     pub amount: Money,
 }
 
-/// Pays `due` back through the gateway and records it, in the caller's transaction. Should the gateway
-/// refuse, the refund is recorded as pending, for the worker to try again: the decision that owes the
-/// money stands.
-pub async fn pay_back(state: &AppState, tx: &WriteTx, due: RefundDue, now: Instant) -> ApiResult<refund::Model> {
-    let id = Uuid::new_v4();
-    let attempt = state.gateway.refund(id, &due.amount.to_string());
-    let row = new_row(id, &due, now, RefundMethod::Gateway);
-    let row = match attempt {
-        Ok(reference) => refund::ActiveModel {
-            status: Set(RefundStatus::Completed),
-            gateway_reference: Set(reference),
-            completed_at: Set(Some(millis(now))),
-            ..row
-        },
-        Err(refusal) => failed(row, 1, &refusal, now),
+/// Records a refund owed, in the caller's transaction: to be paid through the gateway (at once, by
+/// `refund_tasks`) or, for a bank transfer, as the court's task with the payer's account. Never more than
+/// the payment took in, whatever was owed from it before.
+pub async fn owe(tx: &WriteTx, due: RefundDue<'_>, now: Instant) -> ApiResult<refund::Model> {
+    let order = due.order;
+    let earlier = refund::Entity::find()
+        .filter(refund::Column::PaymentOrderId.eq(order.id))
+        .all(&**tx)
+        .await?;
+    let owed_before: i64 = earlier.iter().map(|r| r.amount).sum();
+    if !order.status.received() || owed_before + due.amount.cents() > order.amount {
+        return Err(ApiError::internal(format!(
+            "a refund of {} from payment {} would exceed what it took in",
+            due.amount, order.id
+        )));
     }
-    .insert(&**tx)
-    .await?;
-    tracing::info!(refund.id = %row.id, auction.id = %row.auction_id, amount = %due.amount, purpose = %due.purpose, status = %row.status, "refund");
-    Ok(row)
-}
-
-fn new_row(id: Uuid, due: &RefundDue, now: Instant, method: RefundMethod) -> refund::ActiveModel {
-    refund::ActiveModel {
-        id: Set(id),
-        user_id: Set(due.user_id),
+    let method = match order.offline_payer {
+        Some(_) => RefundMethod::BankTransfer,
+        None => RefundMethod::Gateway,
+    };
+    let row = refund::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(order.payer_id),
         auction_id: Set(due.auction_id),
         deal_id: Set(due.deal_id),
-        registration_id: Set(due.registration_id),
+        registration_id: Set(order.registration_id),
+        payment_order_id: Set(Some(order.id)),
         purpose: Set(due.purpose),
         reason: Set(due.reason),
         amount: Set(due.amount.cents()),
-        status: Set(RefundStatus::Pending),
+        status: Set(RefundStatus::owed(method)),
+        method: Set(method),
         gateway_reference: Set(String::new()),
         created_at: Set(millis(now)),
         completed_at: Set(None),
-        method: Set(method),
         attempts: Set(0),
-        next_attempt_at: Set(None),
+        next_attempt_at: Set((method == RefundMethod::Gateway).then_some(millis(now))),
         last_error: Set(None),
         due_at: Set(Some(millis(now + REFUND_WITHIN))),
-        payee: Set(None),
-        payee_account: Set(None),
+        payee: Set(order.offline_payer.clone()),
+        payee_account: Set(order.offline_payer_account.clone()),
         bank_reference: Set(None),
         confirmed_by: Set(None),
     }
+    .insert(&**tx)
+    .await?;
+    tracing::info!(refund.id = %row.id, auction.id = %row.auction_id, payment.order_id = %order.id, amount = %due.amount, reason = %due.reason, method = %method, "refund owed");
+    Ok(row)
 }
 
-/// A gateway refund that failed its `attempts`-th try: pending, to be tried again after a growing wait.
-pub(super) fn failed(
-    row: refund::ActiveModel,
-    attempts: u32,
-    refusal: &GatewayRefusal,
-    now: Instant,
-) -> refund::ActiveModel {
-    tracing::warn!(attempts, error = %refusal.0, "refund refused by the gateway; tried again later");
-    refund::ActiveModel {
-        status: Set(RefundStatus::Pending),
-        attempts: Set(i32::try_from(attempts).unwrap_or(i32::MAX)),
-        last_error: Set(Some(refusal.0.clone())),
-        next_attempt_at: Set(Some(millis(now + retry_after(attempts)))),
-        ..row
+/// The paid orders of a registration's deposit or of a deal's balance.
+pub async fn paid_orders(
+    tx: &WriteTx,
+    purpose: PaymentPurpose,
+    registration_id: Option<Uuid>,
+    deal_id: Option<Uuid>,
+) -> ApiResult<Vec<payment_order::Model>> {
+    let mut query = payment_order::Entity::find()
+        .filter(payment_order::Column::Purpose.eq(purpose))
+        .filter(payment_order::Column::Status.eq(PaymentStatus::Paid));
+    if let Some(id) = registration_id {
+        query = query.filter(payment_order::Column::RegistrationId.eq(id));
     }
+    if let Some(id) = deal_id {
+        query = query.filter(payment_order::Column::DealId.eq(id));
+    }
+    Ok(query.order_by_asc(payment_order::Column::CreatedAt).all(&**tx).await?)
 }
 
-/// A deposit released after the close, a withdrawal or a lapsed agency (R53), to be paid back within 24
-/// hours, in the caller's transaction: through the gateway by the worker, or — when the court received it
-/// by bank transfer — as the court's task. Once per registration; nothing when nothing was paid (the
+/// A deposit released after the close, a withdrawal, a lapsed agency or a frozen identity (R53), owed back
+/// within 24 hours, in the caller's transaction. Once per registration; nothing when nothing was paid (the
 /// applicant's claim stood for it).
 pub async fn release_deposit(tx: &WriteTx, registration: &registration::Model, now: Instant) -> ApiResult<()> {
     let already = refund::Entity::find()
@@ -111,37 +111,20 @@ pub async fn release_deposit(tx: &WriteTx, registration: &registration::Model, n
         .filter(refund::Column::Reason.eq(RefundReason::DepositReleased))
         .one(&**tx)
         .await?;
-    let paid = payment_order::Entity::find()
-        .filter(payment_order::Column::RegistrationId.eq(registration.id))
-        .filter(payment_order::Column::Purpose.eq(PaymentPurpose::Deposit))
-        .filter(payment_order::Column::Status.eq(PaymentStatus::Paid))
-        .one(&**tx)
-        .await?;
-    let (None, Some(order)) = (already, paid) else {
+    if already.is_some() {
         return Ok(());
-    };
-    let due = RefundDue {
-        user_id: registration.user_id,
-        auction_id: registration.auction_id,
-        deal_id: None,
-        registration_id: Some(registration.id),
-        purpose: RefundPurpose::Deposit,
-        reason: RefundReason::DepositReleased,
-        amount: money(order.amount)?,
-    };
-    let row = match order.offline_payer {
-        Some(payer) => refund::ActiveModel {
-            status: Set(RefundStatus::AwaitingCourt),
-            payee: Set(Some(payer)),
-            payee_account: Set(order.offline_payer_account),
-            ..new_row(Uuid::new_v4(), &due, now, RefundMethod::BankTransfer)
-        },
-        None => refund::ActiveModel {
-            next_attempt_at: Set(Some(millis(now))),
-            ..new_row(Uuid::new_v4(), &due, now, RefundMethod::Gateway)
-        },
-    };
-    row.insert(&**tx).await?;
+    }
+    for order in paid_orders(tx, PaymentPurpose::Deposit, Some(registration.id), None).await? {
+        let due = RefundDue {
+            order: &order,
+            auction_id: registration.auction_id,
+            deal_id: None,
+            purpose: RefundPurpose::Deposit,
+            reason: RefundReason::DepositReleased,
+            amount: money(order.amount)?,
+        };
+        owe(tx, due, now).await?;
+    }
     Ok(())
 }
 

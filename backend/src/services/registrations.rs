@@ -16,8 +16,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{deal, listing, payment_order, priority_holder, registration, round};
-use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
+use crate::services::payments::PaidFor;
 use crate::state::AppState;
+use auction_core::payment::PaymentStatus;
 
 pub struct Registered {
     pub registration: registration::Model,
@@ -206,9 +207,8 @@ pub async fn register(
         }
         let order = super::payments::new_order(
             tx,
-            PaymentPurpose::Deposit,
-            Some(registration.id),
-            None,
+            state.gateway.provider(),
+            PaidFor::Deposit(registration.id),
             caller.user_id,
             amount.cents(),
             now,

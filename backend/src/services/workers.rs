@@ -10,7 +10,7 @@ use auction_core::{Instant, RoundStatus};
 use tokio_util::sync::CancellationToken;
 
 use super::rounds::{commit_and_announce, lock_next_due};
-use super::{deadlines, deals, negotiations, refund_tasks, watching};
+use super::{deadlines, deals, negotiations, reconciliation, refund_tasks, watching};
 use crate::error::ApiResult;
 use crate::hooks::HoldPoint;
 use crate::state::AppState;
@@ -29,13 +29,14 @@ pub enum DueBy {
 /// Applies everything due at `now`.
 pub async fn run_due(state: &AppState, now: Instant, by: DueBy) -> ApiResult<()> {
     apply_due_transitions(state, now, by).await?;
-    refund_tasks::retry_due(state, now).await?;
-    refund_tasks::enter_late_refunds(state, now).await?;
     negotiations::expire_due(state, now).await?;
     deals::send_reminders(state, now).await?;
     deals::apply_defaults(state, now).await?;
     deadlines::remind(state, now).await?;
     watching::remind_ending(state, now).await?;
+    // Last, so the refunds the closes and defaults above owed are paid in the same pass.
+    refund_tasks::pay_due(state, now).await?;
+    reconciliation::run_daily(state, now).await?;
     Ok(())
 }
 

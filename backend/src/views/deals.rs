@@ -1,10 +1,9 @@
 //! Deals, their refunds and payment orders.
 
-use crate::persistence::vocabulary::{
-    PaymentPurpose, PaymentStatus, RefundMethod, RefundPurpose, RefundReason, RefundStatus,
-};
 use auction_core::Money;
 use auction_core::deal::DealStatus;
+use auction_core::payment::{PaymentPurpose, PaymentStatus};
+use auction_core::refund::{RefundMethod, RefundPurpose, RefundReason, RefundStatus};
 use auction_core::time::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -135,4 +134,6 @@ pub struct PaymentView {
     pub purpose: PaymentPurpose,
     #[schema(value_type = String)]
     pub amount: Money,
+    /// The gateway the order is paid through: `sandbox` (the web app's own page) or `alipay`.
+    pub gateway: String,
 }

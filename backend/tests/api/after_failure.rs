@@ -39,7 +39,7 @@ async fn failed_twice(app: &TestApp, judge: &Judge) -> String {
 }
 
 /// A published sell-off of a listing that failed twice: price 560,000, deposit 56,000, starting 15 days on.
-async fn published_sell_off(app: &TestApp, judge: &Judge) -> Value {
+pub(crate) async fn published_sell_off(app: &TestApp, judge: &Judge) -> Value {
     let listing = failed_twice(app, judge).await;
     let starts = app.now().await + Duration::days(15);
     let (status, sell_off) = app

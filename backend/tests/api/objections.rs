@@ -268,7 +268,10 @@ db_test!(
             .map(|r| (r["purpose"].as_str().unwrap().to_owned(), r["amount"].as_str().unwrap().to_owned()))
             .collect();
         assert!(refunds.contains(&("balance".to_owned(), "631000.00".to_owned())), "the late balance is paid back: {refunds:?}");
-        assert_eq!(app.mail_to(&open.bob.email, "payment_refunded").await.len(), 1);
+        // One message for each refund: the deposit the revocation owed, and the late balance.
+        let told = app.mails_to(&open.bob.email, "payment_refunded", 2).await;
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(told.iter().any(|m| m.raw.contains("631000.00") && m.raw.contains("尾款")), "{told:?}");
         app.finish().await;
     }
 );

@@ -80,7 +80,7 @@ db_test!(
         let app = TestApp::spawn(db).await;
         let open = app.round_open_to_two().await;
         let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
-        app.state().gateway.refuse_next_refunds(3);
+        app.state().gateway.sandbox().expect("the sandbox").refuse_next_refunds(3);
         sold_to_alice(&app, &open).await;
 
         let pending = |refunds: &[Value]| (refunds[0]["status"].clone(), refunds[0]["attempts"].clone(), refunds[0]["needs_court"].clone());

@@ -1,5 +1,5 @@
-use crate::persistence::vocabulary::PaymentPurpose;
-use crate::persistence::vocabulary::PaymentStatus;
+use auction_core::payment::PaymentPurpose;
+use auction_core::payment::PaymentStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -24,6 +24,8 @@ pub struct Model {
     pub payer_mismatch_reason: Option<String>,
     pub offline_paid_on: Option<String>,
     pub offline_recorded_by: Option<Uuid>,
+    /// The gateway the order was made for (`sandbox`, `alipay`): its refunds go back through it.
+    pub provider: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

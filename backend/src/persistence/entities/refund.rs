@@ -1,4 +1,4 @@
-use crate::persistence::vocabulary::{RefundMethod, RefundPurpose, RefundReason, RefundStatus};
+use auction_core::refund::{RefundMethod, RefundPurpose, RefundReason, RefundStatus};
 use sea_orm::entity::prelude::*;
 
 /// Money paid back: a revoked sale's deposit and balance (R65), the rest of a defaulted sell-off prepayment
@@ -33,6 +33,8 @@ pub struct Model {
     /// The court's own transfer back, and the judge who confirmed it (已退).
     pub bank_reference: Option<String>,
     pub confirmed_by: Option<Uuid>,
+    /// The payment whose money goes back (all of it, or a part).
+    pub payment_order_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

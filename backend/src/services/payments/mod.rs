@@ -1,6 +1,7 @@
-//! Payment orders for deposits and balances, confirmed by the gateway's signed callback
-//! (`crate::gateway`) or by a judge who records a bank transfer: the platform accepts only a callback whose
-//! signature verifies, whose amount matches the order, and only once (a repeated one changes nothing).
+//! Payment orders for deposits and balances: the payer is sent to the gateway (`checkout`), and the order is
+//! confirmed by the gateway — its signed notification, or its answer when asked (`refresh`) — or by a judge
+//! who records a bank transfer. The platform accepts only a confirmation whose signature verifies, whose
+//! amount matches the order, and only once (a repeated one changes nothing).
 
 use auction_core::time::beijing_date;
 use auction_core::time::rfc3339;
@@ -10,8 +11,10 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, EntityTrait};
 use uuid::Uuid;
 
+mod at_gateway;
 mod settle;
 
+pub use at_gateway::{alipay_notification, checkout, refresh};
 use settle::apply;
 pub use settle::qualify;
 
@@ -21,23 +24,36 @@ use crate::gateway::GatewayCallback;
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{millis, money};
 use crate::persistence::entities::{deal, payment_order, registration, round, user};
-use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus};
 use crate::state::AppState;
+use auction_core::payment::{PaymentPurpose, PaymentStatus};
 
+/// What an order pays for.
+pub enum PaidFor {
+    /// A registration's deposit (or a sell-off's prepayment).
+    Deposit(Uuid),
+    /// A deal's balance.
+    Balance(Uuid),
+}
+
+/// A new order for `amount_cents`, to be paid through the gateway `provider`.
 pub async fn new_order(
     tx: &WriteTx,
-    purpose: PaymentPurpose,
-    registration_id: Option<Uuid>,
-    deal_id: Option<Uuid>,
+    provider: &str,
+    paid_for: PaidFor,
     payer_id: Uuid,
     amount_cents: i64,
     now: Instant,
 ) -> ApiResult<payment_order::Model> {
+    let (purpose, registration_id, deal_id) = match paid_for {
+        PaidFor::Deposit(id) => (PaymentPurpose::Deposit, Some(id), None),
+        PaidFor::Balance(id) => (PaymentPurpose::Balance, None, Some(id)),
+    };
     Ok(payment_order::ActiveModel {
         id: Set(Uuid::new_v4()),
         purpose: Set(purpose),
         registration_id: Set(registration_id),
         deal_id: Set(deal_id),
+        provider: Set(provider.to_owned()),
         payer_id: Set(payer_id),
         amount: Set(amount_cents),
         status: Set(PaymentStatus::Pending),
@@ -64,8 +80,9 @@ pub async fn find_for_payer(state: &AppState, caller: &Caller, order_id: Uuid) -
 }
 
 /// The sandbox's "pay now" button: the payer completes their own order, and the gateway's signed
-/// callback is delivered to the same handler a real gateway would call.
+/// callback is delivered to the same handler a real gateway would call. Only with the sandbox.
 pub async fn sandbox_complete(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiResult<payment_order::Model> {
+    let sandbox = sandbox_gateway(state)?;
     let order = payment_order::Entity::find_by_id(order_id)
         .one(state.db.conn())
         .await?
@@ -81,13 +98,22 @@ pub async fn sandbox_complete(state: &AppState, caller: &Caller, order_id: Uuid)
         paid_at: rfc3339(state.clock.now()),
     };
     let body = serde_json::to_vec(&callback).map_err(ApiError::internal)?;
-    let signature = state.gateway.sign(&body)?;
+    let signature = sandbox.sign(&body)?;
     handle_callback(state, &body, &signature).await
 }
 
-/// A gateway callback: verified, matched to its order, applied once.
+fn sandbox_gateway(state: &AppState) -> ApiResult<&crate::gateway::SandboxGateway> {
+    state.gateway.sandbox().ok_or_else(|| {
+        ApiError::conflict(
+            "sandbox_disabled",
+            "this server takes payments through a real gateway; the sandbox is off",
+        )
+    })
+}
+
+/// The sandbox's callback: verified, matched to its order, applied once.
 pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> ApiResult<payment_order::Model> {
-    if !state.gateway.verify(body, signature)? {
+    if !sandbox_gateway(state)?.verify(body, signature)? {
         return Err(ApiError::unauthenticated(
             "the payment callback's signature does not verify",
         ));

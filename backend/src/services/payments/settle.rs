@@ -10,14 +10,15 @@ use uuid::Uuid;
 
 use super::{Confirmed, OfflineRecord};
 use crate::error::{ApiError, ApiResult};
-use crate::notify::{self, Email, RefundLine};
+use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{deal, payment_order, registration, round, user};
-use crate::persistence::vocabulary::{PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::persistence::entities::{deal, payment_order, registration, user};
 use crate::services::refunds::RefundDue;
 use crate::services::rounds::{Access, LockedRound, SavedRound, commit_and_announce, update_round_in};
 use crate::state::AppState;
+use auction_core::payment::{Confirmation, PaymentPurpose, PaymentStatus};
+use auction_core::refund::{RefundPurpose, RefundReason};
 
 pub(super) async fn apply(
     state: &AppState,
@@ -46,11 +47,10 @@ pub(super) async fn apply(
     };
     commit_and_announce(state, tx, saved.as_ref()).await?;
     crate::notify::flush(state).await;
-    if let Settled::Rejected(..) = &settled {
-        // Its refund, paid under the order's lock, enters the round's ledger under the round's (and, should
-        // this fail, by the worker's next pass).
-        if let Err(error) = crate::services::refund_tasks::enter_late_refunds(state, now).await {
-            tracing::warn!(%error, "a late payment's refund is not in the ledger yet; the worker will enter it");
+    if let Settled::Rejected(_, _, auction_id) = &settled {
+        // The money that came too late goes back now (should the gateway refuse, the worker tries again).
+        if let Err(error) = crate::services::refund_tasks::pay_owed_in_round(state, *auction_id, now).await {
+            tracing::warn!(%error, "a late payment's refund is owed; the worker will pay it");
         }
     }
     match settled {
@@ -58,7 +58,7 @@ pub(super) async fn apply(
             tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.offline = confirmed.offline.is_some(), "payment applied");
             Ok(order)
         }
-        Settled::Rejected(order, refusal) => {
+        Settled::Rejected(order, refusal, _) => {
             tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, code = %refusal.code, "payment arrived too late; order rejected");
             Err(refusal)
         }
@@ -71,8 +71,8 @@ enum Settled {
     /// Confirmed before: nothing changed.
     AlreadyPaid(payment_order::Model),
     /// The money came too late (registration closed, the deal no longer awaiting its balance): the order
-    /// is rejected — a real gateway would refund it — and the payer is told why.
-    Rejected(payment_order::Model, ApiError),
+    /// is rejected and its money owed back at once, from the round named.
+    Rejected(payment_order::Model, ApiError, Uuid),
 }
 
 /// The round whose ledger a balance recorded by the court goes into.
@@ -109,15 +109,14 @@ async fn settle(
     if confirmed.amount.cents() != order.amount {
         return Err(amount_differs());
     }
-    match order.status {
-        PaymentStatus::Paid => return Ok((Settled::AlreadyPaid(order), None)),
-        PaymentStatus::Rejected => {
-            return Err(ApiError::conflict(
+    if let Confirmation::AlreadyConfirmed(status) = order.status.confirm(true) {
+        return match status {
+            PaymentStatus::Rejected => Err(ApiError::conflict(
                 "payment_rejected",
-                "this payment order can no longer be paid",
-            ));
-        }
-        PaymentStatus::Pending => {}
+                "this payment order can no longer be paid; its money was paid back",
+            )),
+            _ => Ok((Settled::AlreadyPaid(order), None)),
+        };
     }
     let offline = confirmed.offline.as_ref();
     let (refusal, saved) = match order.purpose {
@@ -134,45 +133,36 @@ async fn settle(
             (refusal, None)
         }
     };
+    let confirmation = order.status.confirm(refusal.is_none());
     let mut active = order.into_active_model();
-    match &refusal {
-        None => {
-            active.status = Set(PaymentStatus::Paid);
-            active.gateway_reference = Set(Some(confirmed.reference.clone()));
-            active.paid_at = Set(Some(millis(now)));
-            if let Some(record) = offline {
-                active.offline_payer = Set(Some(record.payer.clone()));
-                active.offline_payer_account = Set(record.payer_account.clone());
-                active.payer_mismatch_reason = Set(record.payer_mismatch_reason.clone());
-                active.offline_paid_on = Set(Some(record.received_on.to_string()));
-                active.offline_recorded_by = Set(Some(record.judge_id));
-            }
-        }
-        Some(_) => active.status = Set(PaymentStatus::Rejected),
+    active.status = Set(PaymentStatus::Pending.after(confirmation));
+    // Received either way: the reference names the money, whether it stays or goes back.
+    active.gateway_reference = Set(Some(confirmed.reference.clone()));
+    if confirmation == Confirmation::Paid {
+        active.paid_at = Set(Some(millis(now)));
+    }
+    if let Some(record) = offline {
+        active.offline_payer = Set(Some(record.payer.clone()));
+        active.offline_payer_account = Set(record.payer_account.clone());
+        active.payer_mismatch_reason = Set(record.payer_mismatch_reason.clone());
+        active.offline_paid_on = Set(Some(record.received_on.to_string()));
+        active.offline_recorded_by = Set(Some(record.judge_id));
     }
     let order = active.update(&**tx).await?;
-    // Money the gateway took for something that is gone goes back at once. (A bank transfer the court
-    // recorded is the court's to pay back: it never passed through the gateway.)
-    if let (Some(refusal), None) = (&refusal, offline) {
-        refund_late(state, tx, &order, refusal, now).await?;
-    }
     let settled = match refusal {
         None => Settled::Paid(order),
-        Some(refusal) => Settled::Rejected(order, refusal),
+        Some(refusal) => {
+            let auction_id = owe_late(tx, &order, now).await?;
+            Settled::Rejected(order, refusal, auction_id)
+        }
     };
     Ok((settled, saved))
 }
 
-/// Pays back, through the gateway, a payment that came when what it paid for was gone (registration
-/// closed, the deal no longer awaiting its balance), records the refund and tells the payer: it is never
-/// left with the gateway.
-async fn refund_late(
-    state: &AppState,
-    tx: &WriteTx,
-    order: &payment_order::Model,
-    refusal: &ApiError,
-    now: Instant,
-) -> ApiResult<()> {
+/// Money that came when what it paid for was gone (registration closed, the deal no longer awaiting its
+/// balance) is owed back at once, the way it came: through the gateway, or — a bank transfer the court
+/// recorded — as the court's task. It is never left with the gateway or the court. Returns the round.
+async fn owe_late(tx: &WriteTx, order: &payment_order::Model, now: Instant) -> ApiResult<Uuid> {
     let auction_id = match (order.registration_id, order.deal_id) {
         (Some(id), _) => registration::Entity::find_by_id(id)
             .one(&**tx)
@@ -182,46 +172,20 @@ async fn refund_late(
         (None, None) => None,
     }
     .ok_or_else(|| ApiError::internal("a payment order without its round"))?;
-    let (purpose, label, label_en) = match order.purpose {
-        PaymentPurpose::Deposit => (RefundPurpose::Deposit, "保证金", "deposit"),
-        PaymentPurpose::Balance => (RefundPurpose::Balance, "尾款", "balance"),
+    let purpose = match order.purpose {
+        PaymentPurpose::Deposit => RefundPurpose::Deposit,
+        PaymentPurpose::Balance => RefundPurpose::Balance,
     };
-    let amount = money(order.amount)?;
     let due = RefundDue {
-        user_id: order.payer_id,
+        order,
         auction_id,
         deal_id: order.deal_id,
-        registration_id: order.registration_id,
         purpose,
         reason: RefundReason::LatePayment,
-        amount,
+        amount: money(order.amount)?,
     };
-    let refunded = crate::services::refunds::pay_back(state, tx, due, now).await?;
-    let payer = user::Entity::find_by_id(order.payer_id)
-        .one(&**tx)
-        .await?
-        .ok_or_else(|| ApiError::internal("payment order without its payer"))?;
-    let title = round::Entity::find_by_id(auction_id)
-        .one(&**tx)
-        .await?
-        .map(|round| round.title)
-        .unwrap_or_default();
-    let why = match refusal.code.as_ref() {
-        "registration_closed" => "竞价已结束，保证金不再计入 · bidding had ended",
-        _ => "该成交已不再等待尾款 · the deal no longer awaited its balance",
-    };
-    let line = RefundLine {
-        label,
-        label_en,
-        amount,
-        reference: refunded.gateway_reference.clone(),
-    };
-    notify::queue(
-        tx,
-        Email::payment_refunded(&payer.email, payer.party_name(), &title, why, &line),
-        now,
-    )
-    .await
+    crate::services::refunds::owe(tx, due, now).await?;
+    Ok(auction_id)
 }
 
 fn record_in_ledger(

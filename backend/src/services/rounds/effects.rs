@@ -17,10 +17,12 @@ use crate::links;
 use crate::notify::{self, CourtActionNotice, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
-use crate::persistence::entities::{deal, listing, payment_order, registration, round, user};
-use crate::persistence::vocabulary::{ListingStatus, PaymentPurpose, PaymentStatus, RefundPurpose, RefundReason};
+use crate::persistence::entities::{deal, listing, registration, round, user};
+use crate::persistence::vocabulary::ListingStatus;
 use crate::services::refunds::{self, RefundDue};
 use crate::state::AppState;
+use auction_core::payment::PaymentPurpose;
+use auction_core::refund::{RefundPurpose, RefundReason};
 
 use super::queries::{applicant_claim, registrants};
 use super::update::LockedRound;
@@ -226,9 +228,10 @@ impl LockedRound {
             .ok_or_else(|| ApiError::internal("a sold round without its deal"))?;
         let sell_off =
             crate::persistence::convert::kind(&self.row.round_kind)? == auction_core::setup::RoundKind::SellOff;
-        let mut refunds = Vec::new();
-        let deposit = money(deal.deposit_applied)?;
-        if !deposit.is_zero() {
+        // Owed back, from the payments that brought it: the deposit (or prepayment) applied to the price, and
+        // any balance paid. Each is paid once this transaction commits, and enters the ledger then.
+        let mut lines = Vec::new();
+        if !money(deal.deposit_applied)?.is_zero() {
             registration::Entity::update_many()
                 .col_expr(
                     registration::Column::DepositStatus,
@@ -237,38 +240,28 @@ impl LockedRound {
                 .filter(registration::Column::Id.eq(deal.registration_id))
                 .exec(&**tx)
                 .await?;
-            let purpose = if sell_off {
-                RefundPurpose::Prepayment
-            } else {
-                RefundPurpose::Deposit
-            };
-            refunds.push((purpose, deposit));
         }
-        let balance_paid = payment_order::Entity::find()
-            .filter(payment_order::Column::DealId.eq(deal.id))
-            .filter(payment_order::Column::Purpose.eq(PaymentPurpose::Balance))
-            .filter(payment_order::Column::Status.eq(PaymentStatus::Paid))
-            .all(&**tx)
-            .await?
+        let deposits = refunds::paid_orders(tx, PaymentPurpose::Deposit, Some(deal.registration_id), None).await?;
+        let balances = refunds::paid_orders(tx, PaymentPurpose::Balance, None, Some(deal.id)).await?;
+        let deposit_purpose = if sell_off {
+            RefundPurpose::Prepayment
+        } else {
+            RefundPurpose::Deposit
+        };
+        let owed = deposits
             .iter()
-            .map(|order| order.amount)
-            .sum::<i64>();
-        if balance_paid > 0 {
-            refunds.push((RefundPurpose::Balance, money(balance_paid)?));
-        }
-        let mut lines = Vec::new();
-        for (purpose, amount) in refunds {
+            .map(|order| (order, deposit_purpose))
+            .chain(balances.iter().map(|order| (order, RefundPurpose::Balance)));
+        for (order, purpose) in owed {
             let due = RefundDue {
-                user_id: deal.buyer_id,
+                order,
                 auction_id: self.row.id,
                 deal_id: Some(deal.id),
-                registration_id: Some(deal.registration_id),
                 purpose,
                 reason: RefundReason::Revocation,
-                amount,
+                amount: money(order.amount)?,
             };
-            let refund = refunds::pay_back(notices.state, tx, due, notices.now).await?;
-            self.record_refund(&refund)?;
+            let refund = refunds::owe(tx, due, notices.now).await?;
             lines.push(refunds::line(&refund)?);
         }
         let mut active = deal.clone().into_active_model();

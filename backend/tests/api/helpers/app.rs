@@ -34,6 +34,7 @@ impl TestApp {
             task: None,
             database: None,
             admin: OnceCell::new(),
+            alipay: None,
         }
     }
 
@@ -76,6 +77,7 @@ impl TestApp {
             task: Some(task),
             database,
             admin: OnceCell::new(),
+            alipay: None,
         }
     }
 
@@ -83,6 +85,9 @@ impl TestApp {
     pub async fn finish(mut self) {
         if let Some(state) = &self.state {
             state.shutdown.begin();
+        }
+        if let Some(alipay) = self.alipay.take() {
+            alipay.stop().await;
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -356,14 +361,18 @@ impl TestApp {
             )
             .await;
         let order = registration["payment"]["order_id"].as_str().expect("order id");
-        let paid = self
-            .post_ok(
-                &format!("/api/payments/{order}/sandbox-complete"),
-                Some(&bidder.token),
-                json!({}),
-                200,
-            )
-            .await;
+        let paid = match &self.alipay {
+            Some(_) => self.pay_through_alipay(&bidder.token, order).await,
+            None => {
+                self.post_ok(
+                    &format!("/api/payments/{order}/sandbox-complete"),
+                    Some(&bidder.token),
+                    json!({}),
+                    200,
+                )
+                .await
+            }
+        };
         assert_eq!(paid["status"], "paid");
         registration["bidder_code"].as_str().expect("code").to_owned()
     }
@@ -394,6 +403,11 @@ impl TestApp {
     /// The messages of `kind` sent to `to`. A message is written by whichever of the request and the
     /// outbox worker claims it first, so one that is due may still be on its way: wait up to 5 s for one.
     pub async fn mail_to(&self, to: &str, kind: &str) -> Vec<Mail> {
+        self.mails_to(to, kind, 1).await
+    }
+
+    /// The messages of `kind` to `to`, once there are at least `count` of them (or after 5 s).
+    pub async fn mails_to(&self, to: &str, kind: &str, count: usize) -> Vec<Mail> {
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         loop {
             let found: Vec<Mail> = self
@@ -401,7 +415,7 @@ impl TestApp {
                 .into_iter()
                 .filter(|m| m.to.contains(to) && m.kind == kind)
                 .collect();
-            if !found.is_empty() || std::time::Instant::now() >= deadline {
+            if found.len() >= count || std::time::Instant::now() >= deadline {
                 return found;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+pub mod alipay;
 mod app;
 mod process;
 
@@ -271,6 +272,8 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     database: Option<TestDatabase>,
     admin: OnceCell<String>,
+    /// The Alipay simulator this server pays through, when it was started with one (`spawn_with_alipay`).
+    pub alipay: Option<alipay::Simulator>,
 }
 
 /// A signed-in bidder.

@@ -1,5 +1,6 @@
-//! The built-in sandbox payment gateway: it signs `{order_id, amount, status, reference, paid_at}` with
-//! HMAC-SHA256 as a real gateway signs its callback, so the platform's callback handler is the same for both.
+//! The built-in sandbox gateway, for the demo and the tests: the payer confirms on the web app's own
+//! page, and the sandbox signs `{order_id, amount, status, reference, paid_at}` with HMAC-SHA256 as a
+//! gateway signs its notification, so the callback is checked as any other. Refunds settle at once.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::GatewayRefusal;
 use crate::error::{ApiError, ApiResult};
 
 pub struct SandboxGateway {
@@ -86,7 +88,3 @@ impl SandboxGateway {
         Ok(mac.verify_slice(&expected).is_ok())
     }
 }
-
-/// The gateway did not pay a refund; it is tried again later.
-#[derive(Debug, Clone)]
-pub struct GatewayRefusal(pub String);

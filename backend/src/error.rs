@@ -109,6 +109,11 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// Something this request needs is not answering now: 503, to be tried again after `retry_after` seconds.
+    pub fn unavailable(code: &'static str, message: impl Into<String>, retry_after: u64) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).with_retry_after(retry_after)
+    }
+
     pub fn too_large(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
     }

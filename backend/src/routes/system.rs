@@ -18,7 +18,7 @@ pub struct HealthView {
     pub status: String,
     /// `sqlite` or `postgres`.
     pub database: String,
-    /// The payment gateway (`sandbox`).
+    /// The payment gateway: `sandbox` or `alipay`.
     pub payments: String,
     /// The sandbox runs with the real clock, outside the demo: no payment here moves real money, and every
     /// page says so.

@@ -104,12 +104,11 @@ pub async fn refresh(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiRe
         Ok(_) => Ok(order),
         Err(refusal) => {
             tracing::warn!(payment.order_id = %order.id, error = %refusal, "the gateway could not be asked after an order");
-            Err(ApiError::new(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            Err(ApiError::unavailable(
                 "gateway_unavailable",
                 "the payment gateway did not answer; please try again in a moment",
-            )
-            .with_retry_after(RETRY_AFTER_SECONDS))
+                RETRY_AFTER_SECONDS,
+            ))
         }
     }
 }

@@ -145,7 +145,7 @@ fn stored_statuses_are_spelled_only_in_their_types() {
     ];
     // The same words where they are not a stored status.
     let elsewhere = [
-        ("src/gateway.rs", "paid"),              // the gateway protocol's own word
+        ("src/gateway/sandbox.rs", "paid"),      // the sandbox protocol's own word
         ("src/views/rounds.rs", "defaulted"),    // the public timeline's event name
         ("src/notify/messages.rs", "withdrawn"), // English words of an email
         ("src/notify/messages.rs", "suspended"),

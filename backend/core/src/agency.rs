@@ -3,40 +3,16 @@
 
 use crate::RoundStatus;
 
-/// Where a registration made on behalf of a principal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum AgencyStatus {
-    Pending,
-    Confirmed,
-    Refused,
-}
+crate::words!(
+    /// Where a registration made on behalf of a principal stands.
+    AgencyStatus("agency status") {
+        Pending = "pending",
+        Confirmed = "confirmed",
+        Refused = "refused",
+    }
+);
 
 impl AgencyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgencyStatus::Pending => "pending",
-            AgencyStatus::Confirmed => "confirmed",
-            AgencyStatus::Refused => "refused",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AgencyStatus> {
-        [AgencyStatus::Pending, AgencyStatus::Confirmed, AgencyStatus::Refused]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-
     pub fn decided(confirmed: bool) -> AgencyStatus {
         if confirmed {
             AgencyStatus::Confirmed
@@ -126,5 +102,3 @@ mod tests {
         assert_eq!(AgencyStatus::decided(false), AgencyStatus::Refused);
     }
 }
-
-crate::word::word!(AgencyStatus, "agency status");

@@ -12,54 +12,20 @@ pub const DEFAULT_BALANCE_DUE_DAYS: u32 = 10;
 /// Bounds on what a court may set per round.
 pub const BALANCE_DUE_DAYS: std::ops::RangeInclusive<u32> = 1..=90;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum DealStatus {
-    AwaitingBalance,
-    Paid,
-    Defaulted,
-    /// The sale ruling (成交裁定) is issued; it takes effect when served on the buyer.
-    RulingIssued,
-    HandedOver,
-    /// Set aside on an upheld objection (R65): the buyer is refunded.
-    Revoked,
-}
-
-impl DealStatus {
-    pub const ALL: [DealStatus; 6] = [
-        DealStatus::AwaitingBalance,
-        DealStatus::Paid,
-        DealStatus::Defaulted,
-        DealStatus::RulingIssued,
-        DealStatus::HandedOver,
-        DealStatus::Revoked,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DealStatus::AwaitingBalance => "awaiting_balance",
-            DealStatus::Paid => "paid",
-            DealStatus::Defaulted => "defaulted",
-            DealStatus::RulingIssued => "ruling_issued",
-            DealStatus::HandedOver => "handed_over",
-            DealStatus::Revoked => "revoked",
-        }
+crate::words!(
+    DealStatus("deal status") {
+        AwaitingBalance = "awaiting_balance",
+        Paid = "paid",
+        Defaulted = "defaulted",
+        /// The sale ruling (成交裁定) is issued; it takes effect when served on the buyer.
+        RulingIssued = "ruling_issued",
+        HandedOver = "handed_over",
+        /// Set aside on an upheld objection (R65): the buyer is refunded.
+        Revoked = "revoked",
     }
+);
 
-    pub fn parse(text: &str) -> Option<DealStatus> {
-        DealStatus::ALL.into_iter().find(|status| status.as_str() == text)
-    }
-}
+impl DealStatus {}
 
 /// The sale ruling is due within ten days of payment, the hand-over within fifteen of the ruling's service.
 pub const RULING_WITHIN: Duration = Duration::days(10);
@@ -451,5 +417,3 @@ mod tests {
         }
     }
 }
-
-crate::word::word!(DealStatus, "deal status");

@@ -15,125 +15,57 @@ use crate::time::rfc3339;
 /// The `prev_hash` of a round's first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What a ledger entry records: its `kind`, one word each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum LedgerKind {
-    /// A status change: announced, bidding, suspended, resumed, sold, failed, withdrawn.
-    Status,
-    /// A sale set aside on an upheld objection (R65).
-    Revocation,
-    /// An accepted bid.
-    Bid,
-    /// A bid in the last five minutes moved the end (R46).
-    Extension,
-    /// A sell-off's first bid opened its 24 hours (R58).
-    SellOffWindow,
-    /// A file added to the listing after the announcement (R70).
-    FileAdded,
-    /// A bank transfer a judge recorded (R54).
-    OfflinePayment,
-    /// The buyer's default (悔拍, R55).
-    Default,
-    /// Money paid back.
-    Refund,
-    /// A listing released after its sell-off failed (R57).
-    Release,
-    /// The court marked the applicant for enforcement (R23 ¶2).
-    ApplicantMarked,
-    /// The court confirmed or refused an agency (R41).
-    AgencyDecided,
-    /// An objection filed (R61).
-    Objection,
-    /// An objection decided (R64).
-    ObjectionDecision,
-    /// The applicant's claim set off against the price (R23 ¶2).
-    ClaimOffset,
-    /// A registration frozen on an upheld identity claim.
-    RegistrationFrozen,
-    /// A reason added to or lifted from a suspension (R60).
-    SuspensionHold,
-    /// The buyer's information changed after the announcement (R29).
-    BuyerInformation,
-    /// A housing buyer's qualification checked (R32).
-    Qualification,
-    /// The sale ruling issued (R52).
-    Ruling,
-    /// The ruling served on the buyer.
-    Served,
-    /// The property handed over (R52).
-    HandedOver,
-}
-
-impl LedgerKind {
-    pub const ALL: [LedgerKind; 22] = [
-        LedgerKind::Status,
-        LedgerKind::Revocation,
-        LedgerKind::Bid,
-        LedgerKind::Extension,
-        LedgerKind::SellOffWindow,
-        LedgerKind::FileAdded,
-        LedgerKind::OfflinePayment,
-        LedgerKind::Default,
-        LedgerKind::Refund,
-        LedgerKind::Release,
-        LedgerKind::ApplicantMarked,
-        LedgerKind::AgencyDecided,
-        LedgerKind::Objection,
-        LedgerKind::ObjectionDecision,
-        LedgerKind::ClaimOffset,
-        LedgerKind::RegistrationFrozen,
-        LedgerKind::SuspensionHold,
-        LedgerKind::BuyerInformation,
-        LedgerKind::Qualification,
-        LedgerKind::Ruling,
-        LedgerKind::Served,
-        LedgerKind::HandedOver,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LedgerKind::Status => "status",
-            LedgerKind::Revocation => "revocation",
-            LedgerKind::Bid => "bid",
-            LedgerKind::Extension => "extension",
-            LedgerKind::SellOffWindow => "sell_off_window",
-            LedgerKind::FileAdded => "file_added",
-            LedgerKind::OfflinePayment => "offline_payment",
-            LedgerKind::Default => "default",
-            LedgerKind::Refund => "refund",
-            LedgerKind::Release => "release",
-            LedgerKind::ApplicantMarked => "applicant_marked",
-            LedgerKind::AgencyDecided => "agency_decided",
-            LedgerKind::Objection => "objection",
-            LedgerKind::ObjectionDecision => "objection_decision",
-            LedgerKind::ClaimOffset => "claim_offset",
-            LedgerKind::RegistrationFrozen => "registration_frozen",
-            LedgerKind::SuspensionHold => "suspension_hold",
-            LedgerKind::BuyerInformation => "buyer_information",
-            LedgerKind::Qualification => "qualification",
-            LedgerKind::Ruling => "ruling",
-            LedgerKind::Served => "served",
-            LedgerKind::HandedOver => "handed_over",
-        }
+crate::words!(
+    /// What a ledger entry records: its `kind`, one word each.
+    LedgerKind("ledger kind") {
+        /// A status change: announced, bidding, suspended, resumed, sold, failed, withdrawn.
+        Status = "status",
+        /// A sale set aside on an upheld objection (R65).
+        Revocation = "revocation",
+        /// An accepted bid.
+        Bid = "bid",
+        /// A bid in the last five minutes moved the end (R46).
+        Extension = "extension",
+        /// A sell-off's first bid opened its 24 hours (R58).
+        SellOffWindow = "sell_off_window",
+        /// A file added to the listing after the announcement (R70).
+        FileAdded = "file_added",
+        /// A bank transfer a judge recorded (R54).
+        OfflinePayment = "offline_payment",
+        /// The buyer's default (悔拍, R55).
+        Default = "default",
+        /// Money paid back.
+        Refund = "refund",
+        /// A listing released after its sell-off failed (R57).
+        Release = "release",
+        /// The court marked the applicant for enforcement (R23 ¶2).
+        ApplicantMarked = "applicant_marked",
+        /// The court confirmed or refused an agency (R41).
+        AgencyDecided = "agency_decided",
+        /// An objection filed (R61).
+        Objection = "objection",
+        /// An objection decided (R64).
+        ObjectionDecision = "objection_decision",
+        /// The applicant's claim set off against the price (R23 ¶2).
+        ClaimOffset = "claim_offset",
+        /// A registration frozen on an upheld identity claim.
+        RegistrationFrozen = "registration_frozen",
+        /// A reason added to or lifted from a suspension (R60).
+        SuspensionHold = "suspension_hold",
+        /// The buyer's information changed after the announcement (R29).
+        BuyerInformation = "buyer_information",
+        /// A housing buyer's qualification checked (R32).
+        Qualification = "qualification",
+        /// The sale ruling issued (R52).
+        Ruling = "ruling",
+        /// The ruling served on the buyer.
+        Served = "served",
+        /// The property handed over (R52).
+        HandedOver = "handed_over",
     }
+);
 
-    pub fn parse(text: &str) -> Option<LedgerKind> {
-        LedgerKind::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-}
-
-crate::word::word!(LedgerKind, "ledger kind");
+impl LedgerKind {}
 
 /// One entry of a round's ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

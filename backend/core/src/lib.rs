@@ -4,6 +4,9 @@
 //! the instant it decides at, and returns a decision for the caller to persist. The rules, numbered as the
 //! code cites them (`R24`), with their legal sources: `docs/rules.md`.
 
+// The words' macro names this crate by its name, as the crates that use it do.
+extern crate self as auction_core;
+
 pub mod agency;
 pub mod costs;
 pub mod credit_code;

@@ -11,49 +11,19 @@ use crate::time::Instant;
 /// An objection is decided within 15 days (R64).
 pub const DECISION_WITHIN: Duration = Duration::days(15);
 
-/// Who objects (R63).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum ObjectorRole {
-    /// A party to the case: the applicant or the debtor.
-    Party,
-    Bidder,
-    PriorityHolder,
-    /// Someone outside the case who claims the property (案外人).
-    ThirdParty,
-}
+crate::words!(
+    /// Who objects (R63).
+    ObjectorRole("objector role") {
+        /// A party to the case: the applicant or the debtor.
+        Party = "party",
+        Bidder = "bidder",
+        PriorityHolder = "priority_holder",
+        /// Someone outside the case who claims the property (案外人).
+        ThirdParty = "third_party",
+    }
+);
 
 impl ObjectorRole {
-    pub const ALL: [ObjectorRole; 4] = [
-        ObjectorRole::Party,
-        ObjectorRole::Bidder,
-        ObjectorRole::PriorityHolder,
-        ObjectorRole::ThirdParty,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectorRole::Party => "party",
-            ObjectorRole::Bidder => "bidder",
-            ObjectorRole::PriorityHolder => "priority_holder",
-            ObjectorRole::ThirdParty => "third_party",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ObjectorRole> {
-        ObjectorRole::ALL.into_iter().find(|role| role.as_str() == text)
-    }
-
     /// A third party's objection to the property stops the round at once (R61); the others leave it to
     /// the court, which may suspend the round itself.
     pub fn suspends_at_once(self) -> bool {
@@ -61,98 +31,36 @@ impl ObjectorRole {
     }
 }
 
-/// The grounds on which an online auction must be set aside (R65, numbered as there).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum Ground {
-    /// (1) Seriously untrue descriptions, photos or defect statements.
-    UntrueDescription,
-    /// (2) A system failure, virus, intrusion or data error produced a wrong result.
-    SystemFailure,
-    /// (3) Collusion among bidders, or between bidders and the platform.
-    Collusion,
-    /// (4) The buyer lacked the legal qualification to buy.
-    BuyerNotQualified,
-    /// (5) Bidders unlawfully restricted, or equally entitled bidders treated differently.
-    UnequalTreatment,
-    /// (6) Another serious breach of procedure.
-    ProceduralBreach,
-}
-
-impl Ground {
-    pub const ALL: [Ground; 6] = [
-        Ground::UntrueDescription,
-        Ground::SystemFailure,
-        Ground::Collusion,
-        Ground::BuyerNotQualified,
-        Ground::UnequalTreatment,
-        Ground::ProceduralBreach,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ground::UntrueDescription => "untrue_description",
-            Ground::SystemFailure => "system_failure",
-            Ground::Collusion => "collusion",
-            Ground::BuyerNotQualified => "buyer_not_qualified",
-            Ground::UnequalTreatment => "unequal_treatment",
-            Ground::ProceduralBreach => "procedural_breach",
-        }
+crate::words!(
+    /// The grounds on which an online auction must be set aside (R65, numbered as there).
+    Ground("objection ground") {
+        /// (1) Seriously untrue descriptions, photos or defect statements.
+        UntrueDescription = "untrue_description",
+        /// (2) A system failure, virus, intrusion or data error produced a wrong result.
+        SystemFailure = "system_failure",
+        /// (3) Collusion among bidders, or between bidders and the platform.
+        Collusion = "collusion",
+        /// (4) The buyer lacked the legal qualification to buy.
+        BuyerNotQualified = "buyer_not_qualified",
+        /// (5) Bidders unlawfully restricted, or equally entitled bidders treated differently.
+        UnequalTreatment = "unequal_treatment",
+        /// (6) Another serious breach of procedure.
+        ProceduralBreach = "procedural_breach",
     }
+);
 
-    pub fn parse(text: &str) -> Option<Ground> {
-        Ground::ALL.into_iter().find(|ground| ground.as_str() == text)
+impl Ground {}
+
+crate::words!(
+    /// Where an objection stands.
+    ObjectionStatus("objection status") {
+        Pending = "pending",
+        Rejected = "rejected",
+        Upheld = "upheld",
     }
-}
+);
 
-/// Where an objection stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum ObjectionStatus {
-    Pending,
-    Rejected,
-    Upheld,
-}
-
-impl ObjectionStatus {
-    pub const ALL: [ObjectionStatus; 3] = [
-        ObjectionStatus::Pending,
-        ObjectionStatus::Rejected,
-        ObjectionStatus::Upheld,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectionStatus::Pending => "pending",
-            ObjectionStatus::Rejected => "rejected",
-            ObjectionStatus::Upheld => "upheld",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ObjectionStatus> {
-        ObjectionStatus::ALL.into_iter().find(|status| status.as_str() == text)
-    }
-}
+impl ObjectionStatus {}
 
 /// Why an objection cannot be filed or decided. `code()` is the API's error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -379,7 +287,7 @@ mod tests {
             ),
         ];
         for (objected, refusal) in refusals {
-            assert_eq!(file(objected, ObjectorRole::Party, &Ground::ALL, now), Err(refusal));
+            assert_eq!(file(objected, ObjectorRole::Party, Ground::ALL, now), Err(refusal));
         }
     }
 
@@ -434,13 +342,13 @@ mod tests {
     #[test]
     fn every_name_reads_back() {
         for role in ObjectorRole::ALL {
-            assert_eq!(ObjectorRole::parse(role.as_str()), Some(role));
+            assert_eq!(ObjectorRole::parse(role.as_str()), Some(*role));
         }
         for ground in Ground::ALL {
-            assert_eq!(Ground::parse(ground.as_str()), Some(ground));
+            assert_eq!(Ground::parse(ground.as_str()), Some(*ground));
         }
         for status in ObjectionStatus::ALL {
-            assert_eq!(ObjectionStatus::parse(status.as_str()), Some(status));
+            assert_eq!(ObjectionStatus::parse(status.as_str()), Some(*status));
         }
         assert_eq!(
             Decision::parse("upheld").map(Decision::status),
@@ -449,9 +357,3 @@ mod tests {
         assert_eq!(Decision::parse("maybe"), None);
     }
 }
-
-crate::word::word!(ObjectionStatus, "objection status");
-
-crate::word::word!(ObjectorRole, "objector role");
-
-crate::word::word!(Ground, "objection ground");

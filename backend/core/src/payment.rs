@@ -7,15 +7,14 @@
 //! this is the rule those rows must follow, and `MoneyPaid::replay` checks a history against it.
 
 use crate::Money;
-use crate::word::words;
 
-words!(
+crate::words!(
     /// What a payment order pays: a registration's deposit (or a sell-off's prepayment, R58), or a deal's
     /// balance (R54).
     PaymentPurpose("payment purpose") { Deposit = "deposit", Balance = "balance" }
 );
 
-words!(
+crate::words!(
     /// A payment order's state. `Pending` until the money is confirmed (by the gateway, or by the court for a
     /// bank transfer); then `Paid` when what it pays for still takes it, or `Rejected` when it came too late
     /// (bidding over, the deal no longer awaiting its balance) — the money was received all the same and is

@@ -4,9 +4,8 @@
 
 use crate::Money;
 use crate::payment::{Fate, story};
-use crate::word::words;
 
-words!(
+crate::words!(
     /// What differs.
     DifferenceKind("difference kind") {
         /// The gateway was paid; the platform did not record it (a lost notification).

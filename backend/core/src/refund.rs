@@ -4,14 +4,13 @@
 use chrono::Duration;
 
 use crate::Instant;
-use crate::word::words;
 
-words!(
+crate::words!(
     /// What a refund pays back.
     RefundPurpose("refund purpose") { Deposit = "deposit", Prepayment = "prepayment", Balance = "balance" }
 );
 
-words!(
+crate::words!(
     /// Why money is paid back.
     RefundReason("refund reason") {
         /// The sale was set aside on an upheld objection (R65).
@@ -22,16 +21,19 @@ words!(
         LatePayment = "late_payment",
         /// A deposit released after the close, a withdrawal or a lapsed agency (R53).
         DepositReleased = "deposit_released",
+        /// The order was paid a second time through another channel (the gateway after the court recorded a
+        /// bank transfer, or the other way round): the second payment goes back the way it came.
+        Duplicate = "duplicate",
     }
 );
 
-words!(
+crate::words!(
     /// How a refund is paid: back through the gateway the money came by, or by the court's bank (R74: money
     /// goes back the way it came).
     RefundMethod("refund method") { Gateway = "gateway", BankTransfer = "bank_transfer" }
 );
 
-words!(
+crate::words!(
     /// Where a refund stands.
     RefundStatus("refund status") {
         /// To be paid through the gateway: tried until it succeeds.

@@ -2,71 +2,29 @@
 //! and notice period (R13, R14, R18, R23–R26, R45). Every ratio is checked exactly in integer 分.
 
 use chrono::Months;
-use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
 pub use crate::next_round::{ReauctionOf, RoundKind};
 use crate::time::{Instant, MIN_BIDDING_WINDOW, SELL_OFF_PERIOD, beijing_days_between};
 
-/// What is being sold; it decides the notice period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum Category {
-    RealEstate,
-    Movable,
-    OtherRight,
-}
-
-impl Category {
-    pub const ALL: [Category; 3] = [Category::RealEstate, Category::Movable, Category::OtherRight];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::RealEstate => "real_estate",
-            Category::Movable => "movable",
-            Category::OtherRight => "other_right",
-        }
+crate::words!(
+    /// What is being sold; it decides the notice period.
+    Category("category") {
+        RealEstate = "real_estate",
+        Movable = "movable",
+        OtherRight = "other_right",
     }
+);
 
-    pub fn parse(text: &str) -> Option<Category> {
-        match text {
-            "real_estate" => Some(Category::RealEstate),
-            "movable" => Some(Category::Movable),
-            "other_right" => Some(Category::OtherRight),
-            _ => None,
-        }
+crate::words!(
+    /// How the reference price was fixed (R13).
+    ReferenceMethod("reference method") {
+        Negotiation = "negotiation",
+        TargetedInquiry = "targeted_inquiry",
+        OnlineInquiry = "online_inquiry",
+        Appraisal = "appraisal",
     }
-}
-
-/// How the reference price was fixed (R13).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(
-    feature = "sea-orm",
-    derive(sea_orm::DeriveValueType),
-    sea_orm(
-        value_type = "String",
-        from_str = "crate::word::stored",
-        to_str = "crate::word::spelled"
-    )
-)]
-pub enum ReferenceMethod {
-    Negotiation,
-    TargetedInquiry,
-    OnlineInquiry,
-    Appraisal,
-}
+);
 
 impl ReferenceMethod {
     /// The methods a valuation records; negotiation has its own procedure.
@@ -75,25 +33,6 @@ impl ReferenceMethod {
         ReferenceMethod::OnlineInquiry,
         ReferenceMethod::Appraisal,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReferenceMethod::Negotiation => "negotiation",
-            ReferenceMethod::TargetedInquiry => "targeted_inquiry",
-            ReferenceMethod::OnlineInquiry => "online_inquiry",
-            ReferenceMethod::Appraisal => "appraisal",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ReferenceMethod> {
-        match text {
-            "negotiation" => Some(ReferenceMethod::Negotiation),
-            "targeted_inquiry" => Some(ReferenceMethod::TargetedInquiry),
-            "online_inquiry" => Some(ReferenceMethod::OnlineInquiry),
-            "appraisal" => Some(ReferenceMethod::Appraisal),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -342,7 +281,3 @@ pub fn check_publish(
 
 #[cfg(test)]
 mod tests;
-
-crate::word::word!(Category, "category");
-
-crate::word::word!(ReferenceMethod, "reference method");

@@ -34,45 +34,22 @@ pub fn spelled<W: Word>(word: &W) -> &'static str {
     word.as_str()
 }
 
-/// Implements [`Word`] for an enum with inherent `as_str` and `parse`.
-macro_rules! word {
-    ($type:ty, $name:literal) => {
-        impl $crate::word::Word for $type {
-            const NAME: &'static str = $name;
-            fn as_str(self) -> &'static str {
-                <$type>::as_str(self)
-            }
-            fn parse(text: &str) -> Option<Self> {
-                <$type>::parse(text)
-            }
-        }
-
-        impl std::fmt::Display for $type {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use word;
-
 /// Declares a closed vocabulary: the enum with its one spelling per variant, `ALL`, `as_str`, `parse`,
-/// [`Word`] and `Display`, and — with the crate's features — its column type and API schema.
+/// [`Word`] and `Display` — and, when this crate is built with `sea-orm` and `openapi` (the backend turns
+/// both on), its column type and its API schema. The rules' words and the backend's use the one macro
+/// (`auction_core::words!`).
 ///
 /// `$text` is a `tt`, not a `literal`: a literal fragment reaches the derives wrapped in an invisible group,
 /// and utoipa then misses the serde rename.
+#[macro_export]
 macro_rules! words {
     ($(#[$meta:meta])* $name:ident ($vocabulary:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[cfg_attr(
-            feature = "sea-orm",
-            derive(sea_orm::DeriveValueType),
-            sea_orm(value_type = "String", from_str = "crate::word::stored", to_str = "crate::word::spelled")
-        )]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        $crate::__stored_word! {
+            $(#[$meta])*
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+            pub enum $name {
+                $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            }
         }
 
         impl $name {
@@ -89,10 +66,67 @@ macro_rules! words {
             }
         }
 
-        $crate::word::word!($name, $vocabulary);
+        impl $crate::Word for $name {
+            const NAME: &'static str = $vocabulary;
+            fn as_str(self) -> &'static str {
+                <$name>::as_str(self)
+            }
+            fn parse(text: &str) -> Option<Self> {
+                <$name>::parse(text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
     };
 }
-pub(crate) use words;
+
+// The derives a word gets from this crate's features, decided where the crate is built: an exported macro's
+// own `cfg_attr` would be read in the crate that uses it.
+#[cfg(all(feature = "sea-orm", feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __stored_word {
+    ($(#[$meta:meta])* pub enum $($rest:tt)*) => {
+        $(#[$meta])*
+        #[derive(utoipa::ToSchema, sea_orm::DeriveValueType)]
+        #[sea_orm(value_type = "String", from_str = "auction_core::word::stored", to_str = "auction_core::word::spelled")]
+        pub enum $($rest)*
+    };
+}
+
+#[cfg(all(feature = "sea-orm", not(feature = "openapi")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __stored_word {
+    ($(#[$meta:meta])* pub enum $($rest:tt)*) => {
+        $(#[$meta])*
+        #[derive(sea_orm::DeriveValueType)]
+        #[sea_orm(value_type = "String", from_str = "auction_core::word::stored", to_str = "auction_core::word::spelled")]
+        pub enum $($rest)*
+    };
+}
+
+#[cfg(all(feature = "openapi", not(feature = "sea-orm")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __stored_word {
+    ($(#[$meta:meta])* pub enum $($rest:tt)*) => {
+        $(#[$meta])*
+        #[derive(utoipa::ToSchema)]
+        pub enum $($rest)*
+    };
+}
+
+#[cfg(not(any(feature = "sea-orm", feature = "openapi")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __stored_word {
+    ($($item:tt)*) => { $($item)* };
+}
 
 #[cfg(test)]
 mod tests {
@@ -114,27 +148,23 @@ mod tests {
         use crate::deal::DealStatus;
         use crate::objection::{Ground, ObjectionStatus, ObjectorRole};
         use crate::setup::{Category, ReferenceMethod};
-        spelled_alike(&RoundStatus::ALL);
-        spelled_alike(&DealStatus::ALL);
-        spelled_alike(&ObjectionStatus::ALL);
-        spelled_alike(&ObjectorRole::ALL);
-        spelled_alike(&Ground::ALL);
-        spelled_alike(&Category::ALL);
-        spelled_alike(&[AgencyStatus::Pending, AgencyStatus::Confirmed, AgencyStatus::Refused]);
-        spelled_alike(&[
-            DepositStatus::Unpaid,
-            DepositStatus::Frozen,
-            DepositStatus::Released,
-            DepositStatus::Applied,
-            DepositStatus::Forfeited,
-            DepositStatus::Refunded,
-        ]);
-        spelled_alike(&[
-            ReferenceMethod::Negotiation,
-            ReferenceMethod::TargetedInquiry,
-            ReferenceMethod::OnlineInquiry,
-            ReferenceMethod::Appraisal,
-        ]);
+        spelled_alike(RoundStatus::ALL);
+        spelled_alike(DealStatus::ALL);
+        spelled_alike(ObjectionStatus::ALL);
+        spelled_alike(ObjectorRole::ALL);
+        spelled_alike(Ground::ALL);
+        spelled_alike(Category::ALL);
+        spelled_alike(AgencyStatus::ALL);
+        spelled_alike(DepositStatus::ALL);
+        spelled_alike(ReferenceMethod::ALL);
+        spelled_alike(crate::ledger::LedgerKind::ALL);
+        spelled_alike(crate::payment::PaymentStatus::ALL);
+        spelled_alike(crate::payment::PaymentPurpose::ALL);
+        spelled_alike(crate::refund::RefundStatus::ALL);
+        spelled_alike(crate::refund::RefundReason::ALL);
+        spelled_alike(crate::refund::RefundPurpose::ALL);
+        spelled_alike(crate::refund::RefundMethod::ALL);
+        spelled_alike(crate::reconciliation::DifferenceKind::ALL);
     }
 
     #[test]

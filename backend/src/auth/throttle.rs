@@ -5,6 +5,7 @@
 //!   address, so nobody can lock a person out of their account from elsewhere.
 //! - Volume: sign-in attempts per address per minute, and new accounts per address per hour, whatever
 //!   the account.
+//! - The payment gateway's quota: a payer asks the gateway after one order at most a few times a minute.
 //!
 //! Every store is a `moka` cache with a capacity and an expiry, so a flood of distinct keys evicts old
 //! entries instead of growing memory; keys are short (emails are checked for length first). Counted in
@@ -75,7 +76,11 @@ pub struct Throttle {
     logins: FixedWindow,
     signups: FixedWindow,
     identities: FixedWindow,
+    gateway_queries: FixedWindow,
 }
+
+/// How often a payer may have the gateway asked after one order.
+const GATEWAY_QUERIES_PER_MINUTE: u32 = 6;
 
 /// 429 `rate_limited` with `Retry-After`.
 pub fn rate_limited(what: &str, wait: Duration) -> ApiError {
@@ -100,6 +105,7 @@ impl Throttle {
             logins: FixedWindow::new(settings.logins_per_address_per_minute, Duration::from_secs(60)),
             signups: FixedWindow::new(settings.signups_per_address_per_hour, Duration::from_secs(3600)),
             identities: FixedWindow::new(settings.signups_per_identity_per_hour, Duration::from_secs(3600)),
+            gateway_queries: FixedWindow::new(GATEWAY_QUERIES_PER_MINUTE, Duration::from_secs(60)),
         }
     }
 
@@ -111,6 +117,7 @@ impl Throttle {
             logins: FixedWindow::new(0, Duration::from_secs(1)),
             signups: FixedWindow::new(0, Duration::from_secs(1)),
             identities: FixedWindow::new(0, Duration::from_secs(1)),
+            gateway_queries: FixedWindow::new(0, Duration::from_secs(1)),
         }
     }
 
@@ -159,6 +166,14 @@ impl Throttle {
 
     pub fn login_succeeded(&self, email: &str, address: &str) {
         self.failures.invalidate(&(email.to_owned(), address.to_owned()));
+    }
+
+    /// Before the gateway is asked after an order for its payer: a few times a minute per order, so no
+    /// payer spends the platform's quota with the gateway.
+    pub fn before_gateway_query(&self, order: &str, now: Instant) -> ApiResult<()> {
+        self.gateway_queries
+            .hit(order, now)
+            .map_err(|wait| rate_limited("questions to the payment gateway about this order", wait))
     }
 
     /// Before a sign-up with an ID number or credit code: refused if that number was tried too often this

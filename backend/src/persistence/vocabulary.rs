@@ -2,56 +2,14 @@
 //! in `auction-core`): one enum each, with its one spelling. Reading a value no code knows is an error,
 //! never a guess.
 
-macro_rules! vocabulary {
-    // `$text` is a `tt`, not a `literal`: a literal fragment reaches the derives wrapped in an invisible
-    // group, and utoipa then misses the serde rename. Each enum is a column type of its own (stored as its
-    // spelling) and an enum in the API's description.
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema, sea_orm::DeriveValueType)]
-        #[sea_orm(value_type = "String", from_str = "auction_core::word::stored", to_str = "auction_core::word::spelled")]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-
-        impl auction_core::Word for $name {
-            const NAME: &'static str = stringify!($name);
-
-            fn as_str(self) -> &'static str {
-                <$name>::as_str(self)
-            }
-
-            fn parse(text: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|value| value.as_str() == text)
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-vocabulary!(
+auction_core::words!(
     /// Where an identity claim stands (`services::identity_claims`).
-    ClaimStatus { Pending = "pending", Upheld = "upheld", Rejected = "rejected" }
+    ClaimStatus("claim status") { Pending = "pending", Upheld = "upheld", Rejected = "rejected" }
 );
 
-vocabulary!(
+auction_core::words!(
     /// Where a listing stands.
-    ListingStatus {
+    ListingStatus("listing status") {
         /// Its reference price is not fixed yet.
         Pricing = "pricing",
         Priced = "priced",
@@ -69,14 +27,14 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+auction_core::words!(
     /// A negotiation of the reference price between the parties.
-    NegotiationStatus { Open = "open", Agreed = "agreed", Failed = "failed" }
+    NegotiationStatus("negotiation status") { Open = "open", Agreed = "agreed", Failed = "failed" }
 );
 
-vocabulary!(
+auction_core::words!(
     /// An email in the outbox.
-    OutboxStatus { Pending = "pending", Sent = "sent", Failed = "failed" }
+    OutboxStatus("outbox status") { Pending = "pending", Sent = "sent", Failed = "failed" }
 );
 
 #[cfg(test)]
@@ -99,7 +57,7 @@ mod tests {
     }
 }
 
-vocabulary!(
+auction_core::words!(
     /// Who an account is (R37): a natural person, or a legal person or other organisation.
-    PartyKind { Person = "person", Organisation = "organisation" }
+    PartyKind("party kind") { Person = "person", Organisation = "organisation" }
 );

@@ -31,7 +31,7 @@ pub(super) fn view(order: &payment_order::Model) -> ApiResult<PaymentView> {
 /// Sandbox only: pay the order as its payer; simulates the gateway's signed callback. Idempotent.
 #[utoipa::path(tag = "payments", responses(
     (status = 200, body = PaymentView),
-    (status = 409, description = "registration_closed, deal_not_awaiting_balance, sandbox_disabled", body = ErrorBody),
+    (status = 409, description = "registration_closed, deal_not_awaiting_balance, sandbox_disabled, already_paid (paid by bank transfer already: this payment is paid back)", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/payments/{order_id}/sandbox-complete")]
 pub async fn sandbox_complete(
@@ -112,6 +112,7 @@ pub async fn checkout_payment(
     (status = 200, body = PaymentView),
     (status = 404, body = ErrorBody),
     (status = 409, description = "registration_closed, deal_not_awaiting_balance: paid too late, and paid back", body = ErrorBody),
+    (status = 429, description = "rate_limited: asked too often about this order", body = ErrorBody),
     (status = 503, description = "gateway_unavailable (Retry-After)", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/payments/{order_id}/refresh")]
@@ -195,7 +196,7 @@ impl OfflinePaymentRequest {
 /// if the gateway had confirmed it, and the round's ledger names the judge.
 #[utoipa::path(tag = "payments", request_body = OfflinePaymentRequest, responses(
     (status = 200, body = PaymentView),
-    (status = 409, description = "registration_closed, deal_not_awaiting_balance, payment_rejected", body = ErrorBody),
+    (status = 409, description = "registration_closed, deal_not_awaiting_balance, payment_rejected, already_paid (paid through the gateway already: the transfer is the court's to pay back)", body = ErrorBody),
     (status = 422, description = "amount_mismatch, payer_mismatch, invalid_received_on, invalid_payer, invalid_bank_reference, invalid_payer_mismatch_reason", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/payments/{order_id}/offline")]

@@ -304,6 +304,7 @@ pub async fn apply_defaults(state: &AppState, now: Instant) -> ApiResult<usize> 
                     purpose: RefundPurpose::Prepayment,
                     reason: RefundReason::Default,
                     amount: refunded,
+                    way_back: refunds::WayBack::AsPaid,
                 };
                 refunds::owe(tx, due, now).await?;
             }

@@ -130,7 +130,8 @@ pub async fn set_buyer_information(
         .filter(
             round::Column::Status.is_in(
                 RoundStatus::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|s| s.is_live())
                     .map(RoundStatus::as_str),
             ),
@@ -195,7 +196,8 @@ pub async fn find_for_judge(state: &AppState, caller: &Caller, id: Uuid) -> ApiR
 /// suspended, 409 `reference_price_locked`.
 pub async fn ensure_price_may_change(tx: &WriteTx, listing_id: Uuid) -> ApiResult<()> {
     let live = RoundStatus::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|s| s.is_live())
         .map(RoundStatus::as_str);
     let live_rounds = round::Entity::find()

@@ -11,7 +11,7 @@ use auction_core::DepositStatus;
 use auction_core::deal::DealStatus;
 use auction_core::payment::{Fate, PaymentPurpose, PaymentStatus};
 use auction_core::reconciliation::{DifferenceKind, check_story, compare_payment, compare_refund};
-use auction_core::refund::{RefundMethod, RefundStatus};
+use auction_core::refund::{RefundMethod, RefundReason, RefundStatus};
 use auction_core::time::{beijing_date, beijing_midnight_after};
 use auction_core::{Instant, Money};
 use chrono::NaiveDate;
@@ -401,8 +401,10 @@ async fn story_of(state: &AppState, order_id: Uuid) -> ApiResult<Option<Found>> 
             }
         }
     };
+    // A second payment of the order is its own money, received and owed back apart from the story.
     let refunds = refund::Entity::find()
         .filter(refund::Column::PaymentOrderId.eq(order.id))
+        .filter(refund::Column::Reason.ne(RefundReason::Duplicate))
         .select_only()
         .columns([refund::Column::Amount, refund::Column::Status])
         .into_tuple::<(i64, RefundStatus)>()

@@ -205,6 +205,10 @@ fn reason_words(reason: RefundReason, purpose: PaymentPurpose) -> (&'static str,
             "买受人悔拍，预缴款超出保证金的部分退回",
             "the part of the prepayment above the deposit, after the default",
         ),
+        (RefundReason::Duplicate, _) => (
+            "同一笔订单已经付过款，这笔重复支付原路退回",
+            "the order had been paid already; this second payment goes back",
+        ),
     }
 }
 

@@ -31,6 +31,17 @@ pub struct RefundDue<'a> {
     pub purpose: RefundPurpose,
     pub reason: RefundReason,
     pub amount: Money,
+    pub way_back: WayBack,
+}
+
+/// How the money goes back (R74: the way it came).
+pub enum WayBack {
+    /// The way the order was paid: through its gateway, or the court's bank for a transfer it recorded.
+    AsPaid,
+    /// Through the gateway: a second payment that came by it.
+    Gateway,
+    /// By the court's bank to this payer: a second payment that came by transfer.
+    BankTransfer { payee: String, account: Option<String> },
 }
 
 /// Records a refund owed, in the caller's transaction: to be paid through the gateway (at once, by
@@ -42,16 +53,30 @@ pub async fn owe(tx: &WriteTx, due: RefundDue<'_>, now: Instant) -> ApiResult<re
         .filter(refund::Column::PaymentOrderId.eq(order.id))
         .all(&**tx)
         .await?;
-    let owed_before: i64 = earlier.iter().map(|r| r.amount).sum();
+    // A second payment is its own money: its refunds are counted apart from the first's.
+    let second = due.reason == RefundReason::Duplicate;
+    let owed_before: i64 = earlier
+        .iter()
+        .filter(|r| (r.reason == RefundReason::Duplicate) == second)
+        .map(|r| r.amount)
+        .sum();
     if !order.status.received() || owed_before + due.amount.cents() > order.amount {
         return Err(ApiError::internal(format!(
             "a refund of {} from payment {} would exceed what it took in",
             due.amount, order.id
         )));
     }
-    let method = match order.offline_payer {
-        Some(_) => RefundMethod::BankTransfer,
-        None => RefundMethod::Gateway,
+    let (method, payee, payee_account) = match due.way_back {
+        WayBack::AsPaid => match &order.offline_payer {
+            Some(payer) => (
+                RefundMethod::BankTransfer,
+                Some(payer.clone()),
+                order.offline_payer_account.clone(),
+            ),
+            None => (RefundMethod::Gateway, None, None),
+        },
+        WayBack::Gateway => (RefundMethod::Gateway, None, None),
+        WayBack::BankTransfer { payee, account } => (RefundMethod::BankTransfer, Some(payee), account),
     };
     let row = refund::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -72,8 +97,8 @@ pub async fn owe(tx: &WriteTx, due: RefundDue<'_>, now: Instant) -> ApiResult<re
         next_attempt_at: Set((method == RefundMethod::Gateway).then_some(millis(now))),
         last_error: Set(None),
         due_at: Set(Some(millis(now + REFUND_WITHIN))),
-        payee: Set(order.offline_payer.clone()),
-        payee_account: Set(order.offline_payer_account.clone()),
+        payee: Set(payee),
+        payee_account: Set(payee_account),
         bank_reference: Set(None),
         confirmed_by: Set(None),
     }
@@ -122,6 +147,7 @@ pub async fn release_deposit(tx: &WriteTx, registration: &registration::Model, n
             purpose: RefundPurpose::Deposit,
             reason: RefundReason::DepositReleased,
             amount: money(order.amount)?,
+            way_back: WayBack::AsPaid,
         };
         owe(tx, due, now).await?;
     }

@@ -28,17 +28,17 @@ fn resigned(params: &[(String, String)], changes: &[(&str, &str)], key: &Signing
     params
 }
 
-/// Registers `bidder` for the round; the deposit's order id.
-async fn register(app: &TestApp, bidder: &Bidder, round: &str) -> String {
-    let registration = app
-        .post_ok(
-            &format!("/api/auctions/{round}/registrations"),
-            Some(&bidder.token),
-            json!({ "accept_terms": true, "housing_qualification_commitment": true }),
-            201,
-        )
-        .await;
-    registration["payment"]["order_id"].as_str().unwrap().to_owned()
+/// On `app` (a server with the simulator), a published round and a bidder whose deposit Alipay was paid on
+/// the `device`'s page, its notification held back: the app, the bidder, the order and the notification.
+async fn paid_but_not_notified(app: TestApp, device: &str) -> (TestApp, Bidder, String, Vec<(String, String)>) {
+    let judge = app.new_judge().await;
+    let round = app.published_round(&judge).await;
+    let alice = app.new_bidder("陈爱丽").await;
+    let order = app.register(&alice, round["id"].as_str().unwrap()).await;
+    app.open_checkout(&alice.token, &order, device).await;
+    app.simulator().hold_notifications(true);
+    let notification = app.simulator().pay(&order).await.unwrap();
+    (app, alice, order, notification)
 }
 
 async fn payment(app: &TestApp, bidder: &Bidder, order: &str) -> Value {
@@ -57,7 +57,7 @@ db_test!(
         let round = app.published_round(&judge).await;
         let id = round["id"].as_str().unwrap();
         let alice = app.new_bidder("陈爱丽").await;
-        let order = register(&app, &alice, id).await;
+        let order = app.register(&alice, id).await;
         assert_eq!(payment(&app, &alice, &order).await["gateway"], "alipay");
 
         // The payer is sent to the cashier page with a signed page-pay request (on a phone, the H5 one).
@@ -93,7 +93,7 @@ db_test!(
         let judge = app.new_judge().await;
         let round = app.published_round(&judge).await;
         let alice = app.new_bidder("陈爱丽").await;
-        let order = register(&app, &alice, round["id"].as_str().unwrap()).await;
+        let order = app.register(&alice, round["id"].as_str().unwrap()).await;
         let url = app.open_checkout(&alice.token, &order, "desktop").await;
 
         // Alipay refuses a request whose parameters were changed after the platform signed them.
@@ -128,13 +128,7 @@ db_test!(
         // This server checks the gateway's answers with another key than the one the simulator signs with.
         let impostor = SigningKey::generate().unwrap();
         let app = TestApp::spawn_with_alipay_key(db, &impostor).await;
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let alice = app.new_bidder("陈爱丽").await;
-        let order = register(&app, &alice, round["id"].as_str().unwrap()).await;
-        app.open_checkout(&alice.token, &order, "desktop").await;
-        app.simulator().hold_notifications(true);
-        app.simulator().pay(&order).await.unwrap();
+        let (app, alice, order, _) = paid_but_not_notified(app, "desktop").await;
         let (status, error) = app.post(&format!("/api/payments/{order}/refresh"), Some(&alice.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (503, "gateway_unavailable"), "{error}");
         assert_eq!(payment(&app, &alice, &order).await["status"], "pending");
@@ -144,14 +138,7 @@ db_test!(
 
 db_test!(
     async fn notifications_for_another_app_amount_or_order_are_refused_and_kept_for_reconciliation(db) {
-        let app = TestApp::spawn_with_alipay(db).await;
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let alice = app.new_bidder("陈爱丽").await;
-        let order = register(&app, &alice, round["id"].as_str().unwrap()).await;
-        app.open_checkout(&alice.token, &order, "desktop").await;
-        app.simulator().hold_notifications(true);
-        let genuine = app.simulator().pay(&order).await.unwrap();
+        let (app, alice, order, genuine) = paid_but_not_notified(TestApp::spawn_with_alipay(db).await, "desktop").await;
         let gateway = &keys().gateway;
 
         let other_app = resigned(&genuine, &[("app_id", "2021000000009999"), ("notify_id", "n-app")], gateway);
@@ -189,15 +176,8 @@ db_test!(
 
 db_test!(
     async fn a_lost_notification_and_a_timed_out_answer_are_found_by_asking_after_the_order(db) {
-        let app = TestApp::spawn_with_alipay(db).await;
-        let judge = app.new_judge().await;
-        let round = app.published_round(&judge).await;
-        let alice = app.new_bidder("陈爱丽").await;
-        let order = register(&app, &alice, round["id"].as_str().unwrap()).await;
-        app.open_checkout(&alice.token, &order, "phone").await;
         // Paid, but the notification never comes.
-        app.simulator().hold_notifications(true);
-        app.simulator().pay(&order).await.unwrap();
+        let (app, alice, order, _) = paid_but_not_notified(TestApp::spawn_with_alipay(db).await, "phone").await;
         assert_eq!(payment(&app, &alice, &order).await["status"], "pending");
 
         // Back on the platform, the payer's page asks: Alipay's answer comes after the client's 2 s.
@@ -228,9 +208,9 @@ db_test!(
         let sell_off = published_sell_off(&app, &judge).await;
         let id = sell_off["id"].as_str().unwrap().to_owned();
         let (alice, bob) = (app.new_bidder("艾丽斯").await, app.new_bidder("鲍勃").await);
-        let alices = register(&app, &alice, &id).await;
+        let alices = app.register(&alice, &id).await;
         app.pay_through_alipay(&alice.token, &alices).await;
-        let bobs = register(&app, &bob, &id).await;
+        let bobs = app.register(&bob, &id).await;
         app.pay_through_alipay(&bob.token, &bobs).await;
         let t = app.set_clock(parse_time(&sell_off["bidding_starts_at"])).await;
         assert_eq!(app.bid(&alice, &id, "560000").await.0, 201);
@@ -321,6 +301,57 @@ db_test!(
         let trade = app.simulator().trade(&order).unwrap();
         assert_eq!(trade.refunds.len(), 1);
         assert_eq!(trade.status, TradeStatus::Closed);
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_second_payment_through_another_channel_goes_back_the_way_it_came(db) {
+        let app = TestApp::spawn_with_alipay(db).await;
+        let open = app.round_open_to_two().await;
+        let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
+        let carol = app.new_bidder("张可乐").await;
+        let carols = app.register(&carol, &open.id).await;
+        app.pay_through_alipay(&carol.token, &carols).await;
+
+        // The court records a bank transfer for Carol's deposit, which Alipay had taken already: the
+        // transfer is a second payment, the court's to pay back to where it came from.
+        let today = auction_core::time::beijing_date(app.now().await).to_string();
+        let transfer = json!({
+            "payer": "张可乐", "payer_account": "工商银行 6222 0001", "amount": "70000",
+            "bank_reference": "ICBC-0001", "received_on": today,
+        });
+        let (status, error) = app.post(&format!("/api/payments/{carols}/offline"), Some(&judge), transfer).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "already_paid"), "{error}");
+        let court = app.get_ok("/api/court/refunds", Some(&judge)).await;
+        let second = court.as_array().unwrap().iter().find(|r| r["reason"] == "duplicate").expect("the court's refund task");
+        assert_eq!((second["method"].as_str(), second["status"].as_str()), (Some("bank_transfer"), Some("awaiting_court")));
+        assert_eq!((second["payee"].as_str(), second["payee_account"].as_str()), (Some("张可乐"), Some("工商银行 6222 0001")));
+        assert_eq!(second["needs_court"], true);
+        assert!(app.simulator().trade(&carols).unwrap().refunds.is_empty(), "Alipay's money stays: it paid the deposit");
+
+        // Bob wins; he opens Alipay's page for the balance, the court records his bank transfer, and then he
+        // pays on the page as well: Alipay's money goes back through Alipay.
+        assert_eq!(app.bid(&open.bob, &open.id, "701000").await.0, 201);
+        app.set_clock(parse_time(&open.round["bidding_ends_at"])).await;
+        let deal_id = app.get_ok(&format!("/api/auctions/{}/result", open.id), None).await["deal_id"].as_str().unwrap().to_owned();
+        let order = app.post_ok(&format!("/api/deals/{deal_id}/balance-payment"), Some(&open.bob.token), json!({}), 201).await;
+        let order = order["order_id"].as_str().unwrap().to_owned();
+        app.open_checkout(&open.bob.token, &order, "desktop").await;
+        let today = auction_core::time::beijing_date(app.now().await).to_string();
+        let transfer = json!({ "payer": "刘博", "amount": "631000", "bank_reference": "ICBC-0002", "received_on": today });
+        app.post_ok(&format!("/api/deals/{deal_id}/offline-payment"), Some(&judge), transfer, 200).await;
+        app.simulator().pay(&order).await.unwrap();
+        let trade = app.simulator().trade(&order).unwrap();
+        assert_eq!(trade.notification_answers.first().map(String::as_str), Some("success"));
+        assert_eq!(trade.refunds.len(), 1, "the second payment went back");
+        assert_eq!(trade.refunds[0].amount.to_string(), "631000.00");
+        let deal = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&open.bob.token)).await;
+        assert_eq!(deal["status"], "paid", "by the transfer");
+        let refund = deal["refunds"].as_array().unwrap().iter().find(|r| r["reason"] == "duplicate").expect("its refund").clone();
+        assert_eq!((refund["method"].as_str(), refund["status"].as_str()), (Some("gateway"), Some("completed")));
+        let told = app.mail_to(&open.bob.email, "payment_refunded").await;
+        assert!(told.iter().any(|m| m.raw.contains("631000.00") && m.raw.contains("重复支付")), "{told:?}");
         app.finish().await;
     }
 );

@@ -16,19 +16,7 @@ use uuid::Uuid;
 
 use crate::db_test;
 use crate::helpers::alipay::keys;
-use crate::helpers::{Bidder, TestApp, code, parse_time};
-
-async fn register(app: &TestApp, bidder: &Bidder, round: &str) -> String {
-    let registration = app
-        .post_ok(
-            &format!("/api/auctions/{round}/registrations"),
-            Some(&bidder.token),
-            json!({ "accept_terms": true, "housing_qualification_commitment": true }),
-            201,
-        )
-        .await;
-    registration["payment"]["order_id"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{TestApp, code, parse_time};
 
 async fn refund_of(app: &TestApp, order: &str) -> refund::Model {
     refund::Entity::find()
@@ -52,7 +40,7 @@ db_test!(
         let mut order = std::collections::HashMap::new();
         for name in ["alice", "bob", "carol", "dave", "erin", "frank", "george", "harry"] {
             let bidder = app.new_bidder(name).await;
-            let paid = register(&app, &bidder, &id).await;
+            let paid = app.register(&bidder, &id).await;
             if name == "carol" {
                 // Carol pays, but the notification is lost.
                 app.open_checkout(&bidder.token, &paid, "desktop").await;

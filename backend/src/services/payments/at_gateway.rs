@@ -78,6 +78,9 @@ pub async fn refresh(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiRe
     if order.status != PaymentStatus::Pending {
         return Ok(order);
     }
+    state
+        .throttle
+        .before_gateway_query(&order.id.to_string(), std::time::Instant::now())?;
     let now = state.clock.now();
     let Some(answer) = state.gateway.query_order(order.id, now).await else {
         return Ok(order);
@@ -205,7 +208,7 @@ pub async fn alipay_notification(state: &AppState, params: &[(String, String)]) 
         Err(refusal)
             if matches!(
                 refusal.code.as_ref(),
-                "registration_closed" | "deal_not_awaiting_balance" | "payment_rejected"
+                "registration_closed" | "deal_not_awaiting_balance" | "payment_rejected" | "already_paid"
             ) =>
         {
             Ok(())

@@ -14,7 +14,7 @@ use crate::notify::{self, Email};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{instant, millis, money};
 use crate::persistence::entities::{deal, payment_order, registration, user};
-use crate::services::refunds::RefundDue;
+use crate::services::refunds::{RefundDue, WayBack};
 use crate::services::rounds::{Access, LockedRound, SavedRound, commit_and_announce, update_round_in};
 use crate::state::AppState;
 use auction_core::payment::{Confirmation, PaymentPurpose, PaymentStatus};
@@ -47,10 +47,10 @@ pub(super) async fn apply(
     };
     commit_and_announce(state, tx, saved.as_ref()).await?;
     crate::notify::flush(state).await;
-    if let Settled::Rejected(_, _, auction_id) = &settled {
-        // The money that came too late goes back now (should the gateway refuse, the worker tries again).
+    if let Settled::OwedBack(_, _, auction_id) = &settled {
+        // The money that cannot count goes back now (should the gateway refuse, the worker tries again).
         if let Err(error) = crate::services::refund_tasks::pay_owed_in_round(state, *auction_id, now).await {
-            tracing::warn!(%error, "a late payment's refund is owed; the worker will pay it");
+            tracing::warn!(%error, "a payment's refund is owed; the worker will pay it");
         }
     }
     match settled {
@@ -58,8 +58,8 @@ pub(super) async fn apply(
             tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, payment.offline = confirmed.offline.is_some(), "payment applied");
             Ok(order)
         }
-        Settled::Rejected(order, refusal, _) => {
-            tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, code = %refusal.code, "payment arrived too late; order rejected");
+        Settled::OwedBack(order, refusal, _) => {
+            tracing::info!(payment.order_id = %order.id, payment.purpose = %order.purpose, code = %refusal.code, "payment cannot count; owed back");
             Err(refusal)
         }
     }
@@ -70,9 +70,10 @@ enum Settled {
     Paid(payment_order::Model),
     /// Confirmed before: nothing changed.
     AlreadyPaid(payment_order::Model),
-    /// The money came too late (registration closed, the deal no longer awaiting its balance): the order
-    /// is rejected and its money owed back at once, from the round named.
-    Rejected(payment_order::Model, ApiError, Uuid),
+    /// The money cannot count — it came too late (registration closed, the deal no longer awaiting its
+    /// balance: the order is rejected), or the order was paid already through another channel — and is owed
+    /// back at once, from the round named; the refusal says why.
+    OwedBack(payment_order::Model, ApiError, Uuid),
 }
 
 /// The round whose ledger a balance recorded by the court goes into.
@@ -109,7 +110,25 @@ async fn settle(
     if confirmed.amount.cents() != order.amount {
         return Err(amount_differs());
     }
+    let offline = confirmed.offline.as_ref();
     if let Confirmation::AlreadyConfirmed(status) = order.status.confirm(true) {
+        // Through the channel it was paid by, it is the same money told again; through the other, a second
+        // payment, which goes back the way it came.
+        if order.offline_payer.is_some() != offline.is_some() {
+            let way_back = match offline {
+                Some(record) => WayBack::BankTransfer {
+                    payee: record.payer.clone(),
+                    account: record.payer_account.clone(),
+                },
+                None => WayBack::Gateway,
+            };
+            let auction_id = owe_back(tx, &order, RefundReason::Duplicate, way_back, now).await?;
+            let refusal = ApiError::conflict(
+                "already_paid",
+                "this order was paid already; this second payment is paid back the way it came",
+            );
+            return Ok((Settled::OwedBack(order, refusal, auction_id), None));
+        }
         return match status {
             PaymentStatus::Rejected => Err(ApiError::conflict(
                 "payment_rejected",
@@ -118,7 +137,6 @@ async fn settle(
             _ => Ok((Settled::AlreadyPaid(order), None)),
         };
     }
-    let offline = confirmed.offline.as_ref();
     let (refusal, saved) = match order.purpose {
         PaymentPurpose::Deposit => freeze_deposit(state, tx, &order, now, offline).await?,
         PaymentPurpose::Balance => {
@@ -152,17 +170,24 @@ async fn settle(
     let settled = match refusal {
         None => Settled::Paid(order),
         Some(refusal) => {
-            let auction_id = owe_late(tx, &order, now).await?;
-            Settled::Rejected(order, refusal, auction_id)
+            let auction_id = owe_back(tx, &order, RefundReason::LatePayment, WayBack::AsPaid, now).await?;
+            Settled::OwedBack(order, refusal, auction_id)
         }
     };
     Ok((settled, saved))
 }
 
-/// Money that came when what it paid for was gone (registration closed, the deal no longer awaiting its
-/// balance) is owed back at once, the way it came: through the gateway, or — a bank transfer the court
-/// recorded — as the court's task. It is never left with the gateway or the court. Returns the round.
-async fn owe_late(tx: &WriteTx, order: &payment_order::Model, now: Instant) -> ApiResult<Uuid> {
+/// Money that cannot count — it came when what it paid for was gone (registration closed, the deal no longer
+/// awaiting its balance), or it paid an order a second time — is owed back at once, the way it came: through
+/// the gateway, or — a bank transfer the court recorded — as the court's task. It is never left with the
+/// gateway or the court. Returns the round.
+async fn owe_back(
+    tx: &WriteTx,
+    order: &payment_order::Model,
+    reason: RefundReason,
+    way_back: WayBack,
+    now: Instant,
+) -> ApiResult<Uuid> {
     let auction_id = match (order.registration_id, order.deal_id) {
         (Some(id), _) => registration::Entity::find_by_id(id)
             .one(&**tx)
@@ -181,8 +206,9 @@ async fn owe_late(tx: &WriteTx, order: &payment_order::Model, now: Instant) -> A
         auction_id,
         deal_id: order.deal_id,
         purpose,
-        reason: RefundReason::LatePayment,
+        reason,
         amount: money(order.amount)?,
+        way_back,
     };
     crate::services::refunds::owe(tx, due, now).await?;
     Ok(auction_id)

@@ -260,6 +260,7 @@ impl LockedRound {
                 purpose,
                 reason: RefundReason::Revocation,
                 amount: money(order.amount)?,
+                way_back: refunds::WayBack::AsPaid,
             };
             let refund = refunds::owe(tx, due, notices.now).await?;
             lines.push(refunds::line(&refund)?);

@@ -350,6 +350,22 @@ impl TestApp {
         .await
     }
 
+    /// Registers the bidder for the round; returns the deposit's payment order.
+    pub async fn register(&self, bidder: &Bidder, auction_id: &str) -> String {
+        let registration = self
+            .post_ok(
+                &format!("/api/auctions/{auction_id}/registrations"),
+                Some(&bidder.token),
+                json!({ "accept_terms": true, "housing_qualification_commitment": true }),
+                201,
+            )
+            .await;
+        registration["payment"]["order_id"]
+            .as_str()
+            .expect("order id")
+            .to_owned()
+    }
+
     /// Registers the bidder for the round and pays the deposit; returns the bidder code.
     pub async fn register_and_pay(&self, bidder: &Bidder, auction_id: &str) -> String {
         let registration = self

@@ -339,7 +339,7 @@ mod tests {
     /// checks OpenSSL's: the canonical text and the RSA2 algorithm agree with another implementation.
     #[test]
     fn a_request_is_signed_as_openssl_signs_it() {
-        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/alipay/");
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/alipay/");
         let read = |name: &str| std::fs::read_to_string(format!("{data}{name}")).unwrap();
         let key = SigningKey::from_text(&read("known-answer-key.pem")).unwrap();
         let public = VerifyingKey::from_text(&read("known-answer-key.pub.pem")).unwrap();

@@ -26,6 +26,8 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "email/deposit_frozen.html",
         "email/bidding_opens.txt",
         "email/bidding_opens.html",
+        "email/terms_notice.txt",
+        "email/terms_notice.html",
         "email/won.txt",
         "email/won.html",
         "email/deposit_released.txt",

@@ -11,6 +11,8 @@ import {
   idNumber,
   launchBrowser,
   newPage as sharedNewPage,
+  publishRound,
+  readyToPublish,
   screenshot,
   seriousViolations,
   signIn as sharedSignIn,
@@ -73,7 +75,7 @@ before(async () => {
         bidding_ends_at: new Date(starts.getTime() + 24 * 3600_000).toISOString(),
       },
     });
-    await server.api('POST', `/api/auctions/${round.id}/publish`, { token: judgeToken });
+    await publishRound(server, judgeToken, round.id);
     await server.setClock(round.bidding_ends_at);
   }
 });
@@ -109,6 +111,9 @@ test('after round 2 fails the judge sets up the sell-off at its fixed price and 
   await page.waitForURL(/\/court\/auctions\//);
   sellOffId = page.url().split('/').at(-1);
   await page.getByText('变卖').first().waitFor();
+  // The parties' waivers and the panel, through the API (the console's own steps are in court.test.mjs).
+  await readyToPublish(server, judgeToken, sellOffId);
+  await page.reload();
   await page.getByRole('button', { name: '发布公告' }).click();
   await page.getByRole('dialog').getByRole('button', { name: '确认发布' }).click();
   await page.getByTestId('round-status').filter({ hasText: '即将开始' }).waitFor();

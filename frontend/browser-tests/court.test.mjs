@@ -115,7 +115,8 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   await page.getByRole('link', { name: '新建拍卖' }).click();
   await page.getByTestId('floor-hint').filter({ hasText: '700,000.00' }).waitFor();
   const earliest = await page.getByLabel('竞价开始时间').inputValue();
-  // The law's earliest start is a Beijing midnight; courts open at 10:00, so the form offers 10:00 that day.
+  // The law's earliest start, counting the parties' three days' notice (R31), is a Beijing midnight; courts
+  // open at 10:00, so the form offers 10:00 that day.
   assert.match(earliest, /^\d{4}-\d{2}-\d{2}T10:00$/, 'the form offers 10:00 Beijing time on the earliest day');
   const endsDefault = await page.getByLabel('竞价结束时间').inputValue();
   assert.match(endsDefault, /T10:00$/, 'and ends at 10:00 after 24 hours');
@@ -136,7 +137,8 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   // A start inside the notice period: marked, and nothing is sent.
   await page.getByLabel('起拍价').fill('700000');
   await page.getByTestId('deposit-range-hint').filter({ hasText: '35,000.00' }).waitFor();
-  const dayBefore = beijingInput(Date.parse(`${earliest}:00+08:00`) - 86400_000);
+  // Four days before it is inside the notice period even if the announcement went out today.
+  const dayBefore = beijingInput(Date.parse(`${earliest}:00+08:00`) - 4 * 86400_000);
   await page.getByLabel('竞价开始时间').fill(dayBefore);
   await page.waitForFunction(() => document.getElementById('round-starts')?.getAttribute('aria-invalid') === 'true');
   await page.getByRole('button', { name: '创建拍卖' }).click();
@@ -160,6 +162,26 @@ test('the round form shows the limits, refuses what breaks them, and maps the se
   // The draft shows the announcement, instructions and reminders the server generated, before publishing.
   await page.getByRole('heading', { name: '公告预览' }).waitFor();
   await page.getByText('拍卖标的：' + TITLE).first().waitFor();
+
+  // Before publication (R31, R7): publishing at once is refused, naming who is still to be told.
+  await page.getByRole('button', { name: '发布公告' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: '确认发布' }).click();
+  await page.getByRole('dialog').getByRole('alert').filter({ hasText: '申请执行人' }).waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: '取消' }).click();
+  const prepub = page.getByRole('region', { name: '发布前准备' });
+  await prepub.getByRole('button', { name: '通知当事人' }).click();
+  await prepub.getByText('已向 2 人发送拍卖通知。').waitFor();
+  await prepub.getByTestId('notices').getByText('邮件通知').first().waitFor();
+  await prepub.getByLabel('合议庭成员').fill('王审判长、李法官、赵法官');
+  await prepub.getByRole('button', { name: '记录合议庭决定' }).click();
+  await prepub.getByTestId('panel').filter({ hasText: '王审判长、李法官、赵法官' }).waitFor();
+  await expectNoSeriousViolations(page, 'before publication');
+  await screenshot(page, 'court-before-publication-desktop');
+  // Three Beijing days later the notices count, and the announcement goes out.
+  const round = await server.api('GET', `/api/auctions/${roundId}`, { token: await server.login(judge.email, judge.password) });
+  await server.setClock(round.notices.map((n) => n.counts_from).sort().at(-1));
+  await page.reload();
+  await page.getByRole('region', { name: '发布前准备' }).getByTestId('not-yet-notified').filter({ hasText: '均已通知' }).waitFor();
   await page.getByRole('button', { name: '发布公告' }).click();
   await page.getByRole('dialog').getByRole('button', { name: '确认发布' }).click();
   await page.getByTestId('round-status').filter({ hasText: '即将开始' }).waitFor();

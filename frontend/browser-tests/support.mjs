@@ -176,8 +176,52 @@ export async function publishedRoundAndJudge(server) {
       balance_due_days: 10,
     },
   });
-  const published = await server.api('POST', `/api/auctions/${round.id}/publish`, { token: judge });
+  const published = await publishRound(server, judge, round.id);
   return { round: published, judge, judgeSession: { token: judge, user: judgeSession.user } };
+}
+
+/** A one-page PDF: a party's written waiver of the notice before the announcement (R31). */
+export const WAIVER_PDF = Buffer.from('%PDF-1.4\n% waiver of notice\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+/**
+ * What publication asks of the court (R7, R31), done through the API so the round may be announced today:
+ * each party's written waiver of the notice (a file of the listing) and the collegial panel's decision.
+ * The console's own steps (emailed notices, the panel form) have a browser test of their own.
+ */
+export async function readyToPublish(server, judge, roundId) {
+  const round = await server.api('GET', `/api/auctions/${roundId}`, { token: judge });
+  const now = await server.now();
+  const parties = round.not_yet_notified ?? [];
+  if (parties.length > 0) {
+    const form = new FormData();
+    form.append('kind', 'document');
+    form.append('file', new Blob([WAIVER_PDF], { type: 'application/pdf' }), '放弃通知声明.pdf');
+    const response = await fetch(`${server.url}/api/listings/${round.listing_id}/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${judge}` },
+      body: form,
+    });
+    if (!response.ok) throw new Error(`the waiver's upload: ${response.status} ${await response.text()}`);
+    const file = await response.json();
+    for (const party of parties) {
+      await server.api('POST', `/api/auctions/${roundId}/notices/offline`, {
+        token: judge,
+        body: { party: party.party, name: party.name, method: 'waiver', at: now, file_id: file.id },
+      });
+    }
+  }
+  if (!round.panel) {
+    await server.api('POST', `/api/auctions/${roundId}/panel`, {
+      token: judge,
+      body: { members: ['王审判长', '李法官', '赵法官'], decided_at: now },
+    });
+  }
+}
+
+/** {@link readyToPublish}, then the announcement; the announced round. */
+export async function publishRound(server, judge, roundId) {
+  await readyToPublish(server, judge, roundId);
+  return server.api('POST', `/api/auctions/${roundId}/publish`, { token: judge });
 }
 
 export async function launchBrowser() {

@@ -14,6 +14,7 @@ import {
   newBidder,
   newPage,
   openAs,
+  publishRound,
   publishedRoundAndJudge,
   registerAndPayByApi,
   screenshot,
@@ -262,5 +263,5 @@ async function publishedRoundOfCourt(judge, caseNumber = '(2026)浙0102执5678�
       balance_due_days: 10,
     },
   });
-  return server.api('POST', `/api/auctions/${draft.id}/publish`, { token: judge });
+  return publishRound(server, judge, draft.id);
 }

@@ -115,7 +115,8 @@ pub struct Setup {
 }
 
 /// A court, a judge, `rounds` published rounds of movable property (¥70,000, increment ¥1, 24 hours,
-/// bidding 16 days on) and `bidders` accounts; `register(b, r)` says whether bidder `b` registers for
+/// bidding 20 days on; their parties emailed, the panel recorded and the clock moved past the three days'
+/// notice, R7, R31) and `bidders` accounts; `register(b, r)` says whether bidder `b` registers for
 /// round `r`.
 pub async fn prepare(
     api: &Api,
@@ -154,7 +155,7 @@ pub async fn prepare(
     let now = chrono::DateTime::parse_from_rfc3339(now["now"].as_str().unwrap_or_default())
         .map_err(|e| format!("the server's time: {e}"))?
         .to_utc();
-    let starts = now + chrono::Duration::days(16);
+    let starts = now + chrono::Duration::days(20);
     let mut round_ids = Vec::new();
     for r in 0..rounds {
         let listing = api
@@ -186,9 +187,25 @@ pub async fn prepare(
             )
             .await?;
         let id = round["id"].as_str().unwrap_or_default().to_owned();
-        api.ok("POST", &format!("/api/auctions/{id}/publish"), Some(&judge), json!({}))
+        api.ok("POST", &format!("/api/auctions/{id}/notices"), Some(&judge), json!({}))
+            .await?;
+        let panel = json!({ "members": ["压测审判长", "压测法官甲", "压测法官乙"], "decided_at": auction_core::time::rfc3339(now) });
+        api.ok("POST", &format!("/api/auctions/{id}/panel"), Some(&judge), panel)
             .await?;
         round_ids.push(id);
+    }
+    // The parties' three Beijing days (R31), then the announcements.
+    let told = auction_core::time::beijing_midnight_after(now, auction_core::before_publication::NOTICE_DAYS);
+    api.ok(
+        "POST",
+        "/api/test/clock",
+        None,
+        json!({ "now": auction_core::time::rfc3339(told) }),
+    )
+    .await?;
+    for id in &round_ids {
+        api.ok("POST", &format!("/api/auctions/{id}/publish"), Some(&judge), json!({}))
+            .await?;
     }
     let mut tokens = Vec::new();
     for b in 0..bidders {

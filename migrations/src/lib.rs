@@ -20,6 +20,7 @@ mod m20261204_000011_identity_claims;
 mod m20261204_000012_payer_check;
 mod m20261204_000013_refund_tasks;
 mod m20261206_000014_gateway_books;
+mod m20261207_000015_before_publication;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_payer_check::Migration),
             Box::new(m20261204_000013_refund_tasks::Migration),
             Box::new(m20261206_000014_gateway_books::Migration),
+            Box::new(m20261207_000015_before_publication::Migration),
         ]
     }
 }

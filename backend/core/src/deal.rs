@@ -25,8 +25,6 @@ crate::words!(
     }
 );
 
-impl DealStatus {}
-
 /// The sale ruling is due within ten days of payment, the hand-over within fifteen of the ruling's service.
 pub const RULING_WITHIN: Duration = Duration::days(10);
 pub const HANDOVER_WITHIN: Duration = Duration::days(15);

@@ -62,10 +62,20 @@ crate::words!(
         Served = "served",
         /// The property handed over (R52).
         HandedOver = "handed_over",
+        /// A party or priority holder told of the draft's terms, or their waiver (R31).
+        Notice = "notice",
+        /// The collegial panel's decision on the terms (R7).
+        Panel = "panel",
+        /// A round held after its legal window passed, with the court's reason (R27, R58).
+        LateRound = "late_round",
+        /// The property taken by a creditor in settlement of the debt (以物抵债).
+        Settlement = "settlement",
+        /// The objector asked for reconsideration of a decision, or the higher court decided it (R64).
+        Reconsideration = "reconsideration",
+        /// The sale declared void because the buyer faked their qualification, and its liabilities (R32).
+        SaleVoided = "sale_voided",
     }
 );
-
-impl LedgerKind {}
 
 /// One entry of a round's ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

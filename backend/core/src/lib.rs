@@ -8,6 +8,7 @@
 extern crate self as auction_core;
 
 pub mod agency;
+pub mod before_publication;
 pub mod costs;
 pub mod credit_code;
 pub mod deal;

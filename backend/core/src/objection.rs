@@ -49,7 +49,40 @@ crate::words!(
     }
 );
 
-impl Ground {}
+crate::words!(
+    /// What an objection to a round is about, which decides what it does.
+    ObjectionKind("objection kind") {
+        /// The procedure or the sale (执行行为异议, R61–R65): decided on the grounds of R65.
+        Procedural = "procedural",
+        /// Someone outside the case claims the property is theirs (案外人异议, Civil Procedure Law Art. 238):
+        /// the round stops at once whoever files it, and if upheld the property leaves the sale for good.
+        OwnershipClaim = "ownership_claim",
+    }
+);
+
+impl ObjectionKind {
+    /// Whether the objection stops a running round at once, whoever files it.
+    pub fn suspends_at_once(self, role: ObjectorRole) -> bool {
+        self == ObjectionKind::OwnershipClaim || role.suspends_at_once()
+    }
+}
+
+crate::words!(
+    /// The grounds of an objection to an online inquiry's or an appraisal's report (R17; 《确定财产处置参考价
+    /// 若干问题的规定》 Art. 22).
+    PriceGround("price objection ground") {
+        /// The report rests on wrong basic facts.
+        WrongFacts = "wrong_facts",
+        /// It values more or less property than is being sold.
+        WrongScope = "wrong_scope",
+        /// The agency or the appraiser lacks the qualification.
+        UnqualifiedAgency = "unqualified_agency",
+        /// The appraisal procedure was seriously unlawful.
+        UnlawfulProcedure = "unlawful_procedure",
+        /// The reference standard, the method or the result (Art. 23).
+        MethodOrResult = "method_or_result",
+    }
+);
 
 crate::words!(
     /// Where an objection stands.
@@ -59,8 +92,6 @@ crate::words!(
         Upheld = "upheld",
     }
 );
-
-impl ObjectionStatus {}
 
 /// Why an objection cannot be filed or decided. `code()` is the API's error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +139,7 @@ pub struct Filing {
 /// Checks an objection as filed at `now` and says what it does (R61, R63, R64).
 pub fn file(
     round: ObjectedRound,
+    kind: ObjectionKind,
     role: ObjectorRole,
     grounds: &[Ground],
     now: Instant,
@@ -116,7 +148,8 @@ pub fn file(
         .iter()
         .enumerate()
         .all(|(i, ground)| !grounds[..i].contains(ground));
-    if grounds.is_empty() || !distinct {
+    // A claim to the property is its own ground; a procedural objection names those of R65.
+    if (kind == ObjectionKind::Procedural && grounds.is_empty()) || !distinct {
         return Err(ObjectionError::NoGrounds);
     }
     match round.status {
@@ -131,7 +164,7 @@ pub fn file(
         decide_by: now + DECISION_WITHIN,
         // A round the court suspended is held by the objection too: lifting the court's reason alone does
         // not let it go on.
-        suspend: role.suspends_at_once()
+        suspend: kind.suspends_at_once(role)
             && matches!(
                 round.status,
                 RoundStatus::Announced | RoundStatus::Bidding | RoundStatus::Suspended
@@ -221,11 +254,38 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_to_the_property_stops_the_round_whoever_files_it_and_needs_no_other_ground() {
+        let now = at("2027-01-10T02:00:00Z");
+        let filing = file(
+            round(RoundStatus::Bidding, None),
+            ObjectionKind::OwnershipClaim,
+            ObjectorRole::Party,
+            &[],
+            now,
+        )
+        .unwrap();
+        assert!(filing.suspend);
+        let procedural = file(
+            round(RoundStatus::Bidding, None),
+            ObjectionKind::Procedural,
+            ObjectorRole::Party,
+            &[Ground::Collusion],
+            now,
+        )
+        .unwrap();
+        assert!(
+            !procedural.suspend,
+            "a party's procedural objection leaves it to the court"
+        );
+    }
+
+    #[test]
     fn a_third_party_stops_a_running_round_at_once_and_the_decision_is_due_in_fifteen_days() {
         let now = at("2027-01-10T02:00:00Z");
         for status in [RoundStatus::Announced, RoundStatus::Bidding] {
             let filing = file(
                 round(status, None),
+                ObjectionKind::Procedural,
                 ObjectorRole::ThirdParty,
                 &[Ground::UntrueDescription],
                 now,
@@ -235,24 +295,42 @@ mod tests {
             assert_eq!(filing.decide_by, at("2027-01-25T02:00:00Z"));
             for role in [ObjectorRole::Party, ObjectorRole::Bidder, ObjectorRole::PriorityHolder] {
                 assert!(
-                    !file(round(status, None), role, &[Ground::Collusion], now)
-                        .unwrap()
-                        .suspend
+                    !file(
+                        round(status, None),
+                        ObjectionKind::Procedural,
+                        role,
+                        &[Ground::Collusion],
+                        now
+                    )
+                    .unwrap()
+                    .suspend
                 );
             }
         }
         let suspended = round(RoundStatus::Suspended, None);
         assert!(
-            file(suspended, ObjectorRole::ThirdParty, &[Ground::Collusion], now)
-                .unwrap()
-                .suspend,
+            file(
+                suspended,
+                ObjectionKind::Procedural,
+                ObjectorRole::ThirdParty,
+                &[Ground::Collusion],
+                now
+            )
+            .unwrap()
+            .suspend,
             "a round the court suspended is held by the objection too"
         );
         let sold = round(RoundStatus::Sold, Some(DealStatus::Paid));
         assert!(
-            !file(sold, ObjectorRole::ThirdParty, &[Ground::Collusion], now)
-                .unwrap()
-                .suspend,
+            !file(
+                sold,
+                ObjectionKind::Procedural,
+                ObjectorRole::ThirdParty,
+                &[Ground::Collusion],
+                now
+            )
+            .unwrap()
+            .suspend,
             "nothing runs to stop"
         );
     }
@@ -262,12 +340,13 @@ mod tests {
         let now = at("2027-01-10T02:00:00Z");
         let bidding = round(RoundStatus::Bidding, None);
         assert_eq!(
-            file(bidding, ObjectorRole::Party, &[], now),
+            file(bidding, ObjectionKind::Procedural, ObjectorRole::Party, &[], now),
             Err(ObjectionError::NoGrounds)
         );
         assert_eq!(
             file(
                 bidding,
+                ObjectionKind::Procedural,
                 ObjectorRole::Party,
                 &[Ground::Collusion, Ground::Collusion],
                 now
@@ -287,7 +366,16 @@ mod tests {
             ),
         ];
         for (objected, refusal) in refusals {
-            assert_eq!(file(objected, ObjectorRole::Party, Ground::ALL, now), Err(refusal));
+            assert_eq!(
+                file(
+                    objected,
+                    ObjectionKind::Procedural,
+                    ObjectorRole::Party,
+                    Ground::ALL,
+                    now
+                ),
+                Err(refusal)
+            );
         }
     }
 

@@ -33,6 +33,17 @@ pub struct RefundLine {
     pub reference: String,
 }
 
+/// A draft round's terms as a notice to the parties states them.
+pub struct TermsLine {
+    pub title: String,
+    pub round: i32,
+    pub starting_price: Money,
+    pub deposit: Money,
+    pub increment: Money,
+    pub starts: Instant,
+    pub ends: Instant,
+}
+
 /// One deadline as a reminder names it.
 pub struct DeadlineLine {
     pub what: &'static str,
@@ -127,6 +138,17 @@ impl Email {
         let subject = format!("【法拍】竞价已开始 · Bidding is open — {title}");
         let context = context! { name, title, bidder_code, starting_price => starting_price.to_string(), ends => beijing(ends), link };
         Email::new("bidding_opens", "bidding_opens", to, subject, context)
+    }
+
+    /// To a party or a known priority holder, before the announcement (R31): the draft's terms.
+    pub fn terms_notice(to: &str, name: &str, role: &str, court: &str, case_number: &str, terms: &TermsLine) -> Email {
+        let subject = format!("【法拍】拍卖通知 · Notice of the auction terms — {}", terms.title);
+        let context = context! {
+            name, role, court, case_number, title => terms.title.clone(), round => terms.round,
+            starting_price => terms.starting_price.to_string(), deposit => terms.deposit.to_string(),
+            increment => terms.increment.to_string(), starts => beijing(terms.starts), ends => beijing(terms.ends),
+        };
+        Email::new("terms_notice", "terms_notice", to, subject, context)
     }
 
     /// A reminder to someone watching the round (关注): bidding has opened, or it ends in 30 minutes.

@@ -24,7 +24,7 @@ use crate::persistence::convert::millis;
 use crate::persistence::entities::outbox_email;
 use crate::persistence::vocabulary::OutboxStatus;
 use crate::state::AppState;
-pub use messages::{CourtActionNotice, DeadlineLine, Email, RefundLine, WatchMoment};
+pub use messages::{CourtActionNotice, DeadlineLine, Email, RefundLine, TermsLine, WatchMoment};
 
 /// A claimed message may be sent by nobody else for this long.
 const CLAIM: Duration = Duration::seconds(120);

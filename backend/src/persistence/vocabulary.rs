@@ -24,6 +24,8 @@ auction_core::words!(
         Revoked = "revoked",
         /// Its sell-off failed and the court released it (R57): no further sale here.
         Released = "released",
+        /// A creditor took it in settlement of the debt (以物抵债): no further sale.
+        Settled = "settled",
     }
 );
 

@@ -28,6 +28,10 @@ pub struct CreateCaseRequest {
     pub applicant: Party,
     /// 被执行人 (debtor).
     pub respondent: Party,
+    /// The number of the legal document being enforced (执行依据, e.g. `(2025)浙0102民初123号`), published
+    /// with the announcement (R29).
+    #[schema(max_length = 200)]
+    pub enforcement_basis: Option<String>,
 }
 
 /// Open an enforcement case in the judge's court.
@@ -46,6 +50,7 @@ pub async fn create_case(
             case_number: body.case_number,
             applicant: body.applicant.into(),
             respondent: body.respondent.into(),
+            enforcement_basis: body.enforcement_basis,
         },
     )
     .await?;

@@ -1,7 +1,7 @@
 //! Objections to a round (异议, R61–R65): recorded and decided by the round's court.
 
 use actix_web::{HttpResponse, get, post, web};
-use auction_core::objection::{ObjectionStatus, ObjectorRole};
+use auction_core::objection::{ObjectionKind, ObjectionStatus, ObjectorRole};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -31,8 +31,14 @@ pub struct ObjectorInput {
 pub struct FileObjectionRequest {
     pub auction_id: Uuid,
     pub objector: ObjectorInput,
+    /// `procedural` (the default: the procedure or the sale, on the grounds of R65) or `ownership_claim` (someone
+    /// outside the case claims the property: the round stops at once, and if upheld the property leaves the
+    /// sale for good). An objection to the reference price is made on the listing
+    /// (`POST /api/listings/{id}/price-objections`).
+    pub kind: Option<ObjectionKind>,
     /// The R65 grounds: `untrue_description`, `system_failure`, `collusion`, `buyer_not_qualified`,
-    /// `unequal_treatment`, `procedural_breach`; at least one, each once.
+    /// `unequal_treatment`, `procedural_breach`; at least one, each once, for a procedural objection.
+    #[serde(default)]
     pub grounds: Vec<String>,
     #[schema(max_length = 20000)]
     pub statement: String,
@@ -43,6 +49,7 @@ pub struct FileObjectionRequest {
 pub struct ObjectionView {
     pub id: Uuid,
     pub auction_id: Uuid,
+    pub kind: ObjectionKind,
     pub objector: ObjectorView,
     pub grounds: Vec<String>,
     pub statement: String,
@@ -68,6 +75,7 @@ impl ObjectionView {
         Ok(ObjectionView {
             id: row.id,
             auction_id: row.auction_id,
+            kind: row.kind,
             objector: ObjectorView {
                 name: row.objector_name.clone(),
                 email: row.objector_email.clone(),
@@ -106,6 +114,7 @@ pub async fn file_objection(
         objector_name: body.objector.name,
         objector_email: body.objector.email,
         role: body.objector.role,
+        kind: body.kind.unwrap_or(ObjectionKind::Procedural),
         grounds: body.grounds,
         statement: body.statement,
     };

@@ -336,6 +336,9 @@ pub async fn create_court(state: &AppState, name: &str) -> ApiResult<court::Mode
         name: Set(required_text(name, "name", 200)?),
         created_at: Set(millis(state.clock.now())),
         deactivated_at: Set(None),
+        panel_min_members: Set(i32::try_from(auction_core::before_publication::PANEL_MEMBERS).unwrap_or(3)),
+        sell_off_window_days: Set(i32::try_from(auction_core::next_round::SELL_OFF_WITHIN.num_days()).unwrap_or(15)),
+        payment_account: Set(None),
     };
     Ok(row.insert(state.db.conn()).await?)
 }

@@ -2,11 +2,12 @@
 //! bidders with valid synthetic ID numbers, a listing of each category, and rounds in every state —
 //! one sold (with its deal), one bidding now (with bids), one announced, one listing still priced.
 //!
-//! The story is replayed through the ordinary services with a clock of its own that starts 45 days ago
+//! The story is replayed through the ordinary services with a clock of its own that starts 48 days ago
 //! and ends at the real now, so every rule (notice periods, windows, the bid grid) holds for the demo too.
 
 use std::sync::Arc;
 
+use auction_core::before_publication::Panel;
 use auction_core::identity::check_character;
 use auction_core::{Instant, Money};
 use chrono::{Duration, NaiveTime, TimeZone, Utc};
@@ -122,6 +123,7 @@ impl Demo {
                     name: "浙江某某实业有限公司".into(),
                     email: "debtor@demo.fapai".into(),
                 },
+                enforcement_basis: Some("(2025)浙0102民初1024号民事判决书".into()),
             },
         )
         .await?;
@@ -148,7 +150,9 @@ impl Demo {
         Ok(listing.id)
     }
 
-    async fn round(
+    /// A draft round, its terms emailed to the parties and decided by the panel (R7, R31): it may be
+    /// announced three Beijing days later (`announce`).
+    async fn draft(
         &self,
         judge: &Caller,
         listing: Uuid,
@@ -173,8 +177,18 @@ impl Demo {
             },
         )
         .await?;
-        rounds::publish(&self.state, judge, round.id).await?;
+        rounds::send_notices(&self.state, judge, round.id).await?;
+        let panel = Panel {
+            members: vec!["赵法官".into(), "钱法官".into(), "孙法官".into()],
+            decided_at: self.state.clock.now(),
+        };
+        rounds::record_panel(&self.state, judge, round.id, panel).await?;
         Ok(round.id)
+    }
+
+    async fn announce(&self, judge: &Caller, round: Uuid) -> ApiResult<()> {
+        rounds::publish(&self.state, judge, round).await?;
+        Ok(())
     }
 
     async fn register_and_pay(&self, bidder: &Caller, round: Uuid) -> ApiResult<()> {
@@ -205,7 +219,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         return Ok(());
     }
     let now = state.clock.now();
-    let start = now - Duration::days(45);
+    let start = now - Duration::days(48);
     let demo = Demo {
         state: AppState {
             settings: Arc::clone(&state.settings),
@@ -262,7 +276,8 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
 
     // Everything is listed and appraised on the first day, each listing with what a buyer pays besides the
     // price, whom to call and how to view it (realistic rates: 契税 3 %, 增值税 5.6 %, 印花税 0.05 %).
-    // 1. A flat in Hangzhou: announced 45 days ago, bid for, sold, awaiting its balance.
+    // 1. A flat in Hangzhou: announced 45 days ago (its parties told three days before), bid for, sold,
+    // awaiting its balance.
     let flat = demo
         .listing(
             &hangzhou,
@@ -367,20 +382,25 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
     )
     .await?;
 
-    // The flat's round is announced at once, the car's three weeks before its start (≥ 15 days).
-    let sold_start = ten_o_clock_beijing(start + Duration::days(31));
+    // The flat's round is announced once its parties have had three days' notice, the car's 17 days before
+    // its start (≥ 15 days).
+    let sold_start = ten_o_clock_beijing(start + Duration::days(34));
     let sold = demo
-        .round(&hangzhou, flat, ["2940000", "294000", "20000"], sold_start, 30)
+        .draft(&hangzhou, flat, ["2940000", "294000", "20000"], sold_start, 30)
         .await?;
-    demo.advance_to(start + Duration::days(2)).await?;
+    demo.advance_to(start + Duration::days(3) + Duration::hours(1)).await?;
+    demo.announce(&hangzhou, sold).await?;
+    demo.advance_to(start + Duration::days(5)).await?;
     for bidder in [&chen, &liu, &zhou] {
         demo.register_and_pay(bidder, sold).await?;
     }
     let live_start = now - Duration::hours(2);
     demo.advance_to(live_start - Duration::days(20)).await?;
     let live = demo
-        .round(&hangzhou, car, ["126000", "12600", "1000"], live_start, 10)
+        .draft(&hangzhou, car, ["126000", "12600", "1000"], live_start, 10)
         .await?;
+    demo.advance_to(live_start - Duration::days(17)).await?;
+    demo.announce(&hangzhou, live).await?;
 
     // The flat is bid for over 24 hours, with two extensions at the end, and sold.
     let sold_end = sold_start + Duration::hours(24);
@@ -395,11 +415,21 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
         .await?;
     demo.advance_to(sold_end + Duration::hours(1)).await?;
 
-    // The car: registrations three days ahead, bidding since two hours ago.
+    // The car: registrations three days ahead, bidding since two hours ago. The equity's terms go to its
+    // parties then too.
     demo.advance_to(live_start - Duration::days(3)).await?;
     for bidder in [&liu, &wu] {
         demo.register_and_pay(bidder, live).await?;
     }
+    let equity_round = demo
+        .draft(
+            &beijing,
+            equity,
+            ["4200000", "420000", "50000"],
+            ten_o_clock_beijing(now + Duration::days(31)),
+            10,
+        )
+        .await?;
     demo.bid(&wu, live, "126000", live_start + Duration::minutes(20))
         .await?;
     demo.bid(&liu, live, "130000", live_start + Duration::minutes(50))
@@ -409,14 +439,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
 
     // The equity is announced today, for bidding in a month (≥ 30 days' notice).
     demo.advance_to(live_start + Duration::minutes(96)).await?;
-    demo.round(
-        &beijing,
-        equity,
-        ["4200000", "420000", "50000"],
-        ten_o_clock_beijing(now + Duration::days(31)),
-        10,
-    )
-    .await?;
+    demo.announce(&beijing, equity_round).await?;
 
     demo.advance_to(now).await?;
     tracing::info!(

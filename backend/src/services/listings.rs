@@ -23,6 +23,8 @@ pub struct NewCase {
     pub case_number: String,
     pub applicant: PartyContact,
     pub respondent: PartyContact,
+    /// The number of the legal document being enforced (执行依据), for the announcement (R29).
+    pub enforcement_basis: Option<String>,
 }
 
 pub async fn create_case(state: &AppState, caller: &Caller, input: NewCase) -> ApiResult<case::Model> {
@@ -37,6 +39,11 @@ pub async fn create_case(state: &AppState, caller: &Caller, input: NewCase) -> A
         respondent_email: Set(email_address(&input.respondent.email)?),
         created_by: Set(caller.user_id),
         created_at: Set(millis(state.clock.now())),
+        enforcement_basis: Set(super::optional_text(
+            input.enforcement_basis.as_deref(),
+            "enforcement_basis",
+            200,
+        )?),
     };
     Ok(row.insert(state.db.conn()).await?)
 }
@@ -311,6 +318,8 @@ pub async fn set_reference_price(
         result: Set(reference.cents()),
         created_by: Set(decided_by),
         created_at: Set(millis(now)),
+        report_file_id: Set(None),
+        delivered_at: Set(None),
     };
     record.insert(&**tx).await?;
     let was_pricing = listing.status == ListingStatus::Pricing;

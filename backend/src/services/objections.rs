@@ -4,7 +4,9 @@
 //! one lets the round it stopped go on. Every step is in the round's ledger.
 
 use auction_core::ledger::LedgerKind;
-use auction_core::objection::{Consequence, Decision, Ground, ObjectedRound, ObjectionStatus, ObjectorRole};
+use auction_core::objection::{
+    Consequence, Decision, Ground, ObjectedRound, ObjectionKind, ObjectionStatus, ObjectorRole,
+};
 use auction_core::round::Hold;
 use auction_core::time::rfc3339;
 use auction_core::{Instant, RoundStatus};
@@ -34,6 +36,7 @@ pub struct NewObjection {
     pub objector_name: String,
     pub objector_email: String,
     pub role: String,
+    pub kind: ObjectionKind,
     pub grounds: Vec<String>,
     pub statement: String,
 }
@@ -83,7 +86,7 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
         now,
         Access::Court(caller),
         async |locked, tx| {
-            let filing = auction_core::objection::file(objected(locked, tx).await?, role, &grounds, now)?;
+            let filing = auction_core::objection::file(objected(locked, tx).await?, input.kind, role, &grounds, now)?;
             let row = objection::ActiveModel {
                 id: Set(Uuid::new_v4()),
                 auction_id: Set(locked.id()),
@@ -102,6 +105,10 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
                 decided_by: Set(None),
                 reasoning: Set(None),
                 reminder_sent_at: Set(None),
+                kind: Set(input.kind),
+                reconsideration_requested_at: Set(None),
+                reconsideration_outcome: Set(None),
+                reconsideration_decided_at: Set(None),
             }
             .insert(&**tx)
             .await?;

@@ -38,6 +38,7 @@ pub struct CaseView {
     pub case_number: String,
     pub applicant: Party,
     pub respondent: Party,
+    pub enforcement_basis: Option<String>,
     pub created_at: String,
 }
 
@@ -55,6 +56,7 @@ impl From<&case::Model> for CaseView {
                 name: c.respondent_name.clone(),
                 email: c.respondent_email.clone(),
             },
+            enforcement_basis: c.enforcement_basis.clone(),
             created_at: rfc3339(instant(c.created_at)),
         }
     }

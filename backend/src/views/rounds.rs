@@ -111,6 +111,91 @@ pub struct AuctionView {
     /// The buyer's costs item by item at that price (single-round view only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buyer_cost_estimate: Option<CostEstimateView>,
+    /// For the round's court: the notices of the terms to the parties and the known priority holders (R31).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notices: Option<Vec<NoticeView>>,
+    /// For the round's court: the collegial panel's decision on the terms (R7), `null` until recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel: Option<Option<PanelView>>,
+    /// For the round's court: who must still be told before the announcement, and from when it may be
+    /// published as the notices stand (a draft only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_yet_notified: Option<Vec<PartyView>>,
+}
+
+impl AuctionView {
+    /// Adds what the round's court sees of its duties before the announcement.
+    pub fn with_duties(mut self, duties: &crate::services::rounds::Duties) -> AuctionView {
+        self.notices = Some(duties.notices.iter().map(NoticeView::of).collect());
+        self.panel = Some(duties.panel.as_ref().map(|panel| PanelView {
+            members: panel.members.clone(),
+            decided_at: rfc3339(panel.decided_at),
+        }));
+        self.not_yet_notified = duties.not_yet_notified.as_ref().map(|parties| {
+            parties
+                .iter()
+                .map(|p| PartyView {
+                    party: p.role,
+                    name: p.name.clone(),
+                })
+                .collect()
+        });
+        self
+    }
+}
+
+impl NoticeView {
+    pub fn of(row: &crate::persistence::entities::round_notice::Model) -> NoticeView {
+        let at = crate::persistence::convert::instant(row.at);
+        let notice = auction_core::before_publication::Notice {
+            role: row.party,
+            name: row.name.clone(),
+            method: row.method,
+            at,
+        };
+        NoticeView {
+            id: row.id,
+            party: row.party,
+            name: row.name.clone(),
+            method: row.method,
+            sent_at: rfc3339(at),
+            sent_to: row.sent_to.clone(),
+            file_id: row.file_id,
+            counts_from: rfc3339(notice.sufficient_from()),
+        }
+    }
+}
+
+/// A party or a known priority holder of a round (R31).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartyView {
+    pub party: auction_core::before_publication::PartyRole,
+    pub name: String,
+}
+
+/// A notice of a draft round's terms (R31).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub id: Uuid,
+    pub party: auction_core::before_publication::PartyRole,
+    pub name: String,
+    pub method: auction_core::before_publication::NoticeMethod,
+    /// When it was sent, served, published or waived.
+    pub sent_at: String,
+    /// The address an emailed notice went to.
+    pub sent_to: Option<String>,
+    /// The proof (a file of the listing).
+    pub file_id: Option<Uuid>,
+    /// From then on it tells its party in time for an announcement: 3 Beijing days after an email or a
+    /// served document, 5 after a public notice, at once for a waiver.
+    pub counts_from: String,
+}
+
+/// The collegial panel's decision on a round's terms (R7).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PanelView {
+    pub members: Vec<String>,
+    pub decided_at: String,
 }
 
 /// One step of a round's public history.
@@ -178,6 +263,9 @@ impl AuctionView {
             viewing: None,
             buyer_costs_at_current: None,
             buyer_cost_estimate: None,
+            notices: None,
+            panel: None,
+            not_yet_notified: None,
         })
     }
 

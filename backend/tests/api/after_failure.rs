@@ -26,13 +26,7 @@ async fn failed_twice(app: &TestApp, judge: &Judge) -> String {
         .await;
     assert_eq!(status, 201, "{second}");
     let second_id = second["id"].as_str().unwrap();
-    app.post_ok(
-        &format!("/api/auctions/{second_id}/publish"),
-        Some(&judge.token),
-        json!({}),
-        200,
-    )
-    .await;
+    app.publish(&judge.token, second_id).await;
     app.set_clock(parse_time(&second["bidding_ends_at"])).await;
     assert_eq!(app.auction(second_id).await["status"], "failed");
     listing
@@ -51,13 +45,7 @@ pub(crate) async fn published_sell_off(app: &TestApp, judge: &Judge) -> Value {
         .await;
     assert_eq!(status, 201, "{sell_off}");
     let id = sell_off["id"].as_str().unwrap();
-    app.post_ok(
-        &format!("/api/auctions/{id}/publish"),
-        Some(&judge.token),
-        json!({}),
-        200,
-    )
-    .await
+    app.publish(&judge.token, id).await
 }
 
 pub(crate) fn kinds(entries: &[auction_core::ledger::LedgerEntry]) -> Vec<&str> {
@@ -99,11 +87,12 @@ db_test!(
         assert_eq!(parse_time(&sell_off["sell_off_ends_at"]), starts + Duration::days(60));
         assert_eq!(sell_off["bidding_ends_at"], sell_off["sell_off_ends_at"]);
         let id = sell_off["id"].as_str().unwrap().to_owned();
-        app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, &id).await;
         let round = app.auction(&id).await;
         assert!(round["announcement"].as_str().unwrap().contains("变卖预缴款 ¥560,000.00"));
         let published = app.verified_ledger(&id).await;
-        assert_eq!(published[0].payload["terms"]["round_kind"], "sell_off");
+        let announced = published.iter().find(|e| e.kind.as_str() == "status").expect("the announcement");
+        assert_eq!(announced.payload["terms"]["round_kind"], "sell_off");
 
         // The prepayment is the price; a defaulting buyer would lose the deposit's part of it.
         let (alice, bob) = (app.new_bidder("艾丽斯").await, app.new_bidder("鲍勃").await);
@@ -209,7 +198,7 @@ db_test!(
         assert_eq!(status, 201, "{again}");
         assert_eq!((again["round_kind"].as_str(), again["starting_price"].as_str()), (Some("sell_off"), Some("560000.00")));
         let again_id = again["id"].as_str().unwrap();
-        app.post_ok(&format!("/api/auctions/{again_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, again_id).await;
         let (status, error) = app.post(&format!("/api/auctions/{again_id}/registrations"), Some(&bob.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
         assert_eq!((status.as_u16(), code(&error)), (403, "barred"));
         app.finish().await;

@@ -209,7 +209,7 @@ db_test!(
         let again = draft(&app, &Judge { token: judge.clone(), court_id: court.parse().unwrap() }, &listing, "700000", "70000", "1000").await;
         let again_id = again["id"].as_str().unwrap();
         assert!(app.auction(&open.id).await["next_round_id"].is_null(), "a draft is not public");
-        app.post_ok(&format!("/api/auctions/{again_id}/publish"), Some(&judge), json!({}), 200).await;
+        app.publish(&judge, again_id).await;
         assert_eq!(app.auction(&open.id).await["next_round_id"], json!(again_id));
         let cards = app.get_ok(&format!("/api/auctions?listing_id={listing}"), None).await;
         let card = cards["items"].as_array().unwrap().iter().find(|c| c["id"] == json!(open.id)).unwrap().clone();

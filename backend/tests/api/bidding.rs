@@ -162,8 +162,9 @@ db_test!(
         // The ledger holds every event, chained.
         let entries = app.verified_ledger(&id).await;
         let kinds: Vec<String> = entries.iter().map(|e| format!("{}:{}", e.kind, e.payload["status"].as_str().unwrap_or(""))).collect();
-        // After the close, Bob's released deposit is paid back (R53); Alice's is applied to the price.
-        assert_eq!(kinds, ["status:announced", "status:bidding", "bid:", "bid:", "bid:", "extension:", "status:sold", "refund:"]);
+        // The court's duties before the announcement (the parties' waivers of the notice, the panel), then the
+        // sale; after the close, Bob's released deposit is paid back (R53); Alice's is applied to the price.
+        assert_eq!(kinds, ["notice:", "notice:", "panel:", "status:announced", "status:bidding", "bid:", "bid:", "bid:", "extension:", "status:sold", "refund:"]);
         assert_eq!(entries.last().unwrap().payload["reason"], "deposit_released");
         app.finish().await;
     }

@@ -32,13 +32,14 @@ db_test!(
         assert_eq!(status.as_u16(), 201, "{second}");
         assert_eq!((second["round"].as_i64(), second["round_kind"].as_str()), (Some(2), Some("second")));
         let second_id = second["id"].as_str().unwrap().to_owned();
+        app.ready_to_publish(&judge.token, &second_id).await;
         let (status, error) = app.post(&format!("/api/auctions/{second_id}/publish"), Some(&judge.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (422, "notice_period_too_short"));
         assert_eq!(error["error"]["details"]["required_days"], 15);
         app.post_ok(&format!("/api/auctions/{second_id}/withdraw"), Some(&judge.token), json!({ "reason": "改期" }), 200).await;
         let (_, second) = app.create_round(&judge, &listing, terms("560000", "56000", today + Duration::days(15))).await;
         let second_id = second["id"].as_str().unwrap().to_owned();
-        app.post_ok(&format!("/api/auctions/{second_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, &second_id).await;
 
         // Round 2 fails too: what follows is the sell-off at its price (R57; after_failure.rs).
         app.set_clock(parse_time(&second["bidding_ends_at"])).await;
@@ -108,7 +109,7 @@ db_test!(
         assert_eq!(status.as_u16(), 201, "{again}");
         assert_eq!(again["round_kind"], "reauction_of_first");
         let again_id = again["id"].as_str().unwrap().to_owned();
-        app.post_ok(&format!("/api/auctions/{again_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, &again_id).await;
 
         // Barred by identity; and no second account can be made with the same ID number to escape it.
         let (status, error) = app.post(&format!("/api/auctions/{again_id}/registrations"), Some(&reneger.token), json!({ "accept_terms": true, "housing_qualification_commitment": true })).await;
@@ -141,7 +142,7 @@ db_test!(
         for listing in [&near, &far] {
             let (_, round) = app.create_round(&judge, listing, terms("700000", "70000", app.now().await + Duration::days(31))).await;
             let id = round["id"].as_str().unwrap().to_owned();
-            app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+            app.publish(&judge.token, &id).await;
             ends = parse_time(&round["bidding_ends_at"]);
         }
         app.set_clock(ends).await;
@@ -150,7 +151,7 @@ db_test!(
         // Round 2 ending within six months of the expiry needs no new price (R18).
         let (_, second) = app.create_round(&judge, &near, terms("560000", "56000", app.now().await + Duration::days(16))).await;
         let second_id = second["id"].as_str().unwrap();
-        let published = app.post_ok(&format!("/api/auctions/{second_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        let published = app.publish(&judge.token, second_id).await;
         assert_eq!(published["status"], "announced");
         // While it is announced the price is locked.
         let (status, error) = app
@@ -161,11 +162,12 @@ db_test!(
         // One ending later than that needs a new price, which may be fixed now that no round is live.
         let (_, late) = app.create_round(&judge, &far, terms("560000", "56000", app.now().await + Duration::days(200))).await;
         let late_id = late["id"].as_str().unwrap();
+        app.ready_to_publish(&judge.token, late_id).await;
         let (status, error) = app.post(&format!("/api/auctions/{late_id}/publish"), Some(&judge.token), json!({})).await;
         assert_eq!((status.as_u16(), code(&error)), (422, "reference_price_expired"));
         let repriced = app.appraise(&judge, &far, "950000").await;
         assert_eq!(repriced["reference_price"], "950000.00");
-        app.post_ok(&format!("/api/auctions/{late_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, late_id).await;
         app.finish().await;
     }
 );

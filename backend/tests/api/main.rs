@@ -8,6 +8,7 @@ mod accounts;
 mod after_failure;
 mod agents;
 mod alipay;
+mod before_publication;
 mod bidder_view;
 mod bidding;
 mod concurrency;

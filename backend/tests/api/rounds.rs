@@ -48,7 +48,7 @@ db_test!(
         assert_eq!(status.as_u16(), 201, "{round}");
         // While the round is a draft the price may still change…
         app.appraise(&judge, &listing, "4133333.33").await;
-        app.post_ok(&format!("/api/auctions/{}/publish", round["id"].as_str().unwrap()), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, round["id"].as_str().unwrap()).await;
         // …but not once it is published.
         let (status, error) = app
             .post(&format!("/api/listings/{listing}/valuations"), Some(&judge.token), json!({ "method": "appraisal", "quotes": [{ "source": "a", "amount": "1" }] }))
@@ -131,6 +131,7 @@ db_test!(
             app.appraise(&judge, &listing, "100000").await;
             let (_, round) = app.create_round(&judge, &listing, terms("70000", "7000", "500", short_start.parse().unwrap())).await;
             let id = round["id"].as_str().unwrap().to_owned();
+            app.ready_to_publish(&judge.token, &id).await;
             let (status, error) = app.post(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({})).await;
             assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (422, Some("notice_period_too_short")), "{category}: {error}");
             assert_eq!(app.get_ok(&format!("/api/auctions/{id}"), Some(&judge.token)).await["status"], "draft", "a refusal changes nothing");
@@ -138,7 +139,7 @@ db_test!(
             app.post_ok(&format!("/api/auctions/{id}/withdraw"), Some(&judge.token), json!({ "reason": "重新定期" }), 200).await;
             let (_, round) = app.create_round(&judge, &listing, terms("70000", "7000", "500", ok_start.parse().unwrap())).await;
             let id = round["id"].as_str().unwrap();
-            let published = app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+            let published = app.publish(&judge.token, id).await;
             assert_eq!(published["status"], "announced");
             let (status, error) = app.post(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({})).await;
             assert_eq!((status.as_u16(), error["error"]["code"].as_str()), (409, Some("invalid_status")));
@@ -216,6 +217,7 @@ db_test!(
         let (status, early) = app.create_round(&judge, &listing, terms("2027-01-15T15:59:59Z", "700000.01")).await;
         assert_eq!(status, 201, "{early}");
         let early_id = early["id"].as_str().unwrap();
+        app.ready_to_publish(&judge.token, early_id).await;
         let (status, body) = app.post(&format!("/api/auctions/{early_id}/publish"), Some(&judge.token), json!({})).await;
         assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (422, Some("notice_period_too_short")));
         app.post_ok(&format!("/api/auctions/{early_id}/withdraw"), Some(&judge.token), json!({"reason": "日期有误"}), 200)
@@ -223,7 +225,7 @@ db_test!(
         let (status, round) = app.create_round(&judge, &listing, terms("2027-01-15T16:00:00Z", "700000.01")).await;
         assert_eq!(status, 201, "{round}");
         let id = round["id"].as_str().unwrap();
-        app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, id).await;
         assert_eq!(app.now().await, now);
 
         // While that round runs there is no next one; another court's judge sees nothing.
@@ -247,7 +249,7 @@ db_test!(
         body["special_reminders"] = json!(["该房屋存在租赁，租期至2028年12月31日。"]);
         let (_, round) = app.create_round(&judge, &listing, body).await;
         let id = round["id"].as_str().unwrap().to_owned();
-        app.post_ok(&format!("/api/auctions/{id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, &id).await;
         let detail = app.auction(&id).await;
         let announcement = detail["announcement"].as_str().unwrap();
         assert!(announcement.contains("杭州市上城区人民法院") && announcement.contains("¥700,000.00（柒拾万元整）"), "{announcement}");
@@ -274,6 +276,10 @@ db_test!(
         let round = app.published_round(&judge).await;
         let id = round["id"].as_str().unwrap();
         let entries = app.verified_ledger(id).await;
+        // Before it, the court's duties: the parties told (here, their waivers) and the panel (R7, R31).
+        let duties: Vec<&str> = entries.iter().take_while(|e| e.kind.as_str() != "status").map(|e| e.kind.as_str()).collect();
+        assert_eq!(duties, ["notice", "notice", "panel"]);
+        let entries = &entries[duties.len()..];
         let terms = &entries[0].payload["terms"];
         assert_eq!(entries[0].payload["status"], "announced");
         assert_eq!(terms["starting_price"], round["starting_price"], "{terms}");

@@ -144,7 +144,7 @@ db_test!(
             .await;
         assert_eq!(status, 201, "{again}");
         let again_id = again["id"].as_str().unwrap();
-        app.post_ok(&format!("/api/auctions/{again_id}/publish"), Some(&judge.token), json!({}), 200).await;
+        app.publish(&judge.token, again_id).await;
         let (status, error) = register(&app, &company.token, again_id).await;
         assert_eq!((status, code(&error)), (403, "barred"), "{error}");
         app.finish().await;

@@ -13,6 +13,8 @@ pub struct Model {
     pub respondent_email: String,
     pub created_by: Uuid,
     pub created_at: i64,
+    /// The number of the legal document being enforced (执行依据), published with the announcement (R29).
+    pub enforcement_basis: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,10 @@ pub struct Model {
     pub handover_reminder_sent_at: Option<i64>,
     /// The applicant's claim set off against the price (R23 ¶2); 0 for anyone else.
     pub claim_offset: i64,
+    /// The sale declared void because the buyer faked their qualification (R32), and the liabilities the
+    /// court imposed (a JSON object).
+    pub void_reason: Option<String>,
+    pub liabilities: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

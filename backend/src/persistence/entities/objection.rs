@@ -1,5 +1,5 @@
-use auction_core::objection::ObjectionStatus;
 use auction_core::objection::ObjectorRole;
+use auction_core::objection::{ObjectionKind, ObjectionStatus};
 use sea_orm::entity::prelude::*;
 
 /// An objection to a round (异议, R61–R65), as a judge recorded it, and the court's decision.
@@ -25,6 +25,11 @@ pub struct Model {
     pub decided_by: Option<Uuid>,
     pub reasoning: Option<String>,
     pub reminder_sent_at: Option<i64>,
+    pub kind: ObjectionKind,
+    /// The objector asked the higher court to reconsider the decision (R64), and what it decided.
+    pub reconsideration_requested_at: Option<i64>,
+    pub reconsideration_outcome: Option<ObjectionStatus>,
+    pub reconsideration_decided_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub rank: i32,
     pub confirmed_by: Uuid,
     pub created_at: i64,
+    /// The nature of the right (共有人、承租人…), published with the announcement; never the holder (R29).
+    pub right_nature: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

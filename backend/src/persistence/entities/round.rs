@@ -49,6 +49,11 @@ pub struct Model {
     pub status_reason: Option<String>,
     /// Whether the announcement is the generated one (absent on rounds made before this was kept).
     pub announcement_generated: Option<bool>,
+    /// The collegial panel that decided the terms (R7): its members as a JSON array, and when it decided.
+    pub panel_members: Option<String>,
+    pub panel_decided_at: Option<i64>,
+    /// Why the court holds this round after its legal window passed (R27, R58), if it did.
+    pub late_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,9 @@ pub struct Model {
     pub result: i64,
     pub created_by: Uuid,
     pub created_at: i64,
+    /// The report itself (a listing file), and when the court recorded delivering it to the parties (R16).
+    pub report_file_id: Option<Uuid>,
+    pub delivered_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,7 +12,8 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::services::rounds::{self, CourtAction, NewRound};
 use crate::services::{applicants, parse_instant};
 use crate::state::AppState;
-use crate::views::{AuctionView, MoneyInput};
+use crate::views::{AuctionView, MoneyInput, NoticeView, PanelView};
+use auction_core::before_publication::{NoticeMethod, PartyRole};
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateAuctionRequest {
@@ -109,6 +110,9 @@ pub struct RoundLimitsView {
     pub notice_days: i64,
     /// The earliest bidding start if the announcement were published now (RFC 3339).
     pub earliest_bidding_start: String,
+    /// The earliest start if it is announced once the parties have had their three days' notice (R31): the
+    /// form's default.
+    pub earliest_bidding_start_after_notice: String,
     /// The shortest bidding window (R45).
     pub min_bidding_hours: i64,
     pub balance_due_days_default: i64,
@@ -149,6 +153,7 @@ pub async fn round_limits(
         deposit_max: limits.deposit_range.map(|(_, max)| max),
         notice_days: limits.notice_days,
         earliest_bidding_start: auction_core::time::rfc3339(limits.earliest_bidding_start),
+        earliest_bidding_start_after_notice: auction_core::time::rfc3339(limits.earliest_bidding_start_after_notice),
         min_bidding_hours: auction_core::time::MIN_BIDDING_WINDOW.num_hours(),
         balance_due_days_default: i64::from(auction_core::deal::DEFAULT_BALANCE_DUE_DAYS),
         balance_due_days_max: i64::from(*balance_days.end()),
@@ -159,10 +164,108 @@ pub async fn round_limits(
     }))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct NoticesSent {
+    /// One per party and known priority holder, emailed now.
+    pub notices: Vec<NoticeView>,
+}
+
+/// Email the draft's terms to the case's parties and the round's known priority holders (R31); each notice is
+/// recorded, and tells its party in time for an announcement 3 Beijing days later.
+#[utoipa::path(tag = "auctions", responses(
+    (status = 201, body = NoticesSent),
+    (status = 409, description = "round_not_draft", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/notices")]
+pub async fn send_notices(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let rows = rounds::send_notices(&state, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Created().json(NoticesSent {
+        notices: rows.iter().map(NoticeView::of).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct OfflineNoticeRequest {
+    /// `applicant`, `respondent` or `priority_holder`.
+    pub party: PartyRole,
+    /// As the case (or the holder's account) names the party.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// `served` (a document served, with its receipt), `public_notice` (published for one who cannot be
+    /// reached; counts after 5 days) or `waiver` (the party waived the notice in writing).
+    pub method: NoticeMethod,
+    /// When it was served, published or waived (RFC 3339, not in the future).
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// The proof, a file uploaded to the listing: required for `served` and `waiver`.
+    pub file_id: Option<Uuid>,
+}
+
+/// Record a notice given otherwise than by the platform's email (R31): served, published, or waived.
+#[utoipa::path(tag = "auctions", request_body = OfflineNoticeRequest, responses(
+    (status = 201, body = NoticeView),
+    (status = 409, description = "round_not_draft", body = ErrorBody),
+    (status = 422, description = "invalid_method, invalid_time, proof_required, invalid_file, unknown_party", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/notices/offline")]
+pub async fn record_offline_notice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<OfflineNoticeRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let input = rounds::OfflineNotice {
+        party: body.party,
+        name: body.name,
+        method: body.method,
+        at: parse_instant(&body.at, "at")?,
+        file_id: body.file_id,
+    };
+    let row = rounds::record_offline(&state, &caller, id.into_inner(), input).await?;
+    Ok(HttpResponse::Created().json(NoticeView::of(&row)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PanelRequest {
+    /// The judges of the collegial panel (合议庭), at least three or the court's number.
+    pub members: Vec<String>,
+    /// When the panel decided the terms (RFC 3339, not in the future).
+    #[schema(format = DateTime)]
+    pub decided_at: String,
+}
+
+/// Record the collegial panel's decision on the draft's terms (R7): the starting price, the increment, the
+/// deposit and the priority holders. A later record replaces it.
+#[utoipa::path(tag = "auctions", request_body = PanelRequest, responses(
+    (status = 201, body = PanelView),
+    (status = 409, description = "round_not_draft", body = ErrorBody),
+    (status = 422, description = "panel_too_small, invalid_panel, invalid_decided_at", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/auctions/{id}/panel")]
+pub async fn record_panel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PanelRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let panel = auction_core::before_publication::Panel {
+        members: body.members,
+        decided_at: parse_instant(&body.decided_at, "decided_at")?,
+    };
+    let row = rounds::record_panel(&state, &caller, id.into_inner(), panel).await?;
+    let recorded = rounds::panel_of(&row).ok_or_else(|| crate::error::ApiError::internal("the panel was not kept"))?;
+    Ok(HttpResponse::Created().json(PanelView {
+        members: recorded.members,
+        decided_at: auction_core::time::rfc3339(recorded.decided_at),
+    }))
+}
+
 /// Publish the announcement; bidding then opens by itself at its start.
 #[utoipa::path(tag = "auctions", responses(
     (status = 200, body = AuctionView),
-    (status = 422, description = "notice_period_too_short, reference_price_expired", body = ErrorBody),
+    (status = 422, description = "parties_not_notified (details.missing: the parties not told in time), panel_required, valuation_objection_pending, valuation_objection_window, notice_period_too_short, reference_price_expired", body = ErrorBody),
     (status = 409, description = "invalid_status", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/auctions/{id}/publish")]
@@ -251,6 +354,10 @@ pub struct PriorityHolderRequest {
     #[schema(minimum = 1, maximum = 2147483647)]
     #[serde(deserialize_with = "crate::views::whole_number")]
     pub rank: i64,
+    /// The nature of the right (共有人优先购买权、承租人优先购买权…), published with the announcement in place of
+    /// the holder, whose identity is not (R29).
+    #[schema(max_length = 200)]
+    pub right: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -258,6 +365,7 @@ pub struct PriorityHolderView {
     pub auction_id: Uuid,
     pub email: String,
     pub rank: i32,
+    pub right: Option<String>,
     // Not whether the holder has registered: no answer tells that before the round ends (R40).
 }
 
@@ -275,12 +383,13 @@ pub async fn add_priority_holder(
     body: web::Json<PriorityHolderRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let added = rounds::add_priority_holder(&state, &caller, id, &body.email, body.rank).await?;
+    let added = rounds::add_priority_holder(&state, &caller, id, &body.email, body.rank, body.right.as_deref()).await?;
     let (holder, created) = (added.holder, added.created);
     let view = PriorityHolderView {
         auction_id: id,
         email: body.email.trim().to_lowercase(),
         rank: holder.rank,
+        right: holder.right_nature,
     };
     Ok(if created {
         HttpResponse::Created().json(view)

@@ -39,6 +39,9 @@ pub async fn get_auction(
         .with_aftermath(after.watch_count, after.deal_status, after.next_round_id);
     if let Some(caller) = caller.0 {
         answer.watching = Some(watching::is_watching(&state, caller.user_id, row.id).await?);
+        if caller.is_judge_of(row.court_id) || caller.role == crate::auth::Role::Admin {
+            answer = answer.with_duties(&rounds::duties(&state, &row).await?);
+        }
     }
     Ok(web::Json(answer))
 }

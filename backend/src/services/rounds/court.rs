@@ -77,8 +77,9 @@ fn release_refused() -> ApiError {
     )
 }
 
-/// Announces a draft round: the notice period (R26) and the reference price's validity (R18) are
-/// checked against today, and the terms again against the listing's current reference price.
+/// Announces a draft round: the parties told in time, the panel's decision and the price's objection window
+/// (`before_publication`), the notice period (R26) and the reference price's validity (R18) are checked
+/// against today, and the terms again against the listing's current reference price.
 pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<round::Model> {
     let now = state.clock.now();
     let updated = update_round(state, id, now, Access::Court(caller), async |locked, tx| {
@@ -99,6 +100,7 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<r
             bidding_ends_at: locked.round.bidding_ends_at,
         };
         check_terms(kind, reference, first_round_start, &terms)?;
+        super::before_publication::check(tx, locked, &listing, now).await?;
         let category = listing.category;
         let first_announced_at = round::Entity::find()
             .filter(round::Column::ListingId.eq(listing.id))
@@ -193,7 +195,9 @@ pub async fn add_priority_holder(
     id: Uuid,
     email: &str,
     rank: i64,
+    right_nature: Option<&str>,
 ) -> ApiResult<PriorityHolderAdded> {
+    let right_nature = crate::services::optional_text(right_nature, "right", 200)?;
     let rank = i32::try_from(rank)
         .ok()
         .filter(|r| *r >= 1)
@@ -225,6 +229,9 @@ pub async fn add_priority_holder(
                 let mut active: priority_holder::ActiveModel = holder.into();
                 active.rank = Set(rank);
                 active.confirmed_by = Set(caller.user_id);
+                if right_nature.is_some() {
+                    active.right_nature = Set(right_nature.clone());
+                }
                 active.update(&**tx).await?
             }
             None => {
@@ -235,6 +242,7 @@ pub async fn add_priority_holder(
                     rank: Set(rank),
                     confirmed_by: Set(caller.user_id),
                     created_at: Set(millis(now)),
+                    right_nature: Set(right_nature.clone()),
                 }
                 .insert(&**tx)
                 .await?

@@ -327,6 +327,8 @@ impl LockedRound {
             final_price: Set(terms.final_price.cents()),
             deposit_applied: Set(terms.deposit_applied.cents()),
             claim_offset: Set(terms.claim_offset.cents()),
+            void_reason: Set(None),
+            liabilities: Set(None),
             balance_due: Set(terms.balance_due.cents()),
             balance_due_at: Set(millis(terms.balance_due_at)),
             status: Set(status),

@@ -17,12 +17,17 @@
 //!   the release of a listing whose sell-off failed;
 //! - [`queries`]: reads about rounds that decide nothing.
 
+mod before_publication;
 mod court;
 mod effects;
 mod new_round;
 mod queries;
 mod update;
 
+pub use before_publication::{
+    Duties, OfflineNotice, PartyToTell, duties, notices_of, panel_of, parties_of, record_offline, record_panel,
+    send_notices, valuation_report,
+};
 pub use court::{CourtAction, PriorityHolderAdded, add_priority_holder, court_action, publish, release};
 pub use effects::set_listing_status;
 pub use new_round::{MAX_REMINDER_CHARS, NewRound, RoundLimits, create, limits};

@@ -92,6 +92,8 @@ pub struct RoundLimits {
     pub notice_days: i64,
     /// If the announcement were published now.
     pub earliest_bidding_start: Instant,
+    /// If it were published once the parties have had their three days' notice (R31) from now.
+    pub earliest_bidding_start_after_notice: Instant,
     /// A sell-off's fixed price (R58).
     pub sell_off_price: Option<Money>,
 }
@@ -122,6 +124,11 @@ pub async fn limits(
         sell_off_price: next.sell_off_price,
         notice_days: required_notice_days(category, next.kind),
         earliest_bidding_start: earliest_bidding_start(category, next.kind, now),
+        earliest_bidding_start_after_notice: earliest_bidding_start(
+            category,
+            next.kind,
+            auction_core::time::beijing_midnight_after(now, auction_core::before_publication::NOTICE_DAYS),
+        ),
     })
 }
 
@@ -218,6 +225,9 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         )),
         terms_version: Set(Some(texts.terms_version)),
         status_reason: Set(None),
+        panel_members: Set(None),
+        panel_decided_at: Set(None),
+        late_reason: Set(None),
         announcement_generated: Set(Some(announcement_generated)),
     }
     .insert(&*tx)

@@ -341,9 +341,48 @@ impl TestApp {
             .await;
         assert_eq!(status.as_u16(), 201, "{round}");
         let id = round["id"].as_str().expect("auction id");
+        self.publish(&judge.token, id).await
+    }
+
+    /// Does what publication asks of the court (R7, R31): the collegial panel's decision and, for each party
+    /// and known priority holder not yet told, a written waiver of the notice (a file of the listing), so the
+    /// round may be announced today. The emailed notices and their three days have tests of their own
+    /// (`before_publication.rs`).
+    pub async fn ready_to_publish(&self, judge: &str, round_id: &str) {
+        let round = self.get_ok(&format!("/api/auctions/{round_id}"), Some(judge)).await;
+        let listing = round["listing_id"].as_str().expect("listing id");
+        let now = rfc(self.now().await);
+        let parties = round["not_yet_notified"].as_array().cloned().unwrap_or_default();
+        if !parties.is_empty() {
+            let (status, file) = upload(self, judge, listing, "放弃通知声明.pdf", WAIVER_PDF, Some("document")).await;
+            assert_eq!(status, 201, "{file}");
+            for party in parties {
+                self.post_ok(
+                    &format!("/api/auctions/{round_id}/notices/offline"),
+                    Some(judge),
+                    json!({ "party": party["party"], "name": party["name"], "method": "waiver", "at": now, "file_id": file["id"] }),
+                    201,
+                )
+                .await;
+            }
+        }
+        if round["panel"].is_null() {
+            self.post_ok(
+                &format!("/api/auctions/{round_id}/panel"),
+                Some(judge),
+                json!({ "members": ["王审判长", "李法官", "赵法官"], "decided_at": now }),
+                201,
+            )
+            .await;
+        }
+    }
+
+    /// Makes the round ready (`ready_to_publish`) and publishes it; the announced round.
+    pub async fn publish(&self, judge: &str, round_id: &str) -> Value {
+        self.ready_to_publish(judge, round_id).await;
         self.post_ok(
-            &format!("/api/auctions/{id}/publish"),
-            Some(&judge.token),
+            &format!("/api/auctions/{round_id}/publish"),
+            Some(judge),
             json!({}),
             200,
         )

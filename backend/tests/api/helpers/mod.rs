@@ -29,6 +29,9 @@ pub const JWT_SECRET: &str = "test-secret-for-the-harness-only-0123456789";
 pub const ADMIN_EMAIL: &str = "admin@fapai.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const PASSWORD: &str = "correct horse battery";
+/// A party's written waiver of the notice before the announcement (R31), as a one-page PDF.
+pub const WAIVER_PDF: &[u8] =
+    b"%PDF-1.4\n% waiver of notice\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

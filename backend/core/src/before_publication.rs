@@ -189,11 +189,7 @@ pub fn price_usable(report: &ValuationReport, now: Instant) -> Result<(), Valuat
     if report.objection_pending {
         return Err(ValuationHold::ObjectionPending);
     }
-    let objectionable = matches!(
-        report.method,
-        ReferenceMethod::Appraisal | ReferenceMethod::OnlineInquiry
-    );
-    if let Some(delivered_at) = report.delivered_at.filter(|_| objectionable) {
+    if let Some(delivered_at) = report.delivered_at.filter(|_| report.method.open_to_objection()) {
         let until = objection_window_ends(delivered_at);
         if now < until {
             return Err(ValuationHold::WindowOpen { until });
@@ -205,12 +201,10 @@ pub fn price_usable(report: &ValuationReport, now: Instant) -> Result<(), Valuat
 /// Whether an objection to a reference price filed at `at` is in time: within the window after the report
 /// was delivered, and only against a report R17 opens to objection.
 pub fn valuation_objection_in_time(report: &ValuationReport, at: Instant) -> bool {
-    matches!(
-        report.method,
-        ReferenceMethod::Appraisal | ReferenceMethod::OnlineInquiry
-    ) && report
-        .delivered_at
-        .is_some_and(|delivered| at >= delivered && at < objection_window_ends(delivered))
+    report.method.open_to_objection()
+        && report
+            .delivered_at
+            .is_some_and(|delivered| at >= delivered && at < objection_window_ends(delivered))
 }
 
 #[cfg(test)]

@@ -25,6 +25,15 @@ crate::words!(
     }
 );
 
+crate::words!(
+    /// What becomes of the deposit of a buyer whose sale is declared void for a faked qualification (R32).
+    DepositFate("deposit fate") {
+        /// The court keeps it.
+        Forfeited = "forfeited",
+        Refunded = "refunded",
+    }
+);
+
 /// The sale ruling is due within ten days of payment, the hand-over within fifteen of the ruling's service.
 pub const RULING_WITHIN: Duration = Duration::days(10);
 pub const HANDOVER_WITHIN: Duration = Duration::days(15);
@@ -63,6 +72,8 @@ pub struct AfterSale {
     /// An objection to the round awaits its decision: the property stays where it is until then, since
     /// the hand-over ends the enforcement and with it the objection's remedy (R63).
     pub objection_pending: bool,
+    /// A decided objection's reconsideration may still be asked for, or waits (R64): no ruling meanwhile.
+    pub ruling_hold: Option<crate::objection::RulingHold>,
 }
 
 /// Why a step after payment is refused. `code()` is the API's error code.
@@ -86,6 +97,8 @@ pub enum AfterSaleError {
     InvalidTime,
     #[error("an objection to this sale awaits its decision: decide it before the hand-over (R63)")]
     ObjectionPending,
+    #[error("{0}")]
+    Reconsideration(crate::objection::RulingHold),
 }
 
 impl AfterSaleError {
@@ -100,6 +113,7 @@ impl AfterSaleError {
             AfterSaleError::AlreadyDone => "already_done",
             AfterSaleError::InvalidTime => "invalid_time",
             AfterSaleError::ObjectionPending => "objection_pending",
+            AfterSaleError::Reconsideration(hold) => hold.code(),
         }
     }
 }
@@ -121,6 +135,9 @@ impl AfterSale {
             DealStatus::Paid => {}
             DealStatus::RulingIssued | DealStatus::HandedOver => return Err(AfterSaleError::AlreadyDone),
             _ => return Err(AfterSaleError::NotPaid),
+        }
+        if let Some(hold) = self.ruling_hold {
+            return Err(AfterSaleError::Reconsideration(hold));
         }
         match (self.is_housing, self.qualification) {
             (false, _) | (true, Some(Qualification::Qualified)) => Ok(()),
@@ -341,6 +358,7 @@ mod tests {
                 ruling_issued_at: None,
                 served_at: None,
                 objection_pending: false,
+                ruling_hold: None,
             }
         }
 

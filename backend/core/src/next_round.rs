@@ -99,6 +99,21 @@ pub struct PastRound {
     pub defaulted: bool,
 }
 
+/// The windows within which a round must follow a failure: R27's 30 days for the second auction, and the
+/// court's window for the sell-off (R58: 15 days unless the court sets it otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    pub sell_off: Duration,
+}
+
+impl Default for Windows {
+    fn default() -> Windows {
+        Windows {
+            sell_off: SELL_OFF_WITHIN,
+        }
+    }
+}
+
 /// The round a listing may have next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextRound {
@@ -110,6 +125,29 @@ pub struct NextRound {
     /// A sell-off's fixed price: the failed second auction's starting price (R58), or the price of the
     /// sell-off it repeats.
     pub sell_off_price: Option<Money>,
+    /// After a failure: the end of the window within which this round must be set up and announced (R27,
+    /// R58).
+    pub deadline: Option<Instant>,
+}
+
+impl NextRound {
+    /// Whether this round is in time at `at` (its creation, its announcement): within its window, or — once
+    /// the window has passed — held late for the court's written reason, which is the court's way out of a
+    /// dead end (with release and settlement of the debt).
+    pub fn in_time(&self, at: Instant, late_reason_given: bool) -> Result<(), NoNextRound> {
+        match self.deadline {
+            Some(deadline) if at > deadline && !late_reason_given => Err(match self.kind {
+                RoundKind::SellOff => NoNextRound::SellOffTooLate,
+                _ => NoNextRound::SecondRoundTooLate,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the window has passed at `at`.
+    pub fn is_late(&self, at: Instant) -> bool {
+        self.deadline.is_some_and(|deadline| at > deadline)
+    }
 }
 
 /// Why a listing may have no round now. `code()` is the API's error code.
@@ -121,9 +159,16 @@ pub enum NoNextRound {
     ListingSold,
     #[error("the sell-off has failed: no further sale follows; the court may release the property")]
     NoFurtherRound,
-    #[error("a second auction must be set up within 30 days of the failed first auction (R27)")]
+    #[error(
+        "a second auction must be set up and announced within 30 days of the failed first auction (R27); past that, \
+         give the court's reason for holding it late (late_reason), or release the property or settle the debt with it"
+    )]
     SecondRoundTooLate,
-    #[error("a sell-off must be set up within 15 days of the failed second auction (R58)")]
+    #[error(
+        "a sell-off must be set up and announced within the court's window after the failed second auction (R58); \
+         past that, give the court's reason for holding it late (late_reason), or release the property or settle \
+         the debt with it"
+    )]
     SellOffTooLate,
 }
 
@@ -140,7 +185,7 @@ impl NoNextRound {
 }
 
 /// What `history` (the listing's rounds, oldest first) allows at `now`.
-pub fn next_round(history: &[PastRound], now: Instant) -> Result<NextRound, NoNextRound> {
+pub fn next_round(history: &[PastRound], windows: Windows) -> Result<NextRound, NoNextRound> {
     if history.iter().any(|r| !r.status.is_closed()) {
         return Err(NoNextRound::RoundInProgress);
     }
@@ -150,22 +195,20 @@ pub fn next_round(history: &[PastRound], now: Instant) -> Result<NextRound, NoNe
         .rev()
         .find(|r| r.kind == RoundKind::First)
         .map(|r| r.starting_price);
-    let (kind, sell_off_price) = match counted.last() {
-        None => (RoundKind::First, None),
+    let (kind, sell_off_price, deadline) = match counted.last() {
+        None => (RoundKind::First, None, None),
         Some(last) if last.status == RoundStatus::Failed => match last.kind.stage() {
             None => return Err(NoNextRound::NoFurtherRound),
-            Some(ReauctionOf::Second) if now > last.closed_at + SELL_OFF_WITHIN => {
-                return Err(NoNextRound::SellOffTooLate);
-            }
-            Some(ReauctionOf::Second) => (RoundKind::SellOff, Some(last.starting_price)),
-            Some(ReauctionOf::First) if now > last.closed_at + SECOND_ROUND_WITHIN => {
-                return Err(NoNextRound::SecondRoundTooLate);
-            }
-            Some(ReauctionOf::First) => (RoundKind::Second, None),
+            Some(ReauctionOf::Second) => (
+                RoundKind::SellOff,
+                Some(last.starting_price),
+                Some(last.closed_at + windows.sell_off),
+            ),
+            Some(ReauctionOf::First) => (RoundKind::Second, None, Some(last.closed_at + SECOND_ROUND_WITHIN)),
         },
         Some(last) if last.defaulted || last.status == RoundStatus::Revoked => {
             let kind = last.kind.repeated();
-            (kind, (kind == RoundKind::SellOff).then_some(last.starting_price))
+            (kind, (kind == RoundKind::SellOff).then_some(last.starting_price), None)
         }
         Some(_) => return Err(NoNextRound::ListingSold),
     };
@@ -174,6 +217,7 @@ pub fn next_round(history: &[PastRound], now: Instant) -> Result<NextRound, NoNe
         number: u32::try_from(counted.len() + 1).unwrap_or(u32::MAX),
         first_round_start,
         sell_off_price,
+        deadline,
     })
 }
 
@@ -200,7 +244,7 @@ mod tests {
 
     #[test]
     fn a_new_listing_starts_with_round_one() {
-        let next = next_round(&[], at(CLOSED)).unwrap();
+        let next = next_round(&[], Windows::default()).unwrap();
         assert_eq!(
             (next.kind, next.number, next.first_round_start),
             (RoundKind::First, 1, None)
@@ -210,12 +254,18 @@ mod tests {
     #[test]
     fn a_failed_first_round_allows_the_second_within_thirty_days() {
         let history = [past(RoundKind::First, RoundStatus::Failed, CLOSED)];
-        let next = next_round(&history, at("2027-02-09T02:00:00Z")).unwrap();
+        let next = next_round(&history, Windows::default()).unwrap();
         assert_eq!((next.kind, next.number), (RoundKind::Second, 2));
         assert_eq!(next.first_round_start, Some(Money::parse_positive("700000").unwrap()));
+        assert_eq!(next.in_time(at("2027-02-09T02:00:00Z"), false), Ok(()));
         assert_eq!(
-            next_round(&history, at("2027-02-09T02:00:01Z")),
+            next.in_time(at("2027-02-09T02:00:01Z"), false),
             Err(NoNextRound::SecondRoundTooLate)
+        );
+        assert_eq!(
+            next.in_time(at("2027-03-09T02:00:01Z"), true),
+            Ok(()),
+            "late, for the court's reason"
         );
     }
 
@@ -230,13 +280,23 @@ mod tests {
             let mut failed_second = past(second, RoundStatus::Failed, CLOSED);
             failed_second.starting_price = Money::parse_positive("560000").unwrap();
             let history = [past(RoundKind::First, RoundStatus::Failed, CLOSED), failed_second];
-            let next = next_round(&history, at("2027-01-25T02:00:00Z")).unwrap();
+            let next = next_round(&history, Windows::default()).unwrap();
             assert_eq!((next.kind, next.number), (RoundKind::SellOff, 3));
             assert_eq!(next.sell_off_price, Some(Money::parse_positive("560000").unwrap()));
+            assert_eq!(next.in_time(at("2027-01-25T02:00:00Z"), false), Ok(()));
             assert_eq!(
-                next_round(&history, at("2027-01-25T02:00:01Z")),
+                next.in_time(at("2027-01-25T02:00:01Z"), false),
                 Err(NoNextRound::SellOffTooLate)
             );
+            // A court that gives itself 20 days (its setting) has them.
+            let longer = next_round(
+                &history,
+                Windows {
+                    sell_off: Duration::days(20),
+                },
+            )
+            .unwrap();
+            assert_eq!(longer.in_time(at("2027-01-30T02:00:00Z"), false), Ok(()));
         }
     }
 
@@ -248,7 +308,10 @@ mod tests {
             past(RoundKind::Second, RoundStatus::Failed, CLOSED),
             sell_off.clone(),
         ];
-        assert_eq!(next_round(&history, at(CLOSED)), Err(NoNextRound::NoFurtherRound));
+        assert_eq!(
+            next_round(&history, Windows::default()),
+            Err(NoNextRound::NoFurtherRound)
+        );
         sell_off.status = RoundStatus::Sold;
         sell_off.defaulted = true;
         sell_off.starting_price = Money::parse_positive("560000").unwrap();
@@ -257,7 +320,7 @@ mod tests {
             past(RoundKind::Second, RoundStatus::Failed, CLOSED),
             sell_off,
         ];
-        let next = next_round(&history, at("2027-06-01T00:00:00Z")).unwrap();
+        let next = next_round(&history, Windows::default()).unwrap();
         assert_eq!((next.kind, next.number), (RoundKind::SellOff, 4));
         assert_eq!(next.sell_off_price, Some(Money::parse_positive("560000").unwrap()));
     }
@@ -265,7 +328,7 @@ mod tests {
     #[test]
     fn a_revoked_sale_is_auctioned_again_at_the_same_stage() {
         let history = [past(RoundKind::First, RoundStatus::Revoked, CLOSED)];
-        let next = next_round(&history, at(CLOSED)).unwrap();
+        let next = next_round(&history, Windows::default()).unwrap();
         assert_eq!(
             (next.kind, next.number),
             (RoundKind::Reauction { of: ReauctionOf::First }, 2)
@@ -276,10 +339,10 @@ mod tests {
     fn a_default_brings_a_reauction_of_the_same_stage_and_a_sale_ends_the_listing() {
         let mut sold = past(RoundKind::Second, RoundStatus::Sold, CLOSED);
         let history = [past(RoundKind::First, RoundStatus::Failed, CLOSED), sold.clone()];
-        assert_eq!(next_round(&history, at(CLOSED)), Err(NoNextRound::ListingSold));
+        assert_eq!(next_round(&history, Windows::default()), Err(NoNextRound::ListingSold));
         sold.defaulted = true;
         let history = [past(RoundKind::First, RoundStatus::Failed, CLOSED), sold];
-        let next = next_round(&history, at(CLOSED)).unwrap();
+        let next = next_round(&history, Windows::default()).unwrap();
         assert_eq!(
             next.kind,
             RoundKind::Reauction {
@@ -292,10 +355,13 @@ mod tests {
     #[test]
     fn withdrawn_rounds_do_not_count_and_a_running_one_blocks() {
         let history = [past(RoundKind::First, RoundStatus::Withdrawn, CLOSED)];
-        let next = next_round(&history, at(CLOSED)).unwrap();
+        let next = next_round(&history, Windows::default()).unwrap();
         assert_eq!((next.kind, next.number), (RoundKind::First, 1));
         let running = [past(RoundKind::First, RoundStatus::Announced, CLOSED)];
-        assert_eq!(next_round(&running, at(CLOSED)), Err(NoNextRound::RoundInProgress));
+        assert_eq!(
+            next_round(&running, Windows::default()),
+            Err(NoNextRound::RoundInProgress)
+        );
     }
 
     #[test]

@@ -240,6 +240,54 @@ pub fn decide(
     })
 }
 
+/// The objector may ask the higher court to reconsider a decision within 10 days (R64); while the days run,
+/// or a request waits for the higher court, no sale ruling issues.
+pub const RECONSIDERATION_WITHIN: Duration = Duration::days(10);
+
+/// A decided objection of a round, as reconsideration is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub decided_at: Instant,
+    /// The objector asked for reconsideration, and the higher court has not decided it yet.
+    pub reconsideration_waiting: bool,
+}
+
+/// Why no ruling may issue yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RulingHold {
+    #[error("the objector may ask for reconsideration of the decision until {until}; no ruling issues before (R64)")]
+    Window { until: Instant },
+    #[error("a reconsideration of an objection's decision waits for the higher court (R64)")]
+    Waiting,
+}
+
+impl RulingHold {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RulingHold::Window { .. } => "reconsideration_window",
+            RulingHold::Waiting => "reconsideration_pending",
+        }
+    }
+}
+
+/// What holds the ruling at `now`, if anything: a reconsideration waiting, or the latest window still open.
+pub fn ruling_hold(decided: &[Decided], now: Instant) -> Option<RulingHold> {
+    if decided.iter().any(|d| d.reconsideration_waiting) {
+        return Some(RulingHold::Waiting);
+    }
+    decided
+        .iter()
+        .map(|d| d.decided_at + RECONSIDERATION_WITHIN)
+        .filter(|until| now < *until)
+        .max()
+        .map(|until| RulingHold::Window { until })
+}
+
+/// Whether a request for reconsideration made at `at` is in time for a decision made at `decided_at`.
+pub fn reconsideration_in_time(decided_at: Instant, at: Instant) -> bool {
+    at >= decided_at && at < decided_at + RECONSIDERATION_WITHIN
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,5 +491,33 @@ mod tests {
             Some(ObjectionStatus::Upheld)
         );
         assert_eq!(Decision::parse("maybe"), None);
+    }
+
+    #[test]
+    fn no_ruling_while_reconsideration_may_be_asked_or_waits() {
+        let decided = at("2027-01-10T02:00:00Z");
+        let d = Decided {
+            decided_at: decided,
+            reconsideration_waiting: false,
+        };
+        assert_eq!(
+            ruling_hold(&[d], at("2027-01-20T01:59:59Z")),
+            Some(RulingHold::Window {
+                until: at("2027-01-20T02:00:00Z")
+            })
+        );
+        assert_eq!(ruling_hold(&[d], at("2027-01-20T02:00:00Z")), None);
+        let waiting = Decided {
+            reconsideration_waiting: true,
+            ..d
+        };
+        assert_eq!(
+            ruling_hold(&[d, waiting], at("2027-03-01T00:00:00Z")),
+            Some(RulingHold::Waiting)
+        );
+        assert_eq!(ruling_hold(&[], decided), None);
+        assert!(reconsideration_in_time(decided, at("2027-01-20T01:59:59Z")));
+        assert!(!reconsideration_in_time(decided, at("2027-01-20T02:00:00Z")));
+        assert!(!reconsideration_in_time(decided, at("2027-01-10T01:00:00Z")));
     }
 }

@@ -33,6 +33,12 @@ impl ReferenceMethod {
         ReferenceMethod::OnlineInquiry,
         ReferenceMethod::Appraisal,
     ];
+
+    /// Whether the parties may object to a price fixed this way (R17): an appraisal's or an online inquiry's
+    /// report, not a negotiated price nor a targeted inquiry.
+    pub fn open_to_objection(self) -> bool {
+        matches!(self, ReferenceMethod::Appraisal | ReferenceMethod::OnlineInquiry)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

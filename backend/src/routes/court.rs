@@ -1,7 +1,7 @@
 //! The judge's own court: its listings and rounds, and a closed round's registrants.
 
 use crate::persistence::vocabulary::PartyKind;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use auction_core::{DepositStatus, RoundStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -358,8 +358,67 @@ pub async fn refund_paid_back(
     Ok(web::Json(CourtRefundView::of(&row, false)?))
 }
 
+/// A court's own settings.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CourtSettingsView {
+    /// Its collegial panels have at least this many members (3–15; R7).
+    #[schema(minimum = 3, maximum = 15)]
+    pub panel_min_members: i32,
+    /// Days after a failed second auction within which the sell-off is set up and announced (1–60; the
+    /// law's 15 by default, R58).
+    #[schema(minimum = 1, maximum = 60)]
+    pub sell_off_window_days: i32,
+    /// The account deposits and balances are transferred to, as the announcement states it (R29).
+    #[schema(max_length = 500)]
+    pub payment_account: Option<String>,
+}
+
+impl CourtSettingsView {
+    fn of(court: &crate::persistence::entities::court::Model) -> CourtSettingsView {
+        CourtSettingsView {
+            panel_min_members: court.panel_min_members,
+            sell_off_window_days: court.sell_off_window_days,
+            payment_account: court.payment_account.clone(),
+        }
+    }
+}
+
+/// The judge's court's settings.
+#[utoipa::path(tag = "court", responses((status = 200, body = CourtSettingsView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/court/settings")]
+pub async fn court_settings(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<CourtSettingsView>> {
+    Ok(web::Json(CourtSettingsView::of(
+        &court::settings(&state, &caller).await?,
+    )))
+}
+
+/// Change the judge's court's settings: its panels' size, its sell-off window, its account.
+#[utoipa::path(tag = "court", request_body = CourtSettingsView, responses(
+    (status = 200, body = CourtSettingsView),
+    (status = 403, body = ErrorBody),
+    (status = 422, description = "invalid_panel_size, invalid_sell_off_window", body = ErrorBody),
+), security(("bearer" = [])))]
+#[put("/api/court/settings")]
+pub async fn set_court_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CourtSettingsView>,
+) -> ApiResult<web::Json<CourtSettingsView>> {
+    let body = body.into_inner();
+    let input = court::CourtSettings {
+        panel_min_members: body.panel_min_members,
+        sell_off_window_days: body.sell_off_window_days,
+        payment_account: body.payment_account,
+    };
+    Ok(web::Json(CourtSettingsView::of(
+        &court::set_settings(&state, &caller, input).await?,
+    )))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
-    cfg.service(court_listings)
+    cfg.service(court_settings)
+        .service(set_court_settings)
+        .service(court_listings)
         .service(court_refunds)
         .service(refund_paid_back)
         .service(court_auctions)

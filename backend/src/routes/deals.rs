@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::payments::{OfflinePaymentRequest, view as payment_view};
 use crate::auth::Caller;
-use auction_core::deal::Qualification;
+use auction_core::deal::{DepositFate, Qualification};
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::persistence::convert::money;
@@ -93,8 +93,48 @@ pub async fn record_offline_balance(
     Ok(web::Json(payment_view(&order)?))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct VoidRequest {
+    /// Why the sale is void: how the buyer faked the qualification (published as the round's reason).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+    /// `forfeited` (the court keeps the deposit) or `refunded`.
+    pub deposit: DepositFate,
+    /// A fine the court imposed, for the record.
+    pub fine: Option<crate::views::MoneyInput>,
+    /// The case was referred for detention or prosecution.
+    #[serde(default)]
+    pub referred: bool,
+}
+
+/// Declare the sale void because the buyer faked their purchase qualification (R32): after the court found
+/// the buyer not qualified, before the hand-over. The sale is set aside (any paid balance refunded), the
+/// deposit kept or refunded as the court decides, and the liabilities kept with the deal and in the ledger.
+#[utoipa::path(tag = "deals", request_body = VoidRequest, responses(
+    (status = 200, body = DealView),
+    (status = 409, description = "void_not_allowed", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/deals/{id}/void")]
+pub async fn void_deal(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<VoidRequest>,
+) -> ApiResult<web::Json<DealView>> {
+    let body = body.into_inner();
+    let liabilities = after_sale::Liabilities {
+        deposit: body.deposit,
+        fine: body.fine.map(|fine| fine.parse("fine")).transpose()?,
+        referred: body.referred,
+    };
+    let deal = after_sale::void_for_fraud(&state, &caller, id.into_inner(), &body.reason, liabilities).await?;
+    let refunds = refunds::of_deals(&state, vec![deal.id]).await?;
+    Ok(web::Json(DealView::of(&deal)?.with_refunds(&refunds)?))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(get_deal)
+        .service(void_deal)
         .service(deal_confirmation)
         .service(start_balance_payment)
         .service(record_offline_balance)
@@ -155,7 +195,7 @@ pub async fn record_qualification(
 /// Issue the sale ruling (成交裁定) after payment; for housing only once the buyer is found qualified (R52).
 #[utoipa::path(tag = "deals", responses(
     (status = 200, body = DealView),
-    (status = 409, description = "deal_not_paid, qualification_required, buyer_not_qualified, already_done, buyer_excluded (the buyer is on the court's exclusion list, R9)", body = ErrorBody),
+    (status = 409, description = "deal_not_paid, qualification_required, buyer_not_qualified, already_done, buyer_excluded (the buyer is on the court's exclusion list, R9), reconsideration_window, reconsideration_pending (R64)", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/deals/{id}/ruling")]
 pub async fn issue_ruling(

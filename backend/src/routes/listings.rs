@@ -1,7 +1,10 @@
 //! Cases, listings and valuations (judges of the listing's court).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use serde::Deserialize;
+use auction_core::objection::{ObjectionStatus, ObjectorRole, PriceGround};
+use auction_core::setup::ReferenceMethod;
+use auction_core::time::rfc3339;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -13,8 +16,9 @@ use actix_web::http::header::DispositionType;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::services::files;
+use crate::persistence::entities::price_objection;
 use crate::services::listings::{self, BuyerInformation, Contact, NewCase, NewListing, Quote, Viewing};
+use crate::services::{files, price_objections};
 use crate::services::{parse_instant, required_text};
 use crate::state::AppState;
 use crate::views::{CaseView, FileView, ListingView, MoneyInput, Party};
@@ -383,11 +387,12 @@ pub struct ReleaseRequest {
     pub reason: Option<String>,
 }
 
-/// Release a listing whose sell-off failed (R57): no further sale on the platform; the release is kept in
-/// the failed sell-off's ledger.
+/// Release a listing from sale (R57): after its sell-off failed, or once the window for its next round after
+/// a failure has passed (R27, R58). No further sale on the platform; the release is kept in the last round's
+/// ledger.
 #[utoipa::path(tag = "listings", request_body = ReleaseRequest, responses(
     (status = 200, body = ListingView),
-    (status = 409, description = "release_not_allowed, listing_released", body = ErrorBody),
+    (status = 409, description = "release_not_allowed, listing_released, listing_settled", body = ErrorBody),
 ), security(("bearer" = [])))]
 #[post("/api/listings/{id}/release")]
 pub async fn release_listing(
@@ -401,9 +406,230 @@ pub async fn release_listing(
     Ok(web::Json(ListingView::of(&listing)?))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct SettlementRequest {
+    /// The creditor who takes the property (the applicant, or another creditor by legal priority).
+    #[schema(min_length = 1, max_length = 200)]
+    pub creditor: String,
+    /// The creditor's claim still unpaid: what the failed round's reserve exceeds it by is owed on top.
+    pub claim_amount: MoneyInput,
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+    /// For housing: the evidence that the creditor may buy it (R32).
+    #[schema(max_length = 2000)]
+    pub qualification: Option<String>,
+}
+
+/// Settle the debt with the property (以物抵债, R59): after a failed round, a creditor takes it at that round's
+/// reserve. The listing is settled for good; the taking, its price and what the creditor owes on top of its
+/// claim are in the failed round's ledger.
+#[utoipa::path(tag = "listings", request_body = SettlementRequest, responses(
+    (status = 200, body = ListingView),
+    (status = 409, description = "settlement_not_allowed, listing_released, listing_settled", body = ErrorBody),
+    (status = 422, description = "qualification_required, invalid_amount", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/settlement")]
+pub async fn settle_debt(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<SettlementRequest>,
+) -> ApiResult<web::Json<ListingView>> {
+    let body = body.into_inner();
+    let settlement = crate::services::rounds::Settlement {
+        creditor: body.creditor,
+        claim: body.claim_amount.parse("claim_amount")?,
+        reason: body.reason,
+        qualification: body.qualification,
+    };
+    let listing = crate::services::rounds::settle_debt(&state, &caller, id.into_inner(), settlement).await?;
+    Ok(web::Json(ListingView::of(&listing)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReportDeliveryRequest {
+    /// The report (评估报告 or 询价报告), uploaded to the listing as a file.
+    pub file_id: Uuid,
+    /// When it reached the parties (RFC 3339, not in the future): their five days to object run from then.
+    #[schema(format = DateTime)]
+    pub delivered_at: String,
+}
+
+/// Record that the report of the listing's appraisal or online inquiry was delivered to the parties (R16);
+/// the price cannot be used while their five days to object run, nor while an objection waits (R17).
+#[utoipa::path(tag = "listings", request_body = ReportDeliveryRequest, responses(
+    (status = 200, body = ListingView),
+    (status = 409, description = "no_reference_price, not_objectionable (a negotiated price, a targeted inquiry)", body = ErrorBody),
+    (status = 422, description = "invalid_file, invalid_time", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/valuation-report")]
+pub async fn record_report_delivery(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ReportDeliveryRequest>,
+) -> ApiResult<web::Json<ListingView>> {
+    let delivered_at = parse_instant(&body.delivered_at, "delivered_at")?;
+    let listing =
+        price_objections::record_delivery(&state, &caller, id.into_inner(), body.file_id, delivered_at).await?;
+    Ok(web::Json(ListingView::of(&listing)?))
+}
+
+/// The report behind the listing's reference price, as the court recorded delivering it (R16, R17).
+#[derive(Serialize, ToSchema)]
+pub struct ValuationReportView {
+    pub method: ReferenceMethod,
+    /// The report, a file of the listing; null until its delivery is recorded.
+    pub file_id: Option<Uuid>,
+    pub delivered_at: Option<String>,
+    /// The parties may object until then; the price cannot be used before (null for a negotiated price or a
+    /// targeted inquiry, or before delivery).
+    pub objections_until: Option<String>,
+    /// An objection to the price waits for the court's decision.
+    pub objection_pending: bool,
+    /// The server's time: what the court's forms default to.
+    pub server_time: String,
+}
+
+/// The report behind the listing's reference price (its court): 404 while the listing has no price.
+#[utoipa::path(tag = "listings", responses((status = 200, body = ValuationReportView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/listings/{id}/valuation-report")]
+pub async fn get_valuation_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ValuationReportView>> {
+    let listing = listings::find(&state, id.into_inner()).await?;
+    caller.require_judge_of(listing.court_id)?;
+    let (report, file_id) = price_objections::report_of(&state, &listing)
+        .await?
+        .ok_or_else(|| ApiError::not_found("valuation report"))?;
+    Ok(web::Json(ValuationReportView {
+        method: report.method,
+        file_id,
+        delivered_at: report.delivered_at.map(rfc3339),
+        objections_until: report
+            .delivered_at
+            .filter(|_| report.method.open_to_objection())
+            .map(|at| rfc3339(auction_core::before_publication::objection_window_ends(at))),
+        objection_pending: report.objection_pending,
+        server_time: rfc3339(state.clock.now()),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PriceObjectionRequest {
+    pub objector: crate::routes::objections::ObjectorInput,
+    /// The grounds of R17: `wrong_facts`, `wrong_scope`, `unqualified_agency`, `unlawful_procedure`,
+    /// `method_or_result`; at least one, each once.
+    pub grounds: Vec<PriceGround>,
+    #[schema(max_length = 20000)]
+    pub statement: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceObjectionView {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub objector: crate::routes::objections::ObjectorView,
+    pub grounds: Vec<PriceGround>,
+    pub statement: String,
+    pub status: ObjectionStatus,
+    pub filed_at: String,
+    pub decided_at: Option<String>,
+    pub reasoning: Option<String>,
+}
+
+impl PriceObjectionView {
+    fn of(row: &price_objection::Model) -> ApiResult<Self> {
+        Ok(PriceObjectionView {
+            id: row.id,
+            listing_id: row.listing_id,
+            objector: crate::routes::objections::ObjectorView {
+                name: row.objector_name.clone(),
+                email: row.objector_email.clone(),
+                role: row.objector_role,
+            },
+            grounds: serde_json::from_str(&row.grounds).map_err(ApiError::internal)?,
+            statement: row.statement.clone(),
+            status: row.status,
+            filed_at: price_objections::at(row.filed_at),
+            decided_at: row.decided_at.map(price_objections::at),
+            reasoning: row.reasoning.clone(),
+        })
+    }
+}
+
+/// Record an objection to the listing's reference price (R17): within five days of the report's delivery,
+/// against an appraisal or an online inquiry. The price is held, the listing back in `pricing`, until decided.
+#[utoipa::path(tag = "listings", request_body = PriceObjectionRequest, responses(
+    (status = 201, body = PriceObjectionView),
+    (status = 409, description = "not_objectionable, reference_price_locked, no_reference_price", body = ErrorBody),
+    (status = 422, description = "objection_too_late, invalid_grounds, invalid_role", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/listings/{id}/price-objections")]
+pub async fn file_price_objection(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PriceObjectionRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let role = ObjectorRole::parse(&body.objector.role).ok_or_else(|| {
+        ApiError::unprocessable("invalid_role", "role is party, bidder, priority_holder or third_party")
+    })?;
+    let input = price_objections::NewPriceObjection {
+        objector_name: body.objector.name,
+        objector_email: body.objector.email,
+        role,
+        grounds: body.grounds,
+        statement: body.statement,
+    };
+    let row = price_objections::file(&state, &caller, id.into_inner(), input).await?;
+    Ok(HttpResponse::Created().json(PriceObjectionView::of(&row)?))
+}
+
+/// The objections to the listing's reference price (its court).
+#[utoipa::path(tag = "listings", responses((status = 200, body = Vec<PriceObjectionView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/api/listings/{id}/price-objections")]
+pub async fn list_price_objections(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<PriceObjectionView>>> {
+    let rows = price_objections::of_listing(&state, &caller, id.into_inner()).await?;
+    Ok(web::Json(
+        rows.iter().map(PriceObjectionView::of).collect::<ApiResult<_>>()?,
+    ))
+}
+
+/// Decide an objection to the reference price: upheld, the price is set aside and a new one must be fixed;
+/// rejected, it may be used.
+#[utoipa::path(tag = "listings", request_body = crate::routes::objections::DecisionRequest, responses(
+    (status = 200, body = PriceObjectionView),
+    (status = 409, description = "objection_decided", body = ErrorBody),
+    (status = 422, description = "invalid_outcome", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/price-objections/{id}/decision")]
+pub async fn decide_price_objection(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<crate::routes::objections::DecisionRequest>,
+) -> ApiResult<web::Json<PriceObjectionView>> {
+    let row = price_objections::decide(&state, &caller, id.into_inner(), &body.outcome, &body.reasoning).await?;
+    Ok(web::Json(PriceObjectionView::of(&row)?))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_case)
         .service(release_listing)
+        .service(settle_debt)
+        .service(record_report_delivery)
+        .service(get_valuation_report)
+        .service(file_price_objection)
+        .service(list_price_objections)
+        .service(decide_price_objection)
         .service(create_listing)
         .service(get_listing)
         .service(set_buyer_information)

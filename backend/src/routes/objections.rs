@@ -61,6 +61,11 @@ pub struct ObjectionView {
     pub suspended_round: bool,
     pub decided_at: Option<String>,
     pub reasoning: Option<String>,
+    /// The objector asked the higher court to reconsider a rejection (R64): when, and what it decided.
+    pub reconsideration_requested_at: Option<String>,
+    pub reconsideration_outcome: Option<ObjectionStatus>,
+    /// Until then no sale ruling issues, while reconsideration may still be asked for (R64).
+    pub reconsideration_until: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -89,6 +94,12 @@ impl ObjectionView {
             suspended_round: row.suspended_round,
             decided_at: row.decided_at.map(|t| rfc3339(instant(t))),
             reasoning: row.reasoning.clone(),
+            reconsideration_requested_at: row.reconsideration_requested_at.map(|t| rfc3339(instant(t))),
+            reconsideration_outcome: row.reconsideration_outcome,
+            reconsideration_until: row
+                .decided_at
+                .filter(|_| row.status == ObjectionStatus::Rejected)
+                .map(|t| rfc3339(instant(t) + auction_core::objection::RECONSIDERATION_WITHIN)),
         })
     }
 }
@@ -203,9 +214,56 @@ pub async fn court_objections(
     Ok(web::Json(Page::of(items, total, page, per_page)))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct ReconsiderationRequest {
+    /// When the objector asked the higher court (RFC 3339; within 10 days of the decision, not in the future).
+    #[schema(format = DateTime)]
+    pub requested_at: String,
+}
+
+/// Record that the objector asked the higher court to reconsider the rejection of its objection (R64):
+/// within 10 days of the decision. No sale ruling issues until the higher court decides.
+#[utoipa::path(tag = "objections", request_body = ReconsiderationRequest, responses(
+    (status = 200, body = ObjectionView),
+    (status = 409, description = "objection_pending, not_reconsiderable, already_requested", body = ErrorBody),
+    (status = 422, description = "reconsideration_too_late, invalid_time", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/objections/{id}/reconsideration")]
+pub async fn request_reconsideration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<ReconsiderationRequest>,
+) -> ApiResult<web::Json<ObjectionView>> {
+    let requested_at = crate::services::parse_instant(&body.requested_at, "requested_at")?;
+    let row = objections::request_reconsideration(&state, &caller, id.into_inner(), requested_at).await?;
+    Ok(web::Json(ObjectionView::of(&row)?))
+}
+
+/// Record the higher court's decision on the reconsideration (R64): upheld, the objection is upheld after
+/// all (a running round withdrawn, a sale set aside with refunds); rejected, the ruling may issue.
+#[utoipa::path(tag = "objections", request_body = DecisionRequest, responses(
+    (status = 200, body = ObjectionView),
+    (status = 409, description = "no_reconsideration_waiting", body = ErrorBody),
+    (status = 422, description = "invalid_outcome", body = ErrorBody),
+), security(("bearer" = [])))]
+#[post("/api/objections/{id}/reconsideration/decision")]
+pub async fn decide_reconsideration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<DecisionRequest>,
+) -> ApiResult<web::Json<ObjectionView>> {
+    let row =
+        objections::decide_reconsideration(&state, &caller, id.into_inner(), &body.outcome, &body.reasoning).await?;
+    Ok(web::Json(ObjectionView::of(&row)?))
+}
+
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(file_objection)
         .service(decide_objection)
+        .service(request_reconsideration)
+        .service(decide_reconsideration)
         .service(get_objection)
         .service(court_objections);
 }

@@ -53,6 +53,12 @@ impl Modify for RequestRules {
         field("DecisionRequest", "outcome", &|o| {
             o.enum_values = Some(Decision::ALL.iter().map(|d| d.as_str().into()).collect());
         });
+        if let Some(RefOr::T(Schema::Object(request))) = components.schemas.get_mut("PriceObjectionRequest")
+            && let Some(RefOr::T(Schema::Array(grounds))) = request.properties.get_mut("grounds")
+        {
+            grounds.min_items = Some(1);
+            grounds.unique_items = true;
+        }
         if let Some(RefOr::T(Schema::Object(request))) = components.schemas.get_mut("FileObjectionRequest")
             && let Some(RefOr::T(Schema::Array(grounds))) = request.properties.get_mut("grounds")
         {

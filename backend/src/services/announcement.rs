@@ -37,6 +37,51 @@ pub struct RoundFacts<'a> {
     pub is_housing: bool,
     /// The costs and who bears them, the court's contact, the viewing (R29, R67).
     pub buyer: &'a BuyerInformation,
+    /// The rest of what R29 publishes with the announcement.
+    pub disclosures: &'a Disclosures,
+}
+
+/// What R29 has published with the announcement besides the terms and the buyer's costs: the legal document
+/// enforced, the priority rights (their nature, never the holder), how each party and priority holder was
+/// told (R31), and the accounts to pay to.
+#[derive(Debug, Clone, Default)]
+pub struct Disclosures {
+    pub case_number: String,
+    /// The number of the legal document enforced (执行依据).
+    pub enforcement_basis: Option<String>,
+    /// The nature of each known priority right.
+    pub priority_rights: Vec<String>,
+    /// How each was told: `申请执行人 工商银行：2027-01-05 邮件通知`, a priority holder by role only.
+    pub notices: Vec<String>,
+    /// The court's account for transfers (R54, R74).
+    pub court_account: Option<String>,
+}
+
+/// The announcement's paragraph of R29's disclosures.
+fn disclosures_paragraph(d: &Disclosures) -> String {
+    let basis = d.enforcement_basis.as_deref().unwrap_or("见执行案卷");
+    let rights = if d.priority_rights.is_empty() {
+        "无已知优先购买权人。".to_owned()
+    } else {
+        format!(
+            "已知优先购买权人 {} 名（{}）；优先购买权人经通知未参与竞买的，视为放弃优先购买权。",
+            d.priority_rights.len(),
+            d.priority_rights.join("、")
+        )
+    };
+    let notices = if d.notices.is_empty() {
+        "尚待通知（公告发布前三日通知当事人及已知优先购买权人）".to_owned()
+    } else {
+        d.notices.join("；")
+    };
+    let account = match &d.court_account {
+        Some(account) => format!("或转账至本院账户（{account}）"),
+        None => "或按执行法官告知的本院账户转账".to_owned(),
+    };
+    format!(
+        "执行依据：{basis}（执行案号 {case}）。\n         优先购买权：{rights}\n         通知情况：{notices}。\n         保证金及价款支付：通过本平台在线支付，{account}；须从竞买人（或其被代理人）本人账户支付，他人代付的不予认可。",
+        case = d.case_number,
+    )
 }
 
 /// The announcement's paragraph on what the buyer must know besides the price (R29, R67).
@@ -122,6 +167,7 @@ pub fn generate(
                  竞价结束前五分钟内有人出价的顺延五分钟；60天内无人出价的，变卖不成交。\n\
                  权利负担及已知瑕疵：{burdens}{housing}\n\
                  {buyer}\n\
+                 {disclosures}\n\
                  变卖成交后，买受人预缴款抵作价款，余款须在{days}日内付清；买受人悔拍的，扣除保证金金额，其余预缴款退还。\n\
                  咨询与监督：{court}。",
                 court = facts.court,
@@ -134,6 +180,7 @@ pub fn generate(
                 increment = facts.increment.in_words(),
                 burdens = facts.encumbrances.unwrap_or("无已知权利负担"),
                 buyer = buyer_paragraph(facts.buyer),
+                disclosures = disclosures_paragraph(facts.disclosures),
                 days = facts.balance_due_days,
             );
         }
@@ -143,6 +190,7 @@ pub fn generate(
              参考价 {reference}（{method}），起拍价 {start}，保证金 {deposit}，加价幅度 {increment}。\n\
              权利负担及已知瑕疵：{burdens}{housing}\n\
              {buyer}\n\
+             {disclosures}\n\
              竞买人应具备完全民事行为能力，法律、行政法规和司法解释对买受人有资格限制的，应具备相应资格。\n\
              拍卖成交后，买受人应在{days}日内付清尾款；悔拍的，保证金不予退还。\n\
              本公告、竞买须知及特别提示同日在本平台公示。咨询与监督：{court}。",
@@ -159,6 +207,7 @@ pub fn generate(
             increment = facts.increment.in_words(),
             burdens = facts.encumbrances.unwrap_or("无已知权利负担"),
             buyer = buyer_paragraph(facts.buyer),
+            disclosures = disclosures_paragraph(facts.disclosures),
             days = facts.balance_due_days,
         )
     });
@@ -237,6 +286,10 @@ mod tests {
 
     static NO_BUYER_INFORMATION: std::sync::LazyLock<BuyerInformation> =
         std::sync::LazyLock::new(BuyerInformation::default);
+    static NO_DISCLOSURES: std::sync::LazyLock<Disclosures> = std::sync::LazyLock::new(|| Disclosures {
+        case_number: "(2026)浙0102执1234号".into(),
+        ..Disclosures::default()
+    });
 
     fn facts() -> RoundFacts<'static> {
         let starts = DateTime::parse_from_rfc3339("2027-01-10T02:00:00Z")
@@ -259,7 +312,51 @@ mod tests {
             balance_due_days: 10,
             is_housing: false,
             buyer: &NO_BUYER_INFORMATION,
+            disclosures: &NO_DISCLOSURES,
         }
+    }
+
+    /// R29: the announcement carries the legal document, the priority rights by their nature (never the
+    /// holder), how each party was told, and the accounts to pay to.
+    #[test]
+    fn the_announcement_carries_every_disclosure_of_r29() {
+        let disclosures = Disclosures {
+            case_number: "(2026)浙0102执1234号".into(),
+            enforcement_basis: Some("(2025)浙0102民初88号民事判决书".into()),
+            priority_rights: vec!["承租人优先购买权".into(), "共有人优先购买权".into()],
+            notices: vec![
+                "申请执行人 工商银行：2027-01-05 邮件通知".into(),
+                "被执行人 张三：2027-01-03 公告通知".into(),
+                "优先购买权人：2027-01-05 邮件通知".into(),
+            ],
+            court_account: Some("杭州市上城区人民法院 工商银行 1202 0000 0000 0001".into()),
+        };
+        let complete = RoundFacts {
+            disclosures: &disclosures,
+            ..facts()
+        };
+        for kind in [RoundKind::First, RoundKind::SellOff] {
+            let texts = generate(&RoundFacts { kind, ..complete }, None, None, &[]);
+            for needle in [
+                "执行依据：(2025)浙0102民初88号民事判决书（执行案号 (2026)浙0102执1234号）",
+                "已知优先购买权人 2 名（承租人优先购买权、共有人优先购买权）",
+                "被执行人 张三：2027-01-03 公告通知",
+                "优先购买权人：2027-01-05 邮件通知",
+                "本院账户（杭州市上城区人民法院 工商银行 1202 0000 0000 0001）",
+                "本人账户",
+            ] {
+                assert!(
+                    texts.announcement.contains(needle),
+                    "{kind:?}: {needle}\n{}",
+                    texts.announcement
+                );
+            }
+        }
+        let bare = generate(&facts(), None, None, &[]).announcement;
+        assert!(
+            bare.contains("无已知优先购买权人") && bare.contains("尚待通知"),
+            "{bare}"
+        );
     }
 
     #[test]

@@ -139,3 +139,49 @@ pub async fn registrants(
     let rows = super::rounds::registrants(state.db.conn(), auction_id).await?;
     Ok((round, rows))
 }
+
+/// A court's own settings: the size of its collegial panels (never fewer than three, R7), the window for a
+/// sell-off after a failed second auction (R58: 15 days by default), and the account it takes transfers on,
+/// as announcements state it (R29).
+pub struct CourtSettings {
+    pub panel_min_members: i32,
+    pub sell_off_window_days: i32,
+    pub payment_account: Option<String>,
+}
+
+pub async fn settings(state: &AppState, caller: &Caller) -> ApiResult<crate::persistence::entities::court::Model> {
+    let court_id = caller.judge_court()?;
+    crate::persistence::entities::court::Entity::find_by_id(court_id)
+        .one(state.db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("court"))
+}
+
+/// Changes the court's settings (any judge of the court).
+pub async fn set_settings(
+    state: &AppState,
+    caller: &Caller,
+    input: CourtSettings,
+) -> ApiResult<crate::persistence::entities::court::Model> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+    let min = i32::try_from(auction_core::before_publication::PANEL_MEMBERS).unwrap_or(3);
+    if !(min..=15).contains(&input.panel_min_members) {
+        return Err(ApiError::unprocessable(
+            "invalid_panel_size",
+            format!("a collegial panel has from {min} to 15 members (R7)"),
+        ));
+    }
+    if !(1..=60).contains(&input.sell_off_window_days) {
+        return Err(ApiError::unprocessable(
+            "invalid_sell_off_window",
+            "the sell-off's window is from 1 to 60 days (the law's default: 15, R58)",
+        ));
+    }
+    let account = super::optional_text(input.payment_account.as_deref(), "payment_account", 500)?;
+    let court = settings(state, caller).await?;
+    let mut active = court.into_active_model();
+    active.panel_min_members = Set(input.panel_min_members);
+    active.sell_off_window_days = Set(input.sell_off_window_days);
+    active.payment_account = Set(account);
+    Ok(active.update(state.db.conn()).await?)
+}

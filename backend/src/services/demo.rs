@@ -174,6 +174,7 @@ impl Demo {
                 announcement: None,
                 bidding_instructions: None,
                 extra_reminders: Vec::new(),
+                late_reason: None,
             },
         )
         .await?;

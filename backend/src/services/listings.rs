@@ -184,7 +184,7 @@ pub async fn set_buyer_information(
     Ok(updated)
 }
 
-async fn find(state: &AppState, id: Uuid) -> ApiResult<listing::Model> {
+pub async fn find(state: &AppState, id: Uuid) -> ApiResult<listing::Model> {
     listing::Entity::find_by_id(id)
         .one(state.db.conn())
         .await?

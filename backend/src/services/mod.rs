@@ -20,6 +20,7 @@ pub mod objections;
 pub mod parties;
 pub mod payments;
 pub mod pdf_check;
+pub mod price_objections;
 pub mod reconciliation;
 pub mod refund_tasks;
 pub mod refunds;

@@ -24,6 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::{deal, objection};
+use crate::persistence::vocabulary::ListingStatus;
 use crate::state::AppState;
 
 /// The public reason a round stopped by a third party's objection shows (R60, R61).
@@ -138,6 +139,22 @@ pub async fn file(state: &AppState, caller: &Caller, input: NewObjection) -> Api
     Ok(updated.value)
 }
 
+/// A decision as the court words it — `upheld` or `rejected` — with its reasoning, which is published.
+pub fn court_decision(outcome: &str, reasoning: &str) -> ApiResult<(Decision, String)> {
+    let decision = Decision::parse(outcome)
+        .ok_or_else(|| ApiError::unprocessable("invalid_outcome", "outcome is rejected or upheld"))?;
+    Ok((decision, super::required_text(reasoning, "reasoning", 20_000)?))
+}
+
+/// The objection, locked for this transaction.
+async fn locked_objection(tx: &WriteTx, id: Uuid) -> ApiResult<objection::Model> {
+    objection::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("objection"))
+}
+
 pub async fn decide(
     state: &AppState,
     caller: &Caller,
@@ -145,17 +162,11 @@ pub async fn decide(
     decision: &str,
     reasoning: &str,
 ) -> ApiResult<objection::Model> {
-    let decision = Decision::parse(decision)
-        .ok_or_else(|| ApiError::unprocessable("invalid_outcome", "outcome is rejected or upheld"))?;
-    let reasoning = super::required_text(reasoning, "reasoning", 20_000)?;
+    let (decision, reasoning) = court_decision(decision, reasoning)?;
     let auction_id = find_for(state, caller, id).await?.auction_id;
     let now = state.clock.now();
     let updated = update_round(state, auction_id, now, Access::Court(caller), async |locked, tx| {
-        let row = objection::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(&**tx)
-            .await?
-            .ok_or_else(|| ApiError::not_found("objection"))?;
+        let row = locked_objection(tx, id).await?;
         let status = row.status;
         let round = objected(locked, tx).await?;
         let stopped_by_it = row.suspended_round && round.status == RoundStatus::Suspended;
@@ -188,6 +199,9 @@ pub async fn decide(
             locked.record(state, tx, transition, reason).await?;
             locked.advance(state, tx, now).await?;
         }
+        if row.kind == ObjectionKind::OwnershipClaim && decision == Decision::Upheld {
+            release_for_the_owner(state, locked, tx, &reasoning, now).await?;
+        }
         Ok(row)
     })
     .await?;
@@ -197,6 +211,147 @@ pub async fn decide(
         tracing::warn!(%error, "refunds owed on the revocation wait for the worker");
     }
     tracing::info!(objection.id = %id, outcome = decision.status().as_str(), "objection decided");
+    Ok(updated.value)
+}
+
+/// Someone outside the case owns the property: it leaves the sale for good, and the release is in the
+/// round's ledger.
+async fn release_for_the_owner(
+    state: &AppState,
+    locked: &mut LockedRound,
+    tx: &WriteTx,
+    reasoning: &str,
+    now: Instant,
+) -> ApiResult<()> {
+    let _ = state;
+    locked.record_event(
+        LedgerKind::Release,
+        json!({
+            "listing_id": locked.row.listing_id.to_string(),
+            "reason": format!("案外人异议成立：{reasoning}"),
+            "at": rfc3339(now),
+        }),
+    );
+    super::rounds::set_listing_status(tx, locked.row.listing_id, ListingStatus::Released, now).await
+}
+
+/// The objector asks the higher court to reconsider the rejection of its objection, within 10 days of the
+/// decision (R64), as the court records it: no sale ruling issues until the higher court decides.
+pub async fn request_reconsideration(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    requested_at: Instant,
+) -> ApiResult<objection::Model> {
+    let auction_id = find_for(state, caller, id).await?.auction_id;
+    let now = state.clock.now();
+    if requested_at > now {
+        return Err(ApiError::unprocessable(
+            "invalid_time",
+            "the request cannot be dated in the future",
+        ));
+    }
+    let updated = update_round(state, auction_id, now, Access::Court(caller), async |locked, tx| {
+        let row = locked_objection(tx, id).await?;
+        let decided_at = match (row.status, row.decided_at) {
+            (ObjectionStatus::Rejected, Some(at)) => crate::persistence::convert::instant(at),
+            (ObjectionStatus::Pending, _) => {
+                return Err(ApiError::conflict("objection_pending", "the objection has not been decided yet"));
+            }
+            _ => {
+                return Err(ApiError::conflict(
+                    "not_reconsiderable",
+                    "an upheld objection has taken effect; reconsideration is the objector's remedy against a rejection",
+                ));
+            }
+        };
+        if row.reconsideration_requested_at.is_some() {
+            return Err(ApiError::conflict("already_requested", "reconsideration of this decision was asked for already"));
+        }
+        if !auction_core::objection::reconsideration_in_time(decided_at, requested_at) {
+            return Err(ApiError::unprocessable(
+                "reconsideration_too_late",
+                "reconsideration is asked for within 10 days of the decision (R64)",
+            ));
+        }
+        let mut active = row.into_active_model();
+        active.reconsideration_requested_at = Set(Some(millis(requested_at)));
+        let row = active.update(&**tx).await?;
+        locked.record_event(
+            LedgerKind::Reconsideration,
+            json!({ "objection_id": row.id.to_string(), "requested_at": rfc3339(requested_at) }),
+        );
+        Ok(row)
+    })
+    .await?;
+    Ok(updated.value)
+}
+
+/// Records the higher court's decision on a reconsideration (R64): upheld, the objection is upheld after all
+/// — the running round withdrawn or the sale set aside, as an upheld objection does; rejected, the
+/// rejection stands and the ruling may issue.
+pub async fn decide_reconsideration(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    decision: &str,
+    reasoning: &str,
+) -> ApiResult<objection::Model> {
+    let (decision, reasoning) = court_decision(decision, reasoning)?;
+    let auction_id = find_for(state, caller, id).await?.auction_id;
+    let now = state.clock.now();
+    let updated = update_round(state, auction_id, now, Access::Court(caller), async |locked, tx| {
+        let row = locked_objection(tx, id).await?;
+        if row.reconsideration_requested_at.is_none() || row.reconsideration_outcome.is_some() {
+            return Err(ApiError::conflict(
+                "no_reconsideration_waiting",
+                "no reconsideration of this objection waits for a decision",
+            ));
+        }
+        let consequence = match decision {
+            Decision::Upheld => {
+                let round = objected(locked, tx).await?;
+                // The objection is decided anew, as upheld.
+                auction_core::objection::decide(ObjectionStatus::Pending, Decision::Upheld, round, false)?
+            }
+            Decision::Rejected => Consequence::Nothing,
+        };
+        let kind = row.kind;
+        let mut active = row.into_active_model();
+        active.reconsideration_outcome = Set(Some(decision.status()));
+        active.reconsideration_decided_at = Set(Some(millis(now)));
+        if decision == Decision::Upheld {
+            active.status = Set(ObjectionStatus::Upheld);
+        }
+        let row = active.update(&**tx).await?;
+        locked.record_event(
+            LedgerKind::Reconsideration,
+            json!({
+                "objection_id": row.id.to_string(),
+                "outcome": decision.status().as_str(),
+                "reasoning": reasoning,
+                "at": rfc3339(now),
+            }),
+        );
+        let transition = match consequence {
+            Consequence::Withdraw => Some(locked.round.withdraw(now)?),
+            Consequence::Revoke => Some(locked.round.revoke(now)?),
+            Consequence::Nothing | Consequence::Release => None,
+        };
+        if let Some(transition) = transition {
+            locked.record(state, tx, transition, Some(reasoning.as_str())).await?;
+            locked.advance(state, tx, now).await?;
+        }
+        if kind == ObjectionKind::OwnershipClaim && decision == Decision::Upheld {
+            release_for_the_owner(state, locked, tx, &reasoning, now).await?;
+        }
+        Ok(row)
+    })
+    .await?;
+    crate::notify::flush(state).await;
+    if let Err(error) = super::refund_tasks::pay_owed_in_round(state, auction_id, now).await {
+        tracing::warn!(%error, "refunds owed on the revocation wait for the worker");
+    }
     Ok(updated.value)
 }
 

@@ -49,6 +49,11 @@ pub struct DealView {
     /// The hand-over is due by then (fifteen days after service), once served.
     pub handover_due_at: Option<String>,
     pub handed_over_at: Option<String>,
+    /// The sale declared void because the buyer faked their qualification (R32), and the liabilities the
+    /// court imposed (`deposit`: `forfeited` or `refunded`, `fine`, `referred`).
+    pub void_reason: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub liabilities: Option<serde_json::Value>,
 }
 
 impl DealView {
@@ -68,6 +73,11 @@ impl DealView {
             paid_at: d.paid_at.map(|t| rfc3339(instant(t))),
             revoked_at: d.revoked_at.map(|t| rfc3339(instant(t))),
             refunds: Vec::new(),
+            void_reason: d.void_reason.clone(),
+            liabilities: d
+                .liabilities
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
             confirmation_url: crate::links::confirmation_path(d.id),
             qualification: d.qualification.clone(),
             ruling_due_at: d

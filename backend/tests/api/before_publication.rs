@@ -143,8 +143,9 @@ db_test!(
         };
 
         // What is refused, and changes nothing.
+        let (status, error) = app.post(&offline, Some(&judge.token), notice("applicant", "中国工商银行杭州分行", "email", now, &file["id"])).await;
+        assert_eq!((status.as_u16(), code(&error)), (400, "invalid_body"), "emails are sent by the platform: {error}");
         for (body, expected) in [
-            (notice("applicant", "中国工商银行杭州分行", "email", now, &file["id"]), "invalid_method"),
             (notice("applicant", "中国工商银行杭州分行", "waiver", now + Duration::hours(1), &file["id"]), "invalid_time"),
             (notice("applicant", "中国工商银行杭州分行", "waiver", now, &Value::Null), "proof_required"),
             (notice("applicant", "中国工商银行杭州分行", "served", now, &json!(uuid::Uuid::new_v4())), "invalid_file"),
@@ -223,6 +224,206 @@ db_test!(
         let (status, error) = publish(&app, &judge, &id).await;
         assert_eq!((status, code(&error)), (422, "panel_required"), "{error}");
         assert_eq!(app.get_ok(&format!("/api/auctions/{id}"), Some(&judge.token)).await["status"], "draft");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn the_announcement_carries_the_legal_document_the_notices_the_priority_rights_and_the_accounts(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        app.request(
+            "PUT",
+            "/api/court/settings",
+            Some(&judge.token),
+            Some(json!({ "panel_min_members": 3, "sell_off_window_days": 15, "payment_account": "杭州市上城区人民法院 工商银行 1202 0000 0000 0001" })),
+        )
+        .await;
+        let case = app
+            .post_ok(
+                "/api/cases",
+                Some(&judge.token),
+                json!({
+                    "case_number": "(2026)浙0102执4321号",
+                    "applicant": { "name": "中国工商银行杭州分行", "email": "creditor@bank.test" },
+                    "respondent": { "name": "张三", "email": "debtor@example.test" },
+                    "enforcement_basis": "(2025)浙0102民初88号民事判决书",
+                }),
+                201,
+            )
+            .await;
+        assert_eq!(case["enforcement_basis"], "(2025)浙0102民初88号民事判决书");
+        let listing = app
+            .post_ok(
+                "/api/listings",
+                Some(&judge.token),
+                json!({ "case_id": case["id"], "title": "杭州市上城区望江路7号", "category": "real_estate", "description": "住宅", "location": "杭州" }),
+                201,
+            )
+            .await;
+        let listing = listing["id"].as_str().unwrap().to_owned();
+        app.appraise(&judge, &listing, "1000000").await;
+        let starts = app.now().await + Duration::days(40);
+        let (_, round) = app
+            .create_round(&judge, &listing, json!({
+                "starting_price": "700000", "deposit": "70000", "increment": "1000",
+                "bidding_starts_at": rfc(starts), "bidding_ends_at": rfc(starts + Duration::hours(24)),
+            }))
+            .await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let holder = app.new_bidder("钱优先").await;
+        app.post_ok(
+            &format!("/api/auctions/{id}/priority-holders"),
+            Some(&judge.token),
+            json!({ "email": holder.email, "rank": 1, "right": "承租人优先购买权" }),
+            201,
+        )
+        .await;
+        app.post_ok(&format!("/api/auctions/{id}/notices"), Some(&judge.token), json!({}), 201).await;
+        app.advance(4 * 86_400).await;
+        let published = app.publish(&judge.token, &id).await;
+        let announcement = app.auction(&id).await["announcement"].as_str().unwrap().to_owned();
+        for needle in [
+            "执行依据：(2025)浙0102民初88号民事判决书（执行案号 (2026)浙0102执4321号）",
+            "已知优先购买权人 1 名（承租人优先购买权）",
+            "申请执行人 中国工商银行杭州分行：",
+            "被执行人 张三：",
+            "书面（电子邮件）通知",
+            "本院账户（杭州市上城区人民法院 工商银行 1202 0000 0000 0001）",
+        ] {
+            assert!(announcement.contains(needle), "{needle}\n{announcement}");
+        }
+        assert!(!announcement.contains("钱优先"), "a priority holder is never named: {announcement}");
+        // The ledger's announcement entry covers the announcement as published.
+        use sha2::{Digest, Sha256};
+        let entries = app.verified_ledger(&id).await;
+        let announced = entries.iter().find(|e| e.kind.as_str() == "status").unwrap();
+        assert_eq!(announced.payload["terms"]["announcement_sha256"], hex::encode(Sha256::digest(announcement.as_bytes())));
+        assert_eq!(published["status"], "announced");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_court_sets_its_panels_size_and_its_account(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let settings = app.get_ok("/api/court/settings", Some(&judge.token)).await;
+        assert_eq!((settings["panel_min_members"].as_i64(), settings["sell_off_window_days"].as_i64()), (Some(3), Some(15)), "the law's defaults");
+        for (body, expected) in [
+            (json!({ "panel_min_members": 2, "sell_off_window_days": 15 }), "invalid_panel_size"),
+            (json!({ "panel_min_members": 3, "sell_off_window_days": 0 }), "invalid_sell_off_window"),
+        ] {
+            let (status, error) = app.request("PUT", "/api/court/settings", Some(&judge.token), Some(body)).await;
+            assert_eq!((status.as_u16(), code(&error)), (422, expected));
+        }
+        let (status, _) = app.request("PUT", "/api/court/settings", Some(&judge.token), Some(json!({ "panel_min_members": 5, "sell_off_window_days": 20 }))).await;
+        assert_eq!(status, 200);
+        let (_, id) = draft(&app, &judge).await;
+        let now = rfc(app.now().await);
+        let (status, error) = app
+            .post(&format!("/api/auctions/{id}/panel"), Some(&judge.token), json!({ "members": ["甲", "乙", "丙"], "decided_at": now }))
+            .await;
+        assert_eq!((status.as_u16(), code(&error)), (422, "panel_too_small"));
+        app.post_ok(&format!("/api/auctions/{id}/panel"), Some(&judge.token), json!({ "members": ["甲", "乙", "丙", "丁", "戊"], "decided_at": now }), 201).await;
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn an_objection_to_the_reference_price_in_its_five_days_holds_the_price_until_decided(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let (listing, id) = draft(&app, &judge).await;
+        let (status, report) = upload(&app, &judge.token, &listing, "评估报告.pdf", WAIVER_PDF, Some("document")).await;
+        assert_eq!(status, 201, "{report}");
+        let delivered = app.now().await;
+        app.post_ok(
+            &format!("/api/listings/{listing}/valuation-report"),
+            Some(&judge.token),
+            json!({ "file_id": report["id"], "delivered_at": rfc(delivered) }),
+            200,
+        )
+        .await;
+        // The court sees when the parties' five days end: a Beijing midnight.
+        let shown = app.get_ok(&format!("/api/listings/{listing}/valuation-report"), Some(&judge.token)).await;
+        assert_eq!((&shown["file_id"], shown["objection_pending"].as_bool()), (&report["id"], Some(false)));
+        let until = crate::helpers::parse_time(&shown["objections_until"]);
+        assert!(until > delivered + Duration::days(4) && until <= delivered + Duration::days(5), "{shown}");
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+        assert_eq!(until.with_timezone(&beijing).format("%H:%M").to_string(), "00:00");
+        app.ready_to_publish(&judge.token, &id).await;
+        let (status, error) = publish(&app, &judge, &id).await;
+        assert_eq!((status, code(&error)), (422, "valuation_objection_window"), "{error}");
+
+        // Within the five days, the respondent objects: the listing goes back to pricing.
+        let objections = format!("/api/listings/{listing}/price-objections");
+        let objector = json!({ "name": "张三", "email": "debtor@example.test", "role": "party" });
+        let (status, error) = app.post(&objections, Some(&judge.token), json!({ "objector": objector, "grounds": [], "statement": "评估价过低。" })).await;
+        assert_eq!((status.as_u16(), code(&error)), (422, "invalid_grounds"));
+        let filed = app
+            .post_ok(&objections, Some(&judge.token), json!({ "objector": objector, "grounds": ["method_or_result", "wrong_facts"], "statement": "评估价明显过低。" }), 201)
+            .await;
+        assert_eq!(app.get_ok(&format!("/api/listings/{listing}"), Some(&judge.token)).await["status"], "pricing");
+        app.set_clock(auction_core::time::beijing_midnight_after(delivered, 5)).await;
+        let (status, error) = publish(&app, &judge, &id).await;
+        assert_eq!((status, code(&error)), (422, "valuation_objection_pending"), "the window passed, but the objection waits");
+
+        // Rejected: the price may be used, and the round is announced.
+        let decision = format!("/api/price-objections/{}/decision", filed["id"].as_str().unwrap());
+        let decided = app.post_ok(&decision, Some(&judge.token), json!({ "outcome": "rejected", "reasoning": "评估程序合法，结果合理。" }), 200).await;
+        assert_eq!(decided["status"], "rejected");
+        assert_eq!(app.get_ok(&format!("/api/listings/{listing}"), Some(&judge.token)).await["status"], "priced");
+        let (status, _) = app.post(&decision, Some(&judge.token), json!({ "outcome": "upheld", "reasoning": "再议" })).await;
+        assert_eq!(status.as_u16(), 409);
+        assert_eq!(publish(&app, &judge, &id).await.0, 200);
+
+        // Past its five days, an objection is too late.
+        let (status, error) = app.post(&objections, Some(&judge.token), json!({ "objector": objector, "grounds": ["wrong_facts"], "statement": "补充异议。" })).await;
+        assert_eq!(status.as_u16(), 409, "a price whose round is announced is locked: {error}");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn an_upheld_objection_sets_the_price_aside_and_a_negotiated_one_is_not_open_to_objection(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let listing = app.new_listing(&judge, "real_estate").await;
+        app.appraise(&judge, &listing, "1000000").await;
+        let (_, report) = upload(&app, &judge.token, &listing, "评估报告.pdf", WAIVER_PDF, Some("document")).await;
+        let delivered = app.now().await;
+        app.post_ok(&format!("/api/listings/{listing}/valuation-report"), Some(&judge.token), json!({ "file_id": report["id"], "delivered_at": rfc(delivered) }), 200).await;
+        let objections = format!("/api/listings/{listing}/price-objections");
+        let objector = json!({ "name": "中国工商银行杭州分行", "email": "creditor@bank.test", "role": "party" });
+        app.advance(5 * 86_400).await;
+        let (status, error) = app.post(&objections, Some(&judge.token), json!({ "objector": objector, "grounds": ["wrong_scope"], "statement": "漏评附属用房。" })).await;
+        assert_eq!((status.as_u16(), code(&error)), (422, "objection_too_late"), "{error}");
+
+        // A new appraisal, delivered today: objected to in time, and upheld.
+        app.appraise(&judge, &listing, "1100000").await;
+        let delivered = app.now().await;
+        app.post_ok(&format!("/api/listings/{listing}/valuation-report"), Some(&judge.token), json!({ "file_id": report["id"], "delivered_at": rfc(delivered) }), 200).await;
+        let filed = app.post_ok(&objections, Some(&judge.token), json!({ "objector": objector, "grounds": ["wrong_scope"], "statement": "漏评附属用房。" }), 201).await;
+        // While it waits, no round is made on the price.
+        let starts = app.now().await + Duration::days(40);
+        let (status, error) = app
+            .create_round(&judge, &listing, json!({
+                "starting_price": "770000", "deposit": "77000", "increment": "1000",
+                "bidding_starts_at": rfc(starts), "bidding_ends_at": rfc(starts + Duration::hours(24)),
+            }))
+            .await;
+        assert_eq!((status.as_u16(), code(&error)), (422, "valuation_objection_pending"));
+        app.post_ok(&format!("/api/price-objections/{}/decision", filed["id"].as_str().unwrap()), Some(&judge.token), json!({ "outcome": "upheld", "reasoning": "确有漏评。" }), 200).await;
+        let set_aside = app.get_ok(&format!("/api/listings/{listing}"), Some(&judge.token)).await;
+        assert_eq!((set_aside["status"].as_str(), &set_aside["reference_price"]), (Some("pricing"), &Value::Null));
+        let listed = app.get_ok(&objections, Some(&judge.token)).await;
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+
+        // A targeted inquiry is not open to objection.
+        app.post_ok(&format!("/api/listings/{listing}/valuations"), Some(&judge.token), json!({ "method": "targeted_inquiry", "quotes": [{ "source": "房管局", "amount": "1050000" }] }), 201).await;
+        let (status, error) = app.post(&format!("/api/listings/{listing}/valuation-report"), Some(&judge.token), json!({ "file_id": report["id"], "delivered_at": rfc(app.now().await) })).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "not_objectionable"));
         app.finish().await;
     }
 );

@@ -28,5 +28,6 @@ mod refunds;
 mod rounds;
 mod suspensions;
 mod system;
+mod ways_out;
 mod web;
 mod who_may_bid;

@@ -275,3 +275,142 @@ db_test!(
         app.finish().await;
     }
 );
+
+/// Alice buys at the opening bid and pays the balance; the deal's id.
+async fn bought_and_paid(app: &TestApp, open: &OpenRound) -> String {
+    let minimum = open.round["minimum_next_bid"].as_str().unwrap().to_owned();
+    assert_eq!(app.bid(&open.alice, &open.id, &minimum).await.0, 201);
+    app.set_clock(parse_time(&open.round["bidding_ends_at"])).await;
+    let deal_id = app.get_ok(&format!("/api/auctions/{}/result", open.id), None).await["deal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let order = app
+        .post_ok(
+            &format!("/api/deals/{deal_id}/balance-payment"),
+            Some(&open.alice.token),
+            json!({}),
+            201,
+        )
+        .await;
+    let order = order["order_id"].as_str().unwrap();
+    app.post_ok(
+        &format!("/api/payments/{order}/sandbox-complete"),
+        Some(&open.alice.token),
+        json!({}),
+        200,
+    )
+    .await;
+    deal_id
+}
+
+db_test!(
+    async fn a_claim_to_the_property_stops_the_round_whoever_files_it_and_upheld_takes_the_property_off_sale(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
+        // A party files it (not a third party), with no R65 ground: the round stops all the same.
+        let filed = app
+            .post_ok(
+                "/api/objections",
+                Some(&judge),
+                json!({
+                    "auction_id": open.id, "kind": "ownership_claim",
+                    "objector": { "name": "王五", "email": "wangwu@example.test", "role": "party" },
+                    "statement": "该房屋系本人购买，仅登记在被执行人名下。",
+                }),
+                201,
+            )
+            .await;
+        assert_eq!((filed["kind"].as_str(), filed["suspended_round"].as_bool()), (Some("ownership_claim"), Some(true)));
+        assert_eq!(app.auction(&open.id).await["status"], "suspended");
+        let decision = format!("/api/objections/{}/decision", filed["id"].as_str().unwrap());
+        app.post_ok(&decision, Some(&judge), json!({ "outcome": "upheld", "reasoning": "案外人提交购房合同及付款凭证，异议成立。" }), 200).await;
+        assert_eq!(app.auction(&open.id).await["status"], "withdrawn");
+        let listing = open.round["listing_id"].as_str().unwrap();
+        assert_eq!(app.get_ok(&format!("/api/listings/{listing}"), Some(&judge)).await["status"], "released", "off sale for good");
+        let kinds: Vec<String> = app.verified_ledger(&open.id).await.iter().map(|e| e.kind.as_str().to_owned()).collect();
+        assert!(kinds.iter().any(|k| k == "release"), "{kinds:?}");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn no_ruling_while_the_objector_may_ask_for_reconsideration_or_the_higher_court_decides(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
+        let deal_id = bought_and_paid(&app, &open).await;
+        app.post_ok(&format!("/api/deals/{deal_id}/qualification"), Some(&judge), json!({ "result": "qualified", "evidence": "符合购房条件" }), 200).await;
+        let filed = app.post_ok("/api/objections", Some(&judge), objection(&open.id, "party", &["collusion"]), 201).await;
+        let id = filed["id"].as_str().unwrap().to_owned();
+        let decided = app.post_ok(&format!("/api/objections/{id}/decision"), Some(&judge), json!({ "outcome": "rejected", "reasoning": "证据不足。" }), 200).await;
+        let until = parse_time(&decided["reconsideration_until"]);
+        assert_eq!(until - parse_time(&decided["decided_at"]), Duration::days(10));
+        let ruling = format!("/api/deals/{deal_id}/ruling");
+        let (status, error) = app.post(&ruling, Some(&judge), json!({})).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "reconsideration_window"), "{error}");
+
+        // The objector asks the higher court within the ten days: the ruling waits for its decision.
+        let reconsider = format!("/api/objections/{id}/reconsideration");
+        app.post_ok(&reconsider, Some(&judge), json!({ "requested_at": rfc(app.now().await) }), 200).await;
+        let (status, error) = app.post(&reconsider, Some(&judge), json!({ "requested_at": rfc(app.now().await) })).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "already_requested"));
+        app.set_clock(until + Duration::days(1)).await;
+        let (status, error) = app.post(&ruling, Some(&judge), json!({})).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "reconsideration_pending"));
+        app.post_ok(&format!("{reconsider}/decision"), Some(&judge), json!({ "outcome": "rejected", "reasoning": "维持原裁定。" }), 200).await;
+        assert_eq!(app.post_ok(&ruling, Some(&judge), json!({}), 200).await["status"], "ruling_issued");
+        let kinds: Vec<String> = app.verified_ledger(&open.id).await.iter().map(|e| e.kind.as_str().to_owned()).collect();
+        assert_eq!(kinds.iter().filter(|k| k.as_str() == "reconsideration").count(), 2);
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_reconsideration_upheld_by_the_higher_court_sets_the_sale_aside(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
+        let deal_id = bought_and_paid(&app, &open).await;
+        let filed = app.post_ok("/api/objections", Some(&judge), objection(&open.id, "bidder", &["untrue_description"]), 201).await;
+        let id = filed["id"].as_str().unwrap().to_owned();
+        let decided = app.post_ok(&format!("/api/objections/{id}/decision"), Some(&judge), json!({ "outcome": "rejected", "reasoning": "证据不足。" }), 200).await;
+        let late = parse_time(&decided["reconsideration_until"]);
+        let (status, error) = app.post(&format!("/api/objections/{id}/reconsideration"), Some(&judge), json!({ "requested_at": rfc(late) })).await;
+        assert!(matches!((status.as_u16(), code(&error)), (422, "reconsideration_too_late") | (422, "invalid_time")), "{error}");
+        app.post_ok(&format!("/api/objections/{id}/reconsideration"), Some(&judge), json!({ "requested_at": rfc(app.now().await) }), 200).await;
+        let upheld = app.post_ok(&format!("/api/objections/{id}/reconsideration/decision"), Some(&judge), json!({ "outcome": "upheld", "reasoning": "上级法院：拍卖公告严重失实。" }), 200).await;
+        assert_eq!((upheld["status"].as_str(), upheld["reconsideration_outcome"].as_str()), (Some("upheld"), Some("upheld")));
+        let deal = app.get_ok(&format!("/api/deals/{deal_id}"), Some(&judge)).await;
+        assert_eq!(deal["status"], "revoked");
+        assert_eq!(deal["refunds"].as_array().unwrap().len(), 2, "the deposit and the balance: {deal}");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_buyer_who_faked_the_qualification_loses_the_sale_and_the_deposit_as_the_court_decides(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        let judge = app.judge_of(open.round["court_id"].as_str().unwrap()).await;
+        let deal_id = bought_and_paid(&app, &open).await;
+        let void = format!("/api/deals/{deal_id}/void");
+        let body = json!({ "reason": "买受人伪造购房资格证明", "deposit": "forfeited", "fine": "50000", "referred": true });
+        let (status, error) = app.post(&void, Some(&judge), body.clone()).await;
+        assert_eq!((status.as_u16(), code(&error)), (409, "void_not_allowed"), "only once found not qualified");
+        app.post_ok(&format!("/api/deals/{deal_id}/qualification"), Some(&judge), json!({ "result": "not_qualified", "evidence": "资格证明系伪造" }), 200).await;
+        let voided = app.post_ok(&void, Some(&judge), body, 200).await;
+        assert_eq!((voided["status"].as_str(), voided["void_reason"].as_str()), (Some("revoked"), Some("买受人伪造购房资格证明")));
+        assert_eq!(voided["liabilities"], json!({ "deposit": "forfeited", "fine": "50000.00", "referred": true }));
+        let refunds = voided["refunds"].as_array().unwrap();
+        assert_eq!(refunds.len(), 1, "the balance only: {voided}");
+        assert_eq!(refunds[0]["purpose"], "balance");
+        let mine = app.get_ok("/api/me/registrations", Some(&open.alice.token)).await;
+        assert_eq!(mine["items"][0]["deposit"]["status"], "forfeited");
+        let entries = app.verified_ledger(&open.id).await;
+        assert!(entries.iter().any(|e| e.kind.as_str() == "sale_voided" && e.payload["liabilities"]["referred"] == true));
+        assert_eq!(app.auction(&open.id).await["status"], "revoked");
+        app.finish().await;
+    }
+);

@@ -43,6 +43,10 @@ pub struct CreateAuctionRequest {
     /// Reminders added to the seven special reminders of R30.
     #[serde(default)]
     pub special_reminders: Vec<String>,
+    /// Past the window after a failure (R27, R58), why the court holds this round late: kept with the round,
+    /// in its ledger at the announcement, and the only way to hold it then.
+    #[schema(max_length = 2000)]
+    pub late_reason: Option<String>,
 }
 
 /// Create a round of a listing (draft). Its kind — first, second, sell-off, re-auction — follows from the listing's history.
@@ -77,6 +81,7 @@ pub async fn create_auction(
         announcement: body.announcement.clone(),
         bidding_instructions: body.bidding_instructions.clone(),
         extra_reminders: body.special_reminders.clone(),
+        late_reason: body.late_reason.clone(),
     };
     let row = rounds::create(&state, &caller, id.into_inner(), input).await?;
     Ok(HttpResponse::Created().json(view(&state, &row)?))
@@ -88,6 +93,9 @@ pub struct RoundLimitsQuery {
     /// The starting price being considered: the answer then includes its deposit range.
     #[param(value_type = Option<String>, pattern = r"^([1-9][0-9]{0,13}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$")]
     pub starting_price: Option<String>,
+    /// Past the window after a failure (R27, R58): the limits for a round the court will hold late, with its
+    /// reason (otherwise that is `second_round_too_late` / `sell_off_too_late`).
+    pub late: Option<bool>,
 }
 
 /// The legal limits of a listing's next round, as creating it would apply them.
@@ -122,6 +130,10 @@ pub struct RoundLimitsView {
     pub sell_off_price: Option<auction_core::Money>,
     /// A sell-off's period in days (R58).
     pub sell_off_days: Option<i64>,
+    /// After a failure, the end of the window within which the next round is set up and announced (R27, R58).
+    pub deadline: Option<String>,
+    /// That window has passed: a round is held only with the court's reason (`late_reason`).
+    pub late: bool,
 }
 
 /// The limits the law puts on the listing's next round, for the console's form (its judge only).
@@ -142,7 +154,14 @@ pub async fn round_limits(
         .as_ref()
         .map(|text| MoneyInput(serde_json::Value::String(text.clone())).parse("starting_price"))
         .transpose()?;
-    let limits = rounds::limits(&state, &caller, id.into_inner(), starting_price).await?;
+    let limits = rounds::limits(
+        &state,
+        &caller,
+        id.into_inner(),
+        starting_price,
+        query.late.unwrap_or(false),
+    )
+    .await?;
     let balance_days = auction_core::deal::BALANCE_DUE_DAYS;
     Ok(web::Json(RoundLimitsView {
         round_kind: limits.kind.as_str().to_owned(),
@@ -161,6 +180,8 @@ pub async fn round_limits(
         sell_off_days: limits
             .sell_off_price
             .map(|_| auction_core::time::SELL_OFF_PERIOD.num_days()),
+        deadline: limits.deadline.map(auction_core::time::rfc3339),
+        late: limits.late,
     }))
 }
 
@@ -184,6 +205,25 @@ pub async fn send_notices(state: web::Data<AppState>, caller: Caller, id: web::P
     }))
 }
 
+/// How a notice was given otherwise than by the platform's email.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineMethod {
+    Served,
+    PublicNotice,
+    Waiver,
+}
+
+impl From<OfflineMethod> for NoticeMethod {
+    fn from(method: OfflineMethod) -> NoticeMethod {
+        match method {
+            OfflineMethod::Served => NoticeMethod::Served,
+            OfflineMethod::PublicNotice => NoticeMethod::PublicNotice,
+            OfflineMethod::Waiver => NoticeMethod::Waiver,
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct OfflineNoticeRequest {
     /// `applicant`, `respondent` or `priority_holder`.
@@ -193,7 +233,7 @@ pub struct OfflineNoticeRequest {
     pub name: String,
     /// `served` (a document served, with its receipt), `public_notice` (published for one who cannot be
     /// reached; counts after 5 days) or `waiver` (the party waived the notice in writing).
-    pub method: NoticeMethod,
+    pub method: OfflineMethod,
     /// When it was served, published or waived (RFC 3339, not in the future).
     #[schema(format = DateTime)]
     pub at: String,
@@ -218,7 +258,7 @@ pub async fn record_offline_notice(
     let input = rounds::OfflineNotice {
         party: body.party,
         name: body.name,
-        method: body.method,
+        method: body.method.into(),
         at: parse_instant(&body.at, "at")?,
         file_id: body.file_id,
     };

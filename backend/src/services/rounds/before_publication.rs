@@ -207,27 +207,27 @@ pub async fn record_offline(
     input: OfflineNotice,
 ) -> ApiResult<round_notice::Model> {
     let now = state.clock.now();
-    if input.method == NoticeMethod::Email {
-        return Err(ApiError::unprocessable(
-            "invalid_method",
-            "an email notice is sent by the platform (POST …/notices); record `served`, `public_notice` or `waiver` here",
-        ));
-    }
-    if input.at > now {
-        return Err(ApiError::unprocessable(
-            "invalid_time",
-            "the notice cannot be dated in the future",
-        ));
-    }
-    if input.file_id.is_none() && input.method != NoticeMethod::PublicNotice {
-        return Err(ApiError::unprocessable(
-            "proof_required",
-            "a served document or a written waiver is recorded with its file (file_id)",
-        ));
-    }
-    let name = crate::services::required_text(&input.name, "name", 200)?;
     let updated = update_round(state, auction_id, now, Access::Court(caller), async |locked, tx| {
         require_draft(locked, "a notice of the terms")?;
+        if input.method == NoticeMethod::Email {
+            return Err(ApiError::unprocessable(
+                "invalid_method",
+                "an email notice is sent by the platform (POST …/notices); record `served`, `public_notice` or `waiver` here",
+            ));
+        }
+        if input.at > now {
+            return Err(ApiError::unprocessable(
+                "invalid_time",
+                "the notice cannot be dated in the future",
+            ));
+        }
+        if input.file_id.is_none() && input.method != NoticeMethod::PublicNotice {
+            return Err(ApiError::unprocessable(
+                "proof_required",
+                "a served document or a written waiver is recorded with its file (file_id)",
+            ));
+        }
+        let name = crate::services::required_text(&input.name, "name", 200)?;
         let known = parties_of(&**tx, &locked.row)
             .await?
             .into_iter()
@@ -352,6 +352,7 @@ pub async fn valuation_report(
     };
     let latest = valuation::Entity::find()
         .filter(valuation::Column::ListingId.eq(listing.id))
+        .filter(valuation::Column::Method.eq(method))
         .order_by_desc(valuation::Column::CreatedAt)
         .one(conn)
         .await?;
@@ -396,4 +397,19 @@ pub async fn duties(state: &AppState, row: &round::Model) -> ApiResult<Duties> {
         notices,
         not_yet_notified,
     })
+}
+
+/// A pending objection to the listing's reference price holds it (R17): no round is made on it until the
+/// court decides. (While only the five days run, a draft may be prepared; it is announced after them.)
+pub async fn price_hold(conn: &impl ConnectionTrait, listing: &listing::Model) -> ApiResult<Option<ApiError>> {
+    let hold = valuation_report(conn, listing)
+        .await?
+        .filter(|report| report.objection_pending)
+        .map(|_| {
+            ApiError::unprocessable(
+                "valuation_objection_pending",
+                "an objection to the reference price waits for the court's decision (R17)",
+            )
+        });
+    Ok(hold)
 }

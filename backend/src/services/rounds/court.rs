@@ -22,8 +22,9 @@ use crate::persistence::vocabulary::ListingStatus;
 use crate::services::listings;
 use crate::state::AppState;
 
-/// Releases a listing whose sell-off failed (R57): it leaves the platform's sales for good, and the failed
-/// sell-off's ledger records the release.
+/// Releases a listing from sale for good (R57): after its sell-off failed, or once the window for its next
+/// round after a failure has passed (R27, R58) — a way out rather than a dead end. The release is kept in
+/// the last round's ledger.
 pub async fn release(
     state: &AppState,
     caller: &Caller,
@@ -31,6 +32,115 @@ pub async fn release(
     reason: Option<&str>,
 ) -> ApiResult<listing::Model> {
     let reason = crate::services::optional_text(reason, "reason", 2000)?;
+    let now = state.clock.now();
+    let updated = with_last_failed_round(
+        state,
+        caller,
+        listing_id,
+        release_refused,
+        async |locked, tx, listing| {
+            let failed_sell_off = locked.round.sell_off;
+            let late = match super::new_round::next_round(tx, listing, None).await {
+                Ok(next) => next.is_late(now),
+                Err(_) => false,
+            };
+            if !failed_sell_off && !late {
+                return Err(release_refused());
+            }
+            locked.record_event(
+                LedgerKind::Release,
+                serde_json::json!({
+                    "listing_id": listing.id.to_string(),
+                    "reason": reason,
+                    "at": auction_core::time::rfc3339(now),
+                }),
+            );
+            super::set_listing_status(tx, listing.id, ListingStatus::Released, now).await?;
+            Ok(())
+        },
+    )
+    .await?;
+    tracing::info!(listing.id = %listing_id, "listing released from sale");
+    let mut released = updated;
+    released.status = ListingStatus::Released;
+    released.updated_at = millis(now);
+    Ok(released)
+}
+
+/// A creditor's taking of the property in settlement of the debt (以物抵债, R59).
+pub struct Settlement {
+    /// The creditor who takes it: the applicant, or another creditor by legal priority.
+    pub creditor: String,
+    /// The creditor's claim still unpaid; what the price exceeds it by is paid in.
+    pub claim: Money,
+    pub reason: Option<String>,
+    /// For housing, the evidence that the creditor may buy it ([HQ] Art. 5).
+    pub qualification: Option<String>,
+}
+
+/// After a failed round, a creditor takes the property at that round's reserve in settlement of its claim
+/// (R59): the listing is settled for good, with what the creditor owes on top of its claim, in the failed
+/// round's ledger.
+pub async fn settle_debt(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    settlement: Settlement,
+) -> ApiResult<listing::Model> {
+    let creditor = crate::services::required_text(&settlement.creditor, "creditor", 200)?;
+    let reason = crate::services::optional_text(settlement.reason.as_deref(), "reason", 2000)?;
+    let qualification = crate::services::optional_text(settlement.qualification.as_deref(), "qualification", 2000)?;
+    let now = state.clock.now();
+    let refused = || {
+        ApiError::conflict(
+            "settlement_not_allowed",
+            "the property is taken in settlement of the debt only after a round failed, before any further round (R59)",
+        )
+    };
+    let updated = with_last_failed_round(state, caller, listing_id, refused, async |locked, tx, listing| {
+        if locked.row.status != RoundStatus::Failed {
+            return Err(refused());
+        }
+        if listing.is_housing && qualification.is_none() {
+            return Err(ApiError::unprocessable(
+                "qualification_required",
+                "a creditor takes housing only with evidence that it may buy it (R32): give it in qualification",
+            ));
+        }
+        let price = locked.round.starting_price;
+        let excess = price.checked_sub(settlement.claim).unwrap_or(Money::ZERO);
+        locked.record_event(
+            LedgerKind::Settlement,
+            serde_json::json!({
+                "listing_id": listing.id.to_string(),
+                "creditor": creditor,
+                "price": price.to_string(),
+                "claim": settlement.claim.to_string(),
+                "excess_due": excess.to_string(),
+                "reason": reason,
+                "at": auction_core::time::rfc3339(now),
+            }),
+        );
+        super::set_listing_status(tx, listing.id, ListingStatus::Settled, now).await?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(listing.id = %listing_id, "listing settled with a creditor");
+    let mut settled = updated;
+    settled.status = ListingStatus::Settled;
+    settled.updated_at = millis(now);
+    Ok(settled)
+}
+
+/// Runs `decide` under the lock of the listing's last counted round, with the listing locked too, for the
+/// court of the listing. `refused` when the listing has no round, or may no longer change.
+async fn with_last_failed_round(
+    state: &AppState,
+    caller: &Caller,
+    listing_id: Uuid,
+    refused: impl Fn() -> ApiError,
+    decide: impl AsyncFnOnce(&mut super::update::LockedRound, &WriteTx, &listing::Model) -> ApiResult<()>,
+) -> ApiResult<listing::Model> {
     let listing = listing::Entity::find_by_id(listing_id)
         .one(state.db.conn())
         .await?
@@ -42,32 +152,19 @@ pub async fn release(
         .order_by_desc(round::Column::CreatedAt)
         .one(state.db.conn())
         .await?
-        .ok_or_else(release_refused)?;
+        .ok_or_else(&refused)?;
     let now = state.clock.now();
     let updated = update_round(state, last.id, now, Access::Court(caller), async |locked, tx| {
         let listing = listings::lock(tx, listing_id).await?;
         refuse_if_released(&listing)?;
-        let failed_sell_off = locked.round.sell_off && locked.round.status == RoundStatus::Failed;
-        if !failed_sell_off {
-            return Err(release_refused());
+        if locked.round.status != RoundStatus::Failed {
+            return Err(refused());
         }
-        locked.record_event(
-            LedgerKind::Release,
-            serde_json::json!({
-                "listing_id": listing.id.to_string(),
-                "reason": reason,
-                "at": auction_core::time::rfc3339(now),
-            }),
-        );
-        super::set_listing_status(tx, listing.id, ListingStatus::Released, now).await?;
+        decide(locked, tx, &listing).await?;
         Ok(listing)
     })
     .await?;
-    tracing::info!(listing.id = %listing_id, "listing released after a failed sell-off");
-    let mut released = updated.value;
-    released.status = ListingStatus::Released;
-    released.updated_at = millis(now);
-    Ok(released)
+    Ok(updated.value)
 }
 
 fn release_refused() -> ApiError {
@@ -100,6 +197,20 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<r
             bidding_ends_at: locked.round.bidding_ends_at,
         };
         check_terms(kind, reference, first_round_start, &terms)?;
+        // The window after a failure binds the announcement too, not only the draft (R27, R58).
+        let next = super::new_round::next_round(tx, &listing, Some(locked.id())).await?;
+        next.in_time(now, locked.row.late_reason.is_some())
+            .map_err(super::new_round::refused)?;
+        if next.is_late(now) {
+            locked.record_event(
+                LedgerKind::LateRound,
+                serde_json::json!({
+                    "deadline": next.deadline.map(auction_core::time::rfc3339),
+                    "reason": locked.row.late_reason,
+                    "at": auction_core::time::rfc3339(now),
+                }),
+            );
+        }
         super::before_publication::check(tx, locked, &listing, now).await?;
         let category = listing.category;
         let first_announced_at = round::Entity::find()
@@ -115,6 +226,7 @@ pub async fn publish(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<r
             round_ends_at: locked.round.bidding_ends_at,
         });
         check_publish(category, kind, price, locked.round.bidding_starts_at, now)?;
+        crate::services::round_texts::at_announcement(tx, &listing, &mut locked.row).await?;
         locked.row.reference_price = reference.map(Money::cents).unwrap_or_default();
         locked.record(state, tx, transition, None).await
     })

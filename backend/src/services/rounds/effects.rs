@@ -231,17 +231,24 @@ impl LockedRound {
         // Owed back, from the payments that brought it: the deposit (or prepayment) applied to the price, and
         // any balance paid. Each is paid once this transaction commits, and enters the ledger then.
         let mut lines = Vec::new();
+        let keep_deposit = self.keep_deposit_on_revocation;
         if !money(deal.deposit_applied)?.is_zero() {
+            let kept = if keep_deposit {
+                DepositStatus::Forfeited
+            } else {
+                DepositStatus::Refunded
+            };
             registration::Entity::update_many()
-                .col_expr(
-                    registration::Column::DepositStatus,
-                    Expr::value(DepositStatus::Refunded),
-                )
+                .col_expr(registration::Column::DepositStatus, Expr::value(kept))
                 .filter(registration::Column::Id.eq(deal.registration_id))
                 .exec(&**tx)
                 .await?;
         }
-        let deposits = refunds::paid_orders(tx, PaymentPurpose::Deposit, Some(deal.registration_id), None).await?;
+        let deposits = if keep_deposit {
+            Vec::new()
+        } else {
+            refunds::paid_orders(tx, PaymentPurpose::Deposit, Some(deal.registration_id), None).await?
+        };
         let balances = refunds::paid_orders(tx, PaymentPurpose::Balance, None, Some(deal.id)).await?;
         let deposit_purpose = if sell_off {
             RefundPurpose::Prepayment

@@ -28,7 +28,9 @@ pub use before_publication::{
     Duties, OfflineNotice, PartyToTell, duties, notices_of, panel_of, parties_of, record_offline, record_panel,
     send_notices, valuation_report,
 };
-pub use court::{CourtAction, PriorityHolderAdded, add_priority_holder, court_action, publish, release};
+pub use court::{
+    CourtAction, PriorityHolderAdded, Settlement, add_priority_holder, court_action, publish, release, settle_debt,
+};
 pub use effects::set_listing_status;
 pub use new_round::{MAX_REMINDER_CHARS, NewRound, RoundLimits, create, limits};
 pub use queries::{

@@ -3,7 +3,7 @@
 
 use auction_core::deal::BALANCE_DUE_DAYS;
 use auction_core::deal::DealStatus;
-use auction_core::next_round::{NextRound, NoNextRound, PastRound};
+use auction_core::next_round::{NextRound, NoNextRound, PastRound, Windows};
 use auction_core::setup::{
     RoundKind, RoundTerms, TermsError, check_terms, deposit_range, earliest_bidding_start, required_notice_days,
     starting_price_floor,
@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::WriteTx;
 use crate::persistence::convert::{self, instant, millis, money, money_opt};
-use crate::persistence::entities::{deal, listing, round};
+use crate::persistence::entities::{court, deal, listing, round};
 use crate::persistence::vocabulary::ListingStatus;
 use crate::services::listings;
 use crate::services::round_texts::round_texts;
@@ -43,15 +43,30 @@ pub struct NewRound {
     pub bidding_instructions: Option<String>,
     /// Reminders added to the seven of R30.
     pub extra_reminders: Vec<String>,
+    /// Why the court holds the round after its legal window passed (R27, R58): the only way to hold it then.
+    pub late_reason: Option<String>,
 }
 
-/// What the listing's history allows next (`auction_core::next_round`), read under the listing's lock.
-async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<NextRound> {
-    let rounds = round::Entity::find()
+/// What the listing's history allows next (`auction_core::next_round`), read under the listing's lock —
+/// leaving out the round `besides` (a draft being published, whose own window is being checked). The
+/// sell-off's window is the court's setting.
+pub(super) async fn next_round(tx: &WriteTx, listing: &listing::Model, besides: Option<Uuid>) -> ApiResult<NextRound> {
+    let listing_id = listing.id;
+    let rounds: Vec<round::Model> = round::Entity::find()
         .filter(round::Column::ListingId.eq(listing_id))
         .order_by_asc(round::Column::CreatedAt)
         .all(&**tx)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|row| Some(row.id) != besides)
+        .collect();
+    let court = court::Entity::find_by_id(listing.court_id)
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("a listing without its court"))?;
+    let windows = Windows {
+        sell_off: chrono::Duration::days(i64::from(court.sell_off_window_days.max(1))),
+    };
     let defaulted: std::collections::HashSet<Uuid> = deal::Entity::find()
         .filter(deal::Column::ListingId.eq(listing_id))
         .filter(deal::Column::Status.eq(DealStatus::Defaulted))
@@ -72,12 +87,17 @@ async fn next_round(tx: &WriteTx, listing_id: Uuid, now: Instant) -> ApiResult<N
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    auction_core::next_round::next_round(&history, now).map_err(|refusal| match refusal {
+    auction_core::next_round::next_round(&history, windows).map_err(refused)
+}
+
+/// A next round refused: too late is a 422 (the court may give its reason), anything else a 409.
+pub(super) fn refused(refusal: NoNextRound) -> ApiError {
+    match refusal {
         NoNextRound::SecondRoundTooLate | NoNextRound::SellOffTooLate => {
             ApiError::unprocessable(refusal.code(), refusal.to_string())
         }
         _ => ApiError::conflict(refusal.code(), refusal.to_string()),
-    })
+    }
 }
 
 /// The legal limits of a listing's next round, decided as `create` will decide them, for the court
@@ -96,13 +116,20 @@ pub struct RoundLimits {
     pub earliest_bidding_start_after_notice: Instant,
     /// A sell-off's fixed price (R58).
     pub sell_off_price: Option<Money>,
+    /// The window after the failure ends then (R27, R58), if there is one.
+    pub deadline: Option<Instant>,
+    /// It has passed: the round may be held only for the court's written reason.
+    pub late: bool,
 }
 
+/// The limits as `create` would decide them now; past the window, only when the court means to give its
+/// reason (`late`).
 pub async fn limits(
     state: &AppState,
     caller: &Caller,
     listing_id: Uuid,
     starting_price: Option<Money>,
+    late: bool,
 ) -> ApiResult<RoundLimits> {
     let now = state.clock.now();
     // A write transaction, as `create` takes, so the answer is the one `create` would give; never committed.
@@ -110,10 +137,13 @@ pub async fn limits(
     let listing = listings::lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
     refuse_if_released(&listing)?;
-    let next = next_round(&tx, listing.id, now).await?;
+    let next = next_round(&tx, &listing, None).await?;
+    next.in_time(now, late).map_err(refused)?;
     let category = listing.category;
     let reference_price = money_opt(listing.reference_price)?;
     Ok(RoundLimits {
+        deadline: next.deadline,
+        late: next.is_late(now),
         kind: next.kind,
         number: i32::try_from(next.number).unwrap_or(i32::MAX),
         reference_price,
@@ -149,7 +179,12 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     let listing = listings::lock(&tx, listing_id).await?;
     caller.require_judge_of(listing.court_id)?;
     refuse_if_released(&listing)?;
-    let next = next_round(&tx, listing.id, now).await?;
+    let late_reason = crate::services::optional_text(input.late_reason.as_deref(), "late_reason", 2000)?;
+    let next = next_round(&tx, &listing, None).await?;
+    next.in_time(now, late_reason.is_some()).map_err(refused)?;
+    if let Some(hold) = super::before_publication::price_hold(&*tx, &listing).await? {
+        return Err(hold);
+    }
     let terms = match next.sell_off_price {
         Some(price) => sell_off_terms(&tx, &listing, price, &input).await?,
         None => RoundTerms {
@@ -174,6 +209,7 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
     let texts = round_texts(
         &tx,
         &listing,
+        None,
         next.kind,
         &terms,
         balance_due_days,
@@ -227,7 +263,7 @@ pub async fn create(state: &AppState, caller: &Caller, listing_id: Uuid, input: 
         status_reason: Set(None),
         panel_members: Set(None),
         panel_decided_at: Set(None),
-        late_reason: Set(None),
+        late_reason: Set(late_reason.filter(|_| next.is_late(now))),
         announcement_generated: Set(Some(announcement_generated)),
     }
     .insert(&*tx)
@@ -286,11 +322,15 @@ async fn sell_off_terms(
 
 /// A released listing (after a failed sell-off) has left the platform's sales for good.
 pub(super) fn refuse_if_released(listing: &listing::Model) -> ApiResult<()> {
-    if listing.status == ListingStatus::Released {
-        return Err(ApiError::conflict(
+    match listing.status {
+        ListingStatus::Released => Err(ApiError::conflict(
             "listing_released",
-            "this listing was released after its sell-off failed; it can no longer be sold here",
-        ));
+            "this listing was released from sale; it can no longer be sold here",
+        )),
+        ListingStatus::Settled => Err(ApiError::conflict(
+            "listing_settled",
+            "a creditor took this property in settlement of the debt (R59); it can no longer be sold here",
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }

@@ -24,6 +24,9 @@ pub struct LockedRound {
     entries: Vec<LedgerEntry>,
     pub(super) transitions: Vec<Transition>,
     pub(super) leader_registration_id: Option<Uuid>,
+    /// A revocation in this transaction keeps the buyer's deposit: the sale is void because the buyer faked
+    /// their qualification, and the court imposed its loss (R32).
+    pub keep_deposit_on_revocation: bool,
 }
 
 /// What changed, to announce once the transaction has committed.
@@ -171,6 +174,7 @@ impl LockedRound {
             entries: Vec::new(),
             transitions: Vec::new(),
             leader_registration_id,
+            keep_deposit_on_revocation: false,
         })
     }
 

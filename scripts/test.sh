@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the platform: the Rust workspace (on SQLite, and on PostgreSQL too when
 # FAPAI_TEST_POSTGRES_URL is set), schemathesis over the API's description, the web app's type check and
-# unit tests, and its browser tests in Debian's Chromium against the real `fapai` server. Installs what a
-# fresh machine lacks.
+# unit tests, its browser tests in Debian's Chromium against the real `fapai` server, and — as root — the
+# fault tests in their bounded form on a whole cluster (PostgreSQL failover, HAProxy, three `fapai`).
+# Installs what a fresh machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/frontend-deps.sh
@@ -42,3 +43,10 @@ log "web app: type check and unit tests"
 log "web app: build and browser tests"
 (cd frontend && npm run build)
 FAPAI_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/fapai" npm --prefix frontend run test:browser
+
+if [ "$(id -u)" -eq 0 ]; then
+  log "fault tests (bounded): a cluster of three fapai behind HAProxy on Patroni's PostgreSQL pair"
+  bash load-tests/faults.sh --quick
+else
+  log "fault tests skipped: they make network namespaces and run PostgreSQL nodes, so they need root"
+fi

@@ -44,6 +44,19 @@ impl Clock {
         matches!(self, Clock::Manual(_))
     }
 
+    /// Moves a manual clock forward to `to` if it stands before it (another process of the cluster moved
+    /// the shared test clock); never back. Returns where it stands.
+    pub fn catch_up(&self, to: Instant) -> Instant {
+        match self {
+            Clock::System => self.now(),
+            Clock::Manual(now) => {
+                let mut now = now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                *now = (*now).max(truncate(to));
+                *now
+            }
+        }
+    }
+
     /// Moves a manual clock to `to`. Refused if that is earlier than now. A system clock is not set.
     pub fn set(&self, to: Instant) -> Result<Instant, ClockBackwards> {
         match self {

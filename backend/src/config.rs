@@ -35,6 +35,9 @@ pub enum LogFormat {
 pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
+    pub database_acquire_timeout_ms: u64,
+    pub database_read_url: String,
+    pub database_read_max_lag_ms: u64,
     pub data_dir: PathBuf,
     pub listen: String,
     pub http_workers: usize,
@@ -86,6 +89,7 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("database", &redact_url(&self.database_url))
+            .field("database_read", &redact_url(&self.database_read_url))
             .field("listen", &self.listen)
             .field("clock", &self.clock)
             .field("payments", &self.payments)
@@ -215,6 +219,14 @@ impl Settings {
         if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(ConfigError::Invalid(
                 "FAPAI_DATABASE_URL must start with sqlite: or postgres://".into(),
+            ));
+        }
+        let read = self.database_read_url.as_str();
+        if !(read.is_empty() || read.starts_with("postgres://") || read.starts_with("postgresql://"))
+            || (!read.is_empty() && url.starts_with("sqlite:"))
+        {
+            return Err(ConfigError::Invalid(
+                "FAPAI_DATABASE_READ_URL names a PostgreSQL replica (postgres://…), with a PostgreSQL primary".into(),
             ));
         }
         if !matches!(self.payments.as_str(), "sandbox" | "alipay") {

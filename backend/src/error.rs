@@ -176,8 +176,54 @@ impl ResponseError for ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> ApiError {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %error_chain(&err), "database unavailable");
+            return database_unavailable();
+        }
         ApiError::internal(error_chain(&err))
     }
+}
+
+/// The answer while the database cannot be reached or cannot write — a failover, a restart, a lost
+/// connection: nothing was decided, and the same request (a bid with its `request_id`) may be sent again.
+pub fn database_unavailable() -> ApiError {
+    ApiError::unavailable(
+        "unavailable",
+        "the database is not available for a moment (a failover or a restart); send the request again",
+        DATABASE_RETRY_AFTER_SECONDS,
+    )
+}
+
+/// How long a client waits before sending again while the database is unavailable.
+pub const DATABASE_RETRY_AFTER_SECONDS: u64 = 2;
+
+/// Whether a database error means the database cannot be reached or cannot write just now, rather than a
+/// fault in the request or the code: no connection from the pool in time, a connection lost or refused, the
+/// server shutting down or starting, or a primary that has become a standby (read-only) under a failover.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return matches!(runtime, RuntimeErr::Internal(_)) && matches!(err, DbErr::Conn(_));
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Protocol(_) => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| is_unavailable_state(&code)),
+        _ => false,
+    }
+}
+
+/// SQLSTATEs of a database that is going away or not yet there: connection exceptions (class 08), an
+/// administrator's or a crash's shutdown and "cannot connect now" (57P01–57P03), and a write refused by a
+/// read-only standby (25006) — the old primary after a failover, until the pool reconnects to the new one.
+fn is_unavailable_state(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "25006")
 }
 
 /// An error with every cause under it (`source()`), outermost first, so a logged 500 explains itself.

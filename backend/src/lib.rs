@@ -15,6 +15,7 @@ pub mod persistence;
 pub mod prometheus;
 pub mod routes;
 pub mod services;
+pub mod shared_clock;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

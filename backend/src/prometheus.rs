@@ -1,6 +1,6 @@
 //! Prometheus metrics at `GET /metrics`: bid decisions by outcome and the bid latency (counted where
 //! bids are answered), and at each scrape the open WebSockets, the email outbox backlog and the
-//! database pool. The recorder is process-wide (the `metrics` facade is global by design), installed
+//! database pool; with a read replica, its lag and whether public reads use it (`watch_replica`). The recorder is process-wide (the `metrics` facade is global by design), installed
 //! once however many servers a process starts.
 
 use std::sync::OnceLock;
@@ -96,4 +96,32 @@ pub async fn metrics_page(state: web::Data<AppState>, req: HttpRequest) -> ApiRe
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render()))
+}
+
+/// How often the read replica's lag is measured.
+const REPLICA_WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Measures the read replica's lag until cancelled: public reads use it only within `max_lag`
+/// (`Database::measure_replica`), and `/metrics` shows `fapai_replica_lag_bytes`, `fapai_replica_lag_seconds`
+/// (+Inf while it does not answer) and `fapai_replica_in_use`.
+pub fn watch_replica(
+    state: std::sync::Arc<AppState>,
+    max_lag: Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(REPLICA_WATCH_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            if let Some(lag) = state.db.measure_replica(max_lag).await {
+                metrics::gauge!("fapai_replica_lag_bytes").set(lag.bytes as f64);
+                metrics::gauge!("fapai_replica_lag_seconds").set(lag.seconds);
+                metrics::gauge!("fapai_replica_in_use").set(if lag.in_use { 1.0 } else { 0.0 });
+            }
+        }
+    })
 }

@@ -29,7 +29,7 @@ use crate::error::ApiError;
 use crate::gateway::{Gateway, SandboxGateway};
 use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::Mailer;
-use crate::persistence::{Backend, Database};
+use crate::persistence::{Backend, Database, PoolLimits};
 use crate::routes::{self, ApiDoc};
 use crate::services::{accounts, demo, workers};
 use crate::state::AppState;
@@ -133,8 +133,15 @@ impl Application {
         settings
             .check_secrets()
             .map_err(|e| StartupError::Setup(e.to_string()))?;
-        let db = Database::connect(&settings.database_url, settings.database_max_connections).await?;
+        let limits = PoolLimits {
+            max_connections: settings.database_max_connections,
+            acquire_timeout: Duration::from_millis(settings.database_acquire_timeout_ms.max(100)),
+        };
+        let mut db = Database::connect_with(&settings.database_url, limits).await?;
         db.migrate().await?;
+        if !settings.database_read_url.is_empty() {
+            db = db.with_replica(&settings.database_read_url, limits).await;
+        }
         let clock = match settings.clock {
             ClockMode::System => Clock::System,
             ClockMode::Manual => {
@@ -146,6 +153,12 @@ impl Application {
             Backend::Postgres => Some(db.conn().get_postgres_connection_pool().clone()),
             Backend::Sqlite => None,
         };
+        // Several processes on one PostgreSQL share the test clock: this one joins where it stands.
+        if let Some(pool) = postgres_pool.as_ref().filter(|_| clock.is_manual()) {
+            crate::shared_clock::join(pool, &clock)
+                .await
+                .map_err(|e| StartupError::Setup(format!("cannot join the cluster's test clock: {e}")))?;
+        }
         let mail = Mailer::from_settings(&settings).map_err(StartupError::Setup)?;
         let state = web::Data::new(AppState {
             mail,
@@ -170,6 +183,7 @@ impl Application {
             },
             live: Arc::new(LiveHub::new(
                 postgres_pool,
+                clock.clone(),
                 ConnectionLimits {
                     total: settings.websocket_max_connections,
                     per_address: settings.websocket_max_per_address,
@@ -269,6 +283,13 @@ impl Application {
         ));
         if let Some(listener) = state.live.start_listener(cancel.clone()) {
             worker_handles.push(listener);
+        }
+        if !settings.database_read_url.is_empty() {
+            worker_handles.push(crate::prometheus::watch_replica(
+                state.clone().into_inner(),
+                Duration::from_millis(settings.database_read_max_lag_ms),
+                cancel.clone(),
+            ));
         }
         Ok(Application {
             port: address.port(),

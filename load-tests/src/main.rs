@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod api;
+mod faults;
 mod raw;
 mod scenarios;
 mod stats;
@@ -89,6 +90,29 @@ enum Scenario {
         #[arg(long, default_value_t = 50)]
         clients: usize,
     },
+    /// A bid storm with watchers through the balancer while a fault strikes (a shell command), then the
+    /// close and the checks that every acknowledged bid stands (see `faults.rs`).
+    Faults {
+        #[arg(long, default_value_t = 20)]
+        bidders: usize,
+        #[arg(long, default_value_t = 10)]
+        watchers: usize,
+        /// The fault's name in the report.
+        #[arg(long)]
+        name: String,
+        /// The command that strikes (`sh -c`).
+        #[arg(long)]
+        fault: String,
+        /// Seconds into the storm when it strikes.
+        #[arg(long, default_value_t = 5)]
+        after: u64,
+        /// A command that repairs it afterwards (e.g. brings a node back).
+        #[arg(long)]
+        recover: Option<String>,
+        /// Seconds after the fault's command finished when the repair runs.
+        #[arg(long, default_value_t = 5)]
+        recover_after: u64,
+    },
     /// Only the raw transaction, straight at a database (no server needed).
     Raw {
         #[arg(long)]
@@ -161,6 +185,24 @@ async fn run(cli: &Cli) -> Result<Outcome, String> {
             scenarios::reads(&api, &admin, label, *clients, seconds).await?,
             (1, *clients),
         ),
+        Scenario::Faults {
+            bidders,
+            watchers,
+            name,
+            fault,
+            after,
+            recover,
+            recover_after,
+        } => {
+            let fault = faults::Fault {
+                name: name.clone(),
+                command: fault.clone(),
+                after: std::time::Duration::from_secs(*after),
+                recover: recover.clone(),
+                recover_after: std::time::Duration::from_secs(*recover_after),
+            };
+            return faults::faults(&api, &admin, label, *bidders, *watchers, seconds, fault).await;
+        }
         Scenario::Raw {
             database_url,
             rounds,

@@ -21,6 +21,7 @@ mod m20261204_000012_payer_check;
 mod m20261204_000013_refund_tasks;
 mod m20261206_000014_gateway_books;
 mod m20261207_000015_before_publication;
+mod m20261207_000016_cluster;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_refund_tasks::Migration),
             Box::new(m20261206_000014_gateway_books::Migration),
             Box::new(m20261207_000015_before_publication::Migration),
+            Box::new(m20261207_000016_cluster::Migration),
         ]
     }
 }

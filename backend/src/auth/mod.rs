@@ -117,6 +117,17 @@ impl FromRequest for Caller {
 #[derive(Debug, Clone, Copy)]
 pub struct MaybeCaller(pub Option<Caller>);
 
+impl MaybeCaller {
+    /// Where this caller's public reads come from: an anonymous visitor's from a replica that keeps up; a
+    /// signed-in caller's from the primary, where its own writes are.
+    pub fn read_from(&self) -> crate::persistence::ReadFrom {
+        match self.0 {
+            None => crate::persistence::ReadFrom::Replica,
+            Some(_) => crate::persistence::ReadFrom::Primary,
+        }
+    }
+}
+
 impl FromRequest for MaybeCaller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<MaybeCaller, ApiError>>;

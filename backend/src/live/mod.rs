@@ -4,6 +4,10 @@
 //! `pg_notify`, and each process (the sender included) hears it through `LISTEN` and hands it to its own
 //! subscribers, so watchers on any instance see bids accepted by any other. On SQLite there is one
 //! process, and events go straight to the local channels.
+//!
+//! The listener reconnects by itself when its connection is lost (a database failover, a restart); events
+//! may have been missed meanwhile, so every subscriber is then caught up from its last bid (`after_seq`),
+//! as a subscriber that fell behind is. The same listener hears moves of the cluster's test clock.
 
 mod announce;
 mod event;
@@ -21,6 +25,9 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::shared_clock;
 
 const CHANNEL: &str = "fapai_live";
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
@@ -40,11 +47,15 @@ pub struct LiveEvent {
     /// Shared, not copied, by the subscribers (a round may have thousands).
     pub text: ByteString,
     pub bid_seq: Option<i64>,
+    /// No message: the subscriber may have missed events and catches up from its last bid instead.
+    pub catch_up: bool,
 }
 
 pub struct LiveHub {
     channels: Mutex<HashMap<Uuid, broadcast::Sender<Arc<LiveEvent>>>>,
     postgres: Option<PgPool>,
+    /// Caught up with moves of the cluster's test clock (a manual clock only).
+    clock: Clock,
     limits: ConnectionLimits,
     /// Open WebSockets, in all and per client address (an address leaves the map with its last one).
     connections: Mutex<(usize, HashMap<String, usize>)>,
@@ -84,10 +95,11 @@ impl Drop for Admission {
 }
 
 impl LiveHub {
-    pub fn new(postgres: Option<PgPool>, limits: ConnectionLimits) -> LiveHub {
+    pub fn new(postgres: Option<PgPool>, clock: Clock, limits: ConnectionLimits) -> LiveHub {
         LiveHub {
             channels: Mutex::new(HashMap::new()),
             postgres,
+            clock,
             limits,
             connections: Mutex::new((0, HashMap::new())),
         }
@@ -109,6 +121,11 @@ impl LiveHub {
             hub: Arc::clone(self),
             address: address.to_owned(),
         })
+    }
+
+    /// The PostgreSQL pool the cluster's processes talk through (none on SQLite).
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        self.postgres.as_ref()
     }
 
     /// Open WebSockets of this process.
@@ -166,8 +183,22 @@ impl LiveHub {
             let event = LiveEvent {
                 text: envelope.message.to_string().into(),
                 bid_seq,
+                catch_up: false,
             };
             let _ = sender.send(Arc::new(event));
+        }
+    }
+
+    /// Tells every subscriber of this process to catch up from its last bid: events may have been lost.
+    fn catch_up_everyone(&self) {
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        let event = Arc::new(LiveEvent {
+            text: ByteString::new(),
+            bid_seq: None,
+            catch_up: true,
+        });
+        for sender in channels.values() {
+            let _ = sender.send(Arc::clone(&event));
         }
     }
 
@@ -190,12 +221,26 @@ impl LiveHub {
 
     async fn listen(&self, pool: &PgPool, cancel: &CancellationToken) -> Result<(), sea_orm::sqlx::Error> {
         let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
+        // Without its own reconnection: a lost connection ends this call, and what was missed is caught
+        // up below when the next one is made.
+        listener.eager_reconnect(false);
+        listener.listen_all([CHANNEL, shared_clock::CHANNEL]).await?;
+        // Listening again (after a failover, a restart): what was announced meanwhile was not heard.
+        if self.clock.is_manual() {
+            shared_clock::join(pool, &self.clock).await?;
+        }
+        self.catch_up_everyone();
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
-                notification = listener.recv() => {
-                    let notification = notification?;
+                notification = listener.try_recv() => {
+                    let Some(notification) = notification? else {
+                        return Err(sea_orm::sqlx::Error::Protocol("the listener's connection was lost".into()));
+                    };
+                    if notification.channel() == shared_clock::CHANNEL {
+                        shared_clock::heard(&self.clock, notification.payload());
+                        continue;
+                    }
                     match serde_json::from_str::<Envelope>(notification.payload()) {
                         Ok(envelope) => self.deliver(envelope),
                         Err(err) => tracing::warn!(error = %err, "malformed live event ignored"),
@@ -214,6 +259,7 @@ mod tests {
     fn admissions_are_capped_in_all_and_per_address_and_freed_on_drop() {
         let hub = Arc::new(LiveHub::new(
             None,
+            Clock::System,
             ConnectionLimits {
                 total: 3,
                 per_address: 2,

@@ -172,14 +172,15 @@ pub fn spawn(
                 }
                 event = events.recv() => {
                     let texts = match event {
-                        Ok(event) => {
+                        Ok(event) if !event.catch_up => {
                             if event.bid_seq.is_some_and(|seq| !sent.mark(seq)) {
                                 continue;
                             }
                             vec![event.text.clone()]
                         }
-                        // Fell behind the channel: a fresh snapshot and the bids since the last contiguous one.
-                        Err(RecvError::Lagged(_)) => {
+                        // Fell behind the channel, or events may have been lost (the hub's listener
+                        // reconnected): a fresh snapshot and the bids since the last contiguous one.
+                        Ok(_) | Err(RecvError::Lagged(_)) => {
                             let after = i32::try_from(sent.contiguous).unwrap_or(i32::MAX);
                             match catch_up(&state, auction_id, Some(after)).await {
                                 Some(again) => unsent(again, &mut sent),

@@ -6,6 +6,10 @@
 //! which takes the database's write lock before the first read, so the read-decide-write of a bid holds
 //! across connections and processes. Inside one process SQLite writers also queue on a fair async mutex
 //! first, so they wait in order instead of spinning in SQLite's busy handler.
+//!
+//! On PostgreSQL a streaming replica may serve public reads (`reads`): an anonymous visitor's lists, item
+//! pages, bid records and ledgers, never a decision nor a caller's reading of its own writes. Its lag is
+//! measured (`measure_replica`) and a replica too far behind, or unreachable, is bypassed.
 
 pub mod convert;
 pub mod entities;
@@ -14,7 +18,7 @@ pub mod vocabulary;
 use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -46,6 +50,36 @@ pub struct Database {
     backend: Backend,
     sqlite_writer: Arc<Mutex<()>>,
     statements: Arc<AtomicU64>,
+    replica: Option<Arc<Replica>>,
+}
+
+/// A streaming replica for public reads, used while it keeps up.
+struct Replica {
+    conn: DatabaseConnection,
+    keeping_up: AtomicBool,
+}
+
+/// Where a read may come from: a public read from a replica that keeps up, anything else from the primary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    Replica,
+    Primary,
+}
+
+/// How far the replica is behind the primary, as last measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplicaLag {
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Within the allowed lag, and answering: public reads go to it.
+    pub in_use: bool,
+}
+
+/// How the pool waits: at most `acquire_timeout` for a connection (then the request is 503 `unavailable`).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolLimits {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
 }
 
 /// A statement slower than this is logged (without its parameters).
@@ -73,6 +107,18 @@ impl WriteTx {
 impl Database {
     /// Connects; for an SQLite file, creates its directory and sets WAL, full sync and a busy timeout.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
+        Database::connect_with(
+            url,
+            PoolLimits {
+                max_connections,
+                acquire_timeout: Duration::from_secs(30),
+            },
+        )
+        .await
+    }
+
+    /// Connects with the pool's limits given.
+    pub async fn connect_with(url: &str, limits: PoolLimits) -> Result<Database, DbErr> {
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
@@ -83,9 +129,11 @@ impl Database {
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(max_connections)
+            .max_connections(limits.max_connections)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(limits.acquire_timeout)
+            // A database that does not answer a new connection in time is down for now (a failover).
+            .connect_timeout(limits.acquire_timeout)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -109,7 +157,99 @@ impl Database {
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
             statements,
+            replica: None,
         })
+    }
+
+    /// Adds a streaming replica for public reads (PostgreSQL). It is used once it has been measured to
+    /// keep up (`measure_replica`). A replica that cannot be reached at start is added all the same: the
+    /// pool connects when it can.
+    pub async fn with_replica(mut self, url: &str, limits: PoolLimits) -> Database {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(limits.max_connections)
+            .min_connections(0)
+            .acquire_timeout(limits.acquire_timeout)
+            .connect_timeout(limits.acquire_timeout)
+            .connect_lazy(true)
+            .sqlx_logging(false);
+        match sea_orm::Database::connect(options).await {
+            Ok(conn) => {
+                self.replica = Some(Arc::new(Replica {
+                    conn,
+                    keeping_up: AtomicBool::new(false),
+                }))
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "the read replica's address is not usable; reading from the primary")
+            }
+        }
+        self
+    }
+
+    /// The connection a read goes to: a public read to the replica while it keeps up, else the primary.
+    pub fn reads(&self, from: ReadFrom) -> &DatabaseConnection {
+        match (&self.replica, from) {
+            (Some(replica), ReadFrom::Replica) if replica.keeping_up.load(Ordering::Relaxed) => &replica.conn,
+            _ => &self.conn,
+        }
+    }
+
+    /// Measures how far the replica is behind the primary — the WAL it has not replayed, and the age of
+    /// the last transaction it replayed when there is any — and uses it for public reads only within
+    /// `max_lag`. `None` without a replica, or when the primary cannot be asked (the last decision stands).
+    pub async fn measure_replica(&self, max_lag: Duration) -> Option<ReplicaLag> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let replica = self.replica.as_ref()?;
+        let primary_lsn = self
+            .conn
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_current_wal_lsn()::text AS lsn",
+            ))
+            .await
+            .ok()??
+            .try_get::<String>("", "lsn")
+            .ok()
+            .and_then(|lsn| parse_lsn(&lsn))?;
+        let measured = replica
+            .conn
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT COALESCE(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text AS lsn,
+                        COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 AS age",
+            ))
+            .await;
+        let lag = match measured {
+            Ok(Some(row)) => {
+                let replayed = row.try_get::<String>("", "lsn").ok().and_then(|lsn| parse_lsn(&lsn));
+                let age = row.try_get::<f64>("", "age").unwrap_or(f64::MAX);
+                match replayed {
+                    Some(replayed) => {
+                        let bytes = primary_lsn.saturating_sub(replayed);
+                        // Nothing to replay: as fresh as the primary, however long ago its last change was.
+                        let seconds = if bytes == 0 { 0.0 } else { age.max(0.0) };
+                        ReplicaLag {
+                            bytes,
+                            seconds,
+                            in_use: seconds <= max_lag.as_secs_f64(),
+                        }
+                    }
+                    None => unreachable_replica(),
+                }
+            }
+            _ => unreachable_replica(),
+        };
+        let was = replica.keeping_up.swap(lag.in_use, Ordering::Relaxed);
+        if was != lag.in_use {
+            tracing::warn!(
+                lag_bytes = lag.bytes,
+                lag_seconds = lag.seconds,
+                in_use = lag.in_use,
+                "read replica use changed"
+            );
+        }
+        Some(lag)
     }
 
     pub async fn migrate(&self) -> Result<(), DbErr> {
@@ -157,6 +297,20 @@ impl Database {
     pub async fn close(self) {
         let _ = self.conn.close().await;
     }
+}
+
+fn unreachable_replica() -> ReplicaLag {
+    ReplicaLag {
+        bytes: 0,
+        seconds: f64::INFINITY,
+        in_use: false,
+    }
+}
+
+/// A WAL position as PostgreSQL prints it (`16/B374D848`), as one number.
+fn parse_lsn(text: &str) -> Option<u64> {
+    let (high, low) = text.split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
 }
 
 fn create_sqlite_parent_dir(url: &str) {

@@ -363,11 +363,13 @@ pub async fn refund_paid_back(
 pub struct CourtSettingsView {
     /// Its collegial panels have at least this many members (3–15; R7).
     #[schema(minimum = 3, maximum = 15)]
-    pub panel_min_members: i32,
+    #[serde(deserialize_with = "crate::views::whole_number")]
+    pub panel_min_members: i64,
     /// Days after a failed second auction within which the sell-off is set up and announced (1–60; the
     /// law's 15 by default, R58).
     #[schema(minimum = 1, maximum = 60)]
-    pub sell_off_window_days: i32,
+    #[serde(deserialize_with = "crate::views::whole_number")]
+    pub sell_off_window_days: i64,
     /// The account deposits and balances are transferred to, as the announcement states it (R29).
     #[schema(max_length = 500)]
     pub payment_account: Option<String>,
@@ -376,8 +378,8 @@ pub struct CourtSettingsView {
 impl CourtSettingsView {
     fn of(court: &crate::persistence::entities::court::Model) -> CourtSettingsView {
         CourtSettingsView {
-            panel_min_members: court.panel_min_members,
-            sell_off_window_days: court.sell_off_window_days,
+            panel_min_members: i64::from(court.panel_min_members),
+            sell_off_window_days: i64::from(court.sell_off_window_days),
             payment_account: court.payment_account.clone(),
         }
     }

@@ -140,10 +140,17 @@ pub async fn move_clock(
     if target > from + MAX_CLOCK_MOVE {
         return Err(too_far());
     }
-    let now = state
+    let mut now = state
         .clock
         .set(target)
         .map_err(|e| ApiError::conflict("clock_backwards", e.to_string()))?;
+    // On PostgreSQL every process of the cluster moves with it (and this one with a further move of another).
+    if let Some(pool) = state.live.postgres_pool() {
+        let furthest = crate::shared_clock::record(pool, now)
+            .await
+            .map_err(|e| ApiError::from(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+        now = state.clock.catch_up(furthest);
+    }
     // A pass the background worker began is finished first (what it claimed nobody else applies).
     {
         let _pass = state.due_pass.lock().await;

@@ -65,7 +65,7 @@ pub async fn my_watches(
 ) -> ApiResult<web::Json<Page<AuctionView>>> {
     let (page, per_page) = query.resolve()?;
     let (rows, total) = watching::list_mine(&state, &caller, page, per_page).await?;
-    let mut items = super::rounds::cards(&state, &rows).await?;
+    let mut items = super::rounds::cards(&state, crate::persistence::ReadFrom::Primary, &rows).await?;
     for item in &mut items {
         item.watching = Some(true);
     }

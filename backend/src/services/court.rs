@@ -71,7 +71,7 @@ pub async fn rounds(
         include_drafts: true,
         ..ListFilter::default()
     };
-    super::rounds::list(state, filter, page, per_page).await
+    super::rounds::list(state, crate::persistence::ReadFrom::Primary, filter, page, per_page).await
 }
 
 /// The deals of the court's rounds, soonest balance deadline first, each with its round's title; by
@@ -144,8 +144,8 @@ pub async fn registrants(
 /// sell-off after a failed second auction (R58: 15 days by default), and the account it takes transfers on,
 /// as announcements state it (R29).
 pub struct CourtSettings {
-    pub panel_min_members: i32,
-    pub sell_off_window_days: i32,
+    pub panel_min_members: i64,
+    pub sell_off_window_days: i64,
     pub payment_account: Option<String>,
 }
 
@@ -164,7 +164,7 @@ pub async fn set_settings(
     input: CourtSettings,
 ) -> ApiResult<crate::persistence::entities::court::Model> {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
-    let min = i32::try_from(auction_core::before_publication::PANEL_MEMBERS).unwrap_or(3);
+    let min = i64::try_from(auction_core::before_publication::PANEL_MEMBERS).unwrap_or(3);
     if !(min..=15).contains(&input.panel_min_members) {
         return Err(ApiError::unprocessable(
             "invalid_panel_size",
@@ -180,8 +180,9 @@ pub async fn set_settings(
     let account = super::optional_text(input.payment_account.as_deref(), "payment_account", 500)?;
     let court = settings(state, caller).await?;
     let mut active = court.into_active_model();
-    active.panel_min_members = Set(input.panel_min_members);
-    active.sell_off_window_days = Set(input.sell_off_window_days);
+    // Both within the ranges just checked.
+    active.panel_min_members = Set(i32::try_from(input.panel_min_members).unwrap_or(i32::MAX));
+    active.sell_off_window_days = Set(i32::try_from(input.sell_off_window_days).unwrap_or(i32::MAX));
     active.payment_account = Set(account);
     Ok(active.update(state.db.conn()).await?)
 }

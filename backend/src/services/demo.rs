@@ -230,6 +230,7 @@ pub async fn seed(state: &AppState) -> ApiResult<()> {
             gateway: Gateway::Sandbox(SandboxGateway::new(Uuid::new_v4().as_bytes().to_vec())),
             live: Arc::new(LiveHub::new(
                 None,
+                Clock::System,
                 ConnectionLimits {
                     total: 0,
                     per_address: 0,

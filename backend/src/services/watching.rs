@@ -74,7 +74,7 @@ struct Counted {
 }
 
 /// The watch counts of several rounds in one query (a page of cards).
-pub async fn counts(state: &AppState, auction_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, u64>> {
+pub async fn counts(db: &sea_orm::DatabaseConnection, auction_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, u64>> {
     if auction_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -85,7 +85,7 @@ pub async fn counts(state: &AppState, auction_ids: &[Uuid]) -> ApiResult<HashMap
         .filter(watch::Column::AuctionId.is_in(auction_ids.iter().copied()))
         .group_by(watch::Column::AuctionId)
         .into_model::<Counted>()
-        .all(state.db.conn())
+        .all(db)
         .await?;
     Ok(rows
         .into_iter()

@@ -15,6 +15,7 @@ mod concurrency;
 mod court;
 mod crash;
 mod email;
+mod failover;
 mod files;
 mod hardening;
 mod identity_claims;

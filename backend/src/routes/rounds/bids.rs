@@ -72,7 +72,7 @@ pub async fn list_bids(
 ) -> ApiResult<web::Json<Page<BidView>>> {
     let (page, per_page) = query.resolve()?;
     let round = rounds::find_visible(&state, &caller, id.into_inner()).await?;
-    let (bids, total) = bidding::list(&state, &round, page, per_page).await?;
+    let (bids, total) = bidding::list(&state, caller.read_from(), &round, page, per_page).await?;
     let status = round.status;
     let items = bids
         .iter()

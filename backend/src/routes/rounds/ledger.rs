@@ -59,7 +59,7 @@ pub async fn get_ledger(
                 "after_seq is 0 or more and limit is between 1 and 1000",
             ));
         }
-        let entries = bidding::ledger_page(&state, round.id, after_seq, limit)
+        let entries = bidding::ledger_page(&state, caller.read_from(), round.id, after_seq, limit)
             .await?
             .into_iter()
             .map(entry_view)
@@ -73,13 +73,14 @@ pub async fn get_ledger(
     }
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .streaming(ledger_stream(state.into_inner(), round.id)))
+        .streaming(ledger_stream(state.into_inner(), caller.read_from(), round.id)))
 }
 
 /// `{"entries":[…],"head":"…"}`, written a step of entries at a time: memory stays flat however long
 /// the chain, and `head` is the hash of the last entry written.
 fn ledger_stream(
     state: std::sync::Arc<AppState>,
+    from: crate::persistence::ReadFrom,
     round_id: Uuid,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
     struct Cursor {
@@ -102,7 +103,7 @@ fn ledger_stream(
             if cursor.finished {
                 return None;
             }
-            let page = match bidding::ledger_page(&state, round_id, cursor.after_seq, LEDGER_STREAM_STEP).await {
+            let page = match bidding::ledger_page(&state, from, round_id, cursor.after_seq, LEDGER_STREAM_STEP).await {
                 Ok(page) => page,
                 Err(err) => {
                     cursor.finished = true;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::view;
 use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::persistence::ReadFrom;
 use crate::persistence::convert::money;
 use crate::services::bidding::{self};
 use crate::services::rounds::{self, ListFilter};
@@ -26,10 +27,11 @@ pub async fn get_auction(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<AuctionView>> {
     let row = rounds::find_visible(&state, &caller, id.into_inner()).await?;
-    let timeline = bidding::timeline_entries(&state, &row).await?;
+    let from = caller.read_from();
+    let timeline = bidding::timeline_entries(&state, from, &row).await?;
     let listing = listings::find_visible(&state, &caller, row.listing_id).await?;
     let information = crate::persistence::convert::buyer_information(&listing)?;
-    let after = rounds::aftermath(&state, std::slice::from_ref(&row))
+    let after = rounds::aftermath(&state, from, std::slice::from_ref(&row))
         .await?
         .remove(&row.id)
         .unwrap_or_default();
@@ -95,17 +97,24 @@ pub async fn list_auctions(
             ApiError::bad_request("invalid_query", "sort is newest, ending_soon, price_asc or price_desc")
         })?,
     };
-    let (rows, total) = rounds::list(&state, filter, page, per_page).await?;
-    Ok(web::Json(Page::of(cards(&state, &rows).await?, total, page, per_page)))
+    // The public list is the same for everyone: it may come from a replica.
+    let (rows, total) = rounds::list(&state, ReadFrom::Replica, filter, page, per_page).await?;
+    Ok(web::Json(Page::of(
+        cards(&state, ReadFrom::Replica, &rows).await?,
+        total,
+        page,
+        per_page,
+    )))
 }
 
 /// Rounds as cards: each with its listing's first photo, its watchers and its aftermath.
 pub async fn cards(
     state: &AppState,
+    from: ReadFrom,
     rows: &[crate::persistence::entities::round::Model],
 ) -> ApiResult<Vec<AuctionView>> {
-    let covers = rounds::cover_photos(state, rows).await?;
-    let mut after = rounds::aftermath(state, rows).await?;
+    let covers = rounds::cover_photos(state, from, rows).await?;
+    let mut after = rounds::aftermath(state, from, rows).await?;
     rows.iter()
         .map(|row| {
             let facts = after.remove(&row.id).unwrap_or_default();

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::persistence::ReadFrom;
 use crate::persistence::entities::{bid, ledger_entry, registration, round};
 use crate::state::AppState;
 
@@ -16,6 +17,7 @@ use crate::state::AppState;
 /// the same however many bids there are.
 pub async fn list(
     state: &AppState,
+    from: ReadFrom,
     round: &round::Model,
     page: u64,
     per_page: u64,
@@ -26,7 +28,7 @@ pub async fn list(
         .order_by_desc(bid::Column::Seq)
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .all(state.db.conn())
+        .all(state.db.reads(from))
         .await?;
     Ok((bids, total))
 }
@@ -77,7 +79,12 @@ pub async fn list_mine(
 /// What a round's timeline is made of: its status changes, a sell-off's opening bid, a default, objections,
 /// the reasons of a suspension, a revocation and a release, in order, and its latest extension — read through the (round, kind) index,
 /// never through the bids.
-pub async fn timeline_entries(state: &AppState, round: &round::Model) -> ApiResult<Vec<ledger_entry::Model>> {
+pub async fn timeline_entries(
+    state: &AppState,
+    from: ReadFrom,
+    round: &round::Model,
+) -> ApiResult<Vec<ledger_entry::Model>> {
+    let db = state.db.reads(from);
     let mut entries = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AuctionId.eq(round.id))
         .filter(ledger_entry::Column::Kind.is_in([
@@ -90,14 +97,14 @@ pub async fn timeline_entries(state: &AppState, round: &round::Model) -> ApiResu
             LedgerKind::Release,
         ]))
         .order_by_asc(ledger_entry::Column::Seq)
-        .all(state.db.conn())
+        .all(db)
         .await?;
     if round.extension_count > 0
         && let Some(latest) = ledger_entry::Entity::find()
             .filter(ledger_entry::Column::AuctionId.eq(round.id))
             .filter(ledger_entry::Column::Kind.eq(LedgerKind::Extension))
             .order_by_desc(ledger_entry::Column::Seq)
-            .one(state.db.conn())
+            .one(db)
             .await?
     {
         entries.push(latest);
@@ -109,6 +116,7 @@ pub async fn timeline_entries(state: &AppState, round: &round::Model) -> ApiResu
 /// Up to `limit` ledger entries of a round after `after_seq`, in order: one page of the chain.
 pub async fn ledger_page(
     state: &AppState,
+    from: ReadFrom,
     round_id: Uuid,
     after_seq: i64,
     limit: u64,
@@ -118,6 +126,6 @@ pub async fn ledger_page(
         .filter(ledger_entry::Column::Seq.gt(after_seq))
         .order_by_asc(ledger_entry::Column::Seq)
         .limit(limit)
-        .all(state.db.conn())
+        .all(state.db.reads(from))
         .await?)
 }

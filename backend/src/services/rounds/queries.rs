@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use crate::auth::MaybeCaller;
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::WriteTx;
 use crate::persistence::convert::money;
 use crate::persistence::entities::{applicant, court, deal, listing_file, registration, round, user};
+use crate::persistence::{ReadFrom, WriteTx};
 use crate::state::AppState;
 
 /// The applicant's unpaid claim in this round, if the court marked `user_id` as the applicant.
@@ -53,7 +53,7 @@ pub async fn registrants(
 /// (a draft, or a round withdrawn before publication) only to its court's judges.
 pub async fn find_visible(state: &AppState, caller: &MaybeCaller, id: Uuid) -> ApiResult<round::Model> {
     let row = round::Entity::find_by_id(id)
-        .one(state.db.conn())
+        .one(state.db.reads(caller.read_from()))
         .await?
         .ok_or_else(|| ApiError::not_found("auction"))?;
     let own_court = caller.0.is_some_and(|c| c.is_judge_of(row.court_id));
@@ -103,6 +103,7 @@ impl ListOrder {
 /// Rounds, newest first, with optional filters: the public list (published rounds) or a court's own.
 pub async fn list(
     state: &AppState,
+    from: ReadFrom,
     filter: ListFilter,
     page: u64,
     per_page: u64,
@@ -154,14 +155,18 @@ pub async fn list(
     let paginator = ordered
         .filter(condition)
         .order_by_desc(round::Column::Id)
-        .paginate(state.db.conn(), per_page);
+        .paginate(state.db.reads(from), per_page);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page - 1).await?;
     Ok((items, total))
 }
 
 /// The first photo of each of these rounds' listings, by listing: one query for a whole page of cards.
-pub async fn cover_photos(state: &AppState, rounds: &[round::Model]) -> ApiResult<HashMap<Uuid, listing_file::Model>> {
+pub async fn cover_photos(
+    state: &AppState,
+    from: ReadFrom,
+    rounds: &[round::Model],
+) -> ApiResult<HashMap<Uuid, listing_file::Model>> {
     let listing_ids: Vec<Uuid> = rounds.iter().map(|r| r.listing_id).collect();
     if listing_ids.is_empty() {
         return Ok(HashMap::new());
@@ -171,7 +176,7 @@ pub async fn cover_photos(state: &AppState, rounds: &[round::Model]) -> ApiResul
         .filter(listing_file::Column::Kind.eq("photo"))
         .order_by_asc(listing_file::Column::CreatedAt)
         .order_by_asc(listing_file::Column::Id)
-        .all(state.db.conn())
+        .all(state.db.reads(from))
         .await?;
     let mut covers = HashMap::new();
     for photo in photos {
@@ -193,9 +198,14 @@ pub struct Aftermath {
 /// The aftermath of each of these rounds, in three queries for a whole page: watch counts, the deals of
 /// sold and revoked rounds, and the published rounds of their listings (the next round of a round is the
 /// first of its listing created after it).
-pub async fn aftermath(state: &AppState, rounds: &[round::Model]) -> ApiResult<HashMap<Uuid, Aftermath>> {
+pub async fn aftermath(
+    state: &AppState,
+    from: ReadFrom,
+    rounds: &[round::Model],
+) -> ApiResult<HashMap<Uuid, Aftermath>> {
+    let db = state.db.reads(from);
     let ids: Vec<Uuid> = rounds.iter().map(|r| r.id).collect();
-    let watchers = crate::services::watching::counts(state, &ids).await?;
+    let watchers = crate::services::watching::counts(db, &ids).await?;
     let ended: Vec<Uuid> = rounds
         .iter()
         .filter(|r| r.status == RoundStatus::Sold || r.status == RoundStatus::Revoked)
@@ -206,7 +216,7 @@ pub async fn aftermath(state: &AppState, rounds: &[round::Model]) -> ApiResult<H
     } else {
         deal::Entity::find()
             .filter(deal::Column::AuctionId.is_in(ended))
-            .all(state.db.conn())
+            .all(db)
             .await?
             .into_iter()
             .map(|d| (d.auction_id, d.status))
@@ -217,7 +227,7 @@ pub async fn aftermath(state: &AppState, rounds: &[round::Model]) -> ApiResult<H
         .filter(round::Column::ListingId.is_in(listing_ids))
         .filter(round::Column::PublishedAt.is_not_null())
         .order_by_asc(round::Column::CreatedAt)
-        .all(state.db.conn())
+        .all(db)
         .await?;
     Ok(rounds
         .iter()

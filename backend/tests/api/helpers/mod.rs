@@ -22,6 +22,7 @@ use uuid::Uuid;
 pub mod alipay;
 mod app;
 mod process;
+pub mod proxy;
 
 pub use process::*;
 

@@ -143,8 +143,9 @@ node_up() {
   render deploy/patroni.yml.in "$dir/patroni.yml" NAME="pg$n" ADDRESS="$(node_address "$n")" \
     NODE_DIR="$dir" DATA_DIR="$dir/data" ETCD="$subnet.1:2379"
   chown postgres:postgres "$dir/patroni.yml"
-  ip netns exec "$(namespace "$n")" runuser -u postgres -- \
-    setsid patroni "$dir/patroni.yml" >>"$dir/patroni.log" 2>&1 </dev/null &
+  # From the node's own directory: postgres may not enter the caller's (a clone under a private /tmp).
+  (cd "$dir" && exec ip netns exec "$(namespace "$n")" runuser -u postgres -- \
+    setsid patroni "$dir/patroni.yml" >>"$dir/patroni.log" 2>&1 </dev/null) &
   echo $! >"$dir/pid"
 }
 

@@ -93,6 +93,7 @@ pub async fn metrics_page(state: web::Data<AppState>, req: HttpRequest) -> ApiRe
     let batches = state.bid_queue.stats();
     metrics::gauge!("fapai_bid_batches").set(batches.batches as f64);
     metrics::gauge!("fapai_bid_batched_bids").set(batches.bids as f64);
+    metrics::gauge!("fapai_bid_batched_rounds").set(batches.rounds as f64);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render()))

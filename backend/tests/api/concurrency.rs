@@ -295,3 +295,131 @@ db_test!(
         app.finish().await;
     }
 );
+
+/// `count` published rounds with one bidder registered and paid in each, bidding open in all.
+async fn rounds_open_to_one(app: &TestApp, count: usize) -> (Vec<String>, Bidder) {
+    let judge = app.new_judge().await;
+    let mut rounds = Vec::new();
+    for _ in 0..count {
+        rounds.push(app.published_round(&judge).await);
+    }
+    let bidder = app.new_bidder("早班竞买人").await;
+    let ids: Vec<String> = rounds.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+    for id in &ids {
+        app.register_and_pay(&bidder, id).await;
+    }
+    let latest_start = rounds
+        .iter()
+        .map(|r| parse_time(&r["bidding_starts_at"]))
+        .max()
+        .unwrap();
+    app.set_clock(latest_start).await;
+    (ids, bidder)
+}
+
+/// A bid on `ids[0]` held before its batch commits, the bids on every other round queued behind it meanwhile
+/// (so they make one batch), then released: every answer, and the statements run from the hold to the end.
+async fn one_batch_behind_a_held_one(app: &TestApp, bidder: &Bidder, ids: &[String]) -> (Vec<(u16, Value)>, u64) {
+    use backend::hooks::HoldPoint;
+    let hold = app.state().hooks.hold(HoldPoint::BatchBeforeCommit);
+    let held = async {
+        tokio::time::timeout(std::time::Duration::from_secs(10), hold.reached(1))
+            .await
+            .expect("the first batch is held");
+    };
+    let mut statements_at_hold = 0;
+    let (first, rest, ()) = futures_util::join!(
+        app.bid(bidder, &ids[0], "700000"),
+        async {
+            held.await;
+            join_all(ids[1..].iter().map(|id| app.bid(bidder, id, "700000"))).await
+        },
+        async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), hold.reached(1))
+                .await
+                .expect("held");
+            let waiting = || {
+                ids.iter()
+                    .map(|id| app.state().bid_queue.waiting(id.parse().unwrap()))
+                    .sum::<usize>()
+            };
+            tokio::time::timeout(std::time::Duration::from_secs(20), async {
+                while waiting() < ids.len() - 1 {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+            })
+            .await
+            .expect("the other bids wait behind the held batch");
+            statements_at_hold = app.state().db.statement_count();
+            hold.release();
+        }
+    );
+    let statements = app.state().db.statement_count() - statements_at_hold;
+    let answers = std::iter::once(first)
+        .chain(rest)
+        .map(|(status, body)| (status.as_u16(), body))
+        .collect();
+    (answers, statements)
+}
+
+db_test!(
+    async fn bids_of_many_rounds_arriving_together_share_one_commit(db) {
+        let app = TestApp::spawn_tuned(db, |s| s.bid_path = backend::config::BidPath::Group).await;
+        let (ids, bidder) = rounds_open_to_one(&app, 50).await;
+        let (answers, _) = one_batch_behind_a_held_one(&app, &bidder, &ids).await;
+        assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
+        // Two commits for fifty rounds: the held one, and one for the 49 that waited.
+        let stats = app.state().bid_queue.stats();
+        assert_eq!((stats.batches, stats.bids, stats.rounds), (2, 50, 50), "{stats:?}");
+        for id in &ids {
+            assert_eq!(app.auction(id).await["bid_count"], 1);
+            app.verified_ledger(id).await;
+        }
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_batch_costs_one_statement_per_round_it_changes_and_a_few_for_the_rest(db) {
+        // The worker idle, so that only the bids' statements are counted (not its emails' or closes').
+        let app = TestApp::spawn_tuned(db, |s| {
+            s.bid_path = backend::config::BidPath::Group;
+            s.worker_interval_ms = 3_600_000;
+        })
+        .await;
+        let (ids, bidder) = rounds_open_to_one(&app, 42).await;
+        // A batch of 10 rounds, then one of 30, each behind a held batch of one bid.
+        let (small, ten) = one_batch_behind_a_held_one(&app, &bidder, &ids[..11]).await;
+        let (large, thirty) = one_batch_behind_a_held_one(&app, &bidder, &ids[11..]).await;
+        assert!(small.iter().chain(&large).all(|(status, _)| *status == 201), "{small:?} {large:?}");
+        // Twenty more rounds, twenty more statements: each round's row update, nothing per bid besides.
+        assert_eq!(thirty - ten, 20, "statements: {ten} for 10 rounds, {thirty} for 30");
+        assert!(ten <= 10 + 6, "a batch of 10 rounds in {ten} statements");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn a_round_that_fails_in_a_shared_batch_fails_only_its_own_bids(db) {
+        use sea_orm::ConnectionTrait;
+        let app = TestApp::spawn_tuned(db, |s| s.bid_path = backend::config::BidPath::Group).await;
+        let (ids, bidder) = rounds_open_to_one(&app, 4).await;
+        // One round's stored row is damaged (a status no code knows): deciding it is a server error.
+        let conn = app.state().db.conn();
+        let damaged: Uuid = ids[2].parse().unwrap();
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "UPDATE auctions SET status = 'mangled' WHERE id = $1",
+            [damaged.into()],
+        ))
+        .await
+        .expect("damage one round");
+        let (answers, _) = one_batch_behind_a_held_one(&app, &bidder, &ids).await;
+        let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+        assert_eq!(statuses, [201, 201, 500, 201], "the damaged round's bid fails, the others stand: {answers:?}");
+        for id in [&ids[1], &ids[3]] {
+            assert_eq!(app.auction(id).await["bid_count"], 1);
+        }
+        app.finish().await;
+    }
+);

@@ -29,7 +29,7 @@ use crate::hooks::HoldPoint;
 use crate::services::rounds::{Access, update_round};
 use crate::state::AppState;
 
-pub use decide::decide;
+pub use decide::{BidWrites, decide};
 pub use queue::{PlaceBid, Placed};
 pub use record::{ledger_page, list, list_mine, timeline_entries};
 
@@ -50,7 +50,10 @@ pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> 
     let undecided = state.bid_queue.enter_single(command.auction_id);
     state.hooks.pass(HoldPoint::SingleBidEntered).await;
     let updated = update_round(state, command.auction_id, t, Access::Public, async |locked, tx| {
-        decide(state, bidder_id, &command, locked, tx).await
+        let mut writes = BidWrites::default();
+        let placed = decide(state, bidder_id, &command, locked, tx, &mut writes).await?;
+        writes.write(tx).await?;
+        Ok(placed)
     })
     .await;
     drop(undecided);

@@ -1,7 +1,7 @@
-//! The bids waiting for their round's next batch (group commit; the batches are decided and committed by
-//! `services::bid_queue`), kept per round in the process's state, and what a decided bid is.
+//! The bids waiting for the next batch (group commit across rounds; the batches are decided and committed
+//! by `batch`), kept in the process's state, and what a decided bid is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -30,21 +30,53 @@ pub enum Placed {
     Replayed(bid::Model),
 }
 
-/// A bid waiting for its round's next batch, with the way back to its request.
+/// A bid waiting for the next batch, with the way back to its request.
 pub struct Waiting {
     pub bidder_id: Uuid,
     pub command: PlaceBid,
     pub reply: oneshot::Sender<ApiResult<Placed>>,
 }
 
-/// The bids waiting per round. A round has an entry exactly while a task is draining it.
+/// The bids waiting for the next batch, of every round, in the order they entered. One task at a time
+/// takes them in batches (`batch::drain`); a batch holds bids of many rounds, so rounds with one bid each
+/// still share a commit.
 #[derive(Default)]
 pub struct BidQueue {
-    rounds: Mutex<HashMap<Uuid, Vec<Waiting>>>,
+    pending: Mutex<Pending>,
     /// Bids of the one-bid path (`bid_path = "single"`) between their arrival and their commit, per round.
     singles: Mutex<HashMap<Uuid, usize>>,
     batches: AtomicU64,
     bids: AtomicU64,
+    rounds: AtomicU64,
+}
+
+#[derive(Default)]
+struct Pending {
+    waiting: VecDeque<Waiting>,
+    /// Bids entered and not yet answered, per round: waiting, or in the batch being decided.
+    undecided: HashMap<Uuid, usize>,
+    /// A task is taking the batches.
+    draining: bool,
+}
+
+/// The bids of one batch, counted as undecided until it is dropped (after their answers, or a panic).
+pub struct Undecided<'a> {
+    queue: &'a BidQueue,
+    rounds: Vec<(Uuid, usize)>,
+}
+
+impl Drop for Undecided<'_> {
+    fn drop(&mut self) {
+        let mut pending = self.queue.lock();
+        for (round_id, count) in &self.rounds {
+            if let Some(left) = pending.undecided.get_mut(round_id) {
+                *left = left.saturating_sub(*count);
+                if *left == 0 {
+                    pending.undecided.remove(round_id);
+                }
+            }
+        }
+    }
 }
 
 /// A one-bid-path bid in flight; dropping it says the bid was decided.
@@ -74,46 +106,51 @@ impl Drop for SingleBid<'_> {
 pub struct BatchStats {
     pub batches: u64,
     pub bids: u64,
+    /// The rounds of each batch, summed: above `batches` when batches held bids of several rounds.
+    pub rounds: u64,
 }
 
 impl BidQueue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Waiting>>> {
-        // A panic while holding this lock cannot leave the map half-changed (each change is one call).
-        self.rounds.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A panic while holding this lock cannot leave the queue half-changed (each change is one call).
+        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues the bid; `true` when its round was idle, so the caller starts the task that drains it.
+    /// Queues the bid; `true` when no task was taking batches, so the caller starts one.
     pub fn push(&self, waiting: Waiting) -> bool {
-        let round_id = waiting.command.auction_id;
-        let mut rounds = self.lock();
-        match rounds.get_mut(&round_id) {
-            Some(queue) => {
-                queue.push(waiting);
-                false
-            }
-            None => {
-                rounds.insert(round_id, vec![waiting]);
-                true
-            }
-        }
+        let mut pending = self.lock();
+        *pending.undecided.entry(waiting.command.auction_id).or_insert(0) += 1;
+        pending.waiting.push_back(waiting);
+        !std::mem::replace(&mut pending.draining, true)
     }
 
-    /// The round's next batch, or `None` — and the round's entry removed — when nothing waits.
-    pub fn next_batch(&self, round_id: Uuid) -> Option<Vec<Waiting>> {
-        let mut rounds = self.lock();
-        let queue = rounds.get_mut(&round_id)?;
-        if queue.is_empty() {
-            rounds.remove(&round_id);
+    /// The next batch — the oldest waiting bids, of any rounds, at most `MAX_BATCH` — with their count as
+    /// undecided until it is dropped; or `None`, and the task stops, when nothing waits.
+    pub fn next_batch(&self) -> Option<(Vec<Waiting>, Undecided<'_>)> {
+        let mut pending = self.lock();
+        if pending.waiting.is_empty() {
+            pending.draining = false;
             return None;
         }
-        let take = queue.len().min(MAX_BATCH);
-        Some(queue.drain(..take).collect())
+        let take = pending.waiting.len().min(MAX_BATCH);
+        let batch: Vec<Waiting> = pending.waiting.drain(..take).collect();
+        let mut rounds: HashMap<Uuid, usize> = HashMap::new();
+        for waiting in &batch {
+            *rounds.entry(waiting.command.auction_id).or_insert(0) += 1;
+        }
+        Some((
+            batch,
+            Undecided {
+                queue: self,
+                rounds: rounds.into_iter().collect(),
+            },
+        ))
     }
 
     /// Whether bids of the round that have entered are still undecided: a task is deciding them, bids wait
     /// for it, or a bid of the one-bid path is on its way to the round's lock.
     pub fn is_draining(&self, round_id: Uuid) -> bool {
-        self.lock().contains_key(&round_id)
+        self.lock().undecided.contains_key(&round_id)
             || self
                 .singles
                 .lock()
@@ -132,22 +169,29 @@ impl BidQueue {
         SingleBid { queue: self, round_id }
     }
 
-    /// How many bids of the round wait for its next batch.
+    /// How many bids of the round wait for a batch (not yet taken into one).
     pub fn waiting(&self, round_id: Uuid) -> usize {
-        self.lock().get(&round_id).map_or(0, Vec::len)
+        self.lock()
+            .waiting
+            .iter()
+            .filter(|w| w.command.auction_id == round_id)
+            .count()
     }
 
-    /// Counts a committed batch of `size` bids.
-    pub fn committed(&self, size: usize) {
+    /// Counts a committed batch of `size` bids over `rounds` rounds.
+    pub fn committed(&self, size: usize, rounds: usize) {
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.bids
             .fetch_add(u64::try_from(size).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.rounds
+            .fetch_add(u64::try_from(rounds).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     pub fn stats(&self) -> BatchStats {
         BatchStats {
             batches: self.batches.load(Ordering::Relaxed),
             bids: self.bids.load(Ordering::Relaxed),
+            rounds: self.rounds.load(Ordering::Relaxed),
         }
     }
 }

@@ -38,6 +38,6 @@ pub use queries::{
     public_round_stamps, recent_announcements, registrants,
 };
 pub use update::{
-    Access, Decided, LockedRound, SavedRound, Updated, commit_and_announce, lock_next_due, update_round,
-    update_round_in,
+    Access, Decided, LockedRound, SavedRound, Updated, commit_and_announce, insert_ledger_entries, lock_next_due,
+    update_round, update_round_in,
 };

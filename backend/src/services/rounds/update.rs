@@ -47,7 +47,8 @@ pub enum Access<'a> {
 }
 
 impl Access<'_> {
-    fn check(self, locked: &LockedRound) -> ApiResult<()> {
+    /// Whether this caller may change the round at all (a draft does not exist outside its court).
+    pub fn check(self, locked: &LockedRound) -> ApiResult<()> {
         let draft = locked.round.status == auction_core::RoundStatus::Draft;
         match self {
             Access::Public if draft => Err(ApiError::not_found("auction")),
@@ -157,6 +158,19 @@ impl LockedRound {
     async fn lock(tx: &WriteTx, id: Uuid) -> ApiResult<Option<LockedRound>> {
         let row = round::Entity::find_by_id(id).lock_exclusive().one(&**tx).await?;
         row.map(LockedRound::from_row).transpose()
+    }
+
+    /// Reads and locks the rounds `ids` in one statement, in ascending id order — the order every batch
+    /// of bids, in every process, locks its rounds in, so no two wait on each other. Rounds that do not
+    /// exist are left out.
+    pub async fn lock_many(tx: &WriteTx, ids: &[Uuid]) -> ApiResult<Vec<round::Model>> {
+        use sea_orm::QueryOrder;
+        Ok(round::Entity::find()
+            .filter(round::Column::Id.is_in(ids.iter().copied()))
+            .order_by_asc(round::Column::Id)
+            .lock_exclusive()
+            .all(&**tx)
+            .await?)
     }
 
     /// Wraps a row that the caller has already locked.
@@ -326,26 +340,32 @@ impl LockedRound {
     }
 
     /// Writes the row (rule state, ledger head) and the new ledger entries.
-    pub async fn save(mut self, tx: &WriteTx, now: Instant) -> ApiResult<SavedRound> {
+    pub async fn save(self, tx: &WriteTx, now: Instant) -> ApiResult<SavedRound> {
+        let mut entries = Vec::new();
+        let saved = self.save_leaving_entries(tx, now, &mut entries).await?;
+        insert_ledger_entries(tx, entries).await?;
+        Ok(saved)
+    }
+
+    /// Writes the row and adds its new ledger entries to `entries`, for the caller to insert with those of
+    /// other rounds in one statement (`insert_ledger_entries`) before it commits.
+    pub async fn save_leaving_entries(
+        mut self,
+        tx: &WriteTx,
+        now: Instant,
+        entries: &mut Vec<ledger_entry::ActiveModel>,
+    ) -> ApiResult<SavedRound> {
         let created_at = millis(now);
-        // One statement for the entries of a whole bid batch (in chunks within SQLite's variable limit).
-        let rows: Vec<ledger_entry::ActiveModel> = self
-            .entries
-            .iter()
-            .map(|entry| ledger_entry::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                auction_id: Set(self.row.id),
-                seq: Set(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
-                kind: Set(entry.kind),
-                payload: Set(entry.payload.to_string()),
-                prev_hash: Set(entry.prev_hash.clone()),
-                hash: Set(entry.hash.clone()),
-                created_at: Set(created_at),
-            })
-            .collect();
-        for chunk in rows.chunks(500) {
-            ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&**tx).await?;
-        }
+        entries.extend(self.entries.iter().map(|entry| ledger_entry::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            auction_id: Set(self.row.id),
+            seq: Set(i64::try_from(entry.seq).unwrap_or(i64::MAX)),
+            kind: Set(entry.kind),
+            payload: Set(entry.payload.to_string()),
+            prev_hash: Set(entry.prev_hash.clone()),
+            hash: Set(entry.hash.clone()),
+            created_at: Set(created_at),
+        }));
         self.row.ledger_seq = i64::try_from(self.ledger.seq).unwrap_or(i64::MAX);
         self.row.ledger_head = self.ledger.hash.clone();
         self.row.leader_registration_id = self.leader_registration_id;
@@ -360,6 +380,15 @@ impl LockedRound {
             transitions: self.transitions,
         })
     }
+}
+
+/// Inserts ledger entries — of one round, or of a whole bid batch's rounds — in one statement (in chunks
+/// within SQLite's variable limit).
+pub async fn insert_ledger_entries(tx: &WriteTx, entries: Vec<ledger_entry::ActiveModel>) -> ApiResult<()> {
+    for chunk in entries.chunks(500) {
+        ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&**tx).await?;
+    }
+    Ok(())
 }
 
 impl SavedRound {

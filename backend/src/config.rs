@@ -82,6 +82,7 @@ pub struct Settings {
     pub stop_timeout_seconds: u64,
     pub log_format: LogFormat,
     pub bid_path: BidPath,
+    pub bid_committers: usize,
 }
 
 impl std::fmt::Debug for Settings {

@@ -31,6 +31,7 @@ use crate::live::{ConnectionLimits, LiveHub};
 use crate::notify::transport::Mailer;
 use crate::persistence::{Backend, Database, PoolLimits};
 use crate::routes::{self, ApiDoc};
+use crate::services::bidding::queue::BidQueue;
 use crate::services::{accounts, demo, workers};
 use crate::state::AppState;
 
@@ -149,6 +150,11 @@ impl Application {
                 Clock::manual()
             }
         };
+        // SQLite takes one write transaction at a time: a second committer would only wait for it.
+        let bid_committers = match db.backend() {
+            Backend::Postgres => settings.bid_committers,
+            Backend::Sqlite => 1,
+        };
         let postgres_pool = match db.backend() {
             Backend::Postgres => Some(db.conn().get_postgres_connection_pool().clone()),
             Backend::Sqlite => None,
@@ -192,7 +198,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             db,
             clock,
-            bid_queue: Default::default(),
+            bid_queue: BidQueue::new(bid_committers),
             hooks: Default::default(),
             shutdown: Default::default(),
             due_pass: Default::default(),

@@ -7,9 +7,11 @@
 
 mod api;
 mod faults;
+mod notify;
 mod raw;
 mod scenarios;
 mod stats;
+mod watchers;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -81,6 +83,13 @@ enum Scenario {
         /// The bids per second the two bidders place while the watchers follow.
         #[arg(long, default_value_t = 5)]
         bids_per_second: u32,
+        /// The threads the watchers are spread over (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Another instance on the server's database whose watchers to measure too (its base URL; repeat
+        /// for more). The watchers are spread evenly over the instances; the bids go to `--url`.
+        #[arg(long)]
+        also_watch: Vec<String>,
         /// The server's process id, to read its memory before and after the watchers connect.
         #[arg(long)]
         server_pid: Option<u32>,
@@ -112,6 +121,16 @@ enum Scenario {
         /// Seconds after the fault's command finished when the repair runs.
         #[arg(long, default_value_t = 5)]
         recover_after: u64,
+    },
+    /// The ceiling of PostgreSQL's NOTIFY as the live hub uses it, straight at a database (no server needed).
+    Notify {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// The size of each event's text (a bid message is about 1.5 KB).
+        #[arg(long, default_value_t = 1500)]
+        payload_bytes: usize,
     },
     /// Only the raw transaction, straight at a database (no server needed).
     Raw {
@@ -176,9 +195,22 @@ async fn run(cli: &Cli) -> Result<Outcome, String> {
         Scenario::Watchers {
             watchers,
             bids_per_second,
+            threads,
+            also_watch,
             server_pid,
         } => (
-            scenarios::watchers(&api, &admin, label, *watchers, seconds, *bids_per_second, *server_pid).await?,
+            scenarios::watchers(
+                &api,
+                &admin,
+                label,
+                *watchers,
+                threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+                also_watch,
+                seconds,
+                *bids_per_second,
+                *server_pid,
+            )
+            .await?,
             (1, 1),
         ),
         Scenario::Reads { clients } => (
@@ -203,6 +235,11 @@ async fn run(cli: &Cli) -> Result<Outcome, String> {
             };
             return faults::faults(&api, &admin, label, *bidders, *watchers, seconds, fault).await;
         }
+        Scenario::Notify {
+            database_url,
+            connections,
+            payload_bytes,
+        } => return notify::notify(database_url, label, *connections, *payload_bytes, seconds).await,
         Scenario::Raw {
             database_url,
             rounds,

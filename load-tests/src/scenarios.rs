@@ -2,18 +2,16 @@
 //! the server's manual clock, runs for the given time, and checks the rounds afterwards.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use awc::ws::Frame;
-use futures_util::StreamExt;
 use futures_util::future::join_all;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::api::{Api, INCREMENT_CENTS, START_CENTS, check_rounds, prepare, yuan};
-use crate::stats::{Latencies, Outcome};
+use crate::stats::Outcome;
+use crate::watchers::WatcherPool;
 
 /// The administrator the set-up signs in as.
 #[derive(Clone)]
@@ -224,28 +222,18 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The amount of a live `bid` message, found without parsing the whole message (thousands of watchers
-/// share one thread of the load generator).
-fn bid_amount(text: &[u8]) -> Option<i64> {
-    let text = std::str::from_utf8(text).ok()?;
-    if !text.contains("\"type\":\"bid\"") {
-        return None;
-    }
-    let start = text.find("\"amount\":\"")? + 10;
-    let end = start + text[start..].find('"')?;
-    auction_core::Money::parse_positive(&text[start..end])
-        .ok()
-        .map(|m| m.cents())
-}
-
 /// `watchers`: N WebSocket clients follow one round while two bidders alternate valid bids at a steady
-/// rate; each bid's latency to each watcher is measured from the moment its request was sent. (The watchers
-/// share the load generator's one thread: at 10,000 watchers a faster bid rate measures the generator.)
+/// rate; each bid's latency to each watcher is measured from the moment its request was sent. The watchers
+/// are spread over `threads` threads (see `watchers.rs`), whose own lag is reported beside the latency, and
+/// over this server and the `others` on its database (their base URLs), each instance's latency apart.
+#[allow(clippy::too_many_arguments)]
 pub async fn watchers(
     api: &Api,
     admin: &Admin,
     label: &str,
     watchers: usize,
+    threads: usize,
+    others: &[String],
     seconds: u64,
     bids_per_second: u32,
     server_pid: Option<u32>,
@@ -254,56 +242,24 @@ pub async fn watchers(
     setup.open(api).await?;
     let round = setup.rounds[0].clone();
     let before = server_pid.and_then(rss_kib);
-    let sent_at: Rc<RefCell<HashMap<i64, Instant>>> = Rc::default();
-    let delivery = Rc::new(RefCell::new(Latencies::default()));
-    let received: Rc<Vec<Cell<u64>>> = Rc::new((0..watchers).map(|_| Cell::new(0)).collect());
-    let connected = Rc::new(Cell::new(0usize));
-    let stop = Rc::new(Cell::new(false));
-    let client = awc::Client::builder()
-        .connector(awc::Connector::new().limit(0))
-        .timeout(Duration::from_secs(60))
-        .finish();
-    let url = format!("{}/api/auctions/{round}/live", api.url.replacen("http", "ws", 1));
-    let mut tasks = Vec::new();
-    for w in 0..watchers {
-        let (client, url) = (client.clone(), url.clone());
-        let (sent_at, delivery, received, connected, stop) = (
-            sent_at.clone(),
-            delivery.clone(),
-            received.clone(),
-            connected.clone(),
-            stop.clone(),
-        );
-        tasks.push(actix_rt::spawn(async move {
-            let Ok((_, mut socket)) = client.ws(url).max_frame_size(1 << 20).connect().await else {
-                return;
-            };
-            connected.set(connected.get() + 1);
-            while !stop.get() {
-                match actix_rt::time::timeout(Duration::from_millis(500), socket.next()).await {
-                    Ok(Some(Ok(Frame::Text(text)))) => {
-                        if let Some(amount) = bid_amount(&text)
-                            && let Some(sent) = sent_at.borrow().get(&amount)
-                        {
-                            delivery.borrow_mut().record(sent.elapsed());
-                            received[w].set(received[w].get() + 1);
-                        }
-                    }
-                    Ok(Some(Ok(_))) | Err(_) => {}
-                    Ok(None) | Ok(Some(Err(_))) => return,
-                }
-            }
-        }));
-    }
+    let urls: Vec<String> = std::iter::once(&api.url)
+        .chain(others)
+        .map(|base| format!("{}/api/auctions/{round}/live", base.replacen("http", "ws", 1)))
+        .collect();
+    let pool = WatcherPool::connect(&urls, watchers, threads);
     let waiting = Instant::now();
-    while connected.get() < watchers && waiting.elapsed() < Duration::from_secs(120) {
+    while pool.connected() < watchers && waiting.elapsed() < Duration::from_secs(120) {
         actix_rt::time::sleep(Duration::from_millis(200)).await;
     }
     actix_rt::time::sleep(Duration::from_secs(1)).await;
-    let after = server_pid.and_then(rss_kib);
+    let connected = server_pid.and_then(rss_kib);
 
     let outcome = RefCell::new(Outcome::new(
-        &format!("watchers ({watchers} WebSockets, one round)"),
+        &format!(
+            "watchers ({watchers} WebSockets, one round, {} instance{})",
+            urls.len(),
+            if urls.len() == 1 { "" } else { "s" }
+        ),
         label,
         1,
     ));
@@ -314,7 +270,7 @@ pub async fn watchers(
     while run.running() {
         let next = Instant::now() + pause;
         let amount = START_CENTS + step * INCREMENT_CENTS;
-        sent_at.borrow_mut().insert(amount, Instant::now());
+        pool.sending(amount);
         if bid(api, &setup.bidders[(step % 2) as usize], &round, amount, &outcome).await {
             step += 1;
             accepted.set(accepted.get() + 1);
@@ -322,24 +278,51 @@ pub async fn watchers(
         actix_rt::time::sleep_until(next.into()).await;
     }
     let mut outcome = run.finish(outcome);
-    // The last bids' messages on their way.
-    actix_rt::time::sleep(Duration::from_secs(2)).await;
-    stop.set(true);
-    join_all(tasks).await;
-    let complete = received.iter().filter(|n| n.get() >= accepted.get()).count();
-    let (p50, p99, deliveries) = {
-        let delivery = delivery.borrow();
-        (delivery.ms(0.5), delivery.ms(0.99), delivery.count())
-    };
+    // The last bids' messages on their way: until every watcher has every bid, or ten seconds.
+    let expected = accepted.get() * pool.connected() as u64;
+    let waiting = Instant::now();
+    while pool.deliveries() < expected && waiting.elapsed() < Duration::from_secs(10) {
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let at_end = server_pid.and_then(rss_kib);
+    let count = pool.connected();
+    let report = pool.finish();
+    let complete = report.received.iter().filter(|n| **n >= accepted.get()).count();
+    let (p50, p99) = (report.delivery.ms(0.5), report.delivery.ms(0.99));
+    let lag = report.lag.ms(0.99);
     outcome.notes.push(format!(
-        "{} of {watchers} connected, {complete} received all {} bids; bid → watcher p50 / p99 {p50:.0} / {p99:.0} ms ({deliveries} deliveries)",
-        connected.get(),
+        "{count} of {watchers} connected, {complete} received all {} bids; bid → watcher p50 / p99 {p50:.0} / {p99:.0} ms ({} deliveries); client lag p99 {lag:.1} ms over {} threads = {:.1} % of the p99",
         accepted.get(),
+        report.delivery.count(),
+        report.threads,
+        100.0 * lag / p99.max(f64::EPSILON),
     ));
-    if let (Some(before), Some(after)) = (before, after) {
-        let per = after.saturating_sub(before) as f64 / connected.get().max(1) as f64;
+    if !others.is_empty() {
+        let each: Vec<String> = report
+            .by_instance
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let which = if i == 0 {
+                    "the bids' instance".to_owned()
+                } else {
+                    format!("instance {}", i + 1)
+                };
+                format!("{which} {:.0} / {:.0} ms", d.ms(0.5), d.ms(0.99))
+            })
+            .collect();
+        outcome
+            .notes
+            .push(format!("p50 / p99 by instance: {}", each.join(", ")));
+    }
+    if let (Some(before), Some(connected), Some(at_end)) = (before, connected, at_end) {
+        // The memory is the first instance's, which has every n-th watcher.
+        let on_first = count.div_ceil(urls.len()).max(1);
+        let per = |kib: u64| kib.saturating_sub(before) as f64 / on_first as f64;
         outcome.notes.push(format!(
-            "server memory {before} → {after} KiB: {per:.1} KiB per watcher"
+            "server memory {before} → {connected} KiB connected ({:.1} KiB per watcher), {at_end} KiB after the bids ({:.1} KiB per watcher)",
+            per(connected),
+            per(at_end),
         ));
     }
     outcome

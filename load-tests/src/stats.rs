@@ -21,6 +21,12 @@ impl Latencies {
         self.0.saturating_record(micros);
     }
 
+    /// Adds another histogram's values (another thread's).
+    pub fn add(&mut self, other: &Latencies) {
+        // Both have the same bounds, so adding cannot fail.
+        let _ = self.0.add(&other.0);
+    }
+
     pub fn count(&self) -> u64 {
         self.0.len()
     }

@@ -22,7 +22,11 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 /// A client silent for longer (no pong, no message) is dropped.
 const PONG_DEADLINE: Duration = Duration::from_secs(50);
 /// A message a client does not take within this time drops that client; the others never wait for it.
+/// Until then what it has not taken is bounded: the session's channel holds 32 messages, and the
+/// connection's write buffer stops taking more while the socket does not drain.
 const SEND_DEADLINE: Duration = Duration::from_secs(10);
+/// The close frame of a client that is gone or stuck is not waited for longer than this.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(1);
 
 /// Sends one text message within the deadline; false if the client is gone or too slow.
 async fn send(session: &mut Session, text: ByteString) -> bool {
@@ -150,7 +154,7 @@ pub fn spawn(
         // Holds this connection's place until the task ends.
         let _admission = admission;
         let Some(first) = catch_up(&state, auction_id, after_seq).await else {
-            let _ = session.close(None).await;
+            let _ = tokio::time::timeout(CLOSE_DEADLINE, session.close(None)).await;
             return;
         };
         // Bids up to here were in the catch-up; events queued meanwhile may repeat them and are skipped.
@@ -161,13 +165,17 @@ pub fn spawn(
             }
         }
         let mut last_heard = Instant::now();
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut too_slow = false;
+        // Each socket's pings start at a random point of the period: thousands of watchers that connected
+        // together would otherwise all be pinged in one burst that holds up the next bid's messages.
+        let first_ping = PING_EVERY.mul_f64(rand::random::<f64>());
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + first_ping, PING_EVERY);
         loop {
             tokio::select! {
                 // The process is stopping: the client reconnects (elsewhere) and catches up by `after_seq`.
                 () = state.shutdown.begun() => {
                     let away = actix_ws::CloseReason { code: actix_ws::CloseCode::Away, description: None };
-                    let _ = session.close(Some(away)).await;
+                    let _ = tokio::time::timeout(CLOSE_DEADLINE, session.close(Some(away))).await;
                     return;
                 }
                 event = events.recv() => {
@@ -197,6 +205,7 @@ pub fn spawn(
                         }
                     }
                     if failed {
+                        too_slow = true;
                         break;
                     }
                 }
@@ -222,7 +231,12 @@ pub fn spawn(
                 }
             }
         }
-        let _ = session.close(None).await;
+        // A client too slow to keep is told where to catch up from when it comes back (if it still reads).
+        let reason = too_slow.then(|| actix_ws::CloseReason {
+            code: actix_ws::CloseCode::Again,
+            description: Some(format!("too slow; reconnect with after_seq={}", sent.contiguous)),
+        });
+        let _ = tokio::time::timeout(CLOSE_DEADLINE, session.close(reason)).await;
     });
 }
 

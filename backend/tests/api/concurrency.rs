@@ -296,6 +296,12 @@ db_test!(
     }
 );
 
+/// Group commit with one committer: every waiting bid, of any round, in the next batch.
+fn one_committer(settings: &mut backend::config::Settings) {
+    settings.bid_path = backend::config::BidPath::Group;
+    settings.bid_committers = 1;
+}
+
 /// `count` published rounds with one bidder registered and paid in each, bidding open in all.
 async fn rounds_open_to_one(app: &TestApp, count: usize) -> (Vec<String>, Bidder) {
     let judge = app.new_judge().await;
@@ -364,7 +370,7 @@ async fn one_batch_behind_a_held_one(app: &TestApp, bidder: &Bidder, ids: &[Stri
 
 db_test!(
     async fn bids_of_many_rounds_arriving_together_share_one_commit(db) {
-        let app = TestApp::spawn_tuned(db, |s| s.bid_path = backend::config::BidPath::Group).await;
+        let app = TestApp::spawn_tuned(db, one_committer).await;
         let (ids, bidder) = rounds_open_to_one(&app, 50).await;
         let (answers, _) = one_batch_behind_a_held_one(&app, &bidder, &ids).await;
         assert!(answers.iter().all(|(status, _)| *status == 201), "{answers:?}");
@@ -383,7 +389,7 @@ db_test!(
     async fn a_batch_costs_one_statement_per_round_it_changes_and_a_few_for_the_rest(db) {
         // The worker idle, so that only the bids' statements are counted (not its emails' or closes').
         let app = TestApp::spawn_tuned(db, |s| {
-            s.bid_path = backend::config::BidPath::Group;
+            one_committer(s);
             s.worker_interval_ms = 3_600_000;
         })
         .await;
@@ -402,7 +408,7 @@ db_test!(
 db_test!(
     async fn a_round_that_fails_in_a_shared_batch_fails_only_its_own_bids(db) {
         use sea_orm::ConnectionTrait;
-        let app = TestApp::spawn_tuned(db, |s| s.bid_path = backend::config::BidPath::Group).await;
+        let app = TestApp::spawn_tuned(db, one_committer).await;
         let (ids, bidder) = rounds_open_to_one(&app, 4).await;
         // One round's stored row is damaged (a status no code knows): deciding it is a server error.
         let conn = app.state().db.conn();

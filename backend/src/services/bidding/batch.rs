@@ -41,17 +41,17 @@ pub async fn submit(state: Arc<AppState>, bidder_id: Uuid, command: PlaceBid) ->
         command,
         reply,
     };
-    if state.bid_queue.push(waiting) {
-        tokio::spawn(drain(state));
+    if let Some(committer) = state.bid_queue.push(waiting) {
+        tokio::spawn(drain(state, committer));
     }
     answer
         .await
         .unwrap_or_else(|_| Err(ApiError::internal("the bid's batch ended without an answer")))
 }
 
-/// Decides and commits batches until no bid waits.
-async fn drain(state: Arc<AppState>) {
-    while let Some((batch, undecided)) = state.bid_queue.next_batch() {
+/// Decides and commits the committer's batches until none of its bids waits.
+async fn drain(state: Arc<AppState>, committer: usize) {
+    while let Some((batch, undecided)) = state.bid_queue.next_batch(committer) {
         // A panic fails this batch's bids (their senders are dropped: a 500), never the queue.
         if std::panic::AssertUnwindSafe(commit_batch(&state, batch))
             .catch_unwind()

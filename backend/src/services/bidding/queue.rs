@@ -37,12 +37,14 @@ pub struct Waiting {
     pub reply: oneshot::Sender<ApiResult<Placed>>,
 }
 
-/// The bids waiting for the next batch, of every round, in the order they entered. One task at a time
-/// takes them in batches (`batch::drain`); a batch holds bids of many rounds, so rounds with one bid each
-/// still share a commit.
-#[derive(Default)]
+/// The bids waiting for the next batch, of every round, in the order they entered, split among a few
+/// committers by round: all of a round's bids go to the same committer, so they are decided in arrival
+/// order, while the committers commit batches of different rounds side by side (on PostgreSQL a batch's
+/// statements are round trips, and one committer alone would leave the database idle between them). Each
+/// committer is one task at a time taking its bids in batches (`batch::drain`); a batch holds bids of
+/// many rounds, so rounds with one bid each still share a commit.
 pub struct BidQueue {
-    pending: Mutex<Pending>,
+    committers: Vec<Mutex<Pending>>,
     /// Bids of the one-bid path (`bid_path = "single"`) between their arrival and their commit, per round.
     singles: Mutex<HashMap<Uuid, usize>>,
     batches: AtomicU64,
@@ -62,12 +64,13 @@ struct Pending {
 /// The bids of one batch, counted as undecided until it is dropped (after their answers, or a panic).
 pub struct Undecided<'a> {
     queue: &'a BidQueue,
+    committer: usize,
     rounds: Vec<(Uuid, usize)>,
 }
 
 impl Drop for Undecided<'_> {
     fn drop(&mut self) {
-        let mut pending = self.queue.lock();
+        let mut pending = self.queue.lock(self.committer);
         for (round_id, count) in &self.rounds {
             if let Some(left) = pending.undecided.get_mut(round_id) {
                 *left = left.saturating_sub(*count);
@@ -110,24 +113,51 @@ pub struct BatchStats {
     pub rounds: u64,
 }
 
+impl Default for BidQueue {
+    fn default() -> Self {
+        BidQueue::new(1)
+    }
+}
+
 impl BidQueue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
-        // A panic while holding this lock cannot leave the queue half-changed (each change is one call).
-        self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// A queue for `committers` batches committing at the same time (at least one).
+    pub fn new(committers: usize) -> BidQueue {
+        BidQueue {
+            committers: (0..committers.max(1)).map(|_| Mutex::default()).collect(),
+            singles: Mutex::default(),
+            batches: AtomicU64::default(),
+            bids: AtomicU64::default(),
+            rounds: AtomicU64::default(),
+        }
     }
 
-    /// Queues the bid; `true` when no task was taking batches, so the caller starts one.
-    pub fn push(&self, waiting: Waiting) -> bool {
-        let mut pending = self.lock();
+    /// The committer of a round's bids.
+    fn committer_of(&self, round_id: Uuid) -> usize {
+        // Round ids are random, so the rounds spread evenly.
+        (round_id.as_u128() % self.committers.len() as u128) as usize
+    }
+
+    fn lock(&self, committer: usize) -> std::sync::MutexGuard<'_, Pending> {
+        // A panic while holding this lock cannot leave the queue half-changed (each change is one call).
+        self.committers[committer]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues the bid; its committer's number when no task was taking that committer's batches, so the
+    /// caller starts one.
+    pub fn push(&self, waiting: Waiting) -> Option<usize> {
+        let committer = self.committer_of(waiting.command.auction_id);
+        let mut pending = self.lock(committer);
         *pending.undecided.entry(waiting.command.auction_id).or_insert(0) += 1;
         pending.waiting.push_back(waiting);
-        !std::mem::replace(&mut pending.draining, true)
+        (!std::mem::replace(&mut pending.draining, true)).then_some(committer)
     }
 
-    /// The next batch — the oldest waiting bids, of any rounds, at most `MAX_BATCH` — with their count as
-    /// undecided until it is dropped; or `None`, and the task stops, when nothing waits.
-    pub fn next_batch(&self) -> Option<(Vec<Waiting>, Undecided<'_>)> {
-        let mut pending = self.lock();
+    /// The committer's next batch — its oldest waiting bids, of any rounds, at most `MAX_BATCH` — with their
+    /// count as undecided until it is dropped; or `None`, and the task stops, when nothing waits.
+    pub fn next_batch(&self, committer: usize) -> Option<(Vec<Waiting>, Undecided<'_>)> {
+        let mut pending = self.lock(committer);
         if pending.waiting.is_empty() {
             pending.draining = false;
             return None;
@@ -142,6 +172,7 @@ impl BidQueue {
             batch,
             Undecided {
                 queue: self,
+                committer,
                 rounds: rounds.into_iter().collect(),
             },
         ))
@@ -150,7 +181,7 @@ impl BidQueue {
     /// Whether bids of the round that have entered are still undecided: a task is deciding them, bids wait
     /// for it, or a bid of the one-bid path is on its way to the round's lock.
     pub fn is_draining(&self, round_id: Uuid) -> bool {
-        self.lock().undecided.contains_key(&round_id)
+        self.lock(self.committer_of(round_id)).undecided.contains_key(&round_id)
             || self
                 .singles
                 .lock()
@@ -171,7 +202,7 @@ impl BidQueue {
 
     /// How many bids of the round wait for a batch (not yet taken into one).
     pub fn waiting(&self, round_id: Uuid) -> usize {
-        self.lock()
+        self.lock(self.committer_of(round_id))
             .waiting
             .iter()
             .filter(|w| w.command.auction_id == round_id)

@@ -23,6 +23,7 @@ pub mod reconciliation;
 pub mod refund;
 pub mod round;
 pub mod setup;
+pub mod signals;
 pub mod time;
 pub mod word;
 

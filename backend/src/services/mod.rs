@@ -27,6 +27,7 @@ pub mod refunds;
 pub mod registrations;
 pub mod round_texts;
 pub mod rounds;
+pub mod signals;
 pub mod watching;
 pub mod workers;
 

@@ -27,6 +27,7 @@ mod races;
 mod reconciliation;
 mod refunds;
 mod rounds;
+mod signals;
 mod suspensions;
 mod system;
 mod ways_out;

@@ -1,11 +1,12 @@
 //! Rounds (`/api/auctions`: the API's word for a round, see `docs/glossary.md`): the court's actions, the
-//! public views, registration, bidding, the ledger and the result.
+//! public views, registration, bidding, the ledger, the result and, for the court, the signals.
 
 mod bids;
 mod court;
 mod ledger;
 mod public;
 mod registrations;
+mod signals;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -19,6 +20,7 @@ pub use court::*;
 pub use ledger::*;
 pub use public::*;
 pub use registrations::*;
+pub use signals::*;
 
 pub(super) fn view(state: &AppState, row: &round::Model) -> ApiResult<AuctionView> {
     AuctionView::of(row, state.clock.now())
@@ -47,5 +49,6 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(list_auctions)
         .service(register_for_auction)
         .service(get_ledger)
-        .service(get_result);
+        .service(get_result)
+        .service(round_signals);
 }

@@ -1,0 +1,153 @@
+//! The signals of shill bidding and collusion in an ended round, for its court (see `docs/signals.md`).
+//! It gathers the facts: the round's ledger (every accepted bid, and a default, with its sequence and
+//! hash), its registrants, and the buyer's defaults in other rounds. The rules are
+//! `auction_core::signals`. Who registered stays hidden until bidding has ended, from the court too (R40),
+//! so before the end this is refused like the registrants' list.
+
+use auction_core::deal::DealStatus;
+use auction_core::ledger::LedgerKind;
+use auction_core::signals::{self, BidFact, Evidence, Registrant, RoundFacts, Signal, Traces};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::persistence::convert::money;
+use crate::persistence::entities::{deal, ledger_entry, registration, round, user};
+use crate::state::AppState;
+
+/// What a `bid` ledger entry says of its bid.
+#[derive(Deserialize)]
+struct BidEntry {
+    bidder_code: String,
+    amount: String,
+    placed_at: String,
+}
+
+/// The round and its signals, strongest first.
+pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> ApiResult<(round::Model, Vec<Signal>)> {
+    let conn = state.db.conn();
+    let round = round::Entity::find_by_id(auction_id)
+        .one(conn)
+        .await?
+        .filter(|round| caller.is_judge_of(round.court_id))
+        // Never a hint to anyone else that there is something to see.
+        .ok_or_else(|| ApiError::not_found("auction"))?;
+    if !round.status.is_closed() {
+        return Err(ApiError::conflict(
+            "auction_not_closed",
+            "signals name registrants, who stay confidential until bidding has ended (R40)",
+        ));
+    }
+    let rows = super::rounds::registrants(conn, auction_id).await?;
+    let entries = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::AuctionId.eq(auction_id))
+        .order_by_asc(ledger_entry::Column::Seq)
+        .all(conn)
+        .await?;
+    let mut bids = Vec::new();
+    let mut buyer_default = None;
+    for entry in &entries {
+        let evidence = Evidence {
+            ledger_seq: entry.seq,
+            hash: entry.hash.clone(),
+        };
+        match entry.kind {
+            LedgerKind::Bid => {
+                let bid: BidEntry = serde_json::from_str(&entry.payload)
+                    .map_err(|e| ApiError::internal(format!("ledger entry {} is not a bid: {e}", entry.seq)))?;
+                bids.push(BidFact {
+                    code: bid.bidder_code,
+                    amount: auction_core::Money::parse_positive(&bid.amount)
+                        .map_err(|e| ApiError::internal(format!("ledger entry {}: {e}", entry.seq)))?,
+                    at: chrono::DateTime::parse_from_rfc3339(&bid.placed_at)
+                        .map_err(|e| ApiError::internal(format!("ledger entry {}: {e}", entry.seq)))?
+                        .with_timezone(&chrono::Utc),
+                    evidence,
+                });
+            }
+            LedgerKind::Default => buyer_default = Some(evidence),
+            _ => {}
+        }
+    }
+    let sale = deal::Entity::find()
+        .filter(deal::Column::AuctionId.eq(auction_id))
+        .order_by_desc(deal::Column::CreatedAt)
+        .one(conn)
+        .await?;
+    let agents = agents_of(&rows);
+    let earlier = earlier_defaults(state, auction_id, &rows).await?;
+    let registrants = rows
+        .iter()
+        .map(|(registration, person)| Registrant {
+            code: registration.bidder_code.clone(),
+            identity: registration.identity.clone(),
+            representative: match registration.agent_status {
+                // An agent's account is the agent's: the principal's representative is not on record.
+                Some(_) => None,
+                None => person.representative_id_number.clone(),
+            },
+            agent: registration
+                .agent_status
+                .and_then(|_| agents.iter().find(|(id, _)| *id == person.id))
+                .map(|(_, identity)| identity.clone()),
+            traces: Traces {
+                phone: person.phone.clone().filter(|p| !p.is_empty()),
+                email_domain: person
+                    .email
+                    .rsplit_once('@')
+                    .map(|(_, domain)| domain.to_ascii_lowercase()),
+                ..Traces::default()
+            },
+            earlier_defaults: earlier
+                .iter()
+                .filter(|identity| **identity == registration.identity)
+                .count() as u32,
+            evidence: None,
+        })
+        .collect();
+    let facts = RoundFacts {
+        starting_price: money(round.starting_price)?,
+        increment: money(round.increment)?,
+        bids,
+        registrants,
+        buyer: sale.as_ref().map(|d| d.winner_code.clone()),
+        buyer_default: buyer_default.filter(|_| sale.as_ref().is_some_and(|d| d.status == DealStatus::Defaulted)),
+    };
+    Ok((round, signals::detect(&facts)))
+}
+
+/// The bidding identity (ID number) of each account that registered as an agent.
+fn agents_of(rows: &[(registration::Model, user::Model)]) -> Vec<(Uuid, String)> {
+    rows.iter()
+        .filter(|(registration, _)| registration.agent_status.is_some())
+        .filter_map(|(_, person)| person.id_number.clone().map(|id| (person.id, id)))
+        .collect()
+}
+
+/// The identities among this round's registrants that defaulted as buyers in other rounds, once per default.
+async fn earlier_defaults(
+    state: &AppState,
+    auction_id: Uuid,
+    rows: &[(registration::Model, user::Model)],
+) -> ApiResult<Vec<String>> {
+    let identities: Vec<String> = rows.iter().map(|(r, _)| r.identity.clone()).collect();
+    let conn = state.db.conn();
+    let theirs = registration::Entity::find()
+        .filter(registration::Column::Identity.is_in(identities))
+        .filter(registration::Column::AuctionId.ne(auction_id))
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = theirs.iter().map(|r| r.id).collect();
+    let defaults = deal::Entity::find()
+        .filter(deal::Column::RegistrationId.is_in(ids))
+        .filter(deal::Column::Status.eq(DealStatus::Defaulted))
+        .all(conn)
+        .await?;
+    Ok(defaults
+        .iter()
+        .filter_map(|d| theirs.iter().find(|r| r.id == d.registration_id))
+        .map(|r| r.identity.clone())
+        .collect())
+}

@@ -22,6 +22,7 @@ mod m20261204_000013_refund_tasks;
 mod m20261206_000014_gateway_books;
 mod m20261207_000015_before_publication;
 mod m20261207_000016_cluster;
+mod m20261207_000017_registration_traces;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_gateway_books::Migration),
             Box::new(m20261207_000015_before_publication::Migration),
             Box::new(m20261207_000016_cluster::Migration),
+            Box::new(m20261207_000017_registration_traces::Migration),
         ]
     }
 }

@@ -1,20 +1,22 @@
 //! The signals of shill bidding and collusion in an ended round, for its court (see `docs/signals.md`).
 //! It gathers the facts: the round's ledger (every accepted bid, and a default, with its sequence and
-//! hash), its registrants, and the buyer's defaults in other rounds. The rules are
+//! hash), its registrants with the traces their registration left (`record_traces`), and the buyer's
+//! defaults in other rounds. The rules are
 //! `auction_core::signals`. Who registered stays hidden until bidding has ended, from the court too (R40),
 //! so before the end this is refused like the registrants' list.
 
 use auction_core::deal::DealStatus;
 use auction_core::ledger::LedgerKind;
 use auction_core::signals::{self, BidFact, Evidence, Registrant, RoundFacts, Signal, Traces};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::money;
-use crate::persistence::entities::{deal, ledger_entry, registration, round, user};
+use crate::persistence::entities::{deal, ledger_entry, registration, registration_trace, round, user};
 use crate::state::AppState;
 
 /// What a `bid` ledger entry says of its bid.
@@ -23,6 +25,39 @@ struct BidEntry {
     bidder_code: String,
     amount: String,
     placed_at: String,
+}
+
+/// The longest device id the web app's header may carry.
+const MAX_DEVICE_ID: usize = 100;
+
+/// A trace as it is kept: a keyed hash (the deployment's `FAPAI_JWT_SECRET`), so that equal values compare
+/// equal and none can be read back, nor found by trying every address.
+fn trace_hash(state: &AppState, what: &str, value: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in [state.settings.jwt_secret.as_str(), what, value] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hex::encode(hash.finalize())
+}
+
+/// Records what a new registration leaves for the court's signals: the client's network address and the
+/// web app's device id (`X-Fapai-Device`), hashed. A failure here loses only a signal's input, never the
+/// registration, which has committed: it is logged.
+pub async fn record_traces(state: &AppState, registration: &registration::Model, address: &str, device: Option<&str>) {
+    let device = device
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && d.len() <= MAX_DEVICE_ID);
+    let row = registration_trace::ActiveModel {
+        registration_id: Set(registration.id),
+        auction_id: Set(registration.auction_id),
+        network: Set(Some(trace_hash(state, "network", address)).filter(|_| !address.is_empty())),
+        device: Set(device.map(|d| trace_hash(state, "device", d))),
+        recorded_at: Set(state.clock.now().timestamp_millis()),
+    };
+    if let Err(error) = registration_trace::Entity::insert(row).exec(state.db.conn()).await {
+        tracing::warn!(registration.id = %registration.id, error = %error, "a registration's traces were not recorded");
+    }
 }
 
 /// The round and its signals, strongest first.
@@ -77,6 +112,10 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
         .one(conn)
         .await?;
     let agents = agents_of(&rows);
+    let traces = registration_trace::Entity::find()
+        .filter(registration_trace::Column::AuctionId.eq(auction_id))
+        .all(conn)
+        .await?;
     let earlier = earlier_defaults(state, auction_id, &rows).await?;
     let registrants = rows
         .iter()
@@ -93,6 +132,14 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
                 .and_then(|_| agents.iter().find(|(id, _)| *id == person.id))
                 .map(|(_, identity)| identity.clone()),
             traces: Traces {
+                network: traces
+                    .iter()
+                    .find(|t| t.registration_id == registration.id)
+                    .and_then(|t| t.network.clone()),
+                device: traces
+                    .iter()
+                    .find(|t| t.registration_id == registration.id)
+                    .and_then(|t| t.device.clone()),
                 phone: person.phone.clone().filter(|p| !p.is_empty()),
                 email_domain: person
                     .email

@@ -102,3 +102,39 @@ db_test!(
         app.finish().await;
     }
 );
+
+db_test!(
+    async fn two_registrants_from_one_device_are_paired_and_the_device_is_never_shown(db) {
+        let app = TestApp::spawn(db).await;
+        let open = app.round_open_to_two().await;
+        // A third and a fourth registrant, both from the browser with one device id.
+        let mut codes = Vec::new();
+        for name in ["周一", "吴二"] {
+            let bidder = app.new_bidder(name).await;
+            let mut answer = app
+                .client
+                .post(format!("{}/api/auctions/{}/registrations", app.address, open.id))
+                .insert_header(("Authorization", format!("Bearer {}", bidder.token)))
+                .insert_header(("X-Fapai-Device", "device-of-one-person"))
+                .send_json(&serde_json::json!({ "accept_terms": true, "housing_qualification_commitment": true }))
+                .await
+                .expect("an answer");
+            assert_eq!(answer.status().as_u16(), 201);
+            let registration: Value = answer.json().await.expect("json");
+            codes.push(registration["bidder_code"].as_str().unwrap().to_owned());
+        }
+        let answer = ended_at_the_start(&app, &open).await;
+        let device: Vec<&Value> = of_kind(&answer, "shared_traces")
+            .into_iter()
+            .filter(|s| s["explanation"].as_str().unwrap().contains("同一设备"))
+            .collect();
+        let [signal] = device.as_slice() else { panic!("one pair on one device: {answer}") };
+        let mut paired: Vec<String> = serde_json::from_value(signal["codes"].clone()).unwrap();
+        paired.sort();
+        codes.sort();
+        assert_eq!(paired, codes);
+        assert!(signal["score"].as_u64().unwrap() >= 80, "{signal}");
+        assert!(!answer.to_string().contains("device-of-one-person"), "{answer}");
+        app.finish().await;
+    }
+);

@@ -25,6 +25,7 @@ pub mod reconciliation_difference;
 pub mod refund;
 pub mod registration;
 pub mod registration_file;
+pub mod registration_trace;
 pub mod round;
 pub mod round_notice;
 pub mod user;

@@ -1,17 +1,17 @@
 //! Registering for a round, and agencies: the agent's power of attorney and the court's decision.
 
 use crate::persistence::vocabulary::PartyKind;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use auction_core::agency::AgencyStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, client_address};
 use crate::error::{ApiResult, ErrorBody};
 use crate::persistence::convert::{self};
 use crate::services::parties::PartyIdentity;
-use crate::services::{accounts, agencies, registrations};
+use crate::services::{accounts, agencies, registrations, signals};
 use crate::state::AppState;
 use crate::views::RegistrationView;
 
@@ -56,7 +56,11 @@ impl PrincipalInput {
     }
 }
 
-/// Register for a round: a random bidder code, and a deposit order to pay.
+/// The web app's id of the browser it runs in, kept (hashed) with a registration for the court's signals.
+const DEVICE_HEADER: &str = "x-fapai-device";
+
+/// Register for a round: a random bidder code, and a deposit order to pay. The client's network address and
+/// the `X-Fapai-Device` header are kept, hashed, for the court's signals of shill bidding after the end.
 #[utoipa::path(tag = "bidding", request_body = RegisterForAuctionRequest, responses(
     (status = 201, body = RegistrationView),
     (status = 422, description = "terms_not_accepted, housing_commitment_required", body = ErrorBody),
@@ -67,6 +71,7 @@ impl PrincipalInput {
 #[post("/api/auctions/{id}/registrations")]
 pub async fn register_for_auction(
     state: web::Data<AppState>,
+    request: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
     body: Option<web::Json<RegisterForAuctionRequest>>,
@@ -84,6 +89,9 @@ pub async fn register_for_auction(
     };
     let registered =
         registrations::register(&state, &caller, id.into_inner(), accept_terms, commitment, principal).await?;
+    let address = client_address(&request, &state.trusted_proxies);
+    let device = request.headers().get(DEVICE_HEADER).and_then(|v| v.to_str().ok());
+    signals::record_traces(&state, &registered.registration, &address, device).await;
     let view = RegistrationView::of(&registered.registration, &registered.round, registered.order_id)?;
     Ok(HttpResponse::Created().json(view))
 }

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  PHONE,
   Server,
+  layout,
   launchBrowser,
   newBidder,
   newPage,
@@ -62,5 +64,11 @@ test('after the end the court sees a price stopped at the start and registrants 
   assert.match(await stopped.innerText(), new RegExp(`#${bidEntry.seq} ${bidEntry.hash.slice(0, 16)}`));
   await screenshot(page, 'court-signals');
   assert.deepEqual(await seriousViolations(page), []);
+  // On a phone the section fits the width: no sideways scroll.
+  await page.setViewportSize(PHONE);
+  await signals.scrollIntoViewIfNeeded();
+  const phone = await layout(page);
+  assert.ok(phone.scroll <= phone.inner, `scroll width ${phone.scroll} > ${phone.inner}`);
+  await screenshot(page, 'court-signals-phone');
   await page.close();
 });

@@ -119,39 +119,36 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
     let earlier = earlier_defaults(state, auction_id, &rows).await?;
     let registrants = rows
         .iter()
-        .map(|(registration, person)| Registrant {
-            code: registration.bidder_code.clone(),
-            identity: registration.identity.clone(),
-            representative: match registration.agent_status {
-                // An agent's account is the agent's: the principal's representative is not on record.
-                Some(_) => None,
-                None => person.representative_id_number.clone(),
-            },
-            agent: registration
-                .agent_status
-                .and_then(|_| agents.iter().find(|(id, _)| *id == person.id))
-                .map(|(_, identity)| identity.clone()),
-            traces: Traces {
-                network: traces
+        .map(|(registration, person)| {
+            let trace = traces.iter().find(|t| t.registration_id == registration.id);
+            Registrant {
+                code: registration.bidder_code.clone(),
+                identity: registration.identity.clone(),
+                representative: match registration.agent_status {
+                    // An agent's account is the agent's: the principal's representative is not on record.
+                    Some(_) => None,
+                    None => person.representative_id_number.clone(),
+                },
+                agent: registration
+                    .agent_status
+                    .and_then(|_| agents.iter().find(|(id, _)| *id == person.id))
+                    .map(|(_, identity)| identity.clone()),
+                traces: Traces {
+                    network: trace.and_then(|t| t.network.clone()),
+                    device: trace.and_then(|t| t.device.clone()),
+                    phone: person.phone.clone().filter(|p| !p.is_empty()),
+                    email_domain: person
+                        .email
+                        .rsplit_once('@')
+                        .map(|(_, domain)| domain.to_ascii_lowercase()),
+                    ..Traces::default()
+                },
+                earlier_defaults: earlier
                     .iter()
-                    .find(|t| t.registration_id == registration.id)
-                    .and_then(|t| t.network.clone()),
-                device: traces
-                    .iter()
-                    .find(|t| t.registration_id == registration.id)
-                    .and_then(|t| t.device.clone()),
-                phone: person.phone.clone().filter(|p| !p.is_empty()),
-                email_domain: person
-                    .email
-                    .rsplit_once('@')
-                    .map(|(_, domain)| domain.to_ascii_lowercase()),
-                ..Traces::default()
-            },
-            earlier_defaults: earlier
-                .iter()
-                .filter(|identity| **identity == registration.identity)
-                .count() as u32,
-            evidence: None,
+                    .filter(|identity| **identity == registration.identity)
+                    .count() as u32,
+                evidence: None,
+            }
         })
         .collect();
     let facts = RoundFacts {

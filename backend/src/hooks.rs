@@ -18,9 +18,12 @@ pub enum HoldPoint {
     /// A bid on the one-bid path has entered (its time is stamped, a close waits for it) and is about to
     /// be decided.
     SingleBidEntered,
+    /// Bids are committed and answered, and their announcement to the watchers is about to go out (a
+    /// process that dies here never announces them).
+    BidsCommittedBeforeAnnounce,
 }
 
-const POINTS: usize = 3;
+const POINTS: usize = 4;
 
 impl HoldPoint {
     fn index(self) -> usize {
@@ -28,6 +31,7 @@ impl HoldPoint {
             HoldPoint::BatchBeforeCommit => 0,
             HoldPoint::TransitionBeforeCommit => 1,
             HoldPoint::SingleBidEntered => 2,
+            HoldPoint::BidsCommittedBeforeAnnounce => 3,
         }
     }
 }

@@ -501,8 +501,8 @@ async fn watch(base: String, round: String, watcher: Rc<RefCell<Watcher>>, stop:
                 Ok(Some(Ok(Frame::Ping(bytes)))) => {
                     let _ = futures_util::SinkExt::send(&mut socket, awc::ws::Message::Pong(bytes)).await;
                 }
+                Ok(Some(Ok(Frame::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => break,
                 Ok(Some(Ok(_))) | Err(_) => {}
-                Ok(None) | Ok(Some(Err(_))) => break,
             }
         }
     }

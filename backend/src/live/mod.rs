@@ -47,6 +47,9 @@ pub struct LiveEvent {
     /// Shared, not copied, by the subscribers (a round may have thousands).
     pub text: ByteString,
     pub bid_seq: Option<i64>,
+    /// The round's bid count as the message shows it: a subscriber that has not been sent that many bids
+    /// knows some are missing.
+    pub bid_count: Option<i64>,
     /// No message: the subscriber may have missed events and catches up from its last bid instead.
     pub catch_up: bool,
 }
@@ -183,6 +186,7 @@ impl LiveHub {
             let event = LiveEvent {
                 text: envelope.message.to_string().into(),
                 bid_seq,
+                bid_count: envelope.message["auction"]["bid_count"].as_i64(),
                 catch_up: false,
             };
             let _ = sender.send(Arc::new(event));
@@ -195,6 +199,7 @@ impl LiveHub {
         let event = Arc::new(LiveEvent {
             text: ByteString::new(),
             bid_seq: None,
+            bid_count: None,
             catch_up: true,
         });
         for sender in channels.values() {

@@ -35,6 +35,18 @@ async fn send(session: &mut Session, text: ByteString) -> bool {
         Ok(Ok(()))
     )
 }
+/// How long a subscriber waits for bids it knows of but has not been sent before reading them from the
+/// database. Announcements go out after each commit, so across instances they may arrive out of order;
+/// one is lost for good when its process dies between its commit and its `NOTIFY`.
+const GAP_GRACE: Duration = Duration::from_secs(2);
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// More missed bids than this and the client is told to reload the record instead (`reset`).
 pub const MAX_CATCH_UP: i32 = 500;
 
@@ -139,6 +151,14 @@ fn unsent(catch_up: CatchUp, sent: &mut SentBids) -> Vec<ByteString> {
     messages
 }
 
+/// The messages that bring this subscriber up to date from its last contiguous bid; `None` if the round
+/// cannot be read.
+async fn catch_up_from(state: &AppState, auction_id: Uuid, sent: &mut SentBids) -> Option<Vec<ByteString>> {
+    let after = i32::try_from(sent.contiguous).unwrap_or(i32::MAX);
+    let again = catch_up(state, auction_id, Some(after)).await?;
+    Some(unsent(again, sent))
+}
+
 pub fn spawn(
     state: Arc<AppState>,
     auction_id: Uuid,
@@ -166,59 +186,59 @@ pub fn spawn(
         }
         let mut last_heard = Instant::now();
         let mut too_slow = false;
+        // The highest bid sequence any message has shown this subscriber, and when the bids up to it, if
+        // not all sent, are read from the database instead of waited for.
+        let mut known_seq = sent.contiguous;
+        let mut gap_deadline: Option<tokio::time::Instant> = None;
         // Each socket's pings start at a random point of the period: thousands of watchers that connected
         // together would otherwise all be pinged in one burst that holds up the next bid's messages.
         let first_ping = PING_EVERY.mul_f64(rand::random::<f64>());
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + first_ping, PING_EVERY);
         loop {
-            tokio::select! {
+            let texts = tokio::select! {
                 // The process is stopping: the client reconnects (elsewhere) and catches up by `after_seq`.
                 () = state.shutdown.begun() => {
                     let away = actix_ws::CloseReason { code: actix_ws::CloseCode::Away, description: None };
                     let _ = tokio::time::timeout(CLOSE_DEADLINE, session.close(Some(away))).await;
                     return;
                 }
-                event = events.recv() => {
-                    let texts = match event {
-                        Ok(event) if !event.catch_up => {
-                            if event.bid_seq.is_some_and(|seq| !sent.mark(seq)) {
-                                continue;
-                            }
+                event = events.recv() => match event {
+                    Ok(event) if !event.catch_up => {
+                        known_seq = known_seq.max(event.bid_count.unwrap_or(0));
+                        if event.bid_seq.is_some_and(|seq| !sent.mark(seq)) {
+                            Vec::new()
+                        } else {
                             vec![event.text.clone()]
                         }
-                        // Fell behind the channel, or events may have been lost (the hub's listener
-                        // reconnected): a fresh snapshot and the bids since the last contiguous one.
-                        Ok(_) | Err(RecvError::Lagged(_)) => {
-                            let after = i32::try_from(sent.contiguous).unwrap_or(i32::MAX);
-                            match catch_up(&state, auction_id, Some(after)).await {
-                                Some(again) => unsent(again, &mut sent),
-                                None => break,
-                            }
-                        }
-                        Err(RecvError::Closed) => break,
-                    };
-                    let mut failed = false;
-                    for text in texts {
-                        if !send(&mut session, text).await {
-                            failed = true;
-                            break;
-                        }
                     }
-                    if failed {
-                        too_slow = true;
-                        break;
+                    // Fell behind the channel, or events may have been lost (the hub's listener
+                    // reconnected): a fresh snapshot and the bids since the last contiguous one.
+                    Ok(_) | Err(RecvError::Lagged(_)) => match catch_up_from(&state, auction_id, &mut sent).await {
+                        Some(texts) => texts,
+                        None => break,
+                    },
+                    Err(RecvError::Closed) => break,
+                },
+                // Bids this subscriber was told of never came: their announcement was lost for good.
+                () = sleep_until(gap_deadline), if gap_deadline.is_some() => {
+                    match catch_up_from(&state, auction_id, &mut sent).await {
+                        Some(texts) => texts,
+                        None => break,
                     }
                 }
-                message = incoming.next() => match message {
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        last_heard = Instant::now();
-                        if session.pong(&bytes).await.is_err() {
-                            break;
+                message = incoming.next() => {
+                    match message {
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            last_heard = Instant::now();
+                            if session.pong(&bytes).await.is_err() {
+                                break;
+                            }
                         }
+                        Some(Ok(AggregatedMessage::Close(_))) | None | Some(Err(_)) => break,
+                        Some(Ok(_)) => last_heard = Instant::now(),
                     }
-                    Some(Ok(AggregatedMessage::Close(_))) | None | Some(Err(_)) => break,
-                    Some(Ok(_)) => last_heard = Instant::now(),
-                },
+                    continue;
+                }
                 _ = ping.tick() => {
                     // A client that has not answered two pings is gone, or too slow to keep.
                     if last_heard.elapsed() > PONG_DEADLINE {
@@ -228,7 +248,26 @@ pub fn spawn(
                     if !matches!(pinged, Ok(Ok(()))) {
                         break;
                     }
+                    continue;
                 }
+            };
+            let mut failed = false;
+            for text in texts {
+                if !send(&mut session, text).await {
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                too_slow = true;
+                break;
+            }
+            // A later bid arrived before an earlier one (each instance announces after its own commit), or
+            // the round's count is ahead: the missing ones get a moment to arrive, then they are read.
+            if known_seq > sent.contiguous {
+                gap_deadline.get_or_insert_with(|| tokio::time::Instant::now() + GAP_GRACE);
+            } else {
+                gap_deadline = None;
             }
         }
         // A client too slow to keep is told where to catch up from when it comes back (if it still reads).

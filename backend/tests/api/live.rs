@@ -156,3 +156,60 @@ async fn watchers_on_one_instance_see_bids_placed_on_another() {
     second.finish().await;
     first.finish().await;
 }
+
+/// On PostgreSQL, a bid whose announcement never goes out (its process died between the commit and the
+/// NOTIFY) still reaches the watchers of every other instance: a later bid shows the gap, and the watcher
+/// reads the missing one from the database after a moment, once, in order of its sequence.
+#[actix_web::test]
+async fn a_bid_whose_announcement_was_lost_still_reaches_the_watchers() {
+    if crate::helpers::postgres_url().is_none() {
+        eprintln!("FAPAI_TEST_POSTGRES_URL is not set: a lost announcement across instances not tested");
+        return;
+    }
+    let first = TestApp::spawn(Db::Postgres).await;
+    let second = first.spawn_sibling().await;
+    let OpenRound { id, alice, bob, .. } = first.round_open_to_two().await;
+    let mut socket = connect(&second, &id).await;
+    assert_eq!(next_message(&mut socket).await["type"], "snapshot");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The first instance commits and answers alice's bid, and stops before announcing it.
+    let hold = first
+        .state()
+        .hooks
+        .hold(backend::hooks::HoldPoint::BidsCommittedBeforeAnnounce);
+    let (status, _) = first.bid(&alice, &id, "700000").await;
+    assert_eq!(status, 201);
+    hold.reached(1).await;
+    let (status, _) = second.bid(&bob, &id, &crate::helpers::plus("700000", 1, "1000")).await;
+    assert_eq!(status, 201);
+
+    let mut bids = Vec::new();
+    while bids.len() < 2 {
+        let message = next_message(&mut socket).await;
+        if message["type"] == "bid" {
+            bids.push(message["bid"]["seq"].as_i64().expect("seq"));
+        }
+    }
+    assert_eq!(
+        bids,
+        [2, 1],
+        "the later bid at once, the lost one read from the database"
+    );
+
+    // The announcement goes out after all: it is not sent a second time.
+    hold.release();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second
+        .bid(&alice, &id, &crate::helpers::plus("700000", 2, "1000"))
+        .await;
+    let next_bid = loop {
+        let message = next_message(&mut socket).await;
+        if message["type"] == "bid" {
+            break message["bid"]["seq"].clone();
+        }
+    };
+    assert_eq!(next_bid, 3, "bid 1 was not sent twice");
+    second.finish().await;
+    first.finish().await;
+}

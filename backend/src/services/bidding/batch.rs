@@ -259,6 +259,7 @@ async fn answer(state: &AppState, mut rounds: BTreeMap<Uuid, RoundBids>, decisio
     }
     state.bid_queue.committed(size, announcements.len());
     tracing::debug!(batch = size, rounds = announcements.len(), "bid batch committed");
+    state.hooks.pass(HoldPoint::BidsCommittedBeforeAnnounce).await;
     let now = state.clock.now();
     for (row, saved, accepted) in announcements {
         if let Some(saved) = saved {

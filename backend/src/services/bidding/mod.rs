@@ -59,6 +59,7 @@ pub async fn place_one(state: &AppState, bidder_id: Uuid, command: PlaceBid) -> 
     drop(undecided);
     let updated = updated?;
     if let Placed::Accepted(row) = &updated.value {
+        state.hooks.pass(HoldPoint::BidsCommittedBeforeAnnounce).await;
         state
             .live
             .bids_committed(&updated.row, std::slice::from_ref(row), state.clock.now())

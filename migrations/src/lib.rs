@@ -23,6 +23,7 @@ mod m20261206_000014_gateway_books;
 mod m20261207_000015_before_publication;
 mod m20261207_000016_cluster;
 mod m20261207_000017_registration_traces;
+mod m20261207_000018_gateway_payer;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_before_publication::Migration),
             Box::new(m20261207_000016_cluster::Migration),
             Box::new(m20261207_000017_registration_traces::Migration),
+            Box::new(m20261207_000018_gateway_payer::Migration),
         ]
     }
 }

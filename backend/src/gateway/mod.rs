@@ -63,11 +63,12 @@ pub enum OrderAtGateway {
     Unknown,
     /// Created, or closed, without being paid.
     NotPaid { status: String },
-    /// Paid: `amount` under the gateway's `reference`, at `paid_at` if it says.
+    /// Paid: `amount` under the gateway's `reference`, from the `payer`'s account if it says.
     Paid {
         amount: Money,
         reference: String,
         status: String,
+        payer: Option<String>,
     },
 }
 

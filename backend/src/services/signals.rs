@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::persistence::convert::money;
-use crate::persistence::entities::{deal, ledger_entry, registration, registration_trace, round, user};
+use crate::persistence::entities::{deal, ledger_entry, payment_order, registration, registration_trace, round, user};
 use crate::state::AppState;
 
 /// What a `bid` ledger entry says of its bid.
@@ -117,6 +117,7 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
         .all(conn)
         .await?;
     let earlier = earlier_defaults(state, auction_id, &rows).await?;
+    let payers = paying_accounts(state, &rows).await?;
     let registrants = rows
         .iter()
         .map(|(registration, person)| {
@@ -136,6 +137,10 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
                 traces: Traces {
                     network: trace.and_then(|t| t.network.clone()),
                     device: trace.and_then(|t| t.device.clone()),
+                    payer_account: payers
+                        .iter()
+                        .find(|(id, _)| *id == registration.id)
+                        .map(|(_, account)| account.clone()),
                     phone: person.phone.clone().filter(|p| !p.is_empty()),
                     email_domain: person
                         .email
@@ -160,6 +165,37 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
         buyer_default: buyer_default.filter(|_| sale.as_ref().is_some_and(|d| d.status == DealStatus::Defaulted)),
     };
     Ok((round, signals::detect(&facts)))
+}
+
+/// The account each registration's deposit was paid from, hashed as the traces are: the bank account of a
+/// transfer the court recorded, or the account the gateway names (Alipay's `buyer_id`).
+async fn paying_accounts(
+    state: &AppState,
+    rows: &[(registration::Model, user::Model)],
+) -> ApiResult<Vec<(Uuid, String)>> {
+    let orders = payment_order::Entity::find()
+        .filter(payment_order::Column::RegistrationId.is_in(rows.iter().map(|(r, _)| r.id)))
+        .filter(payment_order::Column::Purpose.eq(auction_core::payment::PaymentPurpose::Deposit))
+        .order_by_asc(payment_order::Column::CreatedAt)
+        .all(state.db.conn())
+        .await?;
+    Ok(orders
+        .iter()
+        .filter_map(|order| {
+            let account = order
+                .offline_payer_account
+                .as_deref()
+                .or(order.gateway_payer.as_deref())?;
+            // Written by hand from a bank slip: spaces and dashes are not part of the number.
+            let digits: String = account
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .flat_map(char::to_uppercase)
+                .collect();
+            let registration = order.registration_id?;
+            (!digits.is_empty()).then(|| (registration, trace_hash(state, "payer", &digits)))
+        })
+        .collect())
 }
 
 /// The bidding identity (ID number) of each account that registered as an agent.

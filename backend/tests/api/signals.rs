@@ -2,10 +2,10 @@
 //! ledger entries that the public ledger confirms.
 
 use chrono::Duration;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{OpenRound, TestApp, parse_time};
+use crate::helpers::{Bidder, OpenRound, TestApp, parse_time};
 
 /// The signals of one kind in an answer.
 fn of_kind<'a>(answer: &'a Value, kind: &str) -> Vec<&'a Value> {
@@ -135,6 +135,112 @@ db_test!(
         assert_eq!(paired, codes);
         assert!(signal["score"].as_u64().unwrap() >= 80, "{signal}");
         assert!(!answer.to_string().contains("device-of-one-person"), "{answer}");
+        app.finish().await;
+    }
+);
+
+/// Registers `bidder` for the round: its deposit's payment order and its bidder code.
+async fn registered(app: &TestApp, bidder: &Bidder, round: &str) -> (String, String) {
+    let registration = app
+        .post_ok(
+            &format!("/api/auctions/{round}/registrations"),
+            Some(&bidder.token),
+            json!({ "accept_terms": true, "housing_qualification_commitment": true }),
+            201,
+        )
+        .await;
+    let text = |v: &Value| v.as_str().expect("text").to_owned();
+    (
+        text(&registration["payment"]["order_id"]),
+        text(&registration["bidder_code"]),
+    )
+}
+
+/// The round `round` opens, Alice's bid stands at the start, and the round ends: its court's signals that
+/// name the same paying account.
+async fn same_payer_after_the_end(app: &TestApp, judge: &str, round: &Value, alice: &Bidder) -> Vec<Value> {
+    let id = round["id"].as_str().unwrap();
+    app.open_bidding(round).await;
+    let start = round["starting_price"].as_str().unwrap();
+    assert_eq!(app.bid(alice, id, start).await.0, 201);
+    app.set_clock(parse_time(&round["bidding_ends_at"]) + Duration::seconds(1))
+        .await;
+    let answer = app.get_ok(&format!("/api/auctions/{id}/signals"), Some(judge)).await;
+    of_kind(&answer, "shared_traces")
+        .into_iter()
+        .filter(|s| s["explanation"].as_str().unwrap().contains("同一付款账户"))
+        .cloned()
+        .collect()
+}
+
+fn sorted_codes(signal: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = serde_json::from_value(signal["codes"].clone()).expect("codes");
+    codes.sort();
+    codes
+}
+
+db_test!(
+    async fn deposits_paid_by_bank_transfer_from_one_account_are_paired_and_the_account_never_shown(db) {
+        let app = TestApp::spawn(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let today = app.now().await.format("%Y-%m-%d").to_string();
+        let mut codes = Vec::new();
+        let mut alice = None;
+        // The same account written two ways on two bank slips, and a third registrant's own account.
+        for (name, account) in [("陈爱丽", "6217 0000 1234 5678"), ("刘博", "6217-0000-1234-5678"), ("王卡罗", "6222 0202 0000 0001")] {
+            let bidder = app.new_bidder(name).await;
+            let (order, code) = registered(&app, &bidder, &id).await;
+            let deposit = app.get_ok(&format!("/api/payments/{order}"), Some(&bidder.token)).await;
+            let transfer = json!({
+                "payer": name, "payer_account": account, "amount": deposit["amount"],
+                "bank_reference": format!("CCB-{code}"), "received_on": today,
+            });
+            app.post_ok(&format!("/api/payments/{order}/offline"), Some(&judge.token), transfer, 200).await;
+            if name != "王卡罗" {
+                codes.push(code);
+            }
+            alice.get_or_insert(bidder);
+        }
+        let signals = same_payer_after_the_end(&app, &judge.token, &round, &alice.unwrap()).await;
+        let [signal] = signals.as_slice() else { panic!("one pair paying from one account: {signals:?}") };
+        codes.sort();
+        assert_eq!(sorted_codes(signal), codes);
+        assert!(signal["score"].as_u64().unwrap() >= 80, "{signal}");
+        assert!(!signal.to_string().contains("1234"), "the account is never shown: {signal}");
+        app.finish().await;
+    }
+);
+
+db_test!(
+    async fn deposits_paid_from_one_alipay_account_are_paired(db) {
+        let app = TestApp::spawn_with_alipay(db).await;
+        let judge = app.new_judge().await;
+        let round = app.published_round(&judge).await;
+        let id = round["id"].as_str().unwrap().to_owned();
+        let mut codes = Vec::new();
+        let mut alice = None;
+        for name in ["陈爱丽", "刘博", "王卡罗"] {
+            let bidder = app.new_bidder(name).await;
+            let (order, code) = registered(&app, &bidder, &id).await;
+            app.open_checkout(&bidder.token, &order, "phone").await;
+            if name == "王卡罗" {
+                // Her own account: the simulator pays each trade from an account of its own.
+                app.simulator().pay(&order).await.expect("paid");
+            } else {
+                app.simulator().pay_as(&order, "2088000011112222").await.expect("paid");
+                codes.push(code);
+            }
+            let paid = app.get_ok(&format!("/api/payments/{order}"), Some(&bidder.token)).await;
+            assert_eq!(paid["status"], "paid", "{paid}");
+            alice.get_or_insert(bidder);
+        }
+        let signals = same_payer_after_the_end(&app, &judge.token, &round, &alice.unwrap()).await;
+        let [signal] = signals.as_slice() else { panic!("one pair paying from one account: {signals:?}") };
+        codes.sort();
+        assert_eq!(sorted_codes(signal), codes);
+        assert!(!signal.to_string().contains("2088000011112222"), "{signal}");
         app.finish().await;
     }
 );

@@ -63,6 +63,8 @@ pub struct Notification {
     /// refund's request number.
     pub refund_fee: Option<String>,
     pub out_biz_no: Option<String>,
+    /// The paying Alipay account (`buyer_id`).
+    pub buyer_id: Option<String>,
 }
 
 impl AlipayGateway {
@@ -174,6 +176,7 @@ impl AlipayGateway {
             out_biz_no: param(params, "out_biz_no")
                 .filter(|number| !number.is_empty())
                 .map(str::to_owned),
+            buyer_id: param(params, "buyer_id").filter(|id| !id.is_empty()).map(str::to_owned),
         })
     }
 
@@ -203,6 +206,7 @@ impl AlipayGateway {
             amount: answer.money("total_amount")?,
             reference: answer.text("trade_no").unwrap_or_default().to_owned(),
             status: status_text,
+            payer: answer.text("buyer_user_id").map(str::to_owned),
         })
     }
 

@@ -40,6 +40,8 @@ pub struct Trade {
     pub subject: String,
     pub status: TradeStatus,
     pub paid_at: Option<String>,
+    /// The Alipay account that paid it.
+    pub buyer_id: Option<String>,
     pub notify_url: String,
     pub return_url: String,
     pub refunds: Vec<Refund>,
@@ -154,6 +156,7 @@ impl AlipaySimulator {
             subject: String::new(),
             status,
             paid_at: None,
+            buyer_id: None,
             notify_url: String::new(),
             return_url: String::new(),
             refunds: Vec::new(),
@@ -189,8 +192,16 @@ impl AlipaySimulator {
     }
 
     /// The payer confirms on the cashier page: the trade is paid and the merchant notified (unless
-    /// notifications are held). Returns the notification, sent or not.
+    /// notifications are held). Returns the notification, sent or not. Each trade is paid from an
+    /// account of its own (a `buyer_id` made from its number); `pay_as` names the account.
     pub async fn pay(&self, out_trade_no: &str) -> Result<Vec<(String, String)>, String> {
+        let trade_no = self.trade(out_trade_no).map(|t| t.trade_no).unwrap_or_default();
+        let buyer_id = format!("2088{}", &trade_no[trade_no.len().saturating_sub(12)..]);
+        self.pay_as(out_trade_no, &buyer_id).await
+    }
+
+    /// The trade is paid from the Alipay account `buyer_id`.
+    pub async fn pay_as(&self, out_trade_no: &str, buyer_id: &str) -> Result<Vec<(String, String)>, String> {
         {
             let mut books = self.books();
             let trade = books
@@ -200,6 +211,7 @@ impl AlipaySimulator {
             if trade.status == TradeStatus::WaitBuyerPay {
                 trade.status = TradeStatus::Success;
                 trade.paid_at = Some(now_text());
+                trade.buyer_id = Some(buyer_id.to_owned());
             }
         }
         let notification = self
@@ -235,7 +247,7 @@ impl AlipaySimulator {
             ("buyer_pay_amount".into(), protocol::amount(trade.total_amount)),
             ("subject".into(), trade.subject.clone()),
             ("seller_id".into(), config.seller_id.clone()),
-            ("buyer_id".into(), "2088102177846880".into()),
+            ("buyer_id".into(), trade.buyer_id.clone().unwrap_or_default()),
             ("gmt_payment".into(), trade.paid_at.clone().unwrap_or_default()),
         ];
         if let Some(refund) = refund {
@@ -308,6 +320,7 @@ impl AlipaySimulator {
             subject: biz["subject"].as_str().unwrap_or_default().to_owned(),
             status: TradeStatus::WaitBuyerPay,
             paid_at: None,
+            buyer_id: None,
             notify_url: String::new(),
             return_url: String::new(),
             refunds: Vec::new(),
@@ -338,6 +351,7 @@ impl AlipaySimulator {
         if let Some(paid_at) = &trade.paid_at {
             answer["send_pay_date"] = json!(paid_at);
             answer["buyer_pay_amount"] = json!(protocol::amount(trade.total_amount));
+            answer["buyer_user_id"] = json!(trade.buyer_id);
         }
         answer
     }

@@ -26,6 +26,8 @@ pub struct Model {
     pub offline_recorded_by: Option<Uuid>,
     /// The gateway the order was made for (`sandbox`, `alipay`): its refunds go back through it.
     pub provider: String,
+    /// The account a gateway payment came from, as the gateway names it (Alipay's `buyer_id`).
+    pub gateway_payer: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -86,7 +86,12 @@ pub async fn refresh(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiRe
         return Ok(order);
     };
     match answer {
-        Ok(OrderAtGateway::Paid { amount, reference, .. }) => {
+        Ok(OrderAtGateway::Paid {
+            amount,
+            reference,
+            payer,
+            ..
+        }) => {
             if amount.cents() != order.amount {
                 return Err(ApiError::unprocessable(
                     "amount_mismatch",
@@ -97,6 +102,7 @@ pub async fn refresh(state: &AppState, caller: &Caller, order_id: Uuid) -> ApiRe
                 order_id: order.id,
                 amount,
                 reference,
+                gateway_payer: payer,
                 offline: None,
             };
             apply(state, confirmed, || {
@@ -196,6 +202,7 @@ pub async fn alipay_notification(state: &AppState, params: &[(String, String)]) 
         order_id: order.id,
         amount,
         reference: notification.trade_no.clone(),
+        gateway_payer: notification.buyer_id.clone(),
         offline: None,
     };
     let applied = apply(state, confirmed, || {

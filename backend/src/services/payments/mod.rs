@@ -65,6 +65,7 @@ pub async fn new_order(
         offline_payer_account: Set(None),
         offline_paid_on: Set(None),
         offline_recorded_by: Set(None),
+        gateway_payer: Set(None),
     }
     .insert(&**tx)
     .await?)
@@ -131,6 +132,7 @@ pub async fn handle_callback(state: &AppState, body: &[u8], signature: &str) -> 
         order_id: callback.order_id,
         amount: Money::parse_positive(&callback.amount).map_err(|_| amount_differs())?,
         reference: callback.reference,
+        gateway_payer: None,
         offline: None,
     };
     apply(state, confirmed, amount_differs).await
@@ -164,6 +166,8 @@ struct Confirmed {
     order_id: Uuid,
     amount: Money,
     reference: String,
+    /// The paying account as the gateway names it.
+    gateway_payer: Option<String>,
     offline: Option<OfflineRecord>,
 }
 
@@ -218,6 +222,7 @@ pub async fn record_offline(
         order_id,
         amount: input.amount,
         reference: format!("OFFLINE:{bank_reference}"),
+        gateway_payer: None,
         offline: Some(OfflineRecord {
             payer,
             payer_account,

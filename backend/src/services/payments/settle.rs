@@ -156,6 +156,7 @@ async fn settle(
     active.status = Set(PaymentStatus::Pending.after(confirmation));
     // Received either way: the reference names the money, whether it stays or goes back.
     active.gateway_reference = Set(Some(confirmed.reference.clone()));
+    active.gateway_payer = Set(confirmed.gateway_payer.clone());
     if confirmation == Confirmation::Paid {
         active.paid_at = Set(Some(millis(now)));
     }

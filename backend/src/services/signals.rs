@@ -146,7 +146,6 @@ pub async fn of_round(state: &AppState, caller: &Caller, auction_id: Uuid) -> Ap
                         .email
                         .rsplit_once('@')
                         .map(|(_, domain)| domain.to_ascii_lowercase()),
-                    ..Traces::default()
                 },
                 earlier_defaults: earlier
                     .iter()

@@ -28,7 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::hooks::HoldPoint;
 use crate::persistence::WriteTx;
 use crate::persistence::entities::round;
-use crate::services::rounds::{Access, LockedRound, SavedRound, insert_ledger_entries};
+use crate::services::rounds::{Access, LockedRound, SavedRound, insert_ledger_entries, write_rounds};
 use crate::state::AppState;
 
 /// Queues the bid for the next batch and waits for its answer. The first bid when no batch is being
@@ -181,10 +181,7 @@ async fn decide_and_commit(state: &AppState, rounds: &BTreeMap<Uuid, RoundBids>)
             .await
             .map_err(failed)?;
         let (row, saved) = if locked.has_changes() {
-            let saved = locked
-                .save_leaving_entries(&tx, now, &mut entries)
-                .await
-                .map_err(failed)?;
+            let saved = locked.into_saved(now, &mut entries).map_err(failed)?;
             (saved.row.clone(), Some(saved))
         } else {
             (locked.row, None)
@@ -196,6 +193,11 @@ async fn decide_and_commit(state: &AppState, rounds: &BTreeMap<Uuid, RoundBids>)
             saved,
         });
     }
+    let changed: Vec<round::Model> = decisions
+        .iter()
+        .filter_map(|d| d.saved.as_ref().map(|saved| saved.row.clone()))
+        .collect();
+    write_rounds(&tx, &changed).await.map_err(whole)?;
     writes.write(&tx).await.map_err(whole)?;
     insert_ledger_entries(&tx, entries).await.map_err(whole)?;
     if decisions.iter().any(|d| d.saved.is_some()) {

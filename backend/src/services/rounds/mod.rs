@@ -39,5 +39,5 @@ pub use queries::{
 };
 pub use update::{
     Access, Decided, LockedRound, SavedRound, Updated, commit_and_announce, insert_ledger_entries, lock_next_due,
-    update_round, update_round_in,
+    update_round, update_round_in, write_rounds,
 };

@@ -6,7 +6,7 @@ use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, f
 use auction_core::round::{AcceptedBid, Hold};
 use auction_core::{Instant, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TryIntoModel};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
@@ -342,19 +342,15 @@ impl LockedRound {
     /// Writes the row (rule state, ledger head) and the new ledger entries.
     pub async fn save(self, tx: &WriteTx, now: Instant) -> ApiResult<SavedRound> {
         let mut entries = Vec::new();
-        let saved = self.save_leaving_entries(tx, now, &mut entries).await?;
+        let saved = self.into_saved(now, &mut entries)?;
+        write_rounds(tx, std::slice::from_ref(&saved.row)).await?;
         insert_ledger_entries(tx, entries).await?;
         Ok(saved)
     }
 
-    /// Writes the row and adds its new ledger entries to `entries`, for the caller to insert with those of
-    /// other rounds in one statement (`insert_ledger_entries`) before it commits.
-    pub async fn save_leaving_entries(
-        mut self,
-        tx: &WriteTx,
-        now: Instant,
-        entries: &mut Vec<ledger_entry::ActiveModel>,
-    ) -> ApiResult<SavedRound> {
+    /// The row as it is to be written, and its new ledger entries added to `entries`: the caller writes
+    /// them with those of other rounds (`write_rounds`, `insert_ledger_entries`) before it commits.
+    pub fn into_saved(mut self, now: Instant, entries: &mut Vec<ledger_entry::ActiveModel>) -> ApiResult<SavedRound> {
         let created_at = millis(now);
         entries.extend(self.entries.iter().map(|entry| ledger_entry::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -370,16 +366,31 @@ impl LockedRound {
         self.row.ledger_head = self.ledger.hash.clone();
         self.row.leader_registration_id = self.leader_registration_id;
         self.row.updated_at = created_at;
-        let mut active = self.row.clone().into_active_model();
+        let mut active = self.row.into_active_model();
         apply_round(&mut active, &self.round);
-        // Every column may have changed (status, times, counts, ledger head): write them all.
-        active = active.reset_all();
-        let row = active.update(&**tx).await?;
         Ok(SavedRound {
-            row,
+            row: active.try_into_model()?,
             transitions: self.transitions,
         })
     }
+}
+
+/// Writes rounds' rows whole — every column may have changed (status, times, counts, ledger head) — in
+/// one statement however many there are: an upsert by id of rows that exist, each locked by the caller.
+pub async fn write_rounds(tx: &WriteTx, rows: &[round::Model]) -> ApiResult<()> {
+    use sea_orm::Iterable;
+    use sea_orm::sea_query::OnConflict;
+    let columns = round::Column::iter().filter(|column| !matches!(column, round::Column::Id));
+    let on_conflict = OnConflict::column(round::Column::Id).update_columns(columns).to_owned();
+    // Within SQLite's and PostgreSQL's limits on a statement's parameters.
+    for chunk in rows.chunks(100) {
+        let models = chunk.iter().map(|row| row.clone().into_active_model().reset_all());
+        round::Entity::insert_many(models)
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(&**tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Inserts ledger entries — of one round, or of a whole bid batch's rounds — in one statement (in chunks

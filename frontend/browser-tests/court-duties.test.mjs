@@ -142,7 +142,8 @@ test('the judge records the report delivered, an objection to the price in its f
 
   await report.getByLabel('理由（公开记入区块记录）').fill('评估已考虑区位因素，异议理由不成立。');
   await report.getByRole('button', { name: '作出裁定' }).click();
-  await report.getByTestId('price-objection').filter({ hasText: '驳回' }).waitFor();
+  // Decided: the form gives way to the decision's date and reasoning.
+  await report.getByTestId('price-objection').filter({ hasText: '异议理由不成立' }).waitFor();
   const objections = await server.api('GET', `/api/listings/${listing.id}/price-objections`, { token: judgeToken });
   assert.deepEqual(objections.map((o) => o.status), ['rejected']);
   await page.context().close();

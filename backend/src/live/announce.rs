@@ -14,38 +14,45 @@ impl LiveHub {
         }
     }
 
-    /// Tells the round's watchers about bids just committed, in order. Each message carries the round as it
-    /// stood right after that bid (its price, leader, count and end), so a watcher never sees a later bid's
-    /// price beside an earlier bid.
+    /// Tells the round's watchers about bids just committed, in order.
     pub async fn bids_committed(&self, round: &round::Model, bids: &[bid::Model], now: Instant) {
-        let status = round.status;
-        // The round's long texts are not part of a live view: copy the row without them, once.
-        let light = round::Model {
-            announcement: None,
-            bidding_instructions: None,
-            special_reminders: None,
-            ..round.clone()
-        };
-        for row in bids {
-            let mut as_of = light.clone();
-            if row.seq < round.bid_count {
-                as_of.current_price = Some(row.amount);
-                as_of.leader_code = Some(row.bidder_code.clone());
-                as_of.bid_count = row.seq;
-                as_of.bidding_ends_at = row.ends_at_after;
-                as_of.extension_count = row.extension_count_after;
-            }
-            if let (Ok(view), Ok(bid_view)) = (AuctionView::of(&as_of, now), BidView::of(row, as_of.bid_count, status))
-            {
-                self.publish(
-                    row.auction_id,
-                    LiveMessage::Bid {
-                        bid: &bid_view,
-                        auction: &view,
-                    },
-                )
-                .await;
+        self.batch_committed(&[(round, bids)], now).await;
+    }
+
+    /// Tells the watchers of each round about its bids just committed, in order, all in one publication
+    /// (a bid batch's rounds). Each message carries the round as it stood right after that bid (its price,
+    /// leader, count and end), so a watcher never sees a later bid's price beside an earlier bid.
+    pub async fn batch_committed(&self, rounds: &[(&round::Model, &[bid::Model])], now: Instant) {
+        let mut views = Vec::new();
+        for (round, bids) in rounds {
+            let status = round.status;
+            // The round's long texts are not part of a live view: copy the row without them, once.
+            let light = round::Model {
+                announcement: None,
+                bidding_instructions: None,
+                special_reminders: None,
+                ..(*round).clone()
+            };
+            for row in *bids {
+                let mut as_of = light.clone();
+                if row.seq < round.bid_count {
+                    as_of.current_price = Some(row.amount);
+                    as_of.leader_code = Some(row.bidder_code.clone());
+                    as_of.bid_count = row.seq;
+                    as_of.bidding_ends_at = row.ends_at_after;
+                    as_of.extension_count = row.extension_count_after;
+                }
+                if let (Ok(view), Ok(bid_view)) =
+                    (AuctionView::of(&as_of, now), BidView::of(row, as_of.bid_count, status))
+                {
+                    views.push((row.auction_id, bid_view, view));
+                }
             }
         }
+        let messages = views
+            .iter()
+            .map(|(auction_id, bid, auction)| (*auction_id, LiveMessage::Bid { bid, auction }))
+            .collect();
+        self.publish_all(messages).await;
     }
 }

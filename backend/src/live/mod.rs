@@ -146,31 +146,52 @@ impl LiveHub {
 
     /// Publishes `message` to every subscriber of the round, on every instance.
     pub async fn publish(&self, auction_id: Uuid, message: LiveMessage<'_>) {
-        let envelope = Envelope {
-            auction_id,
-            message: message.to_json(),
-        };
-        let Ok(text) = serde_json::to_string(&envelope) else {
+        self.publish_all(vec![(auction_id, message)]).await;
+    }
+
+    /// Publishes messages in order, on PostgreSQL in one statement (a bid batch's messages are one round
+    /// trip, not one per bid). A message too large for NOTIFY, or any when PostgreSQL cannot be reached,
+    /// reaches this process's subscribers only.
+    pub async fn publish_all(&self, messages: Vec<(Uuid, LiveMessage<'_>)>) {
+        let envelopes: Vec<Envelope> = messages
+            .into_iter()
+            .map(|(auction_id, message)| Envelope {
+                auction_id,
+                message: message.to_json(),
+            })
+            .collect();
+        let Some(pool) = &self.postgres else {
+            envelopes.into_iter().for_each(|envelope| self.deliver(envelope));
             return;
         };
-        if let Some(pool) = &self.postgres {
-            if text.len() <= MAX_NOTIFY_BYTES {
-                let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(&text)
-                    .execute(pool)
-                    .await;
-                match sent {
-                    Ok(_) => return,
-                    Err(err) => {
-                        tracing::warn!(error = %err, auction.id = %auction_id, "live event not sent through PostgreSQL; delivering locally")
-                    }
+        let mut texts = Vec::with_capacity(envelopes.len());
+        let mut notified = Vec::with_capacity(envelopes.len());
+        for envelope in envelopes {
+            match serde_json::to_string(&envelope) {
+                Ok(text) if text.len() <= MAX_NOTIFY_BYTES => {
+                    texts.push(text);
+                    notified.push(envelope);
                 }
-            } else {
-                tracing::warn!(bytes = text.len(), auction.id = %auction_id, "live event too large for NOTIFY; delivering locally");
+                Ok(text) => {
+                    tracing::warn!(bytes = text.len(), auction.id = %envelope.auction_id, "live event too large for NOTIFY; delivering locally");
+                    self.deliver(envelope);
+                }
+                Err(_) => {}
             }
         }
-        self.deliver(envelope);
+        if texts.is_empty() {
+            return;
+        }
+        // unnest yields the texts in order, and each NOTIFY is queued as it is evaluated.
+        let sent = sea_orm::sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+            .bind(CHANNEL)
+            .bind(&texts)
+            .execute(pool)
+            .await;
+        if let Err(err) = sent {
+            tracing::warn!(error = %err, events = texts.len(), "live events not sent through PostgreSQL; delivering locally");
+            notified.into_iter().for_each(|envelope| self.deliver(envelope));
+        }
     }
 
     fn deliver(&self, envelope: Envelope) {

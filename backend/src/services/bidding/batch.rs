@@ -27,7 +27,7 @@ use super::queue::{PlaceBid, Placed, Waiting};
 use crate::error::{ApiError, ApiResult};
 use crate::hooks::HoldPoint;
 use crate::persistence::WriteTx;
-use crate::persistence::entities::round;
+use crate::persistence::entities::{bid, round};
 use crate::services::rounds::{Access, LockedRound, SavedRound, insert_ledger_entries, write_rounds};
 use crate::state::AppState;
 
@@ -263,12 +263,15 @@ async fn answer(state: &AppState, mut rounds: BTreeMap<Uuid, RoundBids>, decisio
     tracing::debug!(batch = size, rounds = announcements.len(), "bid batch committed");
     state.hooks.pass(HoldPoint::BidsCommittedBeforeAnnounce).await;
     let now = state.clock.now();
-    for (row, saved, accepted) in announcements {
+    // Status changes first, then every round's bids in one publication.
+    for (_, saved, _) in &announcements {
         if let Some(saved) = saved {
             saved.announce(state).await;
         }
-        if let Some(row) = row {
-            state.live.bids_committed(&row, &accepted, now).await;
-        }
     }
+    let committed: Vec<(&round::Model, &[bid::Model])> = announcements
+        .iter()
+        .filter_map(|(row, _, accepted)| row.as_ref().map(|row| (row, accepted.as_slice())))
+        .collect();
+    state.live.batch_committed(&committed, now).await;
 }

@@ -264,8 +264,11 @@ impl Setup {
     }
 }
 
-/// After a run, for each round: the round's count equals the bids acknowledged with 201, the record's
-/// prices rise strictly in sequence order with no gap, and the ledger's hash chain verifies.
+/// How far the bid record's pages reach (the API's limit on page × per_page).
+const MAX_PAGED_BIDS: u64 = 100_000;
+
+/// After a run, for each round: the round's count equals the bids acknowledged with 201, the ledger's hash
+/// chain verifies and its bids rise strictly in sequence order with no gap, and the public record agrees.
 pub async fn check_rounds(api: &Api, rounds: &[String], acknowledged: &[u64]) -> Result<String, String> {
     let mut bids_checked = 0u64;
     for (id, expected) in rounds.iter().zip(acknowledged) {
@@ -276,9 +279,29 @@ pub async fn check_rounds(api: &Api, rounds: &[String], acknowledged: &[u64]) ->
                 "round {id}: bid_count {count}, but {expected} bids were acknowledged"
             ));
         }
-        let mut amounts = Vec::new();
+        // The ledger, whose hash chain verifies, holds every bid: one per sequence, each above the last.
+        let ledger = api
+            .ok("GET", &format!("/api/auctions/{id}/ledger"), None, Value::Null)
+            .await?;
+        let entries: Vec<auction_core::ledger::LedgerEntry> =
+            serde_json::from_value(ledger["entries"].clone()).map_err(|e| format!("round {id}: the ledger: {e}"))?;
+        auction_core::ledger::verify(&entries).map_err(|e| format!("round {id}: the ledger does not verify: {e:?}"))?;
+        let in_ledger: Vec<(i64, i64)> = entries
+            .iter()
+            .filter(|e| e.kind == auction_core::ledger::LedgerKind::Bid)
+            .map(|e| (e.payload["bid_seq"].as_i64().unwrap_or(0), cents(&e.payload["amount"])))
+            .collect();
+        let seqs_ok = in_ledger.iter().enumerate().all(|(i, (seq, _))| *seq == i as i64 + 1);
+        let rising = in_ledger.windows(2).all(|w| w[1].1 > w[0].1);
+        if in_ledger.len() as u64 != count || !seqs_ok || !rising {
+            return Err(format!(
+                "round {id}: the ledger does not hold {count} strictly rising bids in sequence"
+            ));
+        }
+        // The public record, as far as its pages reach (the newest 100,000), says the same.
+        let mut in_record = 0u64;
         let mut page = 1;
-        loop {
+        while page * 100 <= MAX_PAGED_BIDS {
             let record = api
                 .ok(
                     "GET",
@@ -291,27 +314,22 @@ pub async fn check_rounds(api: &Api, rounds: &[String], acknowledged: &[u64]) ->
             if items.is_empty() {
                 break;
             }
-            amounts.extend(
-                items
-                    .iter()
-                    .map(|b| (b["seq"].as_i64().unwrap_or(0), cents(&b["amount"]))),
-            );
+            for bid in &items {
+                let seq = bid["seq"].as_i64().unwrap_or(0);
+                let agrees = usize::try_from(seq - 1)
+                    .ok()
+                    .and_then(|i| in_ledger.get(i))
+                    .is_some_and(|(_, amount)| *amount == cents(&bid["amount"]));
+                if !agrees {
+                    return Err(format!("round {id}: the record's bid {seq} is not the ledger's"));
+                }
+            }
+            in_record += items.len() as u64;
             page += 1;
         }
-        amounts.sort_unstable();
-        let seqs_ok = amounts.iter().enumerate().all(|(i, (seq, _))| *seq == i as i64 + 1);
-        let rising = amounts.windows(2).all(|w| w[1].1 > w[0].1);
-        if amounts.len() as u64 != count || !seqs_ok || !rising {
-            return Err(format!(
-                "round {id}: the bid record is not {count} strictly rising bids in sequence"
-            ));
+        if in_record != count.min(MAX_PAGED_BIDS) {
+            return Err(format!("round {id}: the record shows {in_record} bids of {count}"));
         }
-        let ledger = api
-            .ok("GET", &format!("/api/auctions/{id}/ledger"), None, Value::Null)
-            .await?;
-        let entries: Vec<auction_core::ledger::LedgerEntry> =
-            serde_json::from_value(ledger["entries"].clone()).map_err(|e| format!("round {id}: the ledger: {e}"))?;
-        auction_core::ledger::verify(&entries).map_err(|e| format!("round {id}: the ledger does not verify: {e:?}"))?;
         bids_checked += count;
     }
     Ok(format!(

@@ -193,10 +193,7 @@ async fn decide_and_commit(state: &AppState, rounds: &BTreeMap<Uuid, RoundBids>)
             saved,
         });
     }
-    let changed: Vec<round::Model> = decisions
-        .iter()
-        .filter_map(|d| d.saved.as_ref().map(|saved| saved.row.clone()))
-        .collect();
+    let changed: Vec<&SavedRound> = decisions.iter().filter_map(|d| d.saved.as_ref()).collect();
     write_rounds(&tx, &changed).await.map_err(whole)?;
     writes.write(&tx).await.map_err(whole)?;
     insert_ledger_entries(&tx, entries).await.map_err(whole)?;

@@ -6,7 +6,11 @@ use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, f
 use auction_core::round::{AcceptedBid, Hold};
 use auction_core::{Instant, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TryIntoModel};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait, QueryFilter,
+    QuerySelect, TryIntoModel,
+};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
@@ -19,6 +23,8 @@ use crate::state::AppState;
 #[derive(Clone)]
 pub struct LockedRound {
     pub row: round::Model,
+    /// The row as it was read: only what differs from it is written back.
+    read: round::Model,
     pub round: Round,
     ledger: LedgerHead,
     entries: Vec<LedgerEntry>,
@@ -32,6 +38,8 @@ pub struct LockedRound {
 /// What changed, to announce once the transaction has committed.
 pub struct SavedRound {
     pub row: round::Model,
+    /// The columns whose values differ from the row as it was read.
+    changed: Vec<round::Column>,
     pub transitions: Vec<Transition>,
 }
 
@@ -182,6 +190,7 @@ impl LockedRound {
         };
         let leader_registration_id = row.leader_registration_id;
         Ok(LockedRound {
+            read: row.clone(),
             row,
             round,
             ledger,
@@ -343,7 +352,7 @@ impl LockedRound {
     pub async fn save(self, tx: &WriteTx, now: Instant) -> ApiResult<SavedRound> {
         let mut entries = Vec::new();
         let saved = self.into_saved(now, &mut entries)?;
-        write_rounds(tx, std::slice::from_ref(&saved.row)).await?;
+        write_rounds(tx, &[&saved]).await?;
         insert_ledger_entries(tx, entries).await?;
         Ok(saved)
     }
@@ -368,23 +377,43 @@ impl LockedRound {
         self.row.updated_at = created_at;
         let mut active = self.row.into_active_model();
         apply_round(&mut active, &self.round);
+        let row = active.try_into_model()?;
+        let changed = round::Column::iter()
+            .filter(|column| row.get(*column) != self.read.get(*column))
+            .collect();
         Ok(SavedRound {
-            row: active.try_into_model()?,
+            row,
+            changed,
             transitions: self.transitions,
         })
     }
 }
 
-/// Writes rounds' rows whole — every column may have changed (status, times, counts, ledger head) — in
-/// one statement however many there are: an upsert by id of rows that exist, each locked by the caller.
-pub async fn write_rounds(tx: &WriteTx, rows: &[round::Model]) -> ApiResult<()> {
-    use sea_orm::Iterable;
-    use sea_orm::sea_query::OnConflict;
-    let columns = round::Column::iter().filter(|column| !matches!(column, round::Column::Id));
+/// Writes rounds' rows in one statement however many there are: an upsert by id of rows that exist (each
+/// locked by the caller), setting the columns any of them changed. The others — the round's long texts
+/// among them — are not written again.
+pub async fn write_rounds(tx: &WriteTx, rounds: &[&SavedRound]) -> ApiResult<()> {
+    let written = |column: &round::Column| {
+        rounds
+            .iter()
+            .any(|saved| saved.changed.iter().any(|c| c.as_str() == column.as_str()))
+    };
+    let columns: Vec<round::Column> = round::Column::iter().filter(written).collect();
+    if columns.is_empty() {
+        return Ok(());
+    }
     let on_conflict = OnConflict::column(round::Column::Id).update_columns(columns).to_owned();
     // Within SQLite's and PostgreSQL's limits on a statement's parameters.
-    for chunk in rows.chunks(100) {
-        let models = chunk.iter().map(|row| row.clone().into_active_model().reset_all());
+    for chunk in rounds.chunks(100) {
+        let models = chunk.iter().map(|saved| {
+            let mut active = saved.row.clone().into_active_model().reset_all();
+            // The inserted row never stands (its id is stored), but it must be valid: a column not written
+            // goes as NULL where it may, so that its value is not sent for nothing.
+            for column in round::Column::iter().filter(|c| !written(c) && c.def().is_null()) {
+                active.set(column, saved.row.get(column).as_null());
+            }
+            active
+        });
         round::Entity::insert_many(models)
             .on_conflict(on_conflict.clone())
             .exec_without_returning(&**tx)

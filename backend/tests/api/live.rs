@@ -173,32 +173,35 @@ async fn a_bid_whose_announcement_was_lost_still_reaches_the_watchers() {
     assert_eq!(next_message(&mut socket).await["type"], "snapshot");
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    // The first instance commits and answers alice's bid, and stops before announcing it.
+    // The first instance commits alice's bid and stops before announcing it. On the one-bid path the
+    // answer waits for the announcement, so her request runs alongside the rest.
     let hold = first
         .state()
         .hooks
         .hold(backend::hooks::HoldPoint::BidsCommittedBeforeAnnounce);
-    let (status, _) = first.bid(&alice, &id, "700000").await;
-    assert_eq!(status, 201);
-    hold.reached(1).await;
-    let (status, _) = second.bid(&bob, &id, &crate::helpers::plus("700000", 1, "1000")).await;
-    assert_eq!(status, 201);
-
-    let mut bids = Vec::new();
-    while bids.len() < 2 {
-        let message = next_message(&mut socket).await;
-        if message["type"] == "bid" {
-            bids.push(message["bid"]["seq"].as_i64().expect("seq"));
+    let alice_bid = first.bid(&alice, &id, "700000");
+    let watch = async {
+        hold.reached(1).await;
+        let (status, _) = second.bid(&bob, &id, &crate::helpers::plus("700000", 1, "1000")).await;
+        assert_eq!(status, 201);
+        let mut bids = Vec::new();
+        while bids.len() < 2 {
+            let message = next_message(&mut socket).await;
+            if message["type"] == "bid" {
+                bids.push(message["bid"]["seq"].as_i64().expect("seq"));
+            }
         }
-    }
-    assert_eq!(
-        bids,
-        [2, 1],
-        "the later bid at once, the lost one read from the database"
-    );
+        assert_eq!(
+            bids,
+            [2, 1],
+            "the later bid at once, the lost one read from the database"
+        );
+        hold.release();
+    };
+    let ((status, _), ()) = futures_util::join!(alice_bid, watch);
+    assert_eq!(status, 201);
 
     // The announcement goes out after all: it is not sent a second time.
-    hold.release();
     tokio::time::sleep(Duration::from_millis(300)).await;
     second
         .bid(&alice, &id, &crate::helpers::plus("700000", 2, "1000"))

@@ -11,6 +11,7 @@
 //! pages, bid records and ledgers, never a decision nor a caller's reading of its own writes. Its lag is
 //! measured (`measure_replica`) and a replica too far behind, or unreachable, is bypassed.
 
+pub mod bulk;
 pub mod convert;
 pub mod entities;
 pub mod vocabulary;
@@ -49,8 +50,18 @@ pub struct Database {
     conn: DatabaseConnection,
     backend: Backend,
     sqlite_writer: Arc<Mutex<()>>,
-    statements: Arc<AtomicU64>,
+    statements: Arc<Statements>,
     replica: Option<Arc<Replica>>,
+}
+
+/// The statements this process runs: counted (metrics, and tests that the work per bid stays constant)
+/// and, while a test asks, their texts kept (tests that a statement's text, and so its prepared
+/// statement, is the same however many rows it carries).
+#[derive(Default)]
+struct Statements {
+    count: AtomicU64,
+    recording: AtomicBool,
+    texts: std::sync::Mutex<Vec<String>>,
 }
 
 /// A streaming replica for public reads, used while it keeps up.
@@ -144,10 +155,15 @@ impl Database {
                     .create_if_missing(true)
             });
         let mut conn = sea_orm::Database::connect(options).await?;
-        let statements = Arc::new(AtomicU64::new(0));
+        let statements = Arc::new(Statements::default());
         let counter = Arc::clone(&statements);
         conn.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::Relaxed);
+            counter.count.fetch_add(1, Ordering::Relaxed);
+            if counter.recording.load(Ordering::Relaxed)
+                && let Ok(mut texts) = counter.texts.lock()
+            {
+                texts.push(info.statement.sql.clone());
+            }
             if info.elapsed > SLOW_STATEMENT {
                 tracing::warn!(elapsed_ms = info.elapsed.as_millis(), sql = %info.statement.sql, "slow statement");
             }
@@ -267,7 +283,25 @@ impl Database {
     /// How many SQL statements this process has run (for metrics, and for tests that the work per
     /// bid stays constant).
     pub fn statement_count(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
+        self.statements.count.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping the texts of the statements run from now on (for tests).
+    pub fn record_statements(&self) {
+        if let Ok(mut texts) = self.statements.texts.lock() {
+            texts.clear();
+        }
+        self.statements.recording.store(true, Ordering::Relaxed);
+    }
+
+    /// The texts kept since `record_statements`, in the order they ran; keeping stops.
+    pub fn recorded_statements(&self) -> Vec<String> {
+        self.statements.recording.store(false, Ordering::Relaxed);
+        self.statements
+            .texts
+            .lock()
+            .map(|mut texts| std::mem::take(&mut *texts))
+            .unwrap_or_default()
     }
 
     /// Opens a write transaction (see the module docs for how it serializes).

@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::queue::{PlaceBid, Placed};
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::WriteTx;
 use crate::persistence::convert::millis;
 use crate::persistence::entities::bid;
+use crate::persistence::{WriteTx, bulk};
 use crate::services::rounds::LockedRound;
 use crate::state::AppState;
 
@@ -55,13 +55,10 @@ impl BidWrites {
             .find(|b| b.auction_id == command.auction_id && b.request_id == command.request_id)
     }
 
-    /// Inserts the accepted bids in one statement (in chunks within SQLite's variable limit).
+    /// Inserts the accepted bids in one statement.
     pub async fn write(self, tx: &WriteTx) -> ApiResult<()> {
         let rows: Vec<bid::ActiveModel> = self.accepted.into_iter().map(bid::ActiveModel::from).collect();
-        for chunk in rows.chunks(500) {
-            bid::Entity::insert_many(chunk.to_vec()).exec(&**tx).await?;
-        }
-        Ok(())
+        bulk::insert_rows(tx, rows).await
     }
 }
 
@@ -174,37 +171,45 @@ struct LookupFor {
     lookup: Lookup,
 }
 
-/// [`lookup`] for many bids in one statement: their (round, bidder, request id) as a table of values joined
-/// to the registrations and the earlier bids. A bid whose bidder has no registration has no row.
+/// [`lookup`] for many bids in one statement: their (round, bidder, request id) as a table joined to the
+/// registrations and the earlier bids. A bid whose bidder has no registration has no row. On PostgreSQL
+/// the table is three array parameters, so the statement is the same for any number of bids (prepared
+/// once per connection, see `persistence::bulk`); on SQLite it is a list of values.
 async fn lookup_many(tx: &WriteTx, bids: &[(Uuid, &PlaceBid)]) -> ApiResult<Vec<LookupFor>> {
     let backend = tx.get_database_backend();
-    // PostgreSQL types a value list's parameters by their use only where told; SQLite compares as stored.
-    let cast = if backend == sea_orm::DbBackend::Postgres {
-        "::uuid"
+    let (table, values): (String, Vec<sea_orm::Value>) = if backend == sea_orm::DbBackend::Postgres {
+        let column = |part: fn(&(Uuid, &PlaceBid)) -> Uuid| bids.iter().map(part).collect::<Vec<Uuid>>().into();
+        (
+            "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])".to_owned(),
+            vec![
+                column(|(_, command)| command.auction_id),
+                column(|(bidder_id, _)| *bidder_id),
+                column(|(_, command)| command.request_id),
+            ],
+        )
     } else {
-        ""
+        let mut values = Vec::with_capacity(bids.len() * 3);
+        let rows: Vec<String> = bids
+            .iter()
+            .enumerate()
+            .map(|(i, (bidder_id, command))| {
+                values.extend([
+                    command.auction_id.into(),
+                    (*bidder_id).into(),
+                    command.request_id.into(),
+                ]);
+                let n = i * 3;
+                format!("(${}, ${}, ${})", n + 1, n + 2, n + 3)
+            })
+            .collect();
+        (format!("VALUES {}", rows.join(", ")), values)
     };
-    let mut values = Vec::with_capacity(bids.len() * 3);
-    let rows: Vec<String> = bids
-        .iter()
-        .enumerate()
-        .map(|(i, (bidder_id, command))| {
-            values.extend([
-                command.auction_id.into(),
-                (*bidder_id).into(),
-                command.request_id.into(),
-            ]);
-            let n = i * 3;
-            format!("(${}{cast}, ${}{cast}, ${}{cast})", n + 1, n + 2, n + 3)
-        })
-        .collect();
     let sql = format!(
-        "WITH q(q_auction, q_user, q_request) AS (VALUES {}) \
+        "WITH q(q_auction, q_user, q_request) AS ({table}) \
          SELECT q.q_auction, q.q_user, q.q_request, r.id, r.bidder_code, r.priority_rank, r.deposit_status, \
                 r.agent_status, r.frozen_at, b.id AS replay_id, b.registration_id AS replay_registration \
          FROM q JOIN registrations AS r ON r.auction_id = q.q_auction AND r.user_id = q.q_user \
-         LEFT JOIN bids AS b ON b.auction_id = q.q_auction AND b.request_id = q.q_request",
-        rows.join(", ")
+         LEFT JOIN bids AS b ON b.auction_id = q.q_auction AND b.request_id = q.q_request"
     );
     let statement = Statement::from_sql_and_values(backend, sql, values);
     Ok(LookupFor::find_by_statement(statement).all(&**tx).await?)

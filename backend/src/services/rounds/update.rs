@@ -6,18 +6,16 @@ use auction_core::ledger::{LedgerEntry, LedgerHead, bid_events, default_event, f
 use auction_core::round::{AcceptedBid, Hold};
 use auction_core::{Instant, Round, RoundStatus, Transition};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait, QueryFilter,
-    QuerySelect, TryIntoModel,
+    ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait, QueryFilter, QuerySelect, TryIntoModel,
 };
 use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::persistence::WriteTx;
 use crate::persistence::convert::{apply_round, instant, millis, money, rules_of};
 use crate::persistence::entities::{deal, ledger_entry, listing_file, refund, round};
+use crate::persistence::{WriteTx, bulk};
 use crate::state::AppState;
 
 #[derive(Clone)]
@@ -171,10 +169,34 @@ impl LockedRound {
     /// Reads and locks the rounds `ids` in one statement, in ascending id order — the order every batch
     /// of bids, in every process, locks its rounds in, so no two wait on each other. Rounds that do not
     /// exist are left out.
+    ///
+    /// The rows come without their long texts (the announcement, the bidding instructions, the special
+    /// reminders: several KiB each, read for every round of every batch otherwise): a bid, and the
+    /// openings and closings it may find due, neither read nor write them, and a column read as it is
+    /// saved is not written back (`into_saved`).
     pub async fn lock_many(tx: &WriteTx, ids: &[Uuid]) -> ApiResult<Vec<round::Model>> {
         use sea_orm::QueryOrder;
-        Ok(round::Entity::find()
-            .filter(round::Column::Id.is_in(ids.iter().copied()))
+        use sea_orm::sea_query::{Expr, ExprTrait, PgFunc};
+        use sea_orm::{ConnectionTrait, DbBackend};
+        const LONG_TEXTS: [round::Column; 3] = [
+            round::Column::Announcement,
+            round::Column::BiddingInstructions,
+            round::Column::SpecialReminders,
+        ];
+        let mut query = round::Entity::find()
+            .select_only()
+            .columns(round::Column::iter().filter(|c| LONG_TEXTS.iter().all(|long| long.as_str() != c.as_str())));
+        for column in LONG_TEXTS {
+            query = query.column_as(Expr::null(), column.as_str());
+        }
+        // On PostgreSQL the ids are one array parameter: one statement text, prepared once, for any
+        // number of rounds (see `persistence::bulk`).
+        let by_id = match tx.get_database_backend() {
+            DbBackend::Postgres => Expr::col(round::Column::Id).eq(PgFunc::any(Expr::val(ids.to_vec()))),
+            _ => round::Column::Id.is_in(ids.iter().copied()),
+        };
+        Ok(query
+            .filter(by_id)
             .order_by_asc(round::Column::Id)
             .lock_exclusive()
             .all(&**tx)
@@ -389,9 +411,8 @@ impl LockedRound {
     }
 }
 
-/// Writes rounds' rows in one statement however many there are: an upsert by id of rows that exist (each
-/// locked by the caller), setting the columns any of them changed. The others — the round's long texts
-/// among them — are not written again.
+/// Writes rounds' rows (each locked by the caller) in one statement however many there are: the columns
+/// any of them changed. The others — the round's long texts among them — are not written again.
 pub async fn write_rounds(tx: &WriteTx, rounds: &[&SavedRound]) -> ApiResult<()> {
     let written = |column: &round::Column| {
         rounds
@@ -399,36 +420,13 @@ pub async fn write_rounds(tx: &WriteTx, rounds: &[&SavedRound]) -> ApiResult<()>
             .any(|saved| saved.changed.iter().any(|c| c.as_str() == column.as_str()))
     };
     let columns: Vec<round::Column> = round::Column::iter().filter(written).collect();
-    if columns.is_empty() {
-        return Ok(());
-    }
-    let on_conflict = OnConflict::column(round::Column::Id).update_columns(columns).to_owned();
-    // Within SQLite's and PostgreSQL's limits on a statement's parameters.
-    for chunk in rounds.chunks(100) {
-        let models = chunk.iter().map(|saved| {
-            let mut active = saved.row.clone().into_active_model().reset_all();
-            // The inserted row never stands (its id is stored), but it must be valid: a column not written
-            // goes as NULL where it may, so that its value is not sent for nothing.
-            for column in round::Column::iter().filter(|c| !written(c) && c.def().is_null()) {
-                active.set(column, saved.row.get(column).as_null());
-            }
-            active
-        });
-        round::Entity::insert_many(models)
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(&**tx)
-            .await?;
-    }
-    Ok(())
+    let rows: Vec<&round::Model> = rounds.iter().map(|saved| &saved.row).collect();
+    bulk::update_rows(tx, &rows, round::Column::Id, &columns).await
 }
 
-/// Inserts ledger entries — of one round, or of a whole bid batch's rounds — in one statement (in chunks
-/// within SQLite's variable limit).
+/// Inserts ledger entries — of one round, or of a whole bid batch's rounds — in one statement.
 pub async fn insert_ledger_entries(tx: &WriteTx, entries: Vec<ledger_entry::ActiveModel>) -> ApiResult<()> {
-    for chunk in entries.chunks(500) {
-        ledger_entry::Entity::insert_many(chunk.to_vec()).exec(&**tx).await?;
-    }
-    Ok(())
+    bulk::insert_rows(tx, entries).await
 }
 
 impl SavedRound {

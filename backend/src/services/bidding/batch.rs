@@ -10,8 +10,8 @@
 //! processes the rounds' row locks (PostgreSQL) or the database's write lock (SQLite) order the batches.
 //!
 //! A round whose decision fails (a server error) fails only its own bids: the transaction is let go and the
-//! batch decided again without that round. A batch's statements do not grow with its rounds but for each
-//! changed round's row (see `decide_and_commit`).
+//! batch decided again without that round. A batch's statements do not grow with its rounds (see
+//! `decide_and_commit`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -130,8 +130,8 @@ async fn commit_batch(state: &AppState, batch: Vec<Waiting>) {
 
 /// Decides every round of the batch in one transaction and commits it, in a handful of statements
 /// whatever the batch holds: the rounds locked in one, the bids' registrations and earlier tries looked up
-/// in one, each changed round's row written, the accepted bids inserted in one and the ledger entries of
-/// every round in one.
+/// in one, the changed rounds' rows written in one, the accepted bids inserted in one and the ledger
+/// entries of every round in one (`persistence::bulk`).
 async fn decide_and_commit(state: &AppState, rounds: &BTreeMap<Uuid, RoundBids>) -> Result<Vec<Decision>, Failure> {
     let whole = |error: ApiError| Failure { round_id: None, error };
     let tx = state.db.write().await.map_err(|e| whole(e.into()))?;

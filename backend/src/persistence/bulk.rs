@@ -34,14 +34,11 @@ pub async fn insert_rows<A: ActiveModelTrait>(tx: &WriteTx, rows: Vec<A>) -> Api
     let json = rows
         .iter()
         .map(|row| {
-            columns
-                .iter()
-                .filter_map(|&column| {
-                    let value = row.get(column).into_value()?;
-                    Some((column.as_str().to_owned(), sea_value_to_json_value(&value)))
-                })
-                .collect::<serde_json::Map<_, _>>()
-                .into()
+            json_row(
+                columns
+                    .iter()
+                    .filter_map(|&c| Some((c.as_str(), row.get(c).into_value()?))),
+            )
         })
         .collect();
     let list = quoted(&columns);
@@ -73,25 +70,11 @@ pub async fn update_rows<M: ModelTrait>(
     if tx.get_database_backend() != DbBackend::Postgres {
         // SQLite: the rows as a list of values, named by a common table expression.
         for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
-            let mut values = Vec::with_capacity(chunk.len() * sent.len());
-            let tuples: Vec<String> = chunk
-                .iter()
-                .map(|row| {
-                    let marks: Vec<String> = sent
-                        .iter()
-                        .map(|&column| {
-                            values.push(row.get(column));
-                            format!("${}", values.len())
-                        })
-                        .collect();
-                    format!("({})", marks.join(", "))
-                })
-                .collect();
+            let (tuples, values) = values_list(chunk.iter().map(|row| sent.iter().map(|&c| row.get(c))));
             let sql = format!(
                 "WITH v({names}) AS (VALUES {tuples}) UPDATE {table} AS t SET {set} FROM v \
                  WHERE t.\"{key_name}\" = v.\"{key_name}\"",
                 names = quoted(&sent),
-                tuples = tuples.join(", "),
             );
             tx.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
                 .await?;
@@ -100,12 +83,7 @@ pub async fn update_rows<M: ModelTrait>(
     }
     let json = rows
         .iter()
-        .map(|row| {
-            sent.iter()
-                .map(|&column| (column.as_str().to_owned(), sea_value_to_json_value(&row.get(column))))
-                .collect::<serde_json::Map<_, _>>()
-                .into()
-        })
+        .map(|row| json_row(sent.iter().map(|&c| (c.as_str(), row.get(c)))))
         .collect();
     let sql = format!(
         "UPDATE {table} AS t SET {set} FROM jsonb_populate_recordset(NULL::{table}, $1) AS v \
@@ -113,6 +91,33 @@ pub async fn update_rows<M: ModelTrait>(
     );
     tx.execute_raw(json_statement(sql, json)).await?;
     Ok(())
+}
+
+/// Rows as a list of SQL tuples, `($1, $2), ($3, $4)`, with their values in the parameters' order.
+pub fn values_list<R: IntoIterator<Item = Value>>(rows: impl IntoIterator<Item = R>) -> (String, Vec<Value>) {
+    let mut values = Vec::new();
+    let tuples: Vec<String> = rows
+        .into_iter()
+        .map(|row| {
+            let marks: Vec<String> = row
+                .into_iter()
+                .map(|value| {
+                    values.push(value);
+                    format!("${}", values.len())
+                })
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    (tuples.join(", "), values)
+}
+
+/// One row as a JSON object of its columns, for `jsonb_populate_recordset`.
+fn json_row(columns: impl Iterator<Item = (&'static str, Value)>) -> serde_json::Value {
+    columns
+        .map(|(name, value)| (name.to_owned(), sea_value_to_json_value(&value)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn json_statement(sql: String, rows: Vec<serde_json::Value>) -> Statement {

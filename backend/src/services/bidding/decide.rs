@@ -188,21 +188,14 @@ async fn lookup_many(tx: &WriteTx, bids: &[(Uuid, &PlaceBid)]) -> ApiResult<Vec<
             ],
         )
     } else {
-        let mut values = Vec::with_capacity(bids.len() * 3);
-        let rows: Vec<String> = bids
-            .iter()
-            .enumerate()
-            .map(|(i, (bidder_id, command))| {
-                values.extend([
-                    command.auction_id.into(),
-                    (*bidder_id).into(),
-                    command.request_id.into(),
-                ]);
-                let n = i * 3;
-                format!("(${}, ${}, ${})", n + 1, n + 2, n + 3)
-            })
-            .collect();
-        (format!("VALUES {}", rows.join(", ")), values)
+        let (tuples, values) = bulk::values_list(bids.iter().map(|(bidder_id, command)| {
+            [
+                command.auction_id.into(),
+                (*bidder_id).into(),
+                command.request_id.into(),
+            ]
+        }));
+        (format!("VALUES {tuples}"), values)
     };
     let sql = format!(
         "WITH q(q_auction, q_user, q_request) AS ({table}) \
